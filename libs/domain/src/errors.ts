@@ -1,0 +1,65 @@
+/**
+ * Domain errors: plain Error subclasses, free of Nest and I/O. One edge filter in the
+ * control plane maps them to HTTP status codes, socket error events and MQTT rejections.
+ * `code` is a stable machine-readable identifier; `details` carries safe, structured context
+ * (never secrets, never stack traces).
+ */
+export abstract class DomainError extends Error {
+  abstract readonly kind: 'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'rule' | 'unavailable';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Malformed input (HTTP 400). `field` names the offending field path when there is one. */
+export class ValidationError extends DomainError {
+  readonly kind = 'validation' as const;
+  constructor(message: string, readonly field?: string, details?: Record<string, unknown>) {
+    super(message, 'validation_failed', { ...(field ? { field } : {}), ...details });
+  }
+}
+
+/** An id that does not exist (HTTP 404). */
+export class NotFoundError extends DomainError {
+  readonly kind = 'not_found' as const;
+  constructor(entity: string, id: string) {
+    super(`${entity} '${id}' not found`, `${entity.toLowerCase().replace(/\s+/g, '_')}_not_found`, { entity, id });
+  }
+}
+
+/** A duplicate or a state conflict (HTTP 409). */
+export class ConflictError extends DomainError {
+  readonly kind = 'conflict' as const;
+  constructor(message: string, code = 'conflict', details?: Record<string, unknown>) {
+    super(message, code, details);
+  }
+}
+
+/** Authenticated but not allowed (HTTP 403). */
+export class ForbiddenError extends DomainError {
+  readonly kind = 'forbidden' as const;
+  constructor(message: string, code = 'forbidden', details?: Record<string, unknown>) {
+    super(message, code, details);
+  }
+}
+
+/** Not authenticated (HTTP 401). */
+export class UnauthorizedError extends DomainError {
+  readonly kind = 'unauthorized' as const;
+  constructor(message = 'authentication required', code = 'unauthorized') {
+    super(message, code);
+  }
+}
+
+/** A well-formed request that breaks a domain rule (HTTP 422), e.g. an illegal transition. */
+export class RuleViolationError extends DomainError {
+  readonly kind = 'rule' as const;
+  constructor(message: string, code: string, details?: Record<string, unknown>) {
+    super(message, code, details);
+  }
+}
