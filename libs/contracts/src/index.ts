@@ -1,1 +1,3 @@
-export {};
+export * from './mqtt/index.js';
+export * from './vda5050/index.js';
+export * from './site/index.js';

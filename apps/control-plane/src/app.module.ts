@@ -1,0 +1,50 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { PersistenceModule } from '#persistence';
+import { AuthController } from './auth/auth.controller.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { AuthService } from './auth/auth.service.js';
+import { AllExceptionsFilter } from './common/error.filter.js';
+import { EventBus } from './common/events.js';
+import { LOGGER } from './common/logger.js';
+import { PolicyCheck } from './common/policy-check.js';
+import { APP_CONFIG, type AppConfig } from './config/config.js';
+import { DevicesModule } from './devices/devices.module.js';
+import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { MqttModule } from './mqtt/mqtt.module.js';
+import { UsersController } from './users/users.controller.js';
+import { UsersService } from './users/users.service.js';
+
+/** Shared infrastructure every feature may inject: config, logger, metrics, event bus. */
+@Module({})
+class CoreModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: CoreModule,
+      global: true,
+      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }, MetricsService, EventBus],
+      exports: [APP_CONFIG, LOGGER, MetricsService, EventBus],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(config, logger), PersistenceModule.forRoot(config.database), DiscoveryModule, DevicesModule, MqttModule],
+      controllers: [HealthController, MetricsController, AuthController, UsersController],
+      providers: [
+        AuthService,
+        UsersService,
+        PolicyCheck,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useFactory: (metrics: MetricsService) => new AllExceptionsFilter(logger, metrics), inject: [MetricsService] },
+      ],
+    };
+  }
+}

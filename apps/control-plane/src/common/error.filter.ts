@@ -1,0 +1,70 @@
+/**
+ * The one edge filter: domain errors map to their HTTP status with a stable code and a
+ * message naming the field; framework HTTP errors pass through; anything else is a bug and
+ * answers 500 without details (logged server-side). No response ever carries a stack trace.
+ */
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import { DomainError } from '#domain';
+import type { MetricsService } from '../metrics/metrics.service.js';
+
+const STATUS: Record<DomainError['kind'], number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rule: 422,
+  unavailable: 503,
+};
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  field?: string;
+  details?: Record<string, unknown>;
+}
+
+export function domainErrorBody(err: DomainError): ErrorBody {
+  const details = err.details;
+  const field = typeof details?.['field'] === 'string' ? (details['field'] as string) : undefined;
+  return { statusCode: STATUS[err.kind], error: err.code, message: err.message, ...(field ? { field } : {}), ...(details ? { details } : {}) };
+}
+
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  constructor(
+    private readonly logger: Logger,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const res = host.switchToHttp().getResponse<Response>();
+    let body: ErrorBody;
+    if (exception instanceof DomainError) {
+      body = domainErrorBody(exception);
+    } else if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const r = exception.getResponse();
+      const message = typeof r === 'string' ? r : Array.isArray((r as { message?: unknown }).message) ? ((r as { message: string[] }).message.join('; ')) : String((r as { message?: unknown }).message ?? exception.message);
+      body = { statusCode: status, error: httpErrorCode(status, exception), message };
+    } else {
+      this.logger.error({ err: exception }, 'unhandled error');
+      body = { statusCode: 500, error: 'internal_error', message: 'internal server error' };
+    }
+    if (body.statusCode === 400) this.metrics.rejectedInput('http', 'http', body.error);
+    if (!res.headersSent) res.status(body.statusCode).json(body);
+  }
+}
+
+function httpErrorCode(status: number, exception: HttpException): string {
+  if (status === HttpStatus.BAD_REQUEST) return exception.message.includes('JSON') ? 'invalid_json' : 'bad_request';
+  if (status === HttpStatus.NOT_FOUND) return 'not_found';
+  if (status === HttpStatus.PAYLOAD_TOO_LARGE) return 'payload_too_large';
+  if (status === HttpStatus.UNAUTHORIZED) return 'unauthorized';
+  if (status === HttpStatus.FORBIDDEN) return 'forbidden';
+  return 'http_error';
+}

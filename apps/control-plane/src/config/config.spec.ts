@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the embedded defaults', () => {
+    const c = loadConfig({});
+    expect(c.http.port).toBe(3000);
+    expect(c.mqtt.port).toBe(1883);
+    expect(c.mqtt.wsPort).toBe(8083);
+    expect(c.mqtt.tls).toBeNull();
+    expect(c.database).toEqual({ type: 'sqlite', path: './data/medloop.sqlite' });
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('selects PostgreSQL from DATABASE_URL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', DATABASE_SCHEMA: 's1' }).database).toEqual({ type: 'postgres', url: 'postgres://u@h/db', schema: 's1' });
+  });
+
+  it('names the variable at fault', () => {
+    const err = (() => {
+      try {
+        loadConfig({ HTTP_PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.problems.map((p) => p.variable).sort()).toEqual(['DATABASE_URL', 'HTTP_PORT', 'LOG_LEVEL']);
+    expect(err.message).toContain("HTTP_PORT: HTTP_PORT must be an integer port 0-65535 (0 = any free port), got 'abc'");
+  });
+
+  it('requires TLS cert and key together', () => {
+    expect(() => loadConfig({ MQTT_TLS_CERT: '/c.pem' })).toThrow(/MQTT_TLS_KEY: MQTT_TLS_CERT and MQTT_TLS_KEY must be set together/);
+  });
+
+  it("switches the websocket listener off with 'off'", () => {
+    expect(loadConfig({ MQTT_WS_PORT: 'off' }).mqtt.wsPort).toBeNull();
+  });
+
+  it('refuses a short admin password', () => {
+    expect(() => loadConfig({ ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD/);
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * The control plane's configuration: read once from the environment (and `.env`), validated
+ * into a typed object, and handed to every module. A bad value stops the process with a
+ * message naming the variable, before anything listens or touches the database.
+ */
+import { z } from 'zod';
+
+const port = (name: string, def: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an integer port 0-65535 (0 = any free port), got '${v}'` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** A listener that can also be switched off with `off`. */
+const optionalPort = (name: string, def: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      if (v === 'off') return null;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an integer port 0-65535 or 'off', got '${v}'` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const positiveInt = (name: string, def: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a positive integer, got '${v}'` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z
+  .object({
+    HTTP_HOST: z.string().default('0.0.0.0'),
+    HTTP_PORT: port('HTTP_PORT', 3000),
+    MQTT_HOST: z.string().default('0.0.0.0'),
+    MQTT_PORT: port('MQTT_PORT', 1883),
+    MQTT_WS_PORT: optionalPort('MQTT_WS_PORT', 8083),
+    MQTT_TLS_PORT: port('MQTT_TLS_PORT', 8883),
+    MQTT_TLS_CERT: z.string().optional(),
+    MQTT_TLS_KEY: z.string().optional(),
+    MQTT_MAX_PACKET_BYTES: positiveInt('MQTT_MAX_PACKET_BYTES', 256 * 1024),
+    DATA_DIR: z.string().default('./data'),
+    DATABASE_URL: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === '' || /^postgres(ql)?:\/\//.test(v), {
+        message: "DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database)",
+      }),
+    DATABASE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'DATABASE_SCHEMA must be a lower-case SQL identifier')
+      .optional(),
+    ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must be at least 12 characters').optional(),
+    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+    JWT_TTL_SECONDS: positiveInt('JWT_TTL_SECONDS', 8 * 3600),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    DEVICE_PRESENCE_FLUSH_MS: positiveInt('DEVICE_PRESENCE_FLUSH_MS', 10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (!!env.MQTT_TLS_CERT !== !!env.MQTT_TLS_KEY) {
+      ctx.addIssue({ code: 'custom', path: [env.MQTT_TLS_CERT ? 'MQTT_TLS_KEY' : 'MQTT_TLS_CERT'], message: 'MQTT_TLS_CERT and MQTT_TLS_KEY must be set together' });
+    }
+  });
+
+export interface AppConfig {
+  http: { host: string; port: number };
+  mqtt: {
+    host: string;
+    port: number;
+    wsPort: number | null;
+    tls: { port: number; certPath: string; keyPath: string } | null;
+    maxPacketBytes: number;
+  };
+  database: { type: 'sqlite'; path: string } | { type: 'postgres'; url: string; schema?: string };
+  dataDir: string;
+  adminPassword?: string;
+  jwt: { secret?: string; ttlSeconds: number };
+  logLevel: (typeof LOG_LEVELS)[number];
+  devicePresenceFlushMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default) into the typed configuration. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), message: i.message })));
+  }
+  const e = parsed.data;
+  const dataDir = e.DATA_DIR;
+  return {
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    mqtt: {
+      host: e.MQTT_HOST,
+      port: e.MQTT_PORT,
+      wsPort: e.MQTT_WS_PORT,
+      tls: e.MQTT_TLS_CERT && e.MQTT_TLS_KEY ? { port: e.MQTT_TLS_PORT, certPath: e.MQTT_TLS_CERT, keyPath: e.MQTT_TLS_KEY } : null,
+      maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
+    },
+    database: e.DATABASE_URL
+      ? { type: 'postgres', url: e.DATABASE_URL, ...(e.DATABASE_SCHEMA ? { schema: e.DATABASE_SCHEMA } : {}) }
+      : { type: 'sqlite', path: `${dataDir.replace(/\/$/, '')}/medloop.sqlite` },
+    dataDir,
+    ...(e.ADMIN_PASSWORD ? { adminPassword: e.ADMIN_PASSWORD } : {}),
+    jwt: { ...(e.JWT_SECRET ? { secret: e.JWT_SECRET } : {}), ttlSeconds: e.JWT_TTL_SECONDS },
+    logLevel: e.LOG_LEVEL,
+    devicePresenceFlushMs: e.DEVICE_PRESENCE_FLUSH_MS,
+  };
+}
+
+/** Injection token for the AppConfig object. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,49 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { ALL_ROLES, Roles } from '../common/auth.decorators.js';
+import { jsonSchema } from '../common/openapi.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { DeviceIdParam, ListDevicesQuery, RegisterDeviceSchema, type RegisterDevice } from './device.dto.js';
+import { type DeviceCredentials, DevicesService, type DeviceView } from './devices.service.js';
+
+@ApiTags('devices')
+@ApiBearerAuth()
+@Controller('api/devices')
+export class DevicesController {
+  constructor(private readonly devices: DevicesService) {}
+
+  @Roles('admin')
+  @Post()
+  @ApiBody({ schema: jsonSchema(RegisterDeviceSchema) })
+  @ApiCreatedResponse({ description: 'The device and its MQTT credentials (the password is shown only this once)' })
+  register(@Body(new ZodPipe(RegisterDeviceSchema)) body: RegisterDevice): Promise<{ device: DeviceView; credentials: DeviceCredentials }> {
+    return this.devices.register(body);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get()
+  list(@Query(new ZodPipe(ListDevicesQuery, 'query')) q: z.infer<typeof ListDevicesQuery>): Promise<DeviceView[]> {
+    return this.devices.list(q);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get(':id')
+  get(@Param('id', new ZodPipe(DeviceIdParam, 'id')) id: string): Promise<DeviceView> {
+    return this.devices.get(id);
+  }
+
+  @Roles('admin')
+  @Post(':id/credentials')
+  @ApiCreatedResponse({ description: 'New MQTT credentials; the old secret stops working and live sessions are dropped' })
+  rotate(@Param('id', new ZodPipe(DeviceIdParam, 'id')) id: string): Promise<{ device: DeviceView; credentials: DeviceCredentials }> {
+    return this.devices.rotateCredentials(id);
+  }
+
+  @Roles('admin')
+  @Post(':id/revoke')
+  @HttpCode(200)
+  revoke(@Param('id', new ZodPipe(DeviceIdParam, 'id')) id: string): Promise<DeviceView> {
+    return this.devices.revoke(id);
+  }
+}

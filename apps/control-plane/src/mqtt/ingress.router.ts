@@ -1,0 +1,61 @@
+/**
+ * Routes device messages that passed the ACL to the feature that owns their topic family,
+ * after parsing them at the edge. Every payload must be a JSON object; a feature may add a
+ * schema. Anything malformed is rejected with a specific reason and never applied.
+ * Features register handlers at module init (robots, cabinets, sensors…).
+ */
+import { Injectable } from '@nestjs/common';
+import type { IngestMessage, IngestResult } from '#broker';
+
+export type PayloadCheck<T> = (payload: unknown) => { ok: true; value: T } | { ok: false; errors: { path: string; message: string }[] };
+
+export interface IngressHandler<T = unknown> {
+  /** validates the parsed JSON; omit to accept any JSON object */
+  check?: PayloadCheck<T>;
+  /** applies the message; a thrown DomainError becomes a rejection, returned errors too */
+  handle(msg: IngestMessage, value: T): void | IngestResult | Promise<void | IngestResult>;
+}
+
+const OK: IngestResult = { ok: true };
+
+@Injectable()
+export class IngressRouter {
+  private readonly handlers = new Map<string, IngressHandler<unknown>[]>();
+
+  /** Registers a handler for a topic family (see topicFamily in libs/contracts). */
+  on<T>(family: string, handler: IngressHandler<T>): void {
+    const list = this.handlers.get(family) ?? [];
+    list.push(handler as IngressHandler<unknown>);
+    this.handlers.set(family, list);
+  }
+
+  ingest(msg: IngestMessage): IngestResult | Promise<IngestResult> {
+    // an empty retained payload clears a retained message (MQTT-3.3.1-10): nothing to parse
+    if (msg.payload.length === 0 && msg.retain) return OK;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(msg.payload.toString('utf8'));
+    } catch (err) {
+      return { ok: false, reason: 'invalid_json', errors: [{ path: '', message: `payload is not valid JSON: ${(err as Error).message}` }] };
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return { ok: false, reason: 'invalid_payload', errors: [{ path: '', message: 'payload must be a JSON object' }] };
+    }
+    const handlers = this.handlers.get(msg.family);
+    if (!handlers) return OK;
+    let pending: Promise<void | IngestResult>[] | undefined;
+    for (const h of handlers) {
+      let value: unknown = parsed;
+      if (h.check) {
+        const r = h.check(parsed);
+        if (!r.ok) return { ok: false, reason: 'schema', errors: r.errors };
+        value = r.value;
+      }
+      const out = h.handle(msg, value);
+      if (out instanceof Promise) (pending ??= []).push(out);
+      else if (out && !out.ok) return out;
+    }
+    if (!pending) return OK;
+    return Promise.all(pending).then((results) => results.find((r): r is Exclude<IngestResult, { ok: true }> => !!r && !r.ok) ?? OK);
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * The embedded MQTT broker: aedes behind our own listeners, with authentication,
+ * per-principal topic ACLs (from libs/domain), payload ingestion hooks, a packet-size cap and
+ * the MQTT 3.1.1 conformance fixes aedes lacks. Framework-free; the control plane owns its
+ * lifecycle.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { rejectionTopic, topicFamily, type RejectionEvent } from '#contracts';
+import { compileAcl, type CompiledAcl, type Principal } from '#domain';
+import { limitPacketSize } from './frame-limit.js';
+import { startListener, type ListenerSpec, type RunningListener } from './listeners.js';
+
+export type AuthFailure = 'bad_credentials' | 'revoked' | 'not_authorized' | 'unavailable';
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure };
+
+export interface BrokerSession {
+  readonly principal: Principal;
+  /** the registered device behind the connection (null for the internal principal) */
+  readonly deviceId: string | null;
+  /** the MQTT client id as the device sent it */
+  readonly clientId: string;
+  readonly acl: CompiledAcl;
+  readonly connectedAt: Date;
+  readonly remoteAddress: string | undefined;
+}
+
+export interface IngestMessage {
+  readonly session: BrokerSession;
+  readonly topic: string;
+  readonly family: string;
+  readonly payload: Buffer;
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+  /** true for a last-will message the broker publishes on the device's behalf */
+  readonly will: boolean;
+}
+
+export type IngestResult = { ok: true } | { ok: false; reason: string; errors: { path: string; message: string }[] };
+
+export interface BrokerHooks {
+  authenticate(username: string, password: Buffer, info: { clientId: string; remoteAddress: string | undefined }): Promise<AuthResult>;
+  /** Validates and applies a device message; a rejection stops it reaching any subscriber. */
+  ingest?(msg: IngestMessage): IngestResult | Promise<IngestResult>;
+}
+
+export interface BrokerObserver {
+  connected?(s: BrokerSession): void;
+  /** graceful: the client sent DISCONNECT (otherwise its will, if any, was published) */
+  disconnected?(s: BrokerSession, graceful: boolean): void;
+  authFailed?(reason: AuthFailure | 'no_credentials', username: string | undefined): void;
+  denied?(s: BrokerSession, action: 'publish' | 'subscribe' | 'will', topic: string, reason: string): void;
+  messageIn?(family: string, bytes: number): void;
+  messageOut?(family: string): void;
+  rejected?(s: BrokerSession, family: string, reason: string): void;
+  droppedSlowConsumer?(family: string): void;
+  clientError?(s: BrokerSession | undefined, err: Error): void;
+}
+
+export interface EmbeddedBrokerOptions {
+  listeners: ListenerSpec[];
+  maxPacketBytes: number;
+  hooks: BrokerHooks;
+  observer?: BrokerObserver;
+  /** a subscriber whose socket stays full this long is disconnected */
+  drainTimeoutMs?: number;
+  /** QoS 0 messages to a subscriber with more than this many bytes unsent are dropped */
+  slowConsumerBytes?: number;
+}
+
+const SESSION = Symbol('medloop.session');
+type SessionClient = Client & { [SESSION]?: BrokerSession; _parser?: unknown; conn: Duplex; _will?: PublishPacket | null };
+
+const AUTH_RETURN_CODE: Record<AuthFailure, number> = { bad_credentials: 4, revoked: 5, not_authorized: 5, unavailable: 3 };
+
+export class EmbeddedBroker {
+  private aedes: Aedes | null = null;
+  private listeners: RunningListener[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly byDevice = new Map<string, Set<SessionClient>>();
+  private readonly familyCache = new Map<string, string>();
+  private closing = false;
+
+  constructor(private readonly opts: EmbeddedBrokerOptions) {}
+
+  get started(): boolean {
+    return this.aedes !== null && !this.closing;
+  }
+
+  /** Bound ports by listener kind (useful when configured with port 0). */
+  get ports(): Partial<Record<ListenerSpec['kind'], number>> {
+    return Object.fromEntries(this.listeners.map((l) => [l.kind, l.port]));
+  }
+
+  get connectedClients(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
+  async start(): Promise<void> {
+    const aedes = await Aedes.createBroker({
+      concurrency: 1000,
+      drainTimeout: this.opts.drainTimeoutMs ?? 10_000,
+      maxClientsIdLength: 512,
+      heartbeatInterval: 60_000,
+      preConnect: (client, packet, cb) => this.preConnect(client as SessionClient, packet, cb),
+      authenticate: (client, username, password, cb) => this.authenticate(client as SessionClient, username, password, cb),
+      authorizePublish: (client, packet, cb) => this.authorizePublish(client as SessionClient | null, packet, cb),
+      authorizeSubscribe: (client, sub, cb) => this.authorizeSubscribe(client as SessionClient, sub, cb),
+      authorizeForward: (client, packet) => this.authorizeForward(client as SessionClient, packet),
+    });
+    this.aedes = aedes;
+    aedes.on('clientReady', (client) => this.onReady(client as SessionClient));
+    aedes.on('clientDisconnect', (client) => this.onGone(client as SessionClient));
+    aedes.on('clientError', (client, err) => this.opts.observer?.clientError?.((client as SessionClient)[SESSION], err));
+    aedes.on('connectionError', (client, err) => this.opts.observer?.clientError?.(undefined, err));
+    const handle = (stream: Duplex, req?: IncomingMessage) => {
+      if (this.closing) {
+        stream.destroy();
+        return;
+      }
+      const client = aedes.handle(stream, req) as SessionClient;
+      limitPacketSize(client._parser as Parameters<typeof limitPacketSize>[0], this.opts.maxPacketBytes, () => undefined);
+    };
+    try {
+      for (const spec of this.opts.listeners) this.listeners.push(await startListener(spec, handle, this.sockets));
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Publishes on behalf of the server (internal principal: bypasses device ACLs). */
+  publish(topic: string, payload: string | Buffer, options: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+    const aedes = this.aedes;
+    if (!aedes) return Promise.reject(new Error('broker is not running'));
+    const packet = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: options.qos ?? 0, retain: options.retain ?? false, dup: false } as PublishPacket;
+    return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
+  }
+
+  isDeviceConnected(deviceId: string): boolean {
+    return (this.byDevice.get(deviceId)?.size ?? 0) > 0;
+  }
+
+  /** Drops every live session of a device at once (revocation, credential rotation). */
+  disconnectDevice(deviceId: string): number {
+    const clients = this.byDevice.get(deviceId);
+    if (!clients) return 0;
+    let n = 0;
+    for (const c of [...clients]) {
+      c.close();
+      n++;
+    }
+    return n;
+  }
+
+  /** Disconnects every client (used by reliability tests and graceful shutdown). */
+  disconnectAll(): void {
+    for (const clients of this.byDevice.values()) for (const c of [...clients]) c.close();
+  }
+
+  /** Stops accepting, disconnects clients, and closes aedes. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.closing && !this.aedes) return;
+    this.closing = true;
+    const listeners = this.listeners;
+    this.listeners = [];
+    const closed = Promise.all(listeners.map((l) => l.close()));
+    const aedes = this.aedes;
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+    this.aedes = null;
+  }
+
+  // ---- aedes hooks -------------------------------------------------------------------
+
+  private preConnect(client: SessionClient, packet: { clientId: string; clean?: boolean; username?: string }, cb: (err: Error | null, ok: boolean) => void): void {
+    // MQTT-3.1.3-8: a zero-byte client id with CleanSession=0 gets CONNACK 0x02, then close
+    if (packet.clientId === '' && packet.clean === false) {
+      writeConnackAndClose(client, 2);
+      return cb(new Error('identifier rejected: empty client id requires a clean session'), false);
+    }
+    // Sessions are keyed by client id; namespacing them by username means a device that
+    // reuses another device's client id can neither take over nor inherit its session.
+    if (packet.clientId !== '') packet.clientId = `${packet.username ?? ''}\u0000${packet.clientId}`;
+    cb(null, true);
+  }
+
+  private authenticate(client: SessionClient, username: string | undefined, password: Buffer | undefined, cb: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void): void {
+    const fail = (reason: AuthFailure | 'no_credentials', code: number, message: string) => {
+      this.opts.observer?.authFailed?.(reason, username);
+      cb(Object.assign(new Error(message), { returnCode: code }), null);
+    };
+    if (!username || !password) return fail('no_credentials', 4, 'username and password required');
+    const clientId = displayClientId(client.id);
+    const remoteAddress = (client.conn as Partial<Socket>).remoteAddress;
+    this.opts.hooks.authenticate(username, password, { clientId, remoteAddress }).then(
+      (res) => {
+        if (!res.ok) return fail(res.reason, AUTH_RETURN_CODE[res.reason], res.reason);
+        const session: BrokerSession = {
+          principal: res.principal,
+          deviceId: res.principal.type === 'internal' ? null : res.principal.deviceId,
+          clientId,
+          acl: compileAcl(res.principal),
+          connectedAt: new Date(),
+          remoteAddress,
+        };
+        // a will outside the device's space is refused at CONNECT, as Mosquitto does
+        const will = client._will;
+        if (will) {
+          const d = session.acl.canPublish(will.topic);
+          if (!d.allowed) {
+            this.opts.observer?.denied?.(session, 'will', will.topic, d.reason);
+            return fail('not_authorized', 5, `will: ${d.reason}`);
+          }
+        }
+        client[SESSION] = session;
+        cb(null, true);
+      },
+      () => fail('unavailable', 3, 'authentication backend unavailable'),
+    );
+  }
+
+  private authorizePublish(client: SessionClient | null, packet: PublishPacket, cb: (err?: Error | null) => void): void {
+    // a will left over from a client that no longer exists was authorized when it connected
+    if (!client) return cb(null);
+    const session = client[SESSION];
+    if (!session) return cb(new Error('not authenticated'));
+    const isWill = packet === (client as unknown as { will: unknown }).will;
+    const d = session.acl.canPublish(packet.topic);
+    if (!d.allowed) {
+      this.opts.observer?.denied?.(session, 'publish', packet.topic, d.reason);
+      // MQTT-3.3.5-2: with no way to tell a 3.1.1 client, close the connection
+      return cb(new Error(d.reason));
+    }
+    const family = this.family(packet.topic);
+    const payload = packet.payload as Buffer;
+    this.opts.observer?.messageIn?.(family, payload.length);
+    const ingest = this.opts.hooks.ingest;
+    if (!ingest) return cb(null);
+    const msg: IngestMessage = { session, topic: packet.topic, family, payload, qos: packet.qos, retain: packet.retain, will: isWill };
+    let result: IngestResult | Promise<IngestResult>;
+    try {
+      result = ingest(msg);
+    } catch (err) {
+      result = { ok: false, reason: 'internal_error', errors: [{ path: '', message: 'the message could not be processed' }] };
+      this.opts.observer?.clientError?.(session, err as Error);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (r) => this.finishIngest(session, packet, family, r, cb),
+        (err: Error) => {
+          this.opts.observer?.clientError?.(session, err);
+          this.finishIngest(session, packet, family, { ok: false, reason: 'internal_error', errors: [{ path: '', message: 'the message could not be processed' }] }, cb);
+        },
+      );
+    } else {
+      this.finishIngest(session, packet, family, result, cb);
+    }
+  }
+
+  /**
+   * A rejected message is acknowledged (MQTT-3.3.5-2 allows it) but never routed: the packet
+   * is turned into a rejection event on the sender's own rejection topic, so the device can
+   * learn why and no subscriber ever sees the bad payload.
+   */
+  private finishIngest(session: BrokerSession, packet: PublishPacket, family: string, r: IngestResult, cb: (err?: Error | null) => void): void {
+    if (r.ok) return cb(null);
+    this.opts.observer?.rejected?.(session, family, r.reason);
+    const event: RejectionEvent = { topic: packet.topic, reason: r.reason, errors: r.errors, at: new Date().toISOString() };
+    packet.topic = rejectionTopic(session.deviceId ?? 'server');
+    packet.payload = Buffer.from(JSON.stringify(event));
+    packet.retain = false;
+    cb(null);
+  }
+
+  private authorizeSubscribe(client: SessionClient, sub: Subscription, cb: (err: Error | null, sub?: Subscription | null) => void): void {
+    const session = client[SESSION];
+    if (!session) return cb(new Error('not authenticated'));
+    const d = session.acl.canSubscribe(sub.topic);
+    if (d.allowed) return cb(null, sub);
+    this.opts.observer?.denied?.(session, 'subscribe', sub.topic, d.reason);
+    cb(null, null); // SUBACK 0x80 for this filter; the connection stays up (MQTT-3.9.3)
+  }
+
+  private authorizeForward(client: SessionClient, packet: AedesPublishPacket): AedesPublishPacket | null {
+    const family = this.family(packet.topic);
+    // QoS 0 is at-most-once: a subscriber that stopped reading loses QoS 0 messages instead
+    // of holding a delivery slot that every other subscriber would wait behind
+    if (packet.qos === 0 && client.conn.writableLength > (this.opts.slowConsumerBytes ?? 1024 * 1024)) {
+      this.opts.observer?.droppedSlowConsumer?.(family);
+      return null;
+    }
+    this.opts.observer?.messageOut?.(family);
+    return packet;
+  }
+
+  private onReady(client: SessionClient): void {
+    const s = client[SESSION];
+    if (!s) return;
+    if (s.deviceId) {
+      let set = this.byDevice.get(s.deviceId);
+      if (!set) this.byDevice.set(s.deviceId, (set = new Set()));
+      set.add(client);
+    }
+    this.opts.observer?.connected?.(s);
+  }
+
+  private onGone(client: SessionClient): void {
+    const s = client[SESSION];
+    if (!s) return;
+    if (s.deviceId) {
+      const set = this.byDevice.get(s.deviceId);
+      set?.delete(client);
+      if (set && set.size === 0) this.byDevice.delete(s.deviceId);
+    }
+    this.opts.observer?.disconnected?.(s, (client as unknown as { _disconnected?: boolean })._disconnected === true);
+  }
+
+  private family(topic: string): string {
+    let f = this.familyCache.get(topic);
+    if (f === undefined) {
+      if (this.familyCache.size > 50_000) this.familyCache.clear();
+      f = topicFamily(topic);
+      this.familyCache.set(topic, f);
+    }
+    return f;
+  }
+}
+
+function displayClientId(id: string | null | undefined): string {
+  if (!id) return '';
+  const i = id.indexOf('\u0000');
+  return i >= 0 ? id.slice(i + 1) : id;
+}
+
+function writeConnackAndClose(client: SessionClient, returnCode: number): void {
+  // [cmd=CONNACK][remaining length 2][session present 0][return code]
+  client.conn.write(Buffer.from([0x20, 0x02, 0x00, returnCode]));
+}

@@ -1,0 +1,3 @@
+export * from './embedded-broker.js';
+export * from './frame-limit.js';
+export * from './listeners.js';

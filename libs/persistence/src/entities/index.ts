@@ -1,0 +1,8 @@
+import { DeviceEntity } from './device.entity.js';
+import { UserEntity } from './user.entity.js';
+
+export * from './device.entity.js';
+export * from './user.entity.js';
+
+/** Every entity, registered with the data source. */
+export const ENTITIES = [UserEntity, DeviceEntity];

@@ -1,0 +1,34 @@
+/**
+ * Nest wiring for the database: one TypeORM connection (migrations run at start) and the
+ * repository classes the feature services use.
+ */
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { type DatabaseSettings, dataSourceOptions, ensurePostgresSchema } from './data-source.js';
+import { DeviceEntity } from './entities/device.entity.js';
+import { UserEntity } from './entities/user.entity.js';
+import { DevicesRepository } from './repositories/devices.repository.js';
+import { UsersRepository } from './repositories/users.repository.js';
+
+const REPOSITORIES = [UsersRepository, DevicesRepository];
+
+@Module({})
+export class PersistenceModule {
+  static forRoot(db: DatabaseSettings): DynamicModule {
+    return {
+      module: PersistenceModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: async () => {
+            await ensurePostgresSchema(db);
+            return dataSourceOptions(db);
+          },
+        }),
+        TypeOrmModule.forFeature([UserEntity, DeviceEntity]),
+      ],
+      providers: REPOSITORIES,
+      exports: REPOSITORIES,
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { DeviceEntity } from '../entities/device.entity.js';
+
+/** Data access for the device registry. */
+@Injectable()
+export class DevicesRepository {
+  constructor(@InjectRepository(DeviceEntity) private readonly repo: Repository<DeviceEntity>) {}
+
+  findById(id: string): Promise<DeviceEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  findRobot(interfaceName: string, manufacturer: string, serialNumber: string): Promise<DeviceEntity | null> {
+    return this.repo.findOneBy({ interfaceName, manufacturer, serialNumber });
+  }
+
+  list(filter: { kind?: string; ward?: string } = {}): Promise<DeviceEntity[]> {
+    return this.repo.find({
+      where: { ...(filter.kind ? { kind: filter.kind as DeviceEntity['kind'] } : {}), ...(filter.ward ? { ward: filter.ward } : {}) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+  }
+
+  insert(device: DeviceEntity): Promise<unknown> {
+    return this.repo.insert(device);
+  }
+
+  async update(id: string, patch: Partial<Pick<DeviceEntity, 'secretHash' | 'secretRotatedAt' | 'revokedAt' | 'name' | 'ward' | 'location'>>): Promise<void> {
+    await this.repo.update({ id }, patch);
+  }
+
+  /** Persists last-seen times in one transaction (called periodically, not per message). */
+  async touchLastSeen(seen: ReadonlyMap<string, Date>): Promise<void> {
+    if (seen.size === 0) return;
+    await this.repo.manager.transaction(async (m) => {
+      for (const [id, at] of seen) await m.update(DeviceEntity, { id }, { lastSeenAt: at });
+    });
+  }
+}

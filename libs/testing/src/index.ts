@@ -1,0 +1,2 @@
+export * from './mqtt-helpers.js';
+export * from './test-app.js';
