@@ -11,7 +11,7 @@ import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type S
 import { rejectionTopic, topicFamily, type RejectionEvent } from '#contracts';
 import { compileAcl, type CompiledAcl, type Principal } from '#domain';
 import { limitPacketSize } from './frame-limit.js';
-import { startListener, type ListenerSpec, type RunningListener } from './listeners.js';
+import { SOCKET_HIGH_WATER_MARK, startListener, type ListenerSpec, type RunningListener } from './listeners.js';
 
 export type AuthFailure = 'bad_credentials' | 'revoked' | 'not_authorized' | 'unavailable';
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure };
@@ -92,6 +92,11 @@ export class EmbeddedBroker {
   /** Bound ports by listener kind (useful when configured with port 0). */
   get ports(): Partial<Record<ListenerSpec['kind'], number>> {
     return Object.fromEntries(this.listeners.map((l) => [l.kind, l.port]));
+  }
+
+  /** Open client sockets on every listener (for diagnostics and tests). */
+  get openSockets(): ReadonlySet<Socket> {
+    return this.sockets;
   }
 
   get connectedClients(): number {
@@ -289,7 +294,7 @@ export class EmbeddedBroker {
     const family = this.family(packet.topic);
     // QoS 0 is at-most-once: a subscriber that stopped reading loses QoS 0 messages instead
     // of holding a delivery slot that every other subscriber would wait behind
-    if (packet.qos === 0 && client.conn.writableLength > (this.opts.slowConsumerBytes ?? 1024 * 1024)) {
+    if (packet.qos === 0 && client.conn.writableLength > (this.opts.slowConsumerBytes ?? SOCKET_HIGH_WATER_MARK / 2)) {
       this.opts.observer?.droppedSlowConsumer?.(family);
       return null;
     }

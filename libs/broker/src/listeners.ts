@@ -39,6 +39,13 @@ export interface RunningListener {
   close(): Promise<void>;
 }
 
+/**
+ * Socket write buffer before backpressure. aedes waits for 'drain' whenever a write returns
+ * false, holding a delivery slot every other subscriber queues behind; a roomy buffer lets
+ * the broker drop QoS 0 for a stalled subscriber (see authorizeForward) before that happens.
+ */
+export const SOCKET_HIGH_WATER_MARK = 1024 * 1024;
+
 export async function startListener(spec: ListenerSpec, onConnection: ConnectionHandler, sockets: Set<Socket>): Promise<RunningListener> {
   const track = (s: Socket) => {
     sockets.add(s);
@@ -47,13 +54,13 @@ export async function startListener(spec: ListenerSpec, onConnection: Connection
   let server: NetServer | HttpServer;
   let wss: WebSocketServer | undefined;
   if (spec.kind === 'tcp') {
-    server = createNetServer({ noDelay: true }, (socket) => {
+    server = createNetServer({ noDelay: true, highWaterMark: SOCKET_HIGH_WATER_MARK }, (socket) => {
       track(socket);
       onConnection(socket);
     });
   } else if (spec.kind === 'tls') {
     const tls = spec.tls!;
-    server = createTlsServer({ cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) }, (socket: TLSSocket) => {
+    server = createTlsServer({ cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath), highWaterMark: SOCKET_HIGH_WATER_MARK }, (socket: TLSSocket) => {
       socket.setNoDelay(true);
       track(socket);
       onConnection(socket);
@@ -67,7 +74,7 @@ export async function startListener(spec: ListenerSpec, onConnection: Connection
       track(s);
     });
     wss = new WebSocketServer({ server: http, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false) });
-    wss.on('connection', (ws, req) => onConnection(createWebSocketStream(ws), req));
+    wss.on('connection', (ws, req) => onConnection(createWebSocketStream(ws, { writableHighWaterMark: SOCKET_HIGH_WATER_MARK }), req));
     server = http;
   }
   await new Promise<void>((resolve, reject) => {

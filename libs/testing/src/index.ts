@@ -1,2 +1,3 @@
 export * from './mqtt-helpers.js';
 export * from './test-app.js';
+export * from './raw-mqtt.js';

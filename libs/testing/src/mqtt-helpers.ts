@@ -76,3 +76,24 @@ export function closed(client: MqttClient, timeoutMs = 5000): Promise<void> {
     });
   });
 }
+
+/**
+ * Subscribes and resolves with the SUBACK return codes (mqtt.js rejects as soon as one is
+ * 0x80, hiding the others).
+ */
+export function subscribeCodes(client: MqttClient, filters: string[], qos: 0 | 1 = 0): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const onPacket = (p: { cmd: string }) => {
+      if (p.cmd !== 'suback') return;
+      client.off('packetreceive', onPacket);
+      const granted = (p as { granted?: (number | { qos: number })[] }).granted ?? [];
+      resolve(granted.map((g) => (typeof g === 'number' ? g : g.qos)));
+    };
+    client.on('packetreceive', onPacket);
+    client.subscribe(filters, { qos }, () => undefined);
+    setTimeout(() => {
+      client.off('packetreceive', onPacket);
+      reject(new Error('no SUBACK'));
+    }, 5000).unref();
+  });
+}

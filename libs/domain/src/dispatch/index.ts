@@ -1,0 +1,18 @@
+export { robotsNeedingCharge } from './charging.planner.js';
+export type { ChargeAssignment, ChargePlan, ChargeShortfall } from './charging.planner.js';
+export { DispatchCosts } from './dispatch.costs.js';
+export type { MissionLegs } from './dispatch.costs.js';
+export { compareMissions, planDispatch } from './dispatch.planner.js';
+export type {
+  DispatchAssignment,
+  DispatchMission,
+  DispatchPlan,
+  DispatchRobot,
+  MissionPriority,
+  RobotEnergyModel,
+  RobotOperatingMode,
+  UnassignedMission,
+  UnassignedReason,
+} from './dispatch.types.js';
+export { energyNeededPct, unavailability } from './robot-eligibility.js';
+export type { Unavailability } from './robot-eligibility.js';
