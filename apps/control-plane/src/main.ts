@@ -13,8 +13,28 @@ loadDotenv({ quiet: true });
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const cp = await startControlPlane(config);
+  const cp = await startControlPlane(config, { shutdownHooks: false });
   cp.logger.info({ http: cp.httpPort, mqtt: cp.mqttPorts, database: config.database.type }, 'MedLoop control plane ready');
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    cp.logger.info({ signal }, 'shutting down: closing the broker, HTTP server and database');
+    // a stuck dependency must not keep a hospital's restart waiting forever
+    setTimeout(() => {
+      cp.logger.error('shutdown took longer than 15 s; exiting anyway');
+      process.exit(1);
+    }, 15_000).unref();
+    cp.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        cp.logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 main().catch((err: unknown) => {

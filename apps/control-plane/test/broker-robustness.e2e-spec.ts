@@ -1,6 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { MqttClient } from 'mqtt';
 import { PortInUseError } from '#broker';
 import { collect, connectMqtt, startTestApp, waitFor, type TestApp } from '#testing';
 import { MqttService } from '../src/mqtt/mqtt.service.js';
