@@ -14,6 +14,8 @@ const common = {
 };
 
 export default {
+  // applies to every project (a per-project testTimeout is ignored by jest 30)
+  testTimeout: 60000,
   projects: [
     {
       ...common,
@@ -24,7 +26,6 @@ export default {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/simulators/**/*.e2e-spec.ts'],
-      testTimeout: 60000,
     },
   ],
 };

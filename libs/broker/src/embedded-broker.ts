@@ -11,6 +11,7 @@ import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type S
 import { rejectionTopic, topicFamily, type RejectionEvent } from '#contracts';
 import { compileAcl, type CompiledAcl, type Principal } from '#domain';
 import { limitPacketSize } from './frame-limit.js';
+import { guardProtocol } from './protocol-guards.js';
 import { SOCKET_HIGH_WATER_MARK, startListener, type ListenerSpec, type RunningListener } from './listeners.js';
 
 export type AuthFailure = 'bad_credentials' | 'revoked' | 'not_authorized' | 'unavailable';
@@ -127,6 +128,7 @@ export class EmbeddedBroker {
       }
       const client = aedes.handle(stream, req) as SessionClient;
       limitPacketSize(client._parser as Parameters<typeof limitPacketSize>[0], this.opts.maxPacketBytes, () => undefined);
+      guardProtocol(client._parser as Parameters<typeof guardProtocol>[0], stream);
     };
     try {
       for (const spec of this.opts.listeners) this.listeners.push(await startListener(spec, handle, this.sockets));
@@ -181,7 +183,12 @@ export class EmbeddedBroker {
 
   // ---- aedes hooks -------------------------------------------------------------------
 
-  private preConnect(client: SessionClient, packet: { clientId: string; clean?: boolean; username?: string }, cb: (err: Error | null, ok: boolean) => void): void {
+  private preConnect(client: SessionClient, packet: { clientId: string; clean?: boolean; username?: string; password?: Buffer }, cb: (err: Error | null, ok: boolean) => void): void {
+    // MQTT-3.1.2-22 / MQTT-3.1.4-1: a password without a user name is a malformed CONNECT:
+    // close without a CONNACK
+    if (packet.password !== undefined && packet.username === undefined) {
+      return cb(new Error('malformed CONNECT: password flag set without user name flag'), false);
+    }
     // MQTT-3.1.3-8: a zero-byte client id with CleanSession=0 gets CONNACK 0x02, then close
     if (packet.clientId === '' && packet.clean === false) {
       writeConnackAndClose(client, 2);
