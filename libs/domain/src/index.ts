@@ -6,3 +6,4 @@ export * from './gs1/index.js';
 export * from './rules/index.js';
 export * from './site/index.js';
 export * from './dispatch/index.js';
+export * from './alarms/index.js';

@@ -5,3 +5,4 @@ export * from './migrations/index.js';
 export * from './persistence.module.js';
 export * from './repositories/devices.repository.js';
 export * from './repositories/users.repository.js';
+export * from './repositories/alarms.repository.js';

@@ -5,12 +5,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { type DatabaseSettings, dataSourceOptions, ensurePostgresSchema } from './data-source.js';
-import { DeviceEntity } from './entities/device.entity.js';
-import { UserEntity } from './entities/user.entity.js';
+import { ENTITIES } from './entities/index.js';
+import { AlarmsRepository } from './repositories/alarms.repository.js';
 import { DevicesRepository } from './repositories/devices.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 
-const REPOSITORIES = [UsersRepository, DevicesRepository];
+const REPOSITORIES = [UsersRepository, DevicesRepository, AlarmsRepository];
 
 @Module({})
 export class PersistenceModule {
@@ -22,10 +22,10 @@ export class PersistenceModule {
         TypeOrmModule.forRootAsync({
           useFactory: async () => {
             await ensurePostgresSchema(db);
-            return dataSourceOptions(db);
+            return { ...dataSourceOptions(db), retryAttempts: 3, retryDelay: 1000 };
           },
         }),
-        TypeOrmModule.forFeature([UserEntity, DeviceEntity]),
+        TypeOrmModule.forFeature(ENTITIES),
       ],
       providers: REPOSITORIES,
       exports: REPOSITORIES,
