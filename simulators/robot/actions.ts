@@ -3,14 +3,7 @@
  * initialises and runs and what it does to the robot when it starts and ends. The robot
  * model drives the clock; this module decides nothing about orders or motion.
  */
-import {
-  MEDLOOP_ACTION_TYPES as MEDLOOP,
-  MEDLOOP_PARAMS,
-  stringParameter,
-  type Action,
-  type ActionState,
-  type ActionStatus,
-} from '#contracts';
+import { MEDLOOP_ACTION_TYPES as MEDLOOP, MEDLOOP_PARAMS, stringParameter, type Action, type ActionState, type ActionStatus } from '#contracts';
 import type { CompartmentBank } from './compartments.js';
 
 export type ActionScope = 'NODE' | 'EDGE' | 'INSTANT';

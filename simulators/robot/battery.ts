@@ -24,15 +24,9 @@ export const DEFAULT_BATTERY: BatteryParams = {
 
 export const LOW_BATTERY_PERCENT = 15;
 
-export function stepBattery(
-  charge: number,
-  step: { distanceM: number; dtS: number; charging: boolean },
-  params: BatteryParams = DEFAULT_BATTERY,
-): number {
+export function stepBattery(charge: number, step: { distanceM: number; dtS: number; charging: boolean }, params: BatteryParams = DEFAULT_BATTERY): number {
   const hours = step.dtS / 3600;
-  const delta = step.charging
-    ? params.chargePerHour * hours
-    : -(params.drainPerKm * (step.distanceM / 1000) + params.idleDrainPerHour * hours);
+  const delta = step.charging ? params.chargePerHour * hours : -(params.drainPerKm * (step.distanceM / 1000) + params.idleDrainPerHour * hours);
   return Math.min(100, Math.max(0, charge + delta));
 }
 

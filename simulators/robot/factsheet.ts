@@ -6,15 +6,23 @@ import { MEDLOOP_FACTSHEET_ACTIONS, type Factsheet, type FactsheetAgvAction, typ
 import type { RobotConfig, SimulationSettings } from './config.js';
 
 const STANDARD_ACTIONS: FactsheetAgvAction[] = [
-  { actionType: 'pick', actionScopes: ['NODE'], actionParameters: [
-    { key: 'compartmentId', valueDataType: 'STRING', isOptional: true },
-    { key: 'loadId', valueDataType: 'STRING', isOptional: true },
-    { key: 'loadType', valueDataType: 'STRING', isOptional: true },
-  ] },
-  { actionType: 'drop', actionScopes: ['NODE'], actionParameters: [
-    { key: 'compartmentId', valueDataType: 'STRING', isOptional: true },
-    { key: 'loadId', valueDataType: 'STRING', isOptional: true },
-  ] },
+  {
+    actionType: 'pick',
+    actionScopes: ['NODE'],
+    actionParameters: [
+      { key: 'compartmentId', valueDataType: 'STRING', isOptional: true },
+      { key: 'loadId', valueDataType: 'STRING', isOptional: true },
+      { key: 'loadType', valueDataType: 'STRING', isOptional: true },
+    ],
+  },
+  {
+    actionType: 'drop',
+    actionScopes: ['NODE'],
+    actionParameters: [
+      { key: 'compartmentId', valueDataType: 'STRING', isOptional: true },
+      { key: 'loadId', valueDataType: 'STRING', isOptional: true },
+    ],
+  },
   { actionType: 'waitForTrigger', actionScopes: ['NODE'], actionParameters: [{ key: 'timeoutS', valueDataType: 'NUMBER', isOptional: true }] },
   { actionType: 'startCharging', actionScopes: ['INSTANT', 'NODE'] },
   { actionType: 'stopCharging', actionScopes: ['INSTANT', 'NODE'] },
@@ -45,7 +53,12 @@ export function buildFactsheet(header: VdaHeader, robot: RobotConfig, settings: 
     protocolLimits: {
       maxStringLens: {},
       maxArrayLens: {},
-      timing: { minOrderInterval: 0.5, minStateInterval: 0.1, defaultStateInterval: settings.stateIntervalS, visualizationInterval: settings.visualizationIntervalS },
+      timing: {
+        minOrderInterval: 0.5,
+        minStateInterval: 0.1,
+        defaultStateInterval: settings.stateIntervalS,
+        visualizationInterval: settings.visualizationIntervalS,
+      },
     },
     protocolFeatures: { optionalParameters: [], agvActions: [...STANDARD_ACTIONS, ...MEDLOOP_FACTSHEET_ACTIONS] },
     agvGeometry: {},

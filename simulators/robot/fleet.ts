@@ -26,7 +26,10 @@ export interface FleetOptions {
 export class Fleet {
   readonly robots: RobotSimulator[];
 
-  constructor(readonly config: FleetConfig, private readonly options: FleetOptions = {}) {
+  constructor(
+    readonly config: FleetConfig,
+    private readonly options: FleetOptions = {},
+  ) {
     const { robots, ...settings } = config;
     this.robots = robots.map((robot) => new RobotSimulator({ robot, settings, ...(options.log ? { log: options.log } : {}) }));
   }
@@ -53,7 +56,17 @@ export class Fleet {
   }
 
   summary(): FleetSummary {
-    const s: FleetSummary = { robots: this.robots.length, online: 0, driving: 0, busy: 0, withErrors: 0, ordersAccepted: 0, ordersRejected: 0, messagesDropped: 0, statesPublished: 0 };
+    const s: FleetSummary = {
+      robots: this.robots.length,
+      online: 0,
+      driving: 0,
+      busy: 0,
+      withErrors: 0,
+      ordersAccepted: 0,
+      ordersRejected: 0,
+      messagesDropped: 0,
+      statesPublished: 0,
+    };
     for (const r of this.robots) {
       if (r.connected) s.online++;
       if (r.model.driving) s.driving++;

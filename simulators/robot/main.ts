@@ -14,10 +14,12 @@ function scheduleFaults(fleet: Fleet, plan: FaultPlan, log: (line: string) => vo
   const timers: NodeJS.Timeout[] = [];
   const later = (seconds: number | undefined, what: string, run: () => void) => {
     if (seconds === undefined) return;
-    timers.push(setTimeout(() => {
-      log(`fault: ${what} on ${targets.length} robot(s)`);
-      run();
-    }, seconds * 1000));
+    timers.push(
+      setTimeout(() => {
+        log(`fault: ${what} on ${targets.length} robot(s)`);
+        run();
+      }, seconds * 1000),
+    );
   };
   for (const robot of targets) {
     if (plan.dropOrders !== undefined) robot.faults.dropIncoming(plan.dropOrders, ['order']);

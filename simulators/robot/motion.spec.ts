@@ -27,7 +27,7 @@ describe('motion', () => {
 
   it('normalizes angles into -pi..pi', () => {
     expect(normalizeAngle(3 * Math.PI)).toBeCloseTo(Math.PI);
-    expect(normalizeAngle(-3 * Math.PI / 2)).toBeCloseTo(Math.PI / 2);
+    expect(normalizeAngle((-3 * Math.PI) / 2)).toBeCloseTo(Math.PI / 2);
   });
 });
 

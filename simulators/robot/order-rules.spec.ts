@@ -2,17 +2,49 @@ import { describe, expect, it } from '@jest/globals';
 import type { Order, OrderEdge, OrderNode } from '#contracts';
 import { decideOrder, orderStructureProblem, stitchOrder, type RouteProgress } from './order-rules.js';
 
-const n = (nodeId: string, sequenceId: number, released = true, x = sequenceId): OrderNode => ({ nodeId, sequenceId, released, nodePosition: { x, y: 0, mapId: 'F1' }, actions: [] });
-const e = (a: OrderNode, b: OrderNode, released = true): OrderEdge => ({ edgeId: `${a.nodeId}-${b.nodeId}`, sequenceId: a.sequenceId + 1, released, startNodeId: a.nodeId, endNodeId: b.nodeId, actions: [] });
+const n = (nodeId: string, sequenceId: number, released = true, x = sequenceId): OrderNode => ({
+  nodeId,
+  sequenceId,
+  released,
+  nodePosition: { x, y: 0, mapId: 'F1' },
+  actions: [],
+});
+const e = (a: OrderNode, b: OrderNode, released = true): OrderEdge => ({
+  edgeId: `${a.nodeId}-${b.nodeId}`,
+  sequenceId: a.sequenceId + 1,
+  released,
+  startNodeId: a.nodeId,
+  endNodeId: b.nodeId,
+  actions: [],
+});
 const order = (orderId: string, orderUpdateId: number, nodes: OrderNode[], edges: OrderEdge[]): Order => ({
-  headerId: 1, timestamp: '2026-01-01T00:00:00Z', version: '2.1.0', manufacturer: 'M', serialNumber: 'S', orderId, orderUpdateId, nodes, edges,
+  headerId: 1,
+  timestamp: '2026-01-01T00:00:00Z',
+  version: '2.1.0',
+  manufacturer: 'M',
+  serialNumber: 'S',
+  orderId,
+  orderUpdateId,
+  nodes,
+  edges,
 });
 const idle = (over: Partial<RouteProgress> = {}): RouteProgress => ({
-  orderId: '', orderUpdateId: 0, lastNodeId: 'A', lastNodeSequenceId: 0, nodes: [], edges: [], unfinishedActions: 0, pose: { x: 0, y: 0, theta: 0, mapId: 'F1' }, ...over,
+  orderId: '',
+  orderUpdateId: 0,
+  lastNodeId: 'A',
+  lastNodeSequenceId: 0,
+  nodes: [],
+  edges: [],
+  unfinishedActions: 0,
+  pose: { x: 0, y: 0, theta: 0, mapId: 'F1' },
+  ...over,
 });
 
 describe('order acceptance rules', () => {
-  const A = n('A', 0, true, 0), B = n('B', 2), C = n('C', 4, false), D = n('D', 6, false);
+  const A = n('A', 0, true, 0),
+    B = n('B', 2),
+    C = n('C', 4, false),
+    D = n('D', 6, false);
   const o1 = order('o1', 0, [A, B, C], [e(A, B), e(B, C, false)]);
 
   it('accepts a new order that starts at the current node', () => {
@@ -25,7 +57,10 @@ describe('order acceptance rules', () => {
   });
 
   it('rejects a new order that does not start where the robot is', () => {
-    expect(decideOrder(idle({ lastNodeId: 'Z', pose: { x: 50, y: 0, theta: 0, mapId: 'F1' } }), o1)).toMatchObject({ kind: 'reject', error: { errorType: 'orderError' } });
+    expect(decideOrder(idle({ lastNodeId: 'Z', pose: { x: 50, y: 0, theta: 0, mapId: 'F1' } }), o1)).toMatchObject({
+      kind: 'reject',
+      error: { errorType: 'orderError' },
+    });
   });
 
   it('rejects a different order while one is still active', () => {
@@ -38,18 +73,35 @@ describe('order acceptance rules', () => {
   });
 
   it('rejects a lower orderUpdateId with orderUpdateError', () => {
-    expect(decideOrder(idle({ orderId: 'o1', orderUpdateId: 3 }), order('o1', 2, [A], []))).toMatchObject({ kind: 'reject', error: { errorType: 'orderUpdateError' } });
+    expect(decideOrder(idle({ orderId: 'o1', orderUpdateId: 3 }), order('o1', 2, [A], []))).toMatchObject({
+      kind: 'reject',
+      error: { errorType: 'orderUpdateError' },
+    });
   });
 
   it('accepts an update only when it starts at the end of the current base', () => {
     const running = idle({ orderId: 'o1', nodes: [B, C], edges: [e(A, B), e(B, C, false)] });
     expect(decideOrder(running, order('o1', 1, [B, { ...C, released: true }], [e(B, C)])).kind).toBe('update');
-    expect(decideOrder(running, order('o1', 1, [{ ...C, released: true }, { ...D, released: true }], [e(C, D)]))).toMatchObject({ error: { errorType: 'orderUpdateError' } });
+    expect(
+      decideOrder(
+        running,
+        order(
+          'o1',
+          1,
+          [
+            { ...C, released: true },
+            { ...D, released: true },
+          ],
+          [e(C, D)],
+        ),
+      ),
+    ).toMatchObject({ error: { errorType: 'orderUpdateError' } });
   });
 
   it('stitches an update: keeps the unfinished base, replaces the horizon', () => {
     const running = idle({ orderId: 'o1', nodes: [B, C], edges: [e(A, B), e(B, C, false)] });
-    const C2 = { ...C, released: true }, D2 = n('D', 6, false);
+    const C2 = { ...C, released: true },
+      D2 = n('D', 6, false);
     const route = stitchOrder(running, order('o1', 1, [B, C2, D2], [e(B, C2), e(C2, D2, false)]));
     expect(route.nodes.map((x) => `${x.nodeId}:${x.released}`)).toEqual(['B:true', 'C:true', 'D:false']);
     expect(route.edges.map((x) => x.edgeId)).toEqual(['A-B', 'B-C', 'C-D']);

@@ -20,11 +20,7 @@ export interface RouteProgress {
   pose: Pose | undefined;
 }
 
-export type OrderDecision =
-  | { kind: 'new' }
-  | { kind: 'update' }
-  | { kind: 'resend' }
-  | { kind: 'reject'; error: VdaError };
+export type OrderDecision = { kind: 'new' } | { kind: 'update' } | { kind: 'resend' } | { kind: 'reject'; error: VdaError };
 
 /** How far (m) a robot may stand from the first node of a new order when the order omits it. */
 export const DEFAULT_ALLOWED_DEVIATION_XY = 0.5;

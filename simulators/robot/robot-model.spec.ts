@@ -4,13 +4,31 @@ import { applyInstantActions } from './instant-actions.js';
 import { presentBadge } from './action-progress.js';
 import { RobotModel } from './robot-model.js';
 
-const model = () => new RobotModel({ version: '2.1.0', initialNode: { nodeId: 'A', x: 0, y: 0, mapId: 'F1' }, speed: 1, compartments: [{ id: 'C1' }], liftTimeS: 5 });
-const node = (nodeId: string, sequenceId: number, x: number, actions: Action[] = [], released = true): OrderNode => ({ nodeId, sequenceId, released, nodePosition: { x, y: 0, mapId: 'F1' }, actions });
-const order = (nodes: OrderNode[], orderUpdateId = 0): Order => ({
-  headerId: 0, timestamp: '2026-01-01T00:00:00Z', version: '2.1.0', manufacturer: 'M', serialNumber: 'S', orderId: 'o', orderUpdateId, nodes,
-  edges: nodes.slice(1).map((b, i) => ({ edgeId: `e${i}`, sequenceId: b.sequenceId - 1, released: b.released, startNodeId: nodes[i]!.nodeId, endNodeId: b.nodeId, actions: [] })),
+const model = () =>
+  new RobotModel({ version: '2.1.0', initialNode: { nodeId: 'A', x: 0, y: 0, mapId: 'F1' }, speed: 1, compartments: [{ id: 'C1' }], liftTimeS: 5 });
+const node = (nodeId: string, sequenceId: number, x: number, actions: Action[] = [], released = true): OrderNode => ({
+  nodeId,
+  sequenceId,
+  released,
+  nodePosition: { x, y: 0, mapId: 'F1' },
+  actions,
 });
-const run = (m: RobotModel, seconds: number) => { for (let t = 0; t < seconds; t += 0.25) m.tick(0.25); };
+const order = (nodes: OrderNode[], orderUpdateId = 0): Order => ({
+  headerId: 0,
+  timestamp: '2026-01-01T00:00:00Z',
+  version: '2.1.0',
+  manufacturer: 'M',
+  serialNumber: 'S',
+  orderId: 'o',
+  orderUpdateId,
+  nodes,
+  edges: nodes
+    .slice(1)
+    .map((b, i) => ({ edgeId: `e${i}`, sequenceId: b.sequenceId - 1, released: b.released, startNodeId: nodes[i]!.nodeId, endNodeId: b.nodeId, actions: [] })),
+});
+const run = (m: RobotModel, seconds: number) => {
+  for (let t = 0; t < seconds; t += 0.25) m.tick(0.25);
+};
 const status = (m: RobotModel, id: string) => m.snapshot().actionStates.find((a) => a.actionId === id)?.actionStatus;
 
 describe('RobotModel', () => {

@@ -161,7 +161,10 @@ describe('RobotSimulator over MQTT (e2e)', () => {
     await sendOrder({ orderId: 'o-1', orderUpdateId: 0, nodes: [n0, n1, n2, n3], edges: [edge(n0, n1), edge(n1, n2), edge(n2, n3)] });
 
     const done = await waitFor('the order to finish at ward-3', () =>
-      states().find((s) => s.lastNodeId === 'ward-3' && s.nodeStates.length === 0 && s.actionStates.length === 6 && s.actionStates.every((a) => a.actionStatus === 'FINISHED')),
+      states().find(
+        (s) =>
+          s.lastNodeId === 'ward-3' && s.nodeStates.length === 0 && s.actionStates.length === 6 && s.actionStates.every((a) => a.actionStatus === 'FINISHED'),
+      ),
     );
     expect(orderAcknowledged(done, 'o-1', 0)).toBe(true);
     expect(done.agvPosition).toMatchObject({ x: 6, y: 4, mapId: 'F3' });
@@ -195,14 +198,20 @@ describe('RobotSimulator over MQTT (e2e)', () => {
     // A further resend of the same ids is idempotent: echoed again, nothing new accepted, no error.
     const before = states().length;
     await sendOrder(order);
-    const echo = await waitFor('re-echo', () => states().slice(before).find((s) => orderAcknowledged(s, 'o-2', 0)));
+    const echo = await waitFor('re-echo', () =>
+      states()
+        .slice(before)
+        .find((s) => orderAcknowledged(s, 'o-2', 0)),
+    );
     expect(echo.lastNodeId).toBe('bed-12');
     expect(echo.errors).toEqual([]);
     expect(sim.stats.ordersAccepted).toBe(1);
 
     // A lower orderUpdateId is refused with orderUpdateError; an invalid order names the field.
     await sendOrder({ ...order, orderUpdateId: -1 });
-    await waitFor('validation error', () => states().find((s) => s.errors.some((e) => e.errorType === 'validationError' && /orderUpdateId/.test(e.errorDescription ?? ''))));
+    await waitFor('validation error', () =>
+      states().find((s) => s.errors.some((e) => e.errorType === 'validationError' && /orderUpdateId/.test(e.errorDescription ?? ''))),
+    );
     await sendOrder({ orderId: 'o-2', orderUpdateId: 2, nodes: [node('bed-12', 2, 3, 0, 'F1')], edges: [] });
     await sendOrder({ orderId: 'o-2', orderUpdateId: 1, nodes: [node('bed-12', 2, 3, 0, 'F1')], edges: [] });
     await waitFor('orderUpdateError', () => states().find((s) => s.errors.some((e) => e.errorType === 'orderUpdateError')));

@@ -4,16 +4,7 @@
  * orders and instant actions (validated against the official schema) into its RobotModel.
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import {
-  validateVda,
-  vdaTimestamp,
-  vdaTopic,
-  VDA_TOPICS,
-  type ConnectionState,
-  type VdaError,
-  type VdaTopicName,
-  type VdaValidationIssue,
-} from '#contracts';
+import { validateVda, vdaTimestamp, vdaTopic, VDA_TOPICS, type ConnectionState, type VdaError, type VdaTopicName, type VdaValidationIssue } from '#contracts';
 import { presentBadge, triggerWaits } from './action-progress.js';
 import { buildFactsheet } from './factsheet.js';
 import { applyInstantActions } from './instant-actions.js';
@@ -46,7 +37,15 @@ const MAX_STEP_S = 0.25;
 export class RobotSimulator {
   readonly model: RobotModel;
   readonly faults: RobotFaults;
-  readonly stats: RobotStats = { ordersReceived: 0, ordersAccepted: 0, ordersRejected: 0, messagesDropped: 0, invalidMessages: 0, statesPublished: 0, connects: 0 };
+  readonly stats: RobotStats = {
+    ordersReceived: 0,
+    ordersAccepted: 0,
+    ordersRejected: 0,
+    messagesDropped: 0,
+    invalidMessages: 0,
+    statesPublished: 0,
+    connects: 0,
+  };
   /** Fraction (0..1) of incoming QoS 0 messages per topic that are "lost". */
   readonly dropRates: Record<'order' | 'instantActions', number> = { order: 0, instantActions: 0 };
   private client: MqttClient | undefined;
@@ -125,7 +124,10 @@ export class RobotSimulator {
     }
     this.log('fault', `connection lost${reconnectAfterS !== undefined ? `, reconnecting in ${reconnectAfterS} s` : ''}`);
     if (reconnectAfterS !== undefined) {
-      this.reconnectTimer = setTimeout(() => void this.connectClient().catch((err: Error) => this.log('error', `reconnect failed: ${err.message}`)), reconnectAfterS * 1000);
+      this.reconnectTimer = setTimeout(
+        () => void this.connectClient().catch((err: Error) => this.log('error', `reconnect failed: ${err.message}`)),
+        reconnectAfterS * 1000,
+      );
     }
   }
 

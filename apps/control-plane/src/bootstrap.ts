@@ -44,7 +44,12 @@ export async function startControlPlane(config: AppConfig, opts: { logger?: Logg
     if (!err) return next();
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 400;
     const error = err.type === 'entity.too.large' ? 'payload_too_large' : err.type === 'entity.parse.failed' ? 'invalid_json' : 'bad_request';
-    const message = error === 'invalid_json' ? `body is not valid JSON: ${err.message}` : error === 'payload_too_large' ? `body exceeds ${JSON_LIMIT}` : 'malformed request body';
+    const message =
+      error === 'invalid_json'
+        ? `body is not valid JSON: ${err.message}`
+        : error === 'payload_too_large'
+          ? `body exceeds ${JSON_LIMIT}`
+          : 'malformed request body';
     app.get(MetricsService).rejectedInput('http', 'body', error);
     res.status(status).json({ statusCode: status, error, message });
   });

@@ -71,7 +71,11 @@ describe('embedded broker robustness', () => {
 
   it('keeps serving other subscribers when one subscriber stops reading (QoS 0 dropped for it, not queued)', async () => {
     const robot = await t.registerDevice({ kind: 'robot', name: 'busy', manufacturer: 'Acme', serialNumber: 'BUSY' });
-    const mon = await t.registerDevice({ kind: 'integration', name: 'monitor2', acl: [{ effect: 'allow', action: 'subscribe', pattern: 'uagv/v2/+/+/state' }] });
+    const mon = await t.registerDevice({
+      kind: 'integration',
+      name: 'monitor2',
+      acl: [{ effect: 'allow', action: 'subscribe', pattern: 'uagv/v2/+/+/state' }],
+    });
     const frozen = await connectMqtt(t.mqttUrl, { username: mon.credentials.username, password: mon.credentials.password, clientId: 'frozen' });
     await frozen.subscribeAsync('uagv/v2/Acme/BUSY/state', { qos: 0 });
     (frozen.stream as Socket).pause(); // stops reading: the broker's socket buffer fills up

@@ -19,7 +19,12 @@ describe('device registry and broker access control', () => {
 
   it('registers a robot and returns its credentials once', async () => {
     const r = await robot('R-100');
-    expect(r.device).toMatchObject({ kind: 'robot', vda5050: { interfaceName: 'uagv', manufacturer: 'Acme', serialNumber: 'R-100' }, online: false, lastSeenAt: null });
+    expect(r.device).toMatchObject({
+      kind: 'robot',
+      vda5050: { interfaceName: 'uagv', manufacturer: 'Acme', serialNumber: 'R-100' },
+      online: false,
+      lastSeenAt: null,
+    });
     expect(r.device.topics.publish).toContain('uagv/v2/Acme/R-100/state');
     expect(r.credentials.username).toBe(r.device.id);
     expect(r.credentials.password.length).toBeGreaterThanOrEqual(40);
@@ -123,14 +128,33 @@ describe('device registry and broker access control', () => {
   it('refuses a last will outside the device space at CONNECT; delivers an allowed one to authorised subscribers', async () => {
     const r = await robot('R-112');
     expect(
-      await connectRefused(t.mqttUrl, { username: r.credentials.username, password: r.credentials.password, will: { topic: 'uagv/v2/Acme/OTHER/connection', payload: Buffer.from('{}'), qos: 1, retain: true } }),
+      await connectRefused(t.mqttUrl, {
+        username: r.credentials.username,
+        password: r.credentials.password,
+        will: { topic: 'uagv/v2/Acme/OTHER/connection', payload: Buffer.from('{}'), qos: 1, retain: true },
+      }),
     ).toBe(5);
-    const monitor = await t.registerDevice({ kind: 'integration', name: 'Fleet monitor', acl: [{ effect: 'allow', action: 'subscribe', pattern: 'uagv/v2/+/+/connection' }] });
+    const monitor = await t.registerDevice({
+      kind: 'integration',
+      name: 'Fleet monitor',
+      acl: [{ effect: 'allow', action: 'subscribe', pattern: 'uagv/v2/+/+/connection' }],
+    });
     const m = track(await connectMqtt(t.mqttUrl, { username: monitor.credentials.username, password: monitor.credentials.password }));
     const got = collect(m);
     await m.subscribeAsync('uagv/v2/+/+/connection', { qos: 1 });
-    const will = { headerId: 2, timestamp: new Date().toISOString(), version: '2.0.0', manufacturer: 'Acme', serialNumber: 'R-112', connectionState: 'CONNECTIONBROKEN' };
-    const c = await connectMqtt(t.mqttUrl, { username: r.credentials.username, password: r.credentials.password, will: { topic: 'uagv/v2/Acme/R-112/connection', payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true } });
+    const will = {
+      headerId: 2,
+      timestamp: new Date().toISOString(),
+      version: '2.0.0',
+      manufacturer: 'Acme',
+      serialNumber: 'R-112',
+      connectionState: 'CONNECTIONBROKEN',
+    };
+    const c = await connectMqtt(t.mqttUrl, {
+      username: r.credentials.username,
+      password: r.credentials.password,
+      will: { topic: 'uagv/v2/Acme/R-112/connection', payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+    });
     await waitForAsync(async () => (await t.api('GET', `/api/devices/${r.device.id}`, { token: t.adminToken })).body.online === true, 3000, 'online');
     c.stream.destroy(); // connection lost without DISCONNECT: the broker publishes the will
     const msg = await waitFor(() => got.find((g) => g.topic === 'uagv/v2/Acme/R-112/connection'), 3000, 'last will');
@@ -151,7 +175,10 @@ describe('device registry and broker access control', () => {
     const c = track(await connectMqtt(t.mqttUrl, { username: bms.credentials.username, password: bms.credentials.password }));
     expect(await subscribeCodes(c, ['medloop/v1/sensor/+/telemetry', 'medloop/v1/sensor/#', 'uagv/#'])).toEqual([0, 128, 128]);
     await c.publishAsync('bms/north/alarms', '{"fire":false}', { qos: 1 });
-    const bad = await t.api('POST', '/api/devices', { token: t.adminToken, body: { kind: 'integration', name: 'x', acl: [{ effect: 'allow', action: 'both', pattern: 'a/#/b' }] } });
+    const bad = await t.api('POST', '/api/devices', {
+      token: t.adminToken,
+      body: { kind: 'integration', name: 'x', acl: [{ effect: 'allow', action: 'both', pattern: 'a/#/b' }] },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.field).toBe('acl[0].pattern');
   });

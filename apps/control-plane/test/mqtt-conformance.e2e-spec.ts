@@ -75,7 +75,8 @@ async function sendConnect(target: Target, opts: ConnectOptions = {}): Promise<R
 async function session(target: Target, opts: ConnectOptions = {}): Promise<{ c: RawMqttClient; connack: Connack }> {
   const c = await sendConnect(target, opts);
   const connack = await c.nextOfType<Connack>(PacketType.CONNACK, 5000);
-  if (!connack || connack.returnCode !== 0) throw new Error(`${target.name}: connection refused (${connack ? `CONNACK 0x${hex(connack.returnCode)}` : 'no CONNACK'})`);
+  if (!connack || connack.returnCode !== 0)
+    throw new Error(`${target.name}: connection refused (${connack ? `CONNACK 0x${hex(connack.returnCode)}` : 'no CONNACK'})`);
   return { c, connack };
 }
 
@@ -225,7 +226,12 @@ const cases: Case[] = [
     title: "an invalid filter 'a/#/b' gets SUBACK 0x80 for that filter, or a close",
     async run(target) {
       const { c } = await session(target);
-      c.send(subscribePacket(11, [{ topic: `${RUN}/ok`, qos: 0 }, { topic: `${RUN}/#/b`, qos: 0 }]));
+      c.send(
+        subscribePacket(11, [
+          { topic: `${RUN}/ok`, qos: 0 },
+          { topic: `${RUN}/#/b`, qos: 0 },
+        ]),
+      );
       const ack = await c.nextOfType<Suback>(PacketType.SUBACK, 3000);
       const closed = ack ? false : await c.closed(1000);
       if (ack) return { ok: ack.packetId === 11 && ack.codes.length === 2 && ack.codes[1] === 0x80, observed: `SUBACK [${ack.codes.map(hex).join(',')}]` };
@@ -288,7 +294,8 @@ const cases: Case[] = [
       ]);
       const b = await subscribe(exact, [{ topic, qos: 1 }]);
       if (!a || !b) return { ok: false, observed: 'SUBSCRIBE not acknowledged' };
-      if (!(await publishQos1(pub, topic, JSON_PAYLOAD(1)))) return { ok: false, observed: `PUBLISH to ${topic} not acknowledged${pub.isClosed ? ' (closed)' : ''}` };
+      if (!(await publishQos1(pub, topic, JSON_PAYLOAD(1))))
+        return { ok: false, observed: `PUBLISH to ${topic} not acknowledged${pub.isClosed ? ' (closed)' : ''}` };
       const control = await exact.nextOfType<Publish>(PacketType.PUBLISH, 3000, (p) => p.topic === topic);
       const leaked = await wild.publishes((p) => p.topic === topic, 700, 1);
       const ok = control !== null && leaked.length === 0;
@@ -502,36 +509,52 @@ describe('MQTT 3.1.1 conformance (raw bytes): our broker vs Mosquitto', () => {
 
   describe('our embedded broker', () => {
     for (const k of cases) {
-      it(`[${k.id}] ${k.title}`, async () => {
-        const o = await guarded(k.run, ours);
-        record(k.id, 'ours', o);
-        expect({ case: k.id, ...o }).toEqual({ case: k.id, ok: true, observed: o.observed });
-      }, CASE_TIMEOUT_MS);
+      it(
+        `[${k.id}] ${k.title}`,
+        async () => {
+          const o = await guarded(k.run, ours);
+          record(k.id, 'ours', o);
+          expect({ case: k.id, ...o }).toEqual({ case: k.id, ok: true, observed: o.observed });
+        },
+        CASE_TIMEOUT_MS,
+      );
     }
   });
 
   describe('reference: Mosquitto at 127.0.0.1:1883', () => {
     for (const k of cases) {
-      it(`[${k.id}] ${k.title}`, async () => {
-        if (!mosquitto) {
-          record(k.id, 'mosquitto', 'skipped');
-          console.info(`[${k.id}] skipped on Mosquitto: not reachable`);
-          return;
-        }
-        record(k.id, 'mosquitto', await guarded(k.run, mosquitto));
-      }, CASE_TIMEOUT_MS);
+      it(
+        `[${k.id}] ${k.title}`,
+        async () => {
+          if (!mosquitto) {
+            record(k.id, 'mosquitto', 'skipped');
+            console.info(`[${k.id}] skipped on Mosquitto: not reachable`);
+            return;
+          }
+          record(k.id, 'mosquitto', await guarded(k.run, mosquitto));
+        },
+        CASE_TIMEOUT_MS,
+      );
     }
   });
 
   it('summary: wherever Mosquitto conforms, our broker conforms too', () => {
-    const cell = (o: Outcome | 'skipped' | undefined) => (o === undefined ? 'not run' : o === 'skipped' ? 'skipped' : `${o.ok ? 'PASS' : 'FAIL'} (${o.observed})`);
+    const cell = (o: Outcome | 'skipped' | undefined) =>
+      o === undefined ? 'not run' : o === 'skipped' ? 'skipped' : `${o.ok ? 'PASS' : 'FAIL'} (${o.observed})`;
     const rows = cases.map((k) => {
       const r = results.get(k.id) ?? {};
       return [k.id, cell(r.mosquitto), cell(r.ours)] as const;
     });
     const widths = [0, 1, 2].map((i) => Math.max(...[['case', 'mosquitto', 'ours'], ...rows].map((r) => r[i]!.length)));
     const line = (r: readonly string[]) => r.map((s, i) => s.padEnd(widths[i]!)).join(' | ');
-    console.log(['MQTT 3.1.1 conformance: case | mosquitto | ours', line(['case', 'mosquitto', 'ours']), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map(line)].join('\n'));
+    console.log(
+      [
+        'MQTT 3.1.1 conformance: case | mosquitto | ours',
+        line(['case', 'mosquitto', 'ours']),
+        widths.map((w) => '-'.repeat(w)).join('-+-'),
+        ...rows.map(line),
+      ].join('\n'),
+    );
 
     const gaps = cases.filter((k) => {
       const r = results.get(k.id);

@@ -62,7 +62,14 @@ describe('the control-plane process', () => {
     afterAll(() => new Promise((r) => holder.close(r)));
 
     it('says which port and which variable to change', async () => {
-      const p = run({ MQTT_HOST: '127.0.0.1', MQTT_PORT: String(taken), HTTP_PORT: '0', MQTT_WS_PORT: 'off', DATA_DIR: join(dir, 'taken'), LOG_LEVEL: 'silent' });
+      const p = run({
+        MQTT_HOST: '127.0.0.1',
+        MQTT_PORT: String(taken),
+        HTTP_PORT: '0',
+        MQTT_WS_PORT: 'off',
+        DATA_DIR: join(dir, 'taken'),
+        LOG_LEVEL: 'silent',
+      });
       expect(await p.exited).toBe(1);
       expect(p.err.join('')).toContain(`MQTT_PORT=${taken}: port ${taken} on 127.0.0.1 is already in use`);
       expect(p.err.join('')).not.toMatch(/\n\s+at /);
@@ -73,15 +80,30 @@ describe('the control-plane process', () => {
     const http = await freePort();
     const mqttPort = await freePort();
     const data = join(dir, 'first');
-    const p = run({ HTTP_HOST: '127.0.0.1', HTTP_PORT: String(http), MQTT_HOST: '127.0.0.1', MQTT_PORT: String(mqttPort), MQTT_WS_PORT: 'off', DATA_DIR: data, LOG_LEVEL: 'info' });
+    const p = run({
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(http),
+      MQTT_HOST: '127.0.0.1',
+      MQTT_PORT: String(mqttPort),
+      MQTT_WS_PORT: 'off',
+      DATA_DIR: data,
+      LOG_LEVEL: 'info',
+    });
     try {
       const pw = await waitFor(() => /password: (\S+)/.exec(p.out.join(''))?.[1], 20_000, 'the admin password banner');
       await waitFor(() => p.out.join('').includes('MedLoop control plane ready'), 20_000, 'ready');
       expect((await fetch(`http://127.0.0.1:${http}/health`)).status).toBe(200);
       // the password is printed, never logged as a structured field
-      const logLines = p.out.join('').split('\n').filter((l) => l.startsWith('{'));
+      const logLines = p.out
+        .join('')
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
       expect(logLines.some((l) => l.includes(pw))).toBe(false);
-      const login = await fetch(`http://127.0.0.1:${http}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }) });
+      const login = await fetch(`http://127.0.0.1:${http}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: pw }),
+      });
       const { accessToken } = (await login.json()) as { accessToken: string };
       const reg = await fetch(`http://127.0.0.1:${http}/api/devices`, {
         method: 'POST',
@@ -98,7 +120,15 @@ describe('the control-plane process', () => {
       if (p.child.exitCode === null) p.child.kill('SIGKILL');
     }
     // a second start on the same data does not print a new password
-    const again = run({ HTTP_HOST: '127.0.0.1', HTTP_PORT: String(http), MQTT_HOST: '127.0.0.1', MQTT_PORT: String(mqttPort), MQTT_WS_PORT: 'off', DATA_DIR: data, LOG_LEVEL: 'info' });
+    const again = run({
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(http),
+      MQTT_HOST: '127.0.0.1',
+      MQTT_PORT: String(mqttPort),
+      MQTT_WS_PORT: 'off',
+      DATA_DIR: data,
+      LOG_LEVEL: 'info',
+    });
     try {
       await waitFor(() => again.out.join('').includes('MedLoop control plane ready'), 20_000, 'ready again');
       expect((await fetch(`http://127.0.0.1:${http}/health`)).status).toBe(200);

@@ -142,7 +142,14 @@ export class EmbeddedBroker {
   publish(topic: string, payload: string | Buffer, options: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new Error('broker is not running'));
-    const packet = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: options.qos ?? 0, retain: options.retain ?? false, dup: false } as PublishPacket;
+    const packet = {
+      cmd: 'publish',
+      topic,
+      payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
+      qos: options.qos ?? 0,
+      retain: options.retain ?? false,
+      dup: false,
+    } as PublishPacket;
     return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
   }
 
@@ -183,7 +190,11 @@ export class EmbeddedBroker {
 
   // ---- aedes hooks -------------------------------------------------------------------
 
-  private preConnect(client: SessionClient, packet: { clientId: string; clean?: boolean; username?: string; password?: Buffer }, cb: (err: Error | null, ok: boolean) => void): void {
+  private preConnect(
+    client: SessionClient,
+    packet: { clientId: string; clean?: boolean; username?: string; password?: Buffer },
+    cb: (err: Error | null, ok: boolean) => void,
+  ): void {
     // MQTT-3.1.2-22 / MQTT-3.1.4-1: a password without a user name is a malformed CONNECT:
     // close without a CONNACK
     if (packet.password !== undefined && packet.username === undefined) {
@@ -200,7 +211,12 @@ export class EmbeddedBroker {
     cb(null, true);
   }
 
-  private authenticate(client: SessionClient, username: string | undefined, password: Buffer | undefined, cb: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void): void {
+  private authenticate(
+    client: SessionClient,
+    username: string | undefined,
+    password: Buffer | undefined,
+    cb: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
+  ): void {
     const fail = (reason: AuthFailure | 'no_credentials', code: number, message: string) => {
       this.opts.observer?.authFailed?.(reason, username);
       cb(Object.assign(new Error(message), { returnCode: code }), null);
@@ -265,7 +281,13 @@ export class EmbeddedBroker {
         (r) => this.finishIngest(session, packet, family, r, cb),
         (err: Error) => {
           this.opts.observer?.clientError?.(session, err);
-          this.finishIngest(session, packet, family, { ok: false, reason: 'internal_error', errors: [{ path: '', message: 'the message could not be processed' }] }, cb);
+          this.finishIngest(
+            session,
+            packet,
+            family,
+            { ok: false, reason: 'internal_error', errors: [{ path: '', message: 'the message could not be processed' }] },
+            cb,
+          );
         },
       );
     } else {

@@ -60,11 +60,14 @@ export async function startListener(spec: ListenerSpec, onConnection: Connection
     });
   } else if (spec.kind === 'tls') {
     const tls = spec.tls!;
-    server = createTlsServer({ cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath), highWaterMark: SOCKET_HIGH_WATER_MARK }, (socket: TLSSocket) => {
-      socket.setNoDelay(true);
-      track(socket);
-      onConnection(socket);
-    });
+    server = createTlsServer(
+      { cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath), highWaterMark: SOCKET_HIGH_WATER_MARK },
+      (socket: TLSSocket) => {
+        socket.setNoDelay(true);
+        track(socket);
+        onConnection(socket);
+      },
+    );
   } else {
     const http = createHttpServer((_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: upgrade required\n');
@@ -73,7 +76,10 @@ export async function startListener(spec: ListenerSpec, onConnection: Connection
       s.setNoDelay(true);
       track(s);
     });
-    wss = new WebSocketServer({ server: http, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false) });
+    wss = new WebSocketServer({
+      server: http,
+      handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
+    });
     wss.on('connection', (ws, req) => onConnection(createWebSocketStream(ws, { writableHighWaterMark: SOCKET_HIGH_WATER_MARK }), req));
     server = http;
   }

@@ -24,7 +24,8 @@ export function guardProtocol(parser: GuardedParser, conn: { write(b: Buffer): u
     // SUBSCRIBE and UNSUBSCRIBE must carry at least one topic filter
     parser[method] = function (this: GuardedParser) {
       const r = original.call(this);
-      if (!this.error && (this.packet[field]?.length ?? 0) === 0) this._emitError(new Error(`${this.packet.cmd?.toUpperCase()} without a topic filter [${rule}]`));
+      if (!this.error && (this.packet[field]?.length ?? 0) === 0)
+        this._emitError(new Error(`${this.packet.cmd?.toUpperCase()} without a topic filter [${rule}]`));
       return r;
     };
   }

@@ -19,7 +19,11 @@ export abstract class DomainError extends Error {
 /** Malformed input (HTTP 400). `field` names the offending field path when there is one. */
 export class ValidationError extends DomainError {
   readonly kind = 'validation' as const;
-  constructor(message: string, readonly field?: string, details?: Record<string, unknown>) {
+  constructor(
+    message: string,
+    readonly field?: string,
+    details?: Record<string, unknown>,
+  ) {
     super(message, 'validation_failed', { ...(field ? { field } : {}), ...details });
   }
 }

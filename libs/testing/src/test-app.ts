@@ -21,7 +21,11 @@ export interface TestApp {
   adminToken: string;
   env: Record<string, string>;
   /** fetch against the app, JSON in and out */
-  api(method: string, path: string, opts?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; text: string }>;
+  api(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; text: string }>;
   login(username: string, password: string): Promise<string>;
   /** creates a user (as admin) and returns a token for it */
   userToken(role: 'admin' | 'pharmacist' | 'nurse' | 'ward_pharmacist', wards?: string[]): Promise<{ token: string; id: string; username: string }>;
@@ -118,7 +122,10 @@ export async function startTestApp(extraEnv: Record<string, string> = {}, db?: T
     async userToken(role, wards) {
       const username = `${role.replace('_', '-')}-${++seq}-${randomBytes(3).toString('hex')}`;
       const password = `pw-${randomBytes(12).toString('hex')}`;
-      const r = await api('POST', '/api/users', { token: adminToken, body: { username, password, role, ...(wards ? { wards } : role === 'nurse' ? { wards: ['ward-a'] } : {}) } });
+      const r = await api('POST', '/api/users', {
+        token: adminToken,
+        body: { username, password, role, ...(wards ? { wards } : role === 'nurse' ? { wards: ['ward-a'] } : {}) },
+      });
       if (r.status !== 201) throw new Error(`create user failed: ${r.status} ${r.text}`);
       return { token: await login(username, password), id: r.body.id as string, username };
     },

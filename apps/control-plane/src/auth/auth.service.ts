@@ -31,7 +31,10 @@ export class AuthService {
   ) {
     // Without a configured secret each process signs with its own random key: tokens then
     // end with the process, which is acceptable for the embedded single-node default.
-    this.jwt = new JwtService({ secret: config.jwt.secret ?? randomBytes(48).toString('base64url'), signOptions: { algorithm: 'HS256', expiresIn: config.jwt.ttlSeconds } });
+    this.jwt = new JwtService({
+      secret: config.jwt.secret ?? randomBytes(48).toString('base64url'),
+      signOptions: { algorithm: 'HS256', expiresIn: config.jwt.ttlSeconds },
+    });
   }
 
   async login(username: string, password: string): Promise<LoginResult> {
@@ -39,7 +42,12 @@ export class AuthService {
     const ok = await verifyPassword(user?.passwordHash ?? (await this.dummyHash), password);
     if (!user || !ok || user.disabled) throw new UnauthorizedError('invalid username or password', 'invalid_credentials');
     const accessToken = await this.jwt.signAsync({ sub: user.id, role: user.role });
-    return { accessToken, tokenType: 'Bearer', expiresIn: this.config.jwt.ttlSeconds, user: { id: user.id, username: user.username, role: user.role, wards: user.wards } };
+    return {
+      accessToken,
+      tokenType: 'Bearer',
+      expiresIn: this.config.jwt.ttlSeconds,
+      user: { id: user.id, username: user.username, role: user.role, wards: user.wards },
+    };
   }
 
   /** Verifies a bearer token and returns the current user, or throws UnauthorizedError. */

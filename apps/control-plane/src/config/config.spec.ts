@@ -13,7 +13,11 @@ describe('loadConfig', () => {
   });
 
   it('selects PostgreSQL from DATABASE_URL', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', DATABASE_SCHEMA: 's1' }).database).toEqual({ type: 'postgres', url: 'postgres://u@h/db', schema: 's1' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', DATABASE_SCHEMA: 's1' }).database).toEqual({
+      type: 'postgres',
+      url: 'postgres://u@h/db',
+      schema: 's1',
+    });
   });
 
   it('names the variable at fault', () => {

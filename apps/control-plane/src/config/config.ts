@@ -67,7 +67,7 @@ const envSchema = z
       .string()
       .optional()
       .refine((v) => v === undefined || v === '' || /^postgres(ql)?:\/\//.test(v), {
-        message: "DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database)",
+        message: 'DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database)',
       }),
     DATABASE_SCHEMA: z
       .string()
@@ -81,7 +81,11 @@ const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (!!env.MQTT_TLS_CERT !== !!env.MQTT_TLS_KEY) {
-      ctx.addIssue({ code: 'custom', path: [env.MQTT_TLS_CERT ? 'MQTT_TLS_KEY' : 'MQTT_TLS_CERT'], message: 'MQTT_TLS_CERT and MQTT_TLS_KEY must be set together' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.MQTT_TLS_CERT ? 'MQTT_TLS_KEY' : 'MQTT_TLS_CERT'],
+        message: 'MQTT_TLS_CERT and MQTT_TLS_KEY must be set together',
+      });
     }
   });
 

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { DEVICE_KINDS } from '#contracts';
 
 /** VDA 5050 topic levels: no `/ + # $`; serial numbers restricted further by the standard. */
-const vdaLevel = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'use only A-Z a-z 0-9 _ . : -');
+const vdaLevel = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'use only A-Z a-z 0-9 _ . : -');
 const deviceId = z.string().regex(/^[A-Za-z0-9_.:-]{3,64}$/, 'id: 3-64 characters of A-Z a-z 0-9 _ . : -');
 
 const aclRule = z.strictObject({
@@ -16,7 +20,10 @@ export const RegisterDeviceSchema = z
     id: deviceId.optional(),
     kind: z.enum(DEVICE_KINDS),
     name: z.string().min(1).max(128),
-    ward: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'ward ids use letters, digits and _ . : -').optional(),
+    ward: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'ward ids use letters, digits and _ . : -')
+      .optional(),
     location: z.string().min(1).max(128).optional(),
     manufacturer: vdaLevel.optional(),
     serialNumber: vdaLevel.optional(),
@@ -32,7 +39,8 @@ export const RegisterDeviceSchema = z
         if (d[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: `${f} applies to robots only` });
       }
     }
-    if (d.kind === 'integration' && !d.acl) ctx.addIssue({ code: 'custom', path: ['acl'], message: 'integration principals need an explicit list of topic rules' });
+    if (d.kind === 'integration' && !d.acl)
+      ctx.addIssue({ code: 'custom', path: ['acl'], message: 'integration principals need an explicit list of topic rules' });
     if (d.kind !== 'integration' && d.acl) ctx.addIssue({ code: 'custom', path: ['acl'], message: 'topic rules apply to integration principals only' });
   });
 

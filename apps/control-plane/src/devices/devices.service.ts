@@ -159,11 +159,17 @@ export function principalOf(d: DeviceEntity): Principal {
 function topicsOf(d: DeviceEntity): DeviceView['topics'] {
   if (d.kind === 'robot') {
     const root = robotTopicRoot({ interfaceName: d.interfaceName!, manufacturer: d.manufacturer!, serialNumber: d.serialNumber! });
-    return { publish: VDA_ROBOT_PUBLISH_TOPICS.map((t) => `${root}/${t}`), subscribe: [...VDA_ROBOT_SUBSCRIBE_TOPICS.map((t) => `${root}/${t}`), rejectionTopic(d.id)] };
+    return {
+      publish: VDA_ROBOT_PUBLISH_TOPICS.map((t) => `${root}/${t}`),
+      subscribe: [...VDA_ROBOT_SUBSCRIBE_TOPICS.map((t) => `${root}/${t}`), rejectionTopic(d.id)],
+    };
   }
   if (d.kind === 'integration') {
     const rules = d.aclRules ?? [];
-    return { publish: rules.filter((r) => r.effect === 'allow' && r.action !== 'subscribe').map((r) => r.pattern), subscribe: rules.filter((r) => r.effect === 'allow' && r.action !== 'publish').map((r) => r.pattern) };
+    return {
+      publish: rules.filter((r) => r.effect === 'allow' && r.action !== 'subscribe').map((r) => r.pattern),
+      subscribe: rules.filter((r) => r.effect === 'allow' && r.action !== 'publish').map((r) => r.pattern),
+    };
   }
   return {
     publish: (['telemetry', 'event', 'ack', 'status'] as const).map((c) => deviceTopic(d.kind as 'cabinet', d.id, c)),

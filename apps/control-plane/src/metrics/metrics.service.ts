@@ -10,18 +10,64 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class MetricsService {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({ name: 'medloop_http_requests_total', help: 'HTTP requests by method, route template and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
-  readonly httpDuration = new Histogram({ name: 'medloop_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
+  readonly httpRequests = new Counter({
+    name: 'medloop_http_requests_total',
+    help: 'HTTP requests by method, route template and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'medloop_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly mqttConnections = new Gauge({ name: 'medloop_mqtt_connections', help: 'Authenticated MQTT connections open now', registers: [this.registry] });
   readonly mqttConnects = new Counter({ name: 'medloop_mqtt_connects_total', help: 'Successful MQTT connects', registers: [this.registry] });
-  readonly mqttAuthFailures = new Counter({ name: 'medloop_mqtt_auth_failures_total', help: 'Refused MQTT CONNECTs by reason', labelNames: ['reason'], registers: [this.registry] });
-  readonly mqttIn = new Counter({ name: 'medloop_mqtt_messages_in_total', help: 'Messages published by clients, by topic family', labelNames: ['family'], registers: [this.registry] });
+  readonly mqttAuthFailures = new Counter({
+    name: 'medloop_mqtt_auth_failures_total',
+    help: 'Refused MQTT CONNECTs by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly mqttIn = new Counter({
+    name: 'medloop_mqtt_messages_in_total',
+    help: 'Messages published by clients, by topic family',
+    labelNames: ['family'],
+    registers: [this.registry],
+  });
   readonly mqttInBytes = new Counter({ name: 'medloop_mqtt_bytes_in_total', help: 'Payload bytes published by clients', registers: [this.registry] });
-  readonly mqttOut = new Counter({ name: 'medloop_mqtt_messages_out_total', help: 'Messages delivered to subscribers, by topic family', labelNames: ['family'], registers: [this.registry] });
-  readonly mqttDenied = new Counter({ name: 'medloop_mqtt_acl_denied_total', help: 'Publishes, subscriptions and wills refused by the topic ACL', labelNames: ['action'], registers: [this.registry] });
-  readonly mqttDropped = new Counter({ name: 'medloop_mqtt_dropped_total', help: 'QoS 0 deliveries dropped for a subscriber that stopped reading', labelNames: ['family'], registers: [this.registry] });
-  readonly mqttClientErrors = new Counter({ name: 'medloop_mqtt_client_errors_total', help: 'Connections closed by a protocol or transport error', labelNames: ['reason'], registers: [this.registry] });
-  readonly rejected = new Counter({ name: 'medloop_rejected_inputs_total', help: 'Inputs rejected at the edge, by channel (mqtt|http|ws), topic family or route, and reason', labelNames: ['channel', 'family', 'reason'], registers: [this.registry] });
+  readonly mqttOut = new Counter({
+    name: 'medloop_mqtt_messages_out_total',
+    help: 'Messages delivered to subscribers, by topic family',
+    labelNames: ['family'],
+    registers: [this.registry],
+  });
+  readonly mqttDenied = new Counter({
+    name: 'medloop_mqtt_acl_denied_total',
+    help: 'Publishes, subscriptions and wills refused by the topic ACL',
+    labelNames: ['action'],
+    registers: [this.registry],
+  });
+  readonly mqttDropped = new Counter({
+    name: 'medloop_mqtt_dropped_total',
+    help: 'QoS 0 deliveries dropped for a subscriber that stopped reading',
+    labelNames: ['family'],
+    registers: [this.registry],
+  });
+  readonly mqttClientErrors = new Counter({
+    name: 'medloop_mqtt_client_errors_total',
+    help: 'Connections closed by a protocol or transport error',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly rejected = new Counter({
+    name: 'medloop_rejected_inputs_total',
+    help: 'Inputs rejected at the edge, by channel (mqtt|http|ws), topic family or route, and reason',
+    labelNames: ['channel', 'family', 'reason'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'medloop_' });

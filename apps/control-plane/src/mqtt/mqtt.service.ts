@@ -45,7 +45,8 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
           try {
             return this.router.ingest(msg);
           } catch (err) {
-            if (err instanceof DomainError) return { ok: false, reason: err.code, errors: [{ path: String(err.details?.['field'] ?? ''), message: err.message }] };
+            if (err instanceof DomainError)
+              return { ok: false, reason: err.code, errors: [{ path: String(err.details?.['field'] ?? ''), message: err.message }] };
             throw err;
           }
         },

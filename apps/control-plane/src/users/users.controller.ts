@@ -57,7 +57,10 @@ export class UsersController {
   @Roles('admin')
   @Patch(':id')
   @ApiBody({ schema: jsonSchema(UpdateUserSchema) })
-  update(@Param('id', new ZodPipe(UserIdSchema, 'id')) id: string, @Body(new ZodPipe(UpdateUserSchema)) body: z.infer<typeof UpdateUserSchema>): Promise<UserView> {
+  update(
+    @Param('id', new ZodPipe(UserIdSchema, 'id')) id: string,
+    @Body(new ZodPipe(UpdateUserSchema)) body: z.infer<typeof UpdateUserSchema>,
+  ): Promise<UserView> {
     return this.users.update(id, body);
   }
 }

@@ -22,7 +22,15 @@ export interface UserView {
 }
 
 export function toUserView(u: UserEntity): UserView {
-  return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, wards: u.wards, disabled: u.disabled, createdAt: u.createdAt.toISOString() };
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.displayName,
+    role: u.role,
+    wards: u.wards,
+    disabled: u.disabled,
+    createdAt: u.createdAt.toISOString(),
+  };
 }
 
 export interface CreateUser {
@@ -49,12 +57,15 @@ export class UsersService implements OnApplicationBootstrap {
     this.logger.info({ username: 'admin', generatedPassword: generated }, 'created the first administrator');
     if (generated) {
       // printed once, outside the structured log, for the person starting the server
-      process.stdout.write(`\n  MedLoop: first start. Administrator account created.\n    username: admin\n    password: ${password}\n  (shown once; set ADMIN_PASSWORD to choose it yourself)\n\n`);
+      process.stdout.write(
+        `\n  MedLoop: first start. Administrator account created.\n    username: admin\n    password: ${password}\n  (shown once; set ADMIN_PASSWORD to choose it yourself)\n\n`,
+      );
     }
   }
 
   async create(input: CreateUser): Promise<UserView> {
-    if (await this.users.findByUsername(input.username)) throw new ConflictError(`username '${input.username}' is taken`, 'username_taken', { field: 'username' });
+    if (await this.users.findByUsername(input.username))
+      throw new ConflictError(`username '${input.username}' is taken`, 'username_taken', { field: 'username' });
     const user = {
       id: randomUUID(),
       username: input.username,
@@ -79,7 +90,16 @@ export class UsersService implements OnApplicationBootstrap {
     return toUserView(u);
   }
 
-  async update(id: string, patch: { displayName?: string | undefined; role?: UserRole | undefined; wards?: string[] | undefined; disabled?: boolean | undefined; password?: string | undefined }): Promise<UserView> {
+  async update(
+    id: string,
+    patch: {
+      displayName?: string | undefined;
+      role?: UserRole | undefined;
+      wards?: string[] | undefined;
+      disabled?: boolean | undefined;
+      password?: string | undefined;
+    },
+  ): Promise<UserView> {
     const u = await this.users.findById(id);
     if (!u) throw new NotFoundError('User', id);
     await this.users.update(id, {

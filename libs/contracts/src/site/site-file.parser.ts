@@ -56,7 +56,8 @@ function crossCheck(file: SiteFile): SiteFileIssue[] {
       const ward = wards.get(n.ward);
       if (!ward) fail(`nodes[${i}].ward`, `unknown ward '${n.ward}'`);
       // Only compare floors that exist, so one typo is reported once, not three times.
-      else if (floors.has(n.floor) && ward.floor !== n.floor) fail(`nodes[${i}].ward`, `ward '${n.ward}' is on floor '${ward.floor}', the node is on '${n.floor}'`);
+      else if (floors.has(n.floor) && ward.floor !== n.floor)
+        fail(`nodes[${i}].ward`, `ward '${n.ward}' is on floor '${ward.floor}', the node is on '${n.floor}'`);
     }
     if (n.kind === 'ward_station') {
       if (n.ward === undefined) fail(`nodes[${i}].ward`, 'a ward_station must name its ward');

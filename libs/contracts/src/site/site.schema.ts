@@ -27,8 +27,16 @@ const vdaId = (what: string) =>
     .refine((s) => !VDA_FORBIDDEN.test(s), { error: `${what} must not contain '/', '+', '#' or '$'` });
 
 const metres = z.number().finite();
-const positive = (what: string) => z.number().finite().positive({ error: `${what} must be greater than 0` });
-const nonNegative = (what: string) => z.number().finite().nonnegative({ error: `${what} must not be negative` });
+const positive = (what: string) =>
+  z
+    .number()
+    .finite()
+    .positive({ error: `${what} must be greater than 0` });
+const nonNegative = (what: string) =>
+  z
+    .number()
+    .finite()
+    .nonnegative({ error: `${what} must not be negative` });
 
 export const SITE_NODE_KINDS = ['pharmacy_dock', 'ward_station', 'charger', 'lift_lobby', 'lift_car', 'waypoint', 'parking'] as const;
 export type SiteNodeKind = (typeof SITE_NODE_KINDS)[number];

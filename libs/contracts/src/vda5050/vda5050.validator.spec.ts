@@ -1,14 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { locateVdaSchemaDir, schemaVersionFor, validateVda, VdaValidator } from './vda5050.validator.js';
-import {
-  sampleConnection,
-  sampleFactsheet,
-  sampleInstantActions,
-  sampleOrder,
-  sampleState,
-  sampleVisualization,
-} from './vda5050.samples.js';
+import { sampleConnection, sampleFactsheet, sampleInstantActions, sampleOrder, sampleState, sampleVisualization } from './vda5050.samples.js';
 import type { VdaVersion } from './vda5050.types.js';
 
 const versions: VdaVersion[] = ['2.0.0', '2.1.0'];
@@ -54,10 +47,7 @@ describe('validateVda', () => {
     const state = { ...sampleState('2.1.0'), orderUpdateId: '3', timestamp: 'yesterday' };
     const result = validateVda('state', state);
     expect(!result.ok && result.errors).toEqual(
-      expect.arrayContaining([
-        { path: 'orderUpdateId', message: 'must be of type integer' },
-        expect.objectContaining({ path: 'timestamp' }),
-      ]),
+      expect.arrayContaining([{ path: 'orderUpdateId', message: 'must be of type integer' }, expect.objectContaining({ path: 'timestamp' })]),
     );
   });
 

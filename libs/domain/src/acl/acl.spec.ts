@@ -88,7 +88,10 @@ describe('integration ACL (explicit rules)', () => {
   });
 
   it('validates rule patterns at registration', () => {
-    expect(invalidAclRules([{ effect: 'allow', action: 'both', pattern: 'a/#/b' }])).toEqual({ index: 0, message: "'#' must occupy a whole level and be the last one" });
+    expect(invalidAclRules([{ effect: 'allow', action: 'both', pattern: 'a/#/b' }])).toEqual({
+      index: 0,
+      message: "'#' must occupy a whole level and be the last one",
+    });
     expect(invalidAclRules([{ effect: 'allow', action: 'both', pattern: 'a/#' }])).toBeNull();
   });
 });

@@ -2,12 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { RuleViolationError } from '../errors.js';
 import { analyseMachine } from '../state-machine/analyse.js';
 import { assertTransition, canTransition } from '../state-machine/machine.js';
-import {
-  ADMINISTRATION_FHIR_STATUS,
-  administrationMachine,
-  OPEN_ADMINISTRATION_STATES,
-  type AdministrationState,
-} from './administration.machine.js';
+import { ADMINISTRATION_FHIR_STATUS, administrationMachine, OPEN_ADMINISTRATION_STATES, type AdministrationState } from './administration.machine.js';
 import { MEDICATION_ADMINISTRATION_STATUSES } from './standards.js';
 
 const states = Object.keys(administrationMachine.states) as AdministrationState[];

@@ -38,21 +38,20 @@ export type AdministrationState = StateOf<typeof administrationMachine>;
  * voided before it came due. Held, refused and missed are `not-done`, with the reason in
  * statusReason.
  */
-export const ADMINISTRATION_FHIR_STATUS: Readonly<Record<AdministrationState, MedicationAdministrationStatus | null>> =
-  {
-    scheduled: null,
-    due: null,
-    verifying: null,
-    given: 'completed',
-    infusing: 'in-progress',
-    completed: 'completed',
-    stopped: 'stopped',
-    held: 'not-done',
-    refused: 'not-done',
-    missed: 'not-done',
-    voided: null,
-    entered_in_error: 'entered-in-error',
-  };
+export const ADMINISTRATION_FHIR_STATUS: Readonly<Record<AdministrationState, MedicationAdministrationStatus | null>> = {
+  scheduled: null,
+  due: null,
+  verifying: null,
+  given: 'completed',
+  infusing: 'in-progress',
+  completed: 'completed',
+  stopped: 'stopped',
+  held: 'not-done',
+  refused: 'not-done',
+  missed: 'not-done',
+  voided: null,
+  entered_in_error: 'entered-in-error',
+};
 
 /** Slots an order stop or cancel must void. */
 export const OPEN_ADMINISTRATION_STATES: readonly AdministrationState[] = ['scheduled', 'due'];

@@ -78,21 +78,15 @@ describe('dose machine', () => {
     });
 
     it('refuses to resume when the origin of the hold is unknown', () => {
-      expect(() => assertTransition(doseMachine, 'on_hold', 'queued')).toThrow(
-        'the state the dose was held from is required',
-      );
+      expect(() => assertTransition(doseMachine, 'on_hold', 'queued')).toThrow('the state the dose was held from is required');
     });
 
     it('cancels only a dose that was never picked, and returns only one that was', () => {
       expect(canTransition(doseMachine, 'on_hold', 'cancelled')).toBe(true);
       expect(() => assertTransition(doseMachine, 'on_hold', 'cancelled', { heldFrom: 'queued' })).not.toThrow();
-      expect(() => assertTransition(doseMachine, 'on_hold', 'cancelled', { heldFrom: 'checked' })).toThrow(
-        'return a picked dose',
-      );
+      expect(() => assertTransition(doseMachine, 'on_hold', 'cancelled', { heldFrom: 'checked' })).toThrow('return a picked dose');
       expect(() => assertTransition(doseMachine, 'on_hold', 'returned', { heldFrom: 'checked' })).not.toThrow();
-      expect(() => assertTransition(doseMachine, 'on_hold', 'returned', { heldFrom: 'queued' })).toThrow(
-        'cancel a dose held before picking',
-      );
+      expect(() => assertTransition(doseMachine, 'on_hold', 'returned', { heldFrom: 'queued' })).toThrow('cancel a dose held before picking');
     });
   });
 

@@ -39,14 +39,7 @@ export const doseMachine = defineMachine({
       to: ['arrived', 'escalated_manual', 'recalled_returning', 'quarantined', 'lost', 'entered_in_error'],
     },
     arrived: {
-      to: [
-        'received',
-        'receipt_discrepancy',
-        'recalled_returning',
-        'escalated_manual',
-        'quarantined',
-        'entered_in_error',
-      ],
+      to: ['received', 'receipt_discrepancy', 'recalled_returning', 'escalated_manual', 'quarantined', 'entered_in_error'],
     },
     received: { to: ['administered', 'held', 'refused', 'returned', 'wasted', 'quarantined', 'entered_in_error'] },
     // A held or refused dose is still on the ward: the loop only closes once it is given,
@@ -83,16 +76,13 @@ export const doseMachine = defineMachine({
     {
       from: 'on_hold',
       to: 'cancelled',
-      check: (ctx: DoseTransitionContext) =>
-        ctx?.heldFrom === 'queued' ? null : 'only a dose held before picking can be cancelled; return a picked dose',
+      check: (ctx: DoseTransitionContext) => (ctx?.heldFrom === 'queued' ? null : 'only a dose held before picking can be cancelled; return a picked dose'),
     },
     {
       from: 'on_hold',
       to: 'returned',
       check: (ctx: DoseTransitionContext) =>
-        ctx?.heldFrom === 'picked' || ctx?.heldFrom === 'checked'
-          ? null
-          : 'only a picked dose can be returned; cancel a dose held before picking',
+        ctx?.heldFrom === 'picked' || ctx?.heldFrom === 'checked' ? null : 'only a picked dose can be returned; cancel a dose held before picking',
     },
   ],
 });

@@ -21,9 +21,5 @@ export { DOSE_EPCIS_STEP, DOSE_FHIR_DISPENSE_STATUS, doseMachine } from './dose.
 export type { DoseState, DoseTransitionContext, HoldableDoseState } from './dose.machine.js';
 export { DELIVERY_FHIR_TASK_STATUS, deliveryMachine } from './delivery.machine.js';
 export type { DeliveryState } from './delivery.machine.js';
-export {
-  ADMINISTRATION_FHIR_STATUS,
-  administrationMachine,
-  OPEN_ADMINISTRATION_STATES,
-} from './administration.machine.js';
+export { ADMINISTRATION_FHIR_STATUS, administrationMachine, OPEN_ADMINISTRATION_STATES } from './administration.machine.js';
 export type { AdministrationState } from './administration.machine.js';

@@ -4,16 +4,7 @@
  * from these tables validate against them.
  */
 
-export const MEDICATION_REQUEST_STATUSES = [
-  'active',
-  'on-hold',
-  'cancelled',
-  'completed',
-  'entered-in-error',
-  'stopped',
-  'draft',
-  'unknown',
-] as const;
+export const MEDICATION_REQUEST_STATUSES = ['active', 'on-hold', 'cancelled', 'completed', 'entered-in-error', 'stopped', 'draft', 'unknown'] as const;
 export type MedicationRequestStatus = (typeof MEDICATION_REQUEST_STATUSES)[number];
 
 export const MEDICATION_DISPENSE_STATUSES = [
@@ -29,15 +20,7 @@ export const MEDICATION_DISPENSE_STATUSES = [
 ] as const;
 export type MedicationDispenseStatus = (typeof MEDICATION_DISPENSE_STATUSES)[number];
 
-export const MEDICATION_ADMINISTRATION_STATUSES = [
-  'in-progress',
-  'not-done',
-  'on-hold',
-  'completed',
-  'entered-in-error',
-  'stopped',
-  'unknown',
-] as const;
+export const MEDICATION_ADMINISTRATION_STATUSES = ['in-progress', 'not-done', 'on-hold', 'completed', 'entered-in-error', 'stopped', 'unknown'] as const;
 export type MedicationAdministrationStatus = (typeof MEDICATION_ADMINISTRATION_STATUSES)[number];
 
 export const TASK_STATUSES = [

@@ -41,7 +41,10 @@ function referencePlan(graph: SiteGraph, missions: DispatchMission[], robots: Di
       if (!toCharger) continue;
       dist += toCharger.distanceM;
       if (r.batteryPct + 1e-9 < dist * r.energy.pctPerMetre + r.energy.reservePct) continue;
-      const better = !best || approach.durationS < best.eta || (approach.durationS === best.eta && (r.batteryPct > best.r.batteryPct || (r.batteryPct === best.r.batteryPct && r.id < best.r.id)));
+      const better =
+        !best ||
+        approach.durationS < best.eta ||
+        (approach.durationS === best.eta && (r.batteryPct > best.r.batteryPct || (r.batteryPct === best.r.batteryPct && r.id < best.r.id)));
       if (better) best = { r, eta: approach.durationS, dist };
     }
     if (best) {

@@ -36,7 +36,11 @@ describe('planDispatch: choosing the robot', () => {
   });
 
   it('gives each robot at most one mission per round', () => {
-    const plan = planDispatch(graph, [mission('m1'), mission('m2', { createdAt: minutesLater(1) })], [robot('r1', { currentNodeId: 'P' }), robot('r2', { currentNodeId: 'S' })]);
+    const plan = planDispatch(
+      graph,
+      [mission('m1'), mission('m2', { createdAt: minutesLater(1) })],
+      [robot('r1', { currentNodeId: 'P' }), robot('r2', { currentNodeId: 'S' })],
+    );
     expect(assigned(plan)).toEqual({ m1: 'r1', m2: 'r2' });
     expect(plan.assignments[1]!.etaFirstStopS).toBe(40);
   });
@@ -133,7 +137,11 @@ describe('planDispatch: required robot', () => {
   });
 
   it('reports a required robot that is unknown or was taken by a more urgent mission', () => {
-    const queue = [mission('stat', { priority: 'stat' }), mission('needs-r', { requiredRobotId: 'r', createdAt: minutesLater(1) }), mission('needs-ghost', { requiredRobotId: 'ghost', createdAt: minutesLater(2) })];
+    const queue = [
+      mission('stat', { priority: 'stat' }),
+      mission('needs-r', { requiredRobotId: 'r', createdAt: minutesLater(1) }),
+      mission('needs-ghost', { requiredRobotId: 'ghost', createdAt: minutesLater(2) }),
+    ];
     const plan = planDispatch(graph, queue, [robot('r')]);
     expect(assigned(plan)).toEqual({ stat: 'r' });
     expect(plan.unassigned).toEqual([

@@ -34,11 +34,7 @@ const NOMINAL_SPEED = 1;
 
 /** Queue order: priority, then age, then id so equal missions always come out the same way. */
 export function compareMissions(a: DispatchMission, b: DispatchMission): number {
-  return (
-    PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] ||
-    a.createdAt.getTime() - b.createdAt.getTime() ||
-    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-  );
+  return PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /**

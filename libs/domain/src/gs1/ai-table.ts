@@ -25,8 +25,7 @@ export interface AiDefinition {
   readonly requires?: readonly string[];
 }
 
-const fixedNumeric = (length: number, delimited: boolean) =>
-  ({ minLength: length, maxLength: length, delimited, charset: 'numeric' }) as const;
+const fixedNumeric = (length: number, delimited: boolean) => ({ minLength: length, maxLength: length, delimited, charset: 'numeric' }) as const;
 
 // One row per AI reads as a table; keep it that way.
 // prettier-ignore

@@ -32,10 +32,14 @@ describe('parseGs1Barcode', () => {
       ['a GS1-128 SSCC with ]C1', ']C100106141411234567897', { sscc: '106141411234567897' }],
       ['a patient wristband GS1 QR with ]Q3', ']Q38018012345678901234560', { gsrnRecipient: '012345678901234560' }],
       ['a staff badge', '8017950600013435200008', { gsrnProvider: '950600013435200008' }],
-      ['a badge followed by another AI after GS', `8017950600013435200008${GS}4149506000134352`, {
-        gsrnProvider: '950600013435200008',
-        gln: '9506000134352',
-      }],
+      [
+        'a badge followed by another AI after GS',
+        `8017950600013435200008${GS}4149506000134352`,
+        {
+          gsrnProvider: '950600013435200008',
+          gln: '9506000134352',
+        },
+      ],
       ['a location label', '(414)9506000134352', { gln: '9506000134352' }],
       ['a lot using GS1 punctuation', `01${GTIN}10A-1/B.(x)_"%`, { gtin: GTIN, lot: 'A-1/B.(x)_"%' }],
       ['a 20-character serial', `01${GTIN}21ABCDEFGHIJ0123456789`, { serial: 'ABCDEFGHIJ0123456789' }],

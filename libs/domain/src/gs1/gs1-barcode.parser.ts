@@ -167,29 +167,17 @@ function validate({ definition: d, value, valuePosition }: RawElement, reference
 
   if (value.length < d.minLength) {
     const got = value.length === 0 ? 'it is empty' : `got ${value.length}`;
-    throw new Gs1ParseError(
-      'wrong_length',
-      `${label} must be ${expected} ${unit}, ${got}`,
-      valuePosition + value.length,
-      d.ai,
-      {
-        expectedLength: expected,
-        actualLength: value.length,
-      },
-    );
+    throw new Gs1ParseError('wrong_length', `${label} must be ${expected} ${unit}, ${got}`, valuePosition + value.length, d.ai, {
+      expectedLength: expected,
+      actualLength: value.length,
+    });
   }
   if (value.length > d.maxLength) {
     const reason = d.minLength === d.maxLength ? 'wrong_length' : 'value_too_long';
-    throw new Gs1ParseError(
-      reason,
-      `${label} must be ${expected} ${unit}, got ${value.length}`,
-      valuePosition + d.maxLength,
-      d.ai,
-      {
-        expectedLength: expected,
-        actualLength: value.length,
-      },
-    );
+    throw new Gs1ParseError(reason, `${label} must be ${expected} ${unit}, got ${value.length}`, valuePosition + d.maxLength, d.ai, {
+      expectedLength: expected,
+      actualLength: value.length,
+    });
   }
 
   const bad = [...value].findIndex((ch) => (d.charset === 'numeric' ? !/^\d$/.test(ch) : !CSET82.test(ch)));
@@ -197,37 +185,24 @@ function validate({ definition: d, value, valuePosition }: RawElement, reference
     const shown = JSON.stringify(value[bad]);
     throw d.charset === 'numeric'
       ? new Gs1ParseError('non_digit', `${label} must be digits only, found ${shown}`, valuePosition + bad, d.ai)
-      : new Gs1ParseError(
-          'invalid_character',
-          `${label} contains ${shown}, which is outside the GS1 character set 82`,
-          valuePosition + bad,
-          d.ai,
-        );
+      : new Gs1ParseError('invalid_character', `${label} contains ${shown}, which is outside the GS1 character set 82`, valuePosition + bad, d.ai);
   }
 
   if (d.checkDigit) {
     const expectedDigit = gtinCheckDigit(value.slice(0, -1));
     const actualDigit = Number(value[value.length - 1]);
     if (expectedDigit !== actualDigit) {
-      throw new Gs1ParseError(
-        'bad_check_digit',
-        `${label} check digit is ${actualDigit}, expected ${expectedDigit}`,
-        valuePosition + value.length - 1,
-        d.ai,
-        { expected: expectedDigit, actual: actualDigit },
-      );
+      throw new Gs1ParseError('bad_check_digit', `${label} check digit is ${actualDigit}, expected ${expectedDigit}`, valuePosition + value.length - 1, d.ai, {
+        expected: expectedDigit,
+        actual: actualDigit,
+      });
     }
   }
 
   if (d.date) {
     const decoded = decodeGs1Date(value, referenceDate);
     if (!decoded.ok) {
-      throw new Gs1ParseError(
-        'invalid_date',
-        `${label} ${value}: ${decoded.reason}`,
-        valuePosition + decoded.offset,
-        d.ai,
-      );
+      throw new Gs1ParseError('invalid_date', `${label} ${value}: ${decoded.reason}`, valuePosition + decoded.offset, d.ai);
     }
     return decoded.iso;
   }

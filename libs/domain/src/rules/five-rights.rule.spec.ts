@@ -50,11 +50,21 @@ describe('checkFiveRights', () => {
 
   it.each<[string, Override, Right, string]>([
     ["another patient's wristband", { scannedPatient: { wristband: '950600013435200008' } }, 'patient', "scanned wristband does not match the order's patient"],
-    ['a wristband that contradicts a matching patient id', { scannedPatient: { wristband: 'other', patientId: 'pat-7' } }, 'patient', 'scanned wristband does not match'],
+    [
+      'a wristband that contradicts a matching patient id',
+      { scannedPatient: { wristband: 'other', patientId: 'pat-7' } },
+      'patient',
+      'scanned wristband does not match',
+    ],
     ['no patient scan at all', { scannedPatient: { wristband: undefined, patientId: undefined } }, 'patient', 'no patient identifier was scanned'],
     ['a different product', { scannedDose: { gtin: '04006381333931' } }, 'drug', 'scanned GTIN does not match the ordered medication'],
     ['no product identifier', { scannedDose: { gtin: undefined } }, 'drug', 'no medication identifier was scanned'],
-    ['a product identifier the order cannot be compared with', { scannedDose: { gtin: '09506000134352' }, order: { gtin: undefined, medicationId: 'med-x' } }, 'drug', 'cannot be compared'],
+    [
+      'a product identifier the order cannot be compared with',
+      { scannedDose: { gtin: '09506000134352' }, order: { gtin: undefined, medicationId: 'med-x' } },
+      'drug',
+      'cannot be compared',
+    ],
     ['a tenfold dose', { scannedDose: { amount: 5000 } }, 'dose', 'scanned 5000 mg, ordered 500 mg: the amounts differ'],
     ['a volume where a mass was ordered', { scannedDose: { amount: 5, unit: 'mL' } }, 'dose', "unit 'mL' cannot be compared with 'mg'"],
     ['a count unit where a mass was ordered', { scannedDose: { amount: 1, unit: 'tablet' } }, 'dose', "unit 'tablet' cannot be compared"],
@@ -69,9 +79,7 @@ describe('checkFiveRights', () => {
   });
 
   it('reports every failing right at once', () => {
-    const result = checkFiveRights(
-      withInput({ scannedPatient: { wristband: 'x' }, scannedDose: { route: 'IV', amount: 1 }, now: minutes(120) }),
-    );
+    const result = checkFiveRights(withInput({ scannedPatient: { wristband: 'x' }, scannedDose: { route: 'IV', amount: 1 }, now: minutes(120) }));
     expect(result.failed).toEqual(['patient', 'dose', 'route', 'time']);
   });
 

@@ -156,15 +156,13 @@ function assertWellFormed(dose: ScannedDose, order: FiveRightsOrder, now: Date):
     ['scannedDose', dose],
     ['order.dose', order.dose],
   ] as const) {
-    if (!Number.isFinite(q.amount) || q.amount <= 0)
-      throw new ValidationError(`${field}.amount must be a positive number`, `${field}.amount`);
+    if (!Number.isFinite(q.amount) || q.amount <= 0) throw new ValidationError(`${field}.amount must be a positive number`, `${field}.amount`);
     if (q.unit.trim() === '') throw new ValidationError(`${field}.unit is required`, `${field}.unit`);
   }
   const { minutesBefore, minutesAfter } = order.window;
   if (![minutesBefore, minutesAfter].every((m) => Number.isFinite(m) && m >= 0)) {
     throw new ValidationError('order.window minutes must be zero or positive', 'order.window');
   }
-  if (Number.isNaN(order.scheduledAt.getTime()))
-    throw new ValidationError('order.scheduledAt is not a valid date', 'order.scheduledAt');
+  if (Number.isNaN(order.scheduledAt.getTime())) throw new ValidationError('order.scheduledAt is not a valid date', 'order.scheduledAt');
   if (Number.isNaN(now.getTime())) throw new ValidationError('now is not a valid date', 'now');
 }

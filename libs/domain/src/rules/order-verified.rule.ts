@@ -17,9 +17,8 @@ export function assertOrderVerified(orderStatus: OrderState, orderId?: string): 
   if (ORDER_SUPPLY_STATES.includes(orderStatus)) return;
   const subject = orderId === undefined ? 'the order' : `order ${orderId}`;
   const why = WHY_NOT[orderStatus] ?? `is ${orderStatus.replaceAll('_', ' ')}`;
-  throw new RuleViolationError(
-    `${subject} ${why}; doses can only be dispensed or loaded for a pharmacist-verified order`,
-    'order_not_verified',
-    { status: orderStatus, ...(orderId === undefined ? {} : { orderId }) },
-  );
+  throw new RuleViolationError(`${subject} ${why}; doses can only be dispensed or loaded for a pharmacist-verified order`, 'order_not_verified', {
+    status: orderStatus,
+    ...(orderId === undefined ? {} : { orderId }),
+  });
 }

@@ -33,9 +33,5 @@ export function assertRobotTransportAllowed(medication: PolicedMedication): void
       details,
     );
   }
-  throw new RuleViolationError(
-    `${label} may not be transported by robot; send it by manual courier`,
-    'robot_transport_not_allowed',
-    details,
-  );
+  throw new RuleViolationError(`${label} may not be transported by robot; send it by manual courier`, 'robot_transport_not_allowed', details);
 }

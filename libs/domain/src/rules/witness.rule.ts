@@ -42,24 +42,16 @@ export function assertWitness({ medication, action, actor, witness }: WitnessChe
   const kind = medication.highAlert ? 'high-alert' : 'controlled';
   if (!witness) {
     if (!required) return;
-    throw new RuleViolationError(
-      `${kind} medication: the ${label} needs a second user as witness`,
-      'witness_required',
-      {
-        action,
-        kind,
-      },
-    );
+    throw new RuleViolationError(`${kind} medication: the ${label} needs a second user as witness`, 'witness_required', {
+      action,
+      kind,
+    });
   }
   if (witness.userId.trim() === actor.userId.trim()) {
-    throw new RuleViolationError(
-      `the witness of the ${label} must be a different user from the one performing it`,
-      'witness_same_as_actor',
-      {
-        action,
-        userId: actor.userId,
-      },
-    );
+    throw new RuleViolationError(`the witness of the ${label} must be a different user from the one performing it`, 'witness_same_as_actor', {
+      action,
+      userId: actor.userId,
+    });
   }
   if (!witness.authenticated) {
     throw new RuleViolationError(`the witness of the ${label} must authenticate on the device`, 'witness_required', {

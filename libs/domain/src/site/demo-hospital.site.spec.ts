@@ -47,7 +47,11 @@ describe('DEMO_HOSPITAL_SITE', () => {
     const to = graph.timeTreeTo([dock], { speed: 1 });
     for (const n of site.nodes) {
       // Pair the id with the check so a failure names the stranded node.
-      expect({ id: n.id, there: Number.isFinite(from.durationS(n.id)), back: Number.isFinite(to.durationS(n.id)) }).toEqual({ id: n.id, there: true, back: true });
+      expect({ id: n.id, there: Number.isFinite(from.durationS(n.id)), back: Number.isFinite(to.durationS(n.id)) }).toEqual({
+        id: n.id,
+        there: true,
+        back: true,
+      });
     }
   });
 

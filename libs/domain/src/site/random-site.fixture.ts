@@ -56,7 +56,10 @@ export function randomSite(o: RandomSiteOptions): Site {
         const isLobby = (r === 0 && c === 0) || (r === side - 1 && c === side - 1);
         const kind = isLobby ? 'lift_lobby' : chargers.has(nodeId) ? 'charger' : 'waypoint';
         json.nodes.push({ id: nodeId, floor: `F${f}`, x: c * 3, y: r * 3, kind });
-        for (const [dr, dc] of [[0, 1], [1, 0]] as const) {
+        for (const [dr, dc] of [
+          [0, 1],
+          [1, 0],
+        ] as const) {
           if (r + dr >= side || c + dc >= side || rnd() < (o.dropRate ?? 0.1)) continue;
           const oneWay = rnd() < (o.oneWayRate ?? 0.15);
           const forward = rnd() < 0.5;

@@ -42,8 +42,7 @@ export class UnsoundMachineError extends Error {
 
 export function analyseMachine(definition: MachineShape): MachineAnalysis {
   const defined = new Set(Object.keys(definition.states));
-  const successors = (state: string): readonly string[] =>
-    defined.has(state) ? definition.states[state].to.filter((to) => defined.has(to)) : [];
+  const successors = (state: string): readonly string[] => (defined.has(state) ? definition.states[state].to.filter((to) => defined.has(to)) : []);
 
   const initialDefined = defined.has(definition.initial);
   const reachable = closure(initialDefined ? [definition.initial] : [], successors);
@@ -58,9 +57,7 @@ export function analyseMachine(definition: MachineShape): MachineAnalysis {
   const canFinish = closure(terminals, (s) => predecessors.get(s) ?? []);
   const deadEnds = [...defined].filter((s) => !canFinish.has(s));
 
-  const undefinedTargets = [...defined].flatMap((from) =>
-    definition.states[from].to.filter((to) => !defined.has(to)).map((to) => ({ from, to })),
-  );
+  const undefinedTargets = [...defined].flatMap((from) => definition.states[from].to.filter((to) => !defined.has(to)).map((to) => ({ from, to })));
   const strayGuards = (definition.guards ?? [])
     .filter((g) => !(defined.has(g.from) && definition.states[g.from].to.includes(g.to)))
     .map(({ from, to }) => ({ from, to }));

@@ -1,14 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { RuleViolationError } from '../errors.js';
-import {
-  allowedTransitions,
-  assertTransition,
-  canTransition,
-  checkTransition,
-  defineMachine,
-  isTerminal,
-  type StateOf,
-} from './machine.js';
+import { allowedTransitions, assertTransition, canTransition, checkTransition, defineMachine, isTerminal, type StateOf } from './machine.js';
 
 const door = defineMachine({
   name: 'door',

@@ -51,9 +51,7 @@ export type TransitionCheck =
     };
 
 /** Identity at run time; exists so the State union and guard context are inferred from the literal. */
-export function defineMachine<const S extends string, Ctx = undefined>(
-  definition: MachineDefinition<S, Ctx>,
-): MachineDefinition<S, Ctx> {
+export function defineMachine<const S extends string, Ctx = undefined>(definition: MachineDefinition<S, Ctx>): MachineDefinition<S, Ctx> {
   return definition;
 }
 
@@ -75,12 +73,7 @@ export function isTerminal<S extends string, Ctx>(machine: MachineDefinition<S, 
 }
 
 /** Non-throwing form of `assertTransition`, for callers that need to explain why an action is unavailable. */
-export function checkTransition<S extends string, Ctx>(
-  machine: MachineDefinition<S, Ctx>,
-  from: S,
-  to: S,
-  ...[ctx]: ContextArgs<Ctx>
-): TransitionCheck {
+export function checkTransition<S extends string, Ctx>(machine: MachineDefinition<S, Ctx>, from: S, to: S, ...[ctx]: ContextArgs<Ctx>): TransitionCheck {
   const allowed = allowedTransitions(machine, from);
   if (!allowed.includes(to)) {
     const options = allowed.length > 0 ? allowed.map((s) => `'${s}'`).join(', ') : 'none';
@@ -108,12 +101,7 @@ export function checkTransition<S extends string, Ctx>(
 }
 
 /** Throws RuleViolationError (`illegal_transition` or `transition_guard_failed`) unless the move is permitted. */
-export function assertTransition<S extends string, Ctx>(
-  machine: MachineDefinition<S, Ctx>,
-  from: S,
-  to: S,
-  ...ctx: ContextArgs<Ctx>
-): void {
+export function assertTransition<S extends string, Ctx>(machine: MachineDefinition<S, Ctx>, from: S, to: S, ...ctx: ContextArgs<Ctx>): void {
   const result = checkTransition(machine, from, to, ...ctx);
   if (!result.ok) throw new RuleViolationError(result.message, result.code, { ...result.details });
 }
