@@ -9,6 +9,29 @@ const kSetNoDelay = (s: Socket): unknown => {
   return sym ? (s as unknown as Record<symbol, unknown>)[sym] : undefined;
 };
 
+/** A schema-valid VDA 5050 state (the broker validates robot messages before routing them). */
+function vdaState(serialNumber: string, headerId: number, extra: { battery?: number; pad?: string } = {}): string {
+  return JSON.stringify({
+    headerId,
+    timestamp: new Date().toISOString(),
+    version: '2.0.0',
+    manufacturer: 'Acme',
+    serialNumber,
+    orderId: '',
+    orderUpdateId: 0,
+    lastNodeId: extra.pad ?? '',
+    lastNodeSequenceId: 0,
+    nodeStates: [],
+    edgeStates: [],
+    driving: false,
+    actionStates: [],
+    batteryState: { batteryCharge: extra.battery ?? 50, charging: false },
+    operatingMode: 'AUTOMATIC',
+    errors: [],
+    safetyState: { eStop: 'NONE', fieldViolation: false },
+  });
+}
+
 describe('embedded broker robustness', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -35,7 +58,8 @@ describe('embedded broker robustness', () => {
     const robot = await t.registerDevice({ kind: 'robot', name: 'flooder', manufacturer: 'Acme', serialNumber: 'FLOOD' });
     const mon = await t.registerDevice({ kind: 'integration', name: 'monitor', acl: [{ effect: 'allow', action: 'subscribe', pattern: 'uagv/v2/+/+/state' }] });
     const pub = await connectMqtt(t.mqttUrl, { username: robot.credentials.username, password: robot.credentials.password });
-    const payload = JSON.stringify({ headerId: 1, pad: 'x'.repeat(200) });
+    let headerId = 0;
+    const pad = 'x'.repeat(200);
     for (let round = 0; round < 6; round++) {
       const sub = await connectMqtt(t.mqttUrl, { username: mon.credentials.username, password: mon.credentials.password, clientId: `flood-sub-${round}` });
       await sub.subscribeAsync('uagv/v2/+/+/state', { qos: 0 });
@@ -43,7 +67,7 @@ describe('embedded broker robustness', () => {
       let sent = 0;
       const burst = () => {
         if (stop) return;
-        for (let i = 0; i < 500; i++) pub.publish('uagv/v2/Acme/FLOOD/state', payload, { qos: 0 });
+        for (let i = 0; i < 500; i++) pub.publish('uagv/v2/Acme/FLOOD/state', vdaState('FLOOD', ++headerId, { pad }), { qos: 0 });
         sent += 500;
         setImmediate(burst);
       };
@@ -59,8 +83,8 @@ describe('embedded broker robustness', () => {
     const check = await connectMqtt(t.mqttUrl, { username: mon.credentials.username, password: mon.credentials.password, clientId: 'flood-check' });
     const got = collect(check);
     await check.subscribeAsync('uagv/v2/+/+/state', { qos: 1 });
-    await pub.publishAsync('uagv/v2/Acme/FLOOD/state', JSON.stringify({ headerId: 2, marker: 'after' }), { qos: 1 });
-    await waitFor(() => got.find((g) => g.payload.toString().includes('"after"')), 10_000, 'message after the flood');
+    await pub.publishAsync('uagv/v2/Acme/FLOOD/state', vdaState('FLOOD', ++headerId, { battery: 99.5 }), { qos: 1 });
+    await waitFor(() => got.find((g) => g.payload.toString().includes('"batteryCharge":99.5')), 10_000, 'message after the flood');
     // and its connection count did not drift: publisher + checker
     await waitFor(() => broker().connectedClients === 2, 10_000, 'connection count to settle');
     await Promise.all([pub.endAsync(), check.endAsync()]);
@@ -84,9 +108,9 @@ describe('embedded broker robustness', () => {
     live.on('message', () => received++);
     await live.subscribeAsync('uagv/v2/Acme/BUSY/state', { qos: 0 });
     const pub = await connectMqtt(t.mqttUrl, { username: robot.credentials.username, password: robot.credentials.password });
-    const payload = JSON.stringify({ headerId: 1, pad: 'y'.repeat(2000) });
+    const pad = 'y'.repeat(2000);
     const total = 5000;
-    for (let i = 0; i < total; i++) pub.publish('uagv/v2/Acme/BUSY/state', payload, { qos: 0 });
+    for (let i = 0; i < total; i++) pub.publish('uagv/v2/Acme/BUSY/state', vdaState('BUSY', i + 1, { pad }), { qos: 0 });
     await waitFor(() => received === total, 20_000, `live subscriber to receive all ${total}`);
     const m = await t.api('GET', '/metrics');
     expect(m.text).toMatch(/medloop_mqtt_dropped_total\{family="vda5050.state"\} [1-9]/);

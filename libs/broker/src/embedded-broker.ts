@@ -12,7 +12,7 @@ import { rejectionTopic, topicFamily, type RejectionEvent } from '#contracts';
 import { compileAcl, type CompiledAcl, type Principal } from '#domain';
 import { limitPacketSize } from './frame-limit.js';
 import { guardProtocol } from './protocol-guards.js';
-import { SOCKET_HIGH_WATER_MARK, startListener, type ListenerSpec, type RunningListener } from './listeners.js';
+import { SLOW_CONSUMER_BYTES, startListener, type ListenerSpec, type RunningListener } from './listeners.js';
 
 export type AuthFailure = 'bad_credentials' | 'revoked' | 'not_authorized' | 'unavailable';
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure };
@@ -323,7 +323,7 @@ export class EmbeddedBroker {
     const family = this.family(packet.topic);
     // QoS 0 is at-most-once: a subscriber that stopped reading loses QoS 0 messages instead
     // of holding a delivery slot that every other subscriber would wait behind
-    if (packet.qos === 0 && client.conn.writableLength > (this.opts.slowConsumerBytes ?? SOCKET_HIGH_WATER_MARK / 2)) {
+    if (packet.qos === 0 && client.conn.writableLength > (this.opts.slowConsumerBytes ?? SLOW_CONSUMER_BYTES)) {
       this.opts.observer?.droppedSlowConsumer?.(family);
       return null;
     }

@@ -41,10 +41,14 @@ export interface RunningListener {
 
 /**
  * Socket write buffer before backpressure. aedes waits for 'drain' whenever a write returns
- * false, holding a delivery slot every other subscriber queues behind; a roomy buffer lets
- * the broker drop QoS 0 for a stalled subscriber (see authorizeForward) before that happens.
+ * false, and every such wait holds one of its delivery slots: a subscriber that stopped
+ * reading would hold them all until the drain timeout, and every other subscriber would wait
+ * behind it. So writes get a roomy buffer (a burst fits without a false return), and QoS 0
+ * to a subscriber whose backlog already exceeds SLOW_CONSUMER_BYTES is dropped instead of
+ * queued (see authorizeForward). Nothing is allocated up front: these are limits.
  */
-export const SOCKET_HIGH_WATER_MARK = 1024 * 1024;
+export const SOCKET_HIGH_WATER_MARK = 8 * 1024 * 1024;
+export const SLOW_CONSUMER_BYTES = 1024 * 1024;
 
 export async function startListener(spec: ListenerSpec, onConnection: ConnectionHandler, sockets: Set<Socket>): Promise<RunningListener> {
   const track = (s: Socket) => {
