@@ -1,0 +1,3 @@
+export * from './alarm-rule.types.js';
+export * from './alarm-rule.engine.js';
+export * from './escalation.js';

@@ -1,0 +1,2 @@
+export * from './cold-chain.machine.js';
+export * from './cold-chain.evaluator.js';

@@ -1,0 +1,3 @@
+export * from './discrepancy.machine.js';
+export * from './inventory.types.js';
+export * from './pocket.ledger.js';
