@@ -13,19 +13,25 @@ const common = {
   },
 };
 
+const projects = [
+  {
+    ...common,
+    displayName: 'unit',
+    testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/simulators/**/*.spec.ts'],
+  },
+  {
+    ...common,
+    displayName: 'e2e',
+    testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/simulators/**/*.e2e-spec.ts'],
+  },
+];
+
+// JEST_PROJECT=unit|e2e runs one project (`npm run test:unit -- <path> -t <name>` keeps working:
+// jest's --selectProjects would swallow the paths that follow it)
+const only = process.env.JEST_PROJECT;
+
 export default {
   // applies to every project (a per-project testTimeout is ignored by jest 30)
   testTimeout: 60000,
-  projects: [
-    {
-      ...common,
-      displayName: 'unit',
-      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/simulators/**/*.spec.ts'],
-    },
-    {
-      ...common,
-      displayName: 'e2e',
-      testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/simulators/**/*.e2e-spec.ts'],
-    },
-  ],
+  projects: only ? projects.filter((p) => p.displayName === only) : projects,
 };

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { PersistenceModule } from '#persistence';
+import { AlarmsModule } from './alarms/alarms.module.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AuthService } from './auth/auth.service.js';
@@ -11,6 +12,8 @@ import { LOGGER } from './common/logger.js';
 import { PolicyCheck } from './common/policy-check.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { DevicesModule } from './devices/devices.module.js';
+import { FleetModule } from './fleet/fleet.module.js';
+import { SiteModule } from './site/site.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -36,7 +39,16 @@ export class AppModule {
   static forRoot(config: AppConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, logger), PersistenceModule.forRoot(config.database), DiscoveryModule, DevicesModule, MqttModule],
+      imports: [
+        CoreModule.forRoot(config, logger),
+        PersistenceModule.forRoot(config.database),
+        DiscoveryModule,
+        SiteModule,
+        DevicesModule,
+        MqttModule,
+        AlarmsModule,
+        FleetModule,
+      ],
       controllers: [HealthController, MetricsController, AuthController, UsersController],
       providers: [
         AuthService,

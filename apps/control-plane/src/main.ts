@@ -5,6 +5,7 @@
  */
 import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
+import { SiteFileError } from '#contracts';
 import { PortInUseError } from '#broker';
 import { startControlPlane } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/config.js';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof PortInUseError) {
+  if (err instanceof ConfigError || err instanceof PortInUseError || err instanceof SiteFileError) {
     process.stderr.write(`medloop: ${err.message}\n`);
   } else {
     process.stderr.write(`medloop: failed to start: ${(err as Error)?.message ?? String(err)}\n`);

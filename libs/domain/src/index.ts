@@ -7,3 +7,8 @@ export * from './rules/index.js';
 export * from './site/index.js';
 export * from './dispatch/index.js';
 export * from './alarms/index.js';
+export * from './missions/index.js';
+export * from './fleet/index.js';
+export * from './cold-chain/index.js';
+export * from './alarm-rules/index.js';
+export * from './inventory/index.js';

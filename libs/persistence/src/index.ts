@@ -6,3 +6,4 @@ export * from './persistence.module.js';
 export * from './repositories/devices.repository.js';
 export * from './repositories/users.repository.js';
 export * from './repositories/alarms.repository.js';
+export * from './repositories/missions.repository.js';

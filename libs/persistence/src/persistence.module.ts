@@ -8,9 +8,10 @@ import { type DatabaseSettings, dataSourceOptions, ensurePostgresSchema } from '
 import { ENTITIES } from './entities/index.js';
 import { AlarmsRepository } from './repositories/alarms.repository.js';
 import { DevicesRepository } from './repositories/devices.repository.js';
+import { MissionsRepository } from './repositories/missions.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 
-const REPOSITORIES = [UsersRepository, DevicesRepository, AlarmsRepository];
+const REPOSITORIES = [UsersRepository, DevicesRepository, AlarmsRepository, MissionsRepository];
 
 @Module({})
 export class PersistenceModule {

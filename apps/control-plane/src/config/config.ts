@@ -78,6 +78,14 @@ const envSchema = z
     JWT_TTL_SECONDS: positiveInt('JWT_TTL_SECONDS', 8 * 3600),
     LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     DEVICE_PRESENCE_FLUSH_MS: positiveInt('DEVICE_PRESENCE_FLUSH_MS', 10_000),
+    SITE_FILE: z.string().optional(),
+    ROBOT_STALE_AFTER_MS: positiveInt('ROBOT_STALE_AFTER_MS', 45_000),
+    ORDER_ACK_TIMEOUT_MS: positiveInt('ORDER_ACK_TIMEOUT_MS', 3_000),
+    ORDER_MAX_ATTEMPTS: positiveInt('ORDER_MAX_ATTEMPTS', 5),
+    DISPATCH_INTERVAL_MS: positiveInt('DISPATCH_INTERVAL_MS', 1_000),
+    BATTERY_RESERVE_PCT: positiveInt('BATTERY_RESERVE_PCT', 15),
+    LOW_BATTERY_PCT: positiveInt('LOW_BATTERY_PCT', 25),
+    ROBOT_OFFLINE_GRACE_MS: positiveInt('ROBOT_OFFLINE_GRACE_MS', 60_000),
   })
   .superRefine((env, ctx) => {
     if (!!env.MQTT_TLS_CERT !== !!env.MQTT_TLS_KEY) {
@@ -104,6 +112,18 @@ export interface AppConfig {
   jwt: { secret?: string; ttlSeconds: number };
   logLevel: (typeof LOG_LEVELS)[number];
   devicePresenceFlushMs: number;
+  /** a site JSON file; unset = the built-in demo hospital */
+  siteFile?: string;
+  fleet: {
+    staleAfterMs: number;
+    orderAckTimeoutMs: number;
+    orderMaxAttempts: number;
+    dispatchIntervalMs: number;
+    batteryReservePct: number;
+    lowBatteryPct: number;
+    /** how long a mission waits for its robot to come back online before it fails */
+    offlineGraceMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -138,6 +158,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwt: { ...(e.JWT_SECRET ? { secret: e.JWT_SECRET } : {}), ttlSeconds: e.JWT_TTL_SECONDS },
     logLevel: e.LOG_LEVEL,
     devicePresenceFlushMs: e.DEVICE_PRESENCE_FLUSH_MS,
+    ...(e.SITE_FILE ? { siteFile: e.SITE_FILE } : {}),
+    fleet: {
+      staleAfterMs: e.ROBOT_STALE_AFTER_MS,
+      orderAckTimeoutMs: e.ORDER_ACK_TIMEOUT_MS,
+      orderMaxAttempts: e.ORDER_MAX_ATTEMPTS,
+      dispatchIntervalMs: e.DISPATCH_INTERVAL_MS,
+      batteryReservePct: e.BATTERY_RESERVE_PCT,
+      lowBatteryPct: e.LOW_BATTERY_PCT,
+      offlineGraceMs: e.ROBOT_OFFLINE_GRACE_MS,
+    },
   };
 }
 

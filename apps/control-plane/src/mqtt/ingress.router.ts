@@ -14,6 +14,8 @@ export interface IngressHandler<T = unknown> {
   check?: PayloadCheck<T>;
   /** applies the message; a thrown DomainError becomes a rejection, returned errors too */
   handle(msg: IngestMessage, value: T): void | IngestResult | Promise<void | IngestResult>;
+  /** told when `check` refused a message (e.g. to count rejections per device) */
+  onRejected?(msg: IngestMessage, reason: string): void;
 }
 
 const OK: IngestResult = { ok: true };
@@ -48,7 +50,10 @@ export class IngressRouter {
       let value: unknown = parsed;
       if (h.check) {
         const r = h.check(parsed);
-        if (!r.ok) return { ok: false, reason: 'schema', errors: r.errors };
+        if (!r.ok) {
+          h.onRejected?.(msg, 'schema');
+          return { ok: false, reason: 'schema', errors: r.errors };
+        }
         value = r.value;
       }
       const out = h.handle(msg, value);

@@ -1,5 +1,6 @@
 import { Identity1764160000000 } from './1764160000000-identity.js';
 import { Alarms1764170000000 } from './1764170000000-alarms.js';
+import { Missions1764180000000 } from './1764180000000-missions.js';
 
 /** Every migration, in order. New ones are appended here. */
-export const MIGRATIONS = [Identity1764160000000, Alarms1764170000000];
+export const MIGRATIONS = [Identity1764160000000, Alarms1764170000000, Missions1764180000000];

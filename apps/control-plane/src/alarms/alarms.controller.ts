@@ -1,0 +1,43 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ALARM_SEVERITIES, ALARM_STATES } from '#domain';
+import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { AlarmsService, type AlarmView } from './alarms.service.js';
+
+const ListAlarmsQuery = z.strictObject({
+  ward: z.string().max(64).optional(),
+  state: z.enum([...ALARM_STATES, 'open']).optional(),
+  severity: z.enum(ALARM_SEVERITIES).optional(),
+  type: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+const AlarmId = z.uuid({ message: 'id must be a UUID' });
+
+@ApiTags('alarms')
+@ApiBearerAuth()
+@Controller('api/alarms')
+export class AlarmsController {
+  constructor(private readonly alarms: AlarmsService) {}
+
+  /** Newest first; nurses see only their wards' alarms. */
+  @Roles(...ALL_ROLES)
+  @Get()
+  list(@Query(new ZodPipe(ListAlarmsQuery, 'query')) q: z.infer<typeof ListAlarmsQuery>, @CurrentUser() user: AuthUser): Promise<AlarmView[]> {
+    return this.alarms.list(q, user);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get(':id')
+  get(@Param('id', new ZodPipe(AlarmId, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<AlarmView> {
+    return this.alarms.get(id, user);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Post(':id/acknowledge')
+  @HttpCode(200)
+  acknowledge(@Param('id', new ZodPipe(AlarmId, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<AlarmView> {
+    return this.alarms.acknowledge(id, user);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Transport missions as the pharmacy creates and follows them. Creation validates every stop
+ * against the site graph (unknown node → 400 naming the stop, unreachable leg → 422); the
+ * dispatcher takes it from the queue. Cancel, pause and resume act on the robot through the
+ * dispatcher, which owns the active missions.
+ */
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ConflictError, NotFoundError, RuleViolationError, ValidationError, type MissionStatus } from '#domain';
+import { type MissionEntity, MissionsRepository } from '#persistence';
+import type { AuthUser } from '../common/auth.decorators.js';
+import { SiteService } from '../site/site.service.js';
+import { FleetDispatcher } from './fleet-dispatcher.service.js';
+import type { CreateMission } from './mission.dto.js';
+
+export interface MissionView {
+  id: string;
+  kind: MissionEntity['kind'];
+  priority: MissionEntity['priority'];
+  status: MissionStatus;
+  paused: boolean;
+  stops: MissionEntity['stops'];
+  currentStop: number | null;
+  robotId: string | null;
+  requiredRobotId: string | null;
+  orderId: string | null;
+  orderUpdateId: number;
+  failureReason: string | null;
+  /** why a queued mission has no robot yet (from the last dispatch round) */
+  waitingReason: string | null;
+  cargo: Record<string, unknown> | null;
+  createdAt: string;
+  updatedAt: string;
+  history?: { seq: number; at: string; event: string; status: string | null; details: Record<string, unknown> }[];
+}
+
+@Injectable()
+export class MissionsService {
+  constructor(
+    private readonly missions: MissionsRepository,
+    private readonly site: SiteService,
+    private readonly dispatcher: FleetDispatcher,
+  ) {}
+
+  async create(input: CreateMission, user: AuthUser | null, kind: MissionEntity['kind'] = 'transport'): Promise<MissionView> {
+    const graph = this.site.graph;
+    input.stops.forEach((s, i) => {
+      if (!graph.hasNode(s.nodeId)) throw new ValidationError(`stops[${i}].nodeId: unknown node '${s.nodeId}'`, `stops[${i}].nodeId`);
+    });
+    for (let i = 1; i < input.stops.length; i++) {
+      const from = input.stops[i - 1]!.nodeId;
+      const to = input.stops[i]!.nodeId;
+      try {
+        graph.planRoute(from, to, { speed: 1 });
+      } catch {
+        throw new RuleViolationError(`stops[${i}]: no route from '${from}' to '${to}'`, 'destination_unreachable', { field: `stops[${i}].nodeId`, from, to });
+      }
+    }
+    const now = new Date();
+    const m: MissionEntity = {
+      id: randomUUID(),
+      kind,
+      priority: input.priority,
+      status: 'queued',
+      paused: false,
+      stops: input.stops.map((s) => ({ nodeId: s.nodeId, actions: s.actions })),
+      requiredRobotId: input.requiredRobotId ?? null,
+      robotId: null,
+      orderId: null,
+      orderUpdateId: 0,
+      orderBody: null,
+      currentStop: null,
+      failureReason: null,
+      cargo: (input.cargo as Record<string, unknown> | undefined) ?? null,
+      createdBy: user?.username ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.missions.save(m, 'created', { by: m.createdBy, priority: m.priority, stops: m.stops.length });
+    this.dispatcher.poke();
+    return this.view(m);
+  }
+
+  async get(id: string): Promise<MissionView> {
+    const m = await this.require(id);
+    const history = await this.missions.history(id);
+    return { ...this.view(m), history: history.map((h) => ({ seq: h.seq, at: h.at.toISOString(), event: h.event, status: h.status, details: h.details })) };
+  }
+
+  async list(filter: { status?: MissionStatus | undefined; robotId?: string | undefined; limit?: number | undefined }): Promise<MissionView[]> {
+    return (await this.missions.list(filter)).map((m) => this.view(m));
+  }
+
+  async cancel(id: string, user: AuthUser): Promise<MissionView> {
+    await this.require(id);
+    return this.view(await this.dispatcher.cancel(id, user.username));
+  }
+
+  async pause(id: string, user: AuthUser, paused: boolean): Promise<MissionView> {
+    const m = await this.require(id);
+    if (m.status === 'queued') throw new ConflictError('a queued mission has no robot to pause yet; cancel it instead', 'mission_not_running');
+    return this.view(await this.dispatcher.setPaused(id, paused, user.username));
+  }
+
+  private async require(id: string): Promise<MissionEntity> {
+    const m = await this.missions.findById(id);
+    if (!m) throw new NotFoundError('Mission', id);
+    return m;
+  }
+
+  view(m: MissionEntity): MissionView {
+    return {
+      id: m.id,
+      kind: m.kind,
+      priority: m.priority,
+      status: m.status,
+      paused: m.paused,
+      stops: m.stops,
+      currentStop: m.currentStop,
+      robotId: m.robotId,
+      requiredRobotId: m.requiredRobotId,
+      orderId: m.orderId,
+      orderUpdateId: m.orderUpdateId,
+      failureReason: m.failureReason,
+      waitingReason: m.status === 'queued' ? this.dispatcher.waitingReason(m.id) : null,
+      cargo: m.cargo,
+      createdAt: m.createdAt.toISOString(),
+      updatedAt: m.updatedAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Sends VDA 5050 orders and instant actions to robots through the embedded broker, adding
+ * the header (headerId per robot and topic, timestamp, the robot's own protocol version,
+ * manufacturer, serial number). Publishing is in-process: the server is the one principal
+ * allowed onto robots' command topics.
+ */
+import { Injectable } from '@nestjs/common';
+import { type Action, type InstantActions, type Order, vdaTimestamp, vdaTopic } from '#contracts';
+import { MqttService } from '../mqtt/mqtt.service.js';
+import { RobotStateService } from './robot-state.service.js';
+
+export type OrderBody = Omit<Order, 'headerId' | 'timestamp' | 'version' | 'manufacturer' | 'serialNumber'>;
+
+export interface RobotAddress {
+  deviceId: string;
+  interfaceName: string;
+  manufacturer: string;
+  serialNumber: string;
+}
+
+@Injectable()
+export class RobotCommandsService {
+  private readonly headerIds = new Map<string, number>();
+
+  constructor(
+    private readonly mqtt: MqttService,
+    private readonly robots: RobotStateService,
+  ) {}
+
+  /** Builds the full message (exposed for tests that validate what the server sends). */
+  orderMessage(robot: RobotAddress, body: OrderBody): Order {
+    return { ...this.header(robot, 'order'), ...body } as Order;
+  }
+
+  async sendOrder(robot: RobotAddress, body: OrderBody): Promise<Order> {
+    const msg = this.orderMessage(robot, body);
+    await this.mqtt.broker.publish(vdaTopic(robot.interfaceName, robot.manufacturer, robot.serialNumber, 'order'), JSON.stringify(msg), { qos: 0 });
+    return msg;
+  }
+
+  async sendInstantActions(robot: RobotAddress, actions: Action[]): Promise<InstantActions> {
+    const msg: InstantActions = { ...this.header(robot, 'instantActions'), actions };
+    await this.mqtt.broker.publish(vdaTopic(robot.interfaceName, robot.manufacturer, robot.serialNumber, 'instantActions'), JSON.stringify(msg), { qos: 0 });
+    return msg;
+  }
+
+  private header(robot: RobotAddress, topic: string) {
+    const key = `${robot.deviceId}/${topic}`;
+    const headerId = (this.headerIds.get(key) ?? -1) + 1;
+    this.headerIds.set(key, headerId >>> 0);
+    return { headerId, timestamp: vdaTimestamp(), version: this.versionOf(robot), manufacturer: robot.manufacturer, serialNumber: robot.serialNumber };
+  }
+
+  private versionOf(robot: RobotAddress): string {
+    return this.robots.get(robot.deviceId)?.version ?? '2.0.0';
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Live state of every robot, built from its VDA 5050 `connection`, `state`, `visualization`
+ * and `factsheet` messages (already schema-validated at the broker edge). Messages are
+ * ordered by (timestamp, headerId) per topic: a replayed or late message never moves a robot
+ * backwards. A robot silent past the staleness limit is marked stale and raises an alarm.
+ */
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { Subscription } from 'rxjs';
+import type { AgvPosition, Connection, Factsheet, State, Visualization } from '#contracts';
+import { AlarmsService } from '../alarms/alarms.service.js';
+import { EventBus } from '../common/events.js';
+import { LOGGER } from '../common/logger.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+
+export type ConnectionState = Connection['connectionState'];
+
+export interface LiveRobot {
+  deviceId: string;
+  interfaceName: string;
+  manufacturer: string;
+  serialNumber: string;
+  /** VDA 5050 version the robot speaks (from its last message) */
+  version: string;
+  connection: ConnectionState | null;
+  connectionAt: string | null;
+  state: State | null;
+  stateAt: string | null;
+  /** latest position from state or visualization, whichever is newer */
+  position: AgvPosition | null;
+  factsheet: Factsheet | null;
+  lastMessageAt: number;
+  stale: boolean;
+  /** messages refused for this robot: schema, identity mismatch, out of order */
+  rejected: Record<string, number>;
+}
+
+type Ordered = { headerId: number; timestamp: string };
+
+export interface RobotIdentity {
+  deviceId: string;
+  interfaceName: string;
+  manufacturer: string;
+  serialNumber: string;
+}
+
+@Injectable()
+export class RobotStateService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly robots = new Map<string, LiveRobot>();
+  /** last accepted (timestamp, headerId) per robot and topic */
+  private readonly last = new Map<string, Ordered>();
+  private timer: NodeJS.Timeout | undefined;
+  private sub: Subscription | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly alarms: AlarmsService,
+    private readonly bus: EventBus,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // a robot whose link dropped without a last will is still known to be gone
+    this.sub = this.bus.on('device.offline').subscribe((e) => {
+      if (e.kind === 'robot') this.sessionEnded(e.deviceId, e.graceful);
+    });
+    const every = Math.max(100, Math.min(5_000, Math.floor(this.config.fleet.staleAfterMs / 3)));
+    this.timer = setInterval(() => this.checkStaleness(Date.now()), every);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+    this.sub?.unsubscribe();
+  }
+
+  get(deviceId: string): LiveRobot | undefined {
+    return this.robots.get(deviceId);
+  }
+
+  all(): LiveRobot[] {
+    return [...this.robots.values()];
+  }
+
+  /**
+   * Accepts a message only if it is newer than the last one on that topic. VDA 5050 headerIds
+   * restart when a robot reboots, so the timestamp orders first and the headerId breaks ties.
+   */
+  isNewer(deviceId: string, topic: string, msg: Ordered): boolean {
+    const key = `${deviceId}\u0000${topic}`;
+    const prev = this.last.get(key);
+    if (prev) {
+      if (msg.timestamp < prev.timestamp) return false;
+      if (msg.timestamp === prev.timestamp && msg.headerId <= prev.headerId) return false;
+    }
+    this.last.set(key, { headerId: msg.headerId, timestamp: msg.timestamp });
+    return true;
+  }
+
+  countRejected(deviceId: string, identity: RobotIdentity | undefined, reason: string): void {
+    const r = identity ? this.entry(identity) : this.robots.get(deviceId);
+    if (r) r.rejected[reason] = (r.rejected[reason] ?? 0) + 1;
+  }
+
+  applyConnection(id: RobotIdentity, msg: Connection): void {
+    const r = this.touch(id, msg.version);
+    const previous = r.connection;
+    r.connection = msg.connectionState;
+    r.connectionAt = msg.timestamp;
+    if (msg.connectionState !== 'ONLINE') r.stale = false;
+    this.bus.emit('robot.connection', { deviceId: id.deviceId, connection: msg.connectionState, previous });
+    this.changed(r);
+  }
+
+  applyState(id: RobotIdentity, msg: State): void {
+    const r = this.touch(id, msg.version);
+    r.state = msg;
+    r.stateAt = msg.timestamp;
+    if (msg.agvPosition) r.position = msg.agvPosition;
+    // a robot that talks is online even if its ONLINE message was lost (QoS 1 retained, but
+    // some robots only send it once)
+    if (r.connection === null) r.connection = 'ONLINE';
+    this.bus.emit('robot.state', { deviceId: id.deviceId, state: msg });
+    this.changed(r);
+  }
+
+  applyVisualization(id: RobotIdentity, msg: Visualization): void {
+    const r = this.touch(id, msg.version);
+    if (msg.agvPosition) r.position = msg.agvPosition;
+    this.changed(r);
+  }
+
+  applyFactsheet(id: RobotIdentity, msg: Factsheet): void {
+    const r = this.touch(id, (msg as { version?: string }).version);
+    r.factsheet = msg;
+    this.changed(r);
+  }
+
+  /** Called when the robot's MQTT session ends: a dropped link without a will still counts. */
+  sessionEnded(deviceId: string, graceful: boolean): void {
+    const r = this.robots.get(deviceId);
+    if (!r || r.connection !== 'ONLINE') return;
+    const previous = r.connection;
+    r.connection = graceful ? 'OFFLINE' : 'CONNECTIONBROKEN';
+    r.connectionAt = new Date().toISOString();
+    this.bus.emit('robot.connection', { deviceId, connection: r.connection, previous });
+    this.changed(r);
+  }
+
+  checkStaleness(now: number): void {
+    const limit = this.config.fleet.staleAfterMs;
+    for (const r of this.robots.values()) {
+      if (r.connection !== 'ONLINE' || r.stale || now - r.lastMessageAt <= limit) continue;
+      r.stale = true;
+      void this.alarms
+        .raise({
+          key: `robot.stale:${r.deviceId}`,
+          type: 'robot.stale',
+          severity: 'warning',
+          sourceKind: 'robot',
+          sourceId: r.deviceId,
+          message: `robot ${r.manufacturer}/${r.serialNumber} has been silent for more than ${Math.round(limit / 1000)} s`,
+          details: { lastMessageAt: new Date(r.lastMessageAt).toISOString() },
+        })
+        .catch((err: unknown) => this.logger.error({ err }, 'could not raise stale alarm'));
+      this.bus.emit('robot.stale', { deviceId: r.deviceId });
+      this.changed(r);
+    }
+  }
+
+  private touch(id: RobotIdentity, version: string | undefined): LiveRobot {
+    const r = this.entry(id);
+    r.lastMessageAt = Date.now();
+    if (version) r.version = version;
+    if (r.stale) {
+      r.stale = false;
+      void this.alarms.clear(`robot.stale:${r.deviceId}`, 'robot reported again').catch(() => undefined);
+    }
+    return r;
+  }
+
+  private entry(id: RobotIdentity): LiveRobot {
+    let r = this.robots.get(id.deviceId);
+    if (!r) {
+      r = {
+        ...id,
+        version: '2.0.0',
+        connection: null,
+        connectionAt: null,
+        state: null,
+        stateAt: null,
+        position: null,
+        factsheet: null,
+        lastMessageAt: Date.now(),
+        stale: false,
+        rejected: {},
+      };
+      this.robots.set(id.deviceId, r);
+    }
+    return r;
+  }
+
+  private changed(r: LiveRobot): void {
+    this.bus.emit('robot.updated', { deviceId: r.deviceId });
+  }
+}

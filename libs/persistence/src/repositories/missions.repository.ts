@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import type { MissionStatus } from '#domain';
+import { MissionEntity, MissionEventEntity } from '../entities/mission.entity.js';
+
+@Injectable()
+export class MissionsRepository {
+  constructor(
+    @InjectRepository(MissionEntity) private readonly repo: Repository<MissionEntity>,
+    @InjectRepository(MissionEventEntity) private readonly events: Repository<MissionEventEntity>,
+  ) {}
+
+  findById(id: string): Promise<MissionEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  findByStatus(statuses: readonly MissionStatus[]): Promise<MissionEntity[]> {
+    return this.repo.find({ where: { status: In([...statuses]) }, order: { createdAt: 'ASC' } });
+  }
+
+  list(filter: { status?: MissionStatus | undefined; robotId?: string | undefined; limit?: number | undefined }): Promise<MissionEntity[]> {
+    return this.repo.find({
+      where: { ...(filter.status ? { status: filter.status } : {}), ...(filter.robotId ? { robotId: filter.robotId } : {}) },
+      order: { createdAt: 'DESC' },
+      take: filter.limit ?? 200,
+    });
+  }
+
+  /** Saves the mission and appends one history event in the same transaction. */
+  async save(m: MissionEntity, event: string, details: Record<string, any> = {}): Promise<void> {
+    await this.repo.manager.transaction(async (em) => {
+      await em.save(MissionEntity, m);
+      const last = await em.findOne(MissionEventEntity, { where: { missionId: m.id }, order: { seq: 'DESC' } });
+      await em.insert(MissionEventEntity, { id: randomUUID(), missionId: m.id, seq: (last?.seq ?? 0) + 1, at: new Date(), event, status: m.status, details });
+    });
+  }
+
+  history(missionId: string): Promise<MissionEventEntity[]> {
+    return this.events.find({ where: { missionId }, order: { seq: 'ASC' } });
+  }
+}
