@@ -54,6 +54,16 @@ export class CompartmentBank {
     return undefined;
   }
 
+  /** Someone pries the door open without an unlock (tamper): unlocked and open. */
+  force(id: string): string | undefined {
+    const c = this.items.get(id);
+    if (!c) return `unknown compartment ${id}`;
+    c.lock = 'UNLOCKED';
+    c.door = 'OPEN';
+    this.heldOpen.add(id);
+    return undefined;
+  }
+
   /** The person closes the door again, unless a fault holds it open. */
   close(id: string): void {
     const c = this.items.get(id);

@@ -53,6 +53,14 @@ export class RobotFaults {
     for (const topic of topics) this.robot.dropRates[topic] = fraction;
   }
 
+  /** A compartment forced open without any unlock command (what tamper detection must catch). */
+  forceCompartment(compartmentId: string): void {
+    const err = this.robot.model.compartments.force(compartmentId);
+    if (err) throw new Error(err);
+    this.robot.model.emit('fault', `compartment ${compartmentId} forced open`);
+    this.robot.model.markDirty();
+  }
+
   /** A compartment door that is left open (locking it fails until released). */
   holdDoorOpen(compartmentId: string, held = true): void {
     this.robot.model.compartments.holdOpen(compartmentId, held);
