@@ -119,6 +119,74 @@ describe('embedded broker robustness', () => {
   }, 60_000);
 });
 
+describe('broker under a flood from other processes', () => {
+  it('survives a QoS 0 flood whose only subscriber falls behind and then leaves, by pushing back on publishers', async () => {
+    const t = await startTestApp();
+    try {
+      const ids = await Promise.all([0, 1].map((i) => t.registerDevice({ kind: 'sensor', name: `flood-${i}` })));
+      const mon = await t.registerDevice({
+        kind: 'integration',
+        name: 'slow',
+        acl: [{ effect: 'allow', action: 'subscribe', pattern: 'medloop/v1/sensor/+/telemetry' }],
+      });
+      const slow = await connectMqtt(t.mqttUrl, { username: mon.credentials.username, password: mon.credentials.password });
+      await slow.subscribeAsync('medloop/v1/sensor/+/telemetry', { qos: 0 });
+      // two publisher processes, each flooding as fast as its socket takes it for 3 s
+      const script = `
+        import mqtt from 'mqtt';
+        const [url, user, pass, topic] = process.argv.slice(1);
+        const c = mqtt.connect(url, { username: user, password: pass, reconnectPeriod: 0 });
+        c.on('connect', () => {
+          let seq = 0;
+          const ts = new Date().toISOString();
+          const end = Date.now() + 3000;
+          const burst = () => {
+            if (Date.now() > end) { c.end(true); return; }
+            for (let i = 0; i < 2000; i++) c.publish(topic, JSON.stringify({ v: 1, deviceId: user, seq: ++seq, ts, readings: [{ channel: 'air', temperatureC: 5.2 }] }), { qos: 0 });
+            setImmediate(burst);
+          };
+          burst();
+        });
+        c.on('error', () => process.exit(2));`;
+      const { spawn } = await import('node:child_process');
+      const children = ids.map((r) =>
+        spawn(
+          process.execPath,
+          ['--input-type=module', '-e', script, t.mqttUrl, r.credentials.username, r.credentials.password, `medloop/v1/sensor/${r.device.id}/telemetry`],
+          { stdio: 'ignore', cwd: process.cwd() },
+        ),
+      );
+      // the subscriber reads slowly, then disconnects while the queue behind it is long
+      (slow.stream as Socket).pause();
+      await new Promise((r) => setTimeout(r, 1500));
+      slow.stream.destroy();
+      await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
+      await new Promise((r) => setTimeout(r, 500));
+      const health = await t.api('GET', '/health');
+      expect(health.status).toBe(200);
+      const m = await t.api('GET', '/metrics');
+      expect(m.text).toMatch(/medloop_mqtt_messages_in_total\{family="medloop.sensor.telemetry"\} \d{5,}/);
+      // and it still routes: a fresh subscriber gets a fresh message
+      const check = await connectMqtt(t.mqttUrl, { username: mon.credentials.username, password: mon.credentials.password, clientId: 'after' });
+      const got = collect(check);
+      await check.subscribeAsync('medloop/v1/sensor/+/telemetry', { qos: 1 });
+      const pub = await connectMqtt(t.mqttUrl, { username: ids[0]!.credentials.username, password: ids[0]!.credentials.password });
+      const marker = {
+        v: 1,
+        deviceId: ids[0]!.device.id,
+        seq: 1_000_000_000,
+        ts: new Date().toISOString(),
+        readings: [{ channel: 'air', temperatureC: 7.77 }],
+      };
+      await pub.publishAsync(`medloop/v1/sensor/${ids[0]!.device.id}/telemetry`, JSON.stringify(marker), { qos: 1 });
+      await waitFor(() => got.find((g) => g.payload.toString().includes('7.77')), 10_000, 'message after the flood');
+      await Promise.all([check.endAsync(), pub.endAsync()]);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+});
+
 describe('ports', () => {
   let holder: Server;
   let taken: number;

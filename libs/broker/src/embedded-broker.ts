@@ -11,6 +11,7 @@ import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type S
 import { rejectionTopic, topicFamily, type RejectionEvent } from '#contracts';
 import { compileAcl, type CompiledAcl, type Principal } from '#domain';
 import { limitPacketSize } from './frame-limit.js';
+import { createMessageQueue, type MessageQueue } from './message-queue.js';
 import { guardProtocol } from './protocol-guards.js';
 import { SLOW_CONSUMER_BYTES, startListener, type ListenerSpec, type RunningListener } from './listeners.js';
 
@@ -57,6 +58,8 @@ export interface BrokerObserver {
   messageOut?(family: string): void;
   rejected?(s: BrokerSession, family: string, reason: string): void;
   droppedSlowConsumer?(family: string): void;
+  /** a publisher was paused because the message queue is over its high-water mark */
+  backpressure?(): void;
   clientError?(s: BrokerSession | undefined, err: Error): void;
 }
 
@@ -72,7 +75,17 @@ export interface EmbeddedBrokerOptions {
 }
 
 const SESSION = Symbol('medloop.session');
-type SessionClient = Client & { [SESSION]?: BrokerSession; _parser?: unknown; conn: Duplex; _will?: PublishPacket | null };
+type SessionClient = Client & { [SESSION]?: BrokerSession; pause(): void; resume(): void; _parser?: unknown; conn: Duplex; _will?: PublishPacket | null };
+
+/** Messages delivered concurrently by the bus; more wait in its queue. */
+const MQ_CONCURRENCY = 1000;
+/**
+ * Queue length at which publishers stop being read, and at which they resume. Kept small on
+ * purpose: mqemitter's queue is an array drained with shift(), which costs O(length) once the
+ * array is large, so a long queue also gets slower to drain.
+ */
+const MQ_HIGH_WATER = 5_000;
+const MQ_LOW_WATER = 1_000;
 
 const AUTH_RETURN_CODE: Record<AuthFailure, number> = { bad_credentials: 4, revoked: 5, not_authorized: 5, unavailable: 3 };
 
@@ -83,6 +96,10 @@ export class EmbeddedBroker {
   private readonly byDevice = new Map<string, Set<SessionClient>>();
   private readonly familyCache = new Map<string, string>();
   private closing = false;
+  private mq: MessageQueue | null = null;
+  /** publishers we stopped reading from while the message queue was over its high-water mark */
+  private readonly paused = new Set<SessionClient>();
+  private resumeTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: EmbeddedBrokerOptions) {}
 
@@ -105,8 +122,11 @@ export class EmbeddedBroker {
   }
 
   async start(): Promise<void> {
+    const mq = createMessageQueue(MQ_CONCURRENCY);
+    this.mq = mq;
     const aedes = await Aedes.createBroker({
-      concurrency: 1000,
+      mq,
+      concurrency: MQ_CONCURRENCY,
       drainTimeout: this.opts.drainTimeoutMs ?? 10_000,
       maxClientsIdLength: 512,
       heartbeatInterval: 60_000,
@@ -180,6 +200,8 @@ export class EmbeddedBroker {
     this.closing = true;
     const listeners = this.listeners;
     this.listeners = [];
+    if (this.resumeTimer) clearInterval(this.resumeTimer);
+    this.resumeTimer = null;
     const closed = Promise.all(listeners.map((l) => l.close()));
     const aedes = this.aedes;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
@@ -266,6 +288,7 @@ export class EmbeddedBroker {
     const family = this.family(packet.topic);
     const payload = packet.payload as Buffer;
     this.opts.observer?.messageIn?.(family, payload.length);
+    if (this.mq && this.mq.length > MQ_HIGH_WATER) this.pausePublisher(client);
     const ingest = this.opts.hooks.ingest;
     if (!ingest) return cb(null);
     const msg: IngestMessage = { session, topic: packet.topic, family, payload, qos: packet.qos, retain: packet.retain, will: isWill };
@@ -331,6 +354,24 @@ export class EmbeddedBroker {
     return packet;
   }
 
+  /**
+   * Backpressure: while the queue is over its high-water mark, stop reading from publishers;
+   * TCP then slows them down, and no message they already sent is dropped.
+   */
+  private pausePublisher(client: SessionClient): void {
+    if (this.paused.has(client)) return;
+    client.pause();
+    this.paused.add(client);
+    this.opts.observer?.backpressure?.();
+    this.resumeTimer ??= setInterval(() => {
+      if (this.mq && this.mq.length > MQ_LOW_WATER) return;
+      for (const c of this.paused) if (!c.closed) c.resume();
+      this.paused.clear();
+      clearInterval(this.resumeTimer!);
+      this.resumeTimer = null;
+    }, 5);
+  }
+
   private onReady(client: SessionClient): void {
     const s = client[SESSION];
     if (!s) return;
@@ -343,6 +384,7 @@ export class EmbeddedBroker {
   }
 
   private onGone(client: SessionClient): void {
+    this.paused.delete(client);
     const s = client[SESSION];
     if (!s) return;
     if (s.deviceId) {
