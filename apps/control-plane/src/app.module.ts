@@ -3,16 +3,20 @@ import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { PersistenceModule } from '#persistence';
 import { AlarmsModule } from './alarms/alarms.module.js';
-import { AuthController } from './auth/auth.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
-import { AuthService } from './auth/auth.service.js';
+import { AuthModule } from './auth/auth.module.js';
 import { AllExceptionsFilter } from './common/error.filter.js';
 import { EventBus } from './common/events.js';
 import { LOGGER } from './common/logger.js';
 import { PolicyCheck } from './common/policy-check.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { DevicesModule } from './devices/devices.module.js';
+import { CustodyModule } from './custody/custody.module.js';
 import { FleetModule } from './fleet/fleet.module.js';
+import { AlarmEngineModule } from './alarm-engine/alarm-engine.module.js';
+import { CabinetsModule } from './cabinets/cabinets.module.js';
+import { SensorsModule } from './sensors/sensors.module.js';
+import { LiveModule } from './live/live.module.js';
 import { SiteModule } from './site/site.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
@@ -42,16 +46,21 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config, logger),
         PersistenceModule.forRoot(config.database),
+        AuthModule,
         DiscoveryModule,
         SiteModule,
         DevicesModule,
         MqttModule,
         AlarmsModule,
         FleetModule,
+        AlarmEngineModule,
+        SensorsModule,
+        CabinetsModule,
+        CustodyModule,
+        LiveModule,
       ],
-      controllers: [HealthController, MetricsController, AuthController, UsersController],
+      controllers: [HealthController, MetricsController, UsersController],
       providers: [
-        AuthService,
         UsersService,
         PolicyCheck,
         { provide: APP_GUARD, useClass: AuthGuard },

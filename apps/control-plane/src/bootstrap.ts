@@ -8,6 +8,8 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { PortInUseError } from '#broker';
@@ -65,6 +67,7 @@ export async function startControlPlane(config: AppConfig, opts: { logger?: Logg
       .build(),
   );
   SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs-json' });
+  serveWebUi(app, config.webDir, logger);
 
   try {
     await app.listen(config.http.port, config.http.host);
@@ -82,4 +85,24 @@ export async function startControlPlane(config: AppConfig, opts: { logger?: Logg
     mqttPorts: mqtt.broker.ports,
     close: () => app.close(),
   };
+}
+
+/**
+ * The built web UI (apps/web, built by `npm run build`) at `/`. Its hashed assets are cached
+ * for good; index.html never, so a new build reaches browsers on the next load. A missing build
+ * is a warning, not a failure: the API and devices do not need it.
+ */
+function serveWebUi(app: NestExpressApplication, webDir: string | null, logger: Logger): void {
+  if (webDir === null) return;
+  const dir = resolve(webDir);
+  if (!existsSync(resolve(dir, 'index.html'))) {
+    logger.warn({ webDir: dir }, 'web UI not built (run npm run build): / will answer 404');
+    return;
+  }
+  app.use(
+    express.static(dir, {
+      index: 'index.html',
+      setHeaders: (res, path) => res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    }),
+  );
 }

@@ -331,3 +331,30 @@ describe('robot fleet over VDA 5050', () => {
     expect(ack.body.acknowledged.by).toBe('admin');
   });
 });
+
+describe('site file', () => {
+  it('stops the server with the path and field at fault when the site file is malformed', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'medloop-site-'));
+    const path = join(dir, 'site.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        id: 's',
+        name: 'S',
+        floors: [{ mapId: 'F0', name: 'G', level: 0 }],
+        wards: [],
+        nodes: [{ id: 'A', floor: 'F9', x: 0, y: 0, kind: 'waypoint' }],
+        edges: [],
+      }),
+    );
+    try {
+      await expect(startTestApp({ SITE_FILE: path })).rejects.toThrow(`site file ${path}: nodes[0].floor`);
+      await expect(startTestApp({ SITE_FILE: join(dir, 'missing.json') })).rejects.toThrow(/file not found/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

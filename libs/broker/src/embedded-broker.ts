@@ -15,7 +15,8 @@ import { createMessageQueue, type MessageQueue } from './message-queue.js';
 import { guardProtocol } from './protocol-guards.js';
 import { SLOW_CONSUMER_BYTES, startListener, type ListenerSpec, type RunningListener } from './listeners.js';
 
-export type AuthFailure = 'bad_credentials' | 'revoked' | 'not_authorized' | 'unavailable';
+/** `locked`: too many failed attempts; refused before the password is checked */
+export type AuthFailure = 'bad_credentials' | 'revoked' | 'not_authorized' | 'unavailable' | 'locked';
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure };
 
 export interface BrokerSession {
@@ -87,7 +88,7 @@ const MQ_CONCURRENCY = 1000;
 const MQ_HIGH_WATER = 5_000;
 const MQ_LOW_WATER = 1_000;
 
-const AUTH_RETURN_CODE: Record<AuthFailure, number> = { bad_credentials: 4, revoked: 5, not_authorized: 5, unavailable: 3 };
+const AUTH_RETURN_CODE: Record<AuthFailure, number> = { bad_credentials: 4, revoked: 5, not_authorized: 5, unavailable: 3, locked: 5 };
 
 export class EmbeddedBroker {
   private aedes: Aedes | null = null;

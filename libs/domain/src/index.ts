@@ -8,6 +8,8 @@ export * from './site/index.js';
 export * from './dispatch/index.js';
 export * from './alarms/index.js';
 export * from './missions/index.js';
+export * from './audit/index.js';
+export * from './interop/index.js';
 export * from './fleet/index.js';
 export * from './cold-chain/index.js';
 export * from './alarm-rules/index.js';

@@ -7,11 +7,26 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { type DatabaseSettings, dataSourceOptions, ensurePostgresSchema } from './data-source.js';
 import { ENTITIES } from './entities/index.js';
 import { AlarmsRepository } from './repositories/alarms.repository.js';
+import { CabinetRepository } from './repositories/cabinet.repository.js';
+import { CommandRepository } from './repositories/command.repository.js';
+import { SensorRepository } from './repositories/sensor.repository.js';
+import { TelemetryRepository } from './repositories/telemetry.repository.js';
+import { CustodyRepository } from './repositories/custody.repository.js';
 import { DevicesRepository } from './repositories/devices.repository.js';
 import { MissionsRepository } from './repositories/missions.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 
-const REPOSITORIES = [UsersRepository, DevicesRepository, AlarmsRepository, MissionsRepository];
+const REPOSITORIES = [
+  UsersRepository,
+  DevicesRepository,
+  AlarmsRepository,
+  MissionsRepository,
+  CustodyRepository,
+  CabinetRepository,
+  CommandRepository,
+  TelemetryRepository,
+  SensorRepository,
+];
 
 @Module({})
 export class PersistenceModule {

@@ -4,12 +4,13 @@
  * takes effect at once.
  */
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { UnauthorizedError } from '#domain';
 import { UsersRepository } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { LoginAttempts } from './login-attempts.service.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 export interface LoginResult {
@@ -28,6 +29,7 @@ export class AuthService {
   constructor(
     private readonly users: UsersRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly attempts: LoginAttempts,
   ) {
     // Without a configured secret each process signs with its own random key: tokens then
     // end with the process, which is acceptable for the embedded single-node default.
@@ -37,10 +39,28 @@ export class AuthService {
     });
   }
 
-  async login(username: string, password: string): Promise<LoginResult> {
-    const user = await this.users.findByUsername(username);
-    const ok = await verifyPassword(user?.passwordHash ?? (await this.dummyHash), password);
-    if (!user || !ok || user.disabled) throw new UnauthorizedError('invalid username or password', 'invalid_credentials');
+  async login(username: string, password: string, address?: string): Promise<LoginResult> {
+    const outcome = await this.attempts.attempt(
+      'http',
+      username,
+      address,
+      async () => {
+        const found = await this.users.findByUsername(username);
+        const ok = await verifyPassword(found?.passwordHash ?? (await this.dummyHash), password);
+        return found && ok && !found.disabled ? found : null;
+      },
+      (u) => u !== null,
+    );
+    // a locked account answers the same whether or not the password was right
+    if ('locked' in outcome) {
+      const retryAfterS = Math.ceil(outcome.locked / 1000);
+      throw new HttpException(
+        { message: `too many failed sign-ins: try again in ${retryAfterS} s or ask an administrator`, retryAfterS },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    const user = outcome.result;
+    if (!user) throw new UnauthorizedError('invalid username or password', 'invalid_credentials');
     const accessToken = await this.jwt.signAsync({ sub: user.id, role: user.role });
     return {
       accessToken,

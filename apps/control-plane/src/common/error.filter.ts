@@ -61,6 +61,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       body = { statusCode: 500, error: 'internal_error', message: 'internal server error' };
     }
     if (body.statusCode === 400) this.metrics.rejectedInput('http', 'http', body.error);
+    // refused access is a security event: counted, and logged without the token or the body
+    if (body.statusCode === 401 || body.statusCode === 403 || body.statusCode === 429) {
+      this.metrics.securityDenials.inc({ channel: 'http', reason: body.error });
+      const req = host.switchToHttp().getRequest<{ method?: string; path?: string; ip?: string }>();
+      this.logger.warn({ status: body.statusCode, error: body.error, method: req.method, path: req.path, address: req.ip }, 'HTTP access refused');
+    }
     if (!res.headersSent) res.status(body.statusCode).json(body);
   }
 }
@@ -71,5 +77,6 @@ function httpErrorCode(status: number, exception: HttpException): string {
   if (status === HttpStatus.PAYLOAD_TOO_LARGE) return 'payload_too_large';
   if (status === HttpStatus.UNAUTHORIZED) return 'unauthorized';
   if (status === HttpStatus.FORBIDDEN) return 'forbidden';
+  if (status === HttpStatus.TOO_MANY_REQUESTS) return 'too_many_attempts';
   return 'http_error';
 }

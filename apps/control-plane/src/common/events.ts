@@ -11,6 +11,19 @@ import type { AlarmChange, AlarmView } from '../alarms/alarms.service.js';
 import type { State } from '#contracts';
 
 export interface DomainEventMap {
+  /** one custody event appended to the hash-chained ledger */
+  'custody.event': {
+    seq: number;
+    action: string;
+    doseId: string | null;
+    deliveryId: string | null;
+    toState: string | null;
+    location: string | null;
+    at: string;
+  };
+  'custody.order_changed': { orderId: string; status: string };
+  'custody.delivery_changed': { deliveryId: string; ward: string; state: string; robotId: string | null };
+  'custody.dose_changed': { doseId: string; ward: string | null; state: string; patientId: string; deliveryId: string | null };
   'robot.connection': { deviceId: string; connection: 'ONLINE' | 'OFFLINE' | 'CONNECTIONBROKEN'; previous: string | null };
   'robot.state': { deviceId: string; state: State };
   'robot.stale': { deviceId: string };
@@ -26,6 +39,47 @@ export interface DomainEventMap {
   'device.registered': { deviceId: string; kind: string };
   /** a device's live sessions must end now (revoked, or its credentials rotated) */
   'device.sessions_invalidated': { deviceId: string; reason: 'revoked' | 'credentials_rotated' };
+  /** a cabinet/sensor message was refused at the edge (schema, device mismatch, unknown command) */
+  'device.rejected': { deviceId: string; family: string; reason: string; at: string };
+  /** a command to a cabinet or sensor changed status: pending → done | refused | failed | timed_out */
+  'device.command': { commandId: string; deviceId: string; type: string; status: string; detail: string | null };
+  /** the latest values of a ward sensor changed (not per raw reading: the UI polls readings) */
+  'sensor.updated': { deviceId: string; ward: string | null; at: string };
+  /** a unit left a cabinet pocket (remove or override-remove): custody links it to the dose's pick step */
+  'cabinet.removed': {
+    cabinetId: string;
+    pocketId: string;
+    entryId: string;
+    gtin: string;
+    lot: string;
+    expiry: string;
+    serial?: string;
+    userId: string;
+    orderId?: string;
+    overrideReason?: string;
+    quantity: number;
+    at: string;
+  };
+  /** any entry appended to a pocket's inventory ledger */
+  'cabinet.ledger': { cabinetId: string; pocketId: string; entryId: string; type: string; actor: string; at: string };
+  'cabinet.discrepancy': { cabinetId: string; pocketId: string; discrepancyId: string; status: string; expected: number; counted: number; at: string };
+  'cabinet.recall': { recallId: string; gtin: string; lot: string; reason: string; by: string; at: string };
+  /**
+   * A storage unit (fridge, refrigerated cabinet drawer, robot compartment) went out of range
+   * long enough to be an excursion (status `excursion`), was quarantined, or recovered
+   * (`closed`, window.end set). Every dose inside it during the window is affected.
+   */
+  'coldchain.excursion': {
+    excursionId: string;
+    storageId: string;
+    storageKind: 'fridge' | 'cabinet_drawer' | 'robot_compartment';
+    ward: string | null;
+    status: 'excursion' | 'quarantine' | 'closed' | 'released' | 'destroyed';
+    window: { start: string; end: string | null };
+    minC: number;
+    maxC: number;
+    at: string;
+  };
 }
 
 export type DomainEvent = { [K in keyof DomainEventMap]: { type: K; payload: DomainEventMap[K] } }[keyof DomainEventMap];

@@ -49,6 +49,21 @@ const positiveInt = (name: string, def: number) =>
       return n;
     });
 
+/** A positive (possibly fractional) number, e.g. a rate in Hz. */
+const positiveNumber = (name: string, def: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0 || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a number greater than 0 and at most ${max}, got '${v}'` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z
@@ -76,6 +91,11 @@ const envSchema = z
     ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must be at least 12 characters').optional(),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
     JWT_TTL_SECONDS: positiveInt('JWT_TTL_SECONDS', 8 * 3600),
+    AUTH_MAX_FAILURES: positiveInt('AUTH_MAX_FAILURES', 5),
+    AUTH_MAX_FAILURES_PER_ADDRESS: positiveInt('AUTH_MAX_FAILURES_PER_ADDRESS', 100),
+    AUTH_FAILURE_WINDOW_MS: positiveInt('AUTH_FAILURE_WINDOW_MS', 15 * 60_000),
+    AUTH_LOCKOUT_MS: positiveInt('AUTH_LOCKOUT_MS', 15 * 60_000),
+    AUTH_MAX_LOCKOUT_MS: positiveInt('AUTH_MAX_LOCKOUT_MS', 24 * 3600_000),
     LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     DEVICE_PRESENCE_FLUSH_MS: positiveInt('DEVICE_PRESENCE_FLUSH_MS', 10_000),
     SITE_FILE: z.string().optional(),
@@ -86,6 +106,22 @@ const envSchema = z
     BATTERY_RESERVE_PCT: positiveInt('BATTERY_RESERVE_PCT', 15),
     LOW_BATTERY_PCT: positiveInt('LOW_BATTERY_PCT', 25),
     ROBOT_OFFLINE_GRACE_MS: positiveInt('ROBOT_OFFLINE_GRACE_MS', 60_000),
+    DELIVERY_RECEIPT_ALARM_MS: positiveInt('DELIVERY_RECEIPT_ALARM_MS', 15 * 60_000),
+    DELIVERY_LOST_MS: positiveInt('DELIVERY_LOST_MS', 60 * 60_000),
+    CUSTODY_TICK_MS: positiveInt('CUSTODY_TICK_MS', 10_000),
+    COMMAND_ACK_TIMEOUT_MS: positiveInt('COMMAND_ACK_TIMEOUT_MS', 10_000),
+    TELEMETRY_FLUSH_MS: positiveInt('TELEMETRY_FLUSH_MS', 1_000),
+    TELEMETRY_FLUSH_ROWS: positiveInt('TELEMETRY_FLUSH_ROWS', 500),
+    TELEMETRY_RETENTION_HOURS: positiveInt('TELEMETRY_RETENTION_HOURS', 48),
+    TELEMETRY_ROLLUP_RETENTION_DAYS: positiveInt('TELEMETRY_ROLLUP_RETENTION_DAYS', 90),
+    TELEMETRY_PURGE_INTERVAL_MS: positiveInt('TELEMETRY_PURGE_INTERVAL_MS', 3_600_000),
+    ALARM_RULE_TICK_MS: positiveInt('ALARM_RULE_TICK_MS', 5_000),
+    ALARM_ESCALATION_CHECK_MS: positiveInt('ALARM_ESCALATION_CHECK_MS', 5_000),
+    ALARM_ESCALATION_SPEEDUP: positiveInt('ALARM_ESCALATION_SPEEDUP', 1),
+    LIVE_POSITION_HZ: positiveNumber('LIVE_POSITION_HZ', 2, 50),
+    LIVE_REPLAY_BUFFER: positiveInt('LIVE_REPLAY_BUFFER', 1000),
+    LIVE_CLIENT_MAX_BUFFER: positiveInt('LIVE_CLIENT_MAX_BUFFER', 256),
+    WEB_DIR: z.string().default('dist/apps/web'),
   })
   .superRefine((env, ctx) => {
     if (!!env.MQTT_TLS_CERT !== !!env.MQTT_TLS_KEY) {
@@ -110,10 +146,28 @@ export interface AppConfig {
   dataDir: string;
   adminPassword?: string;
   jwt: { secret?: string; ttlSeconds: number };
+  /** brute-force protection of HTTP sign-in and MQTT CONNECT */
+  authThrottle: {
+    /** failures of one username (per channel) within the window that lock it */
+    maxFailures: number;
+    /** failures from one source address within the window that lock it */
+    maxFailuresPerAddress: number;
+    windowMs: number;
+    /** first lock; each further lock of the same key doubles, up to maxLockoutMs */
+    lockoutMs: number;
+    maxLockoutMs: number;
+  };
   logLevel: (typeof LOG_LEVELS)[number];
   devicePresenceFlushMs: number;
   /** a site JSON file; unset = the built-in demo hospital */
   siteFile?: string;
+  custody: {
+    /** a delivery not received this long after dispatch/arrival raises an alarm */
+    receiptAlarmMs: number;
+    /** …and this long after, its doses are declared lost */
+    lostAfterMs: number;
+    tickMs: number;
+  };
   fleet: {
     staleAfterMs: number;
     orderAckTimeoutMs: number;
@@ -124,6 +178,34 @@ export interface AppConfig {
     /** how long a mission waits for its robot to come back online before it fails */
     offlineGraceMs: number;
   };
+  /** cabinets and ward sensors (v1 device protocol) */
+  devices: {
+    /** a command not acknowledged within this time is marked timed_out (and alarms) */
+    commandAckTimeoutMs: number;
+  };
+  telemetry: {
+    flushMs: number;
+    flushRows: number;
+    retentionHours: number;
+    rollupRetentionDays: number;
+    purgeIntervalMs: number;
+  };
+  alarmEngine: {
+    ruleTickMs: number;
+    escalationCheckMs: number;
+    /** divides the escalation policy's delays (tests and drills); 1 in production */
+    escalationSpeedup: number;
+  };
+  live: {
+    /** robot positions per robot per client per second (coalesced, latest wins) */
+    positionHz: number;
+    /** deltas each room keeps for clients resuming after a reconnect */
+    replayBuffer: number;
+    /** packets queued for one client past which it stops getting deltas until it drains */
+    clientMaxBuffer: number;
+  };
+  /** the built web UI served at `/`; null = not served */
+  webDir: string | null;
 }
 
 export class ConfigError extends Error {
@@ -156,9 +238,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     ...(e.ADMIN_PASSWORD ? { adminPassword: e.ADMIN_PASSWORD } : {}),
     jwt: { ...(e.JWT_SECRET ? { secret: e.JWT_SECRET } : {}), ttlSeconds: e.JWT_TTL_SECONDS },
+    authThrottle: {
+      maxFailures: e.AUTH_MAX_FAILURES,
+      maxFailuresPerAddress: e.AUTH_MAX_FAILURES_PER_ADDRESS,
+      windowMs: e.AUTH_FAILURE_WINDOW_MS,
+      lockoutMs: e.AUTH_LOCKOUT_MS,
+      maxLockoutMs: e.AUTH_MAX_LOCKOUT_MS,
+    },
     logLevel: e.LOG_LEVEL,
     devicePresenceFlushMs: e.DEVICE_PRESENCE_FLUSH_MS,
     ...(e.SITE_FILE ? { siteFile: e.SITE_FILE } : {}),
+    custody: { receiptAlarmMs: e.DELIVERY_RECEIPT_ALARM_MS, lostAfterMs: e.DELIVERY_LOST_MS, tickMs: e.CUSTODY_TICK_MS },
     fleet: {
       staleAfterMs: e.ROBOT_STALE_AFTER_MS,
       orderAckTimeoutMs: e.ORDER_ACK_TIMEOUT_MS,
@@ -168,6 +258,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       lowBatteryPct: e.LOW_BATTERY_PCT,
       offlineGraceMs: e.ROBOT_OFFLINE_GRACE_MS,
     },
+    devices: { commandAckTimeoutMs: e.COMMAND_ACK_TIMEOUT_MS },
+    telemetry: {
+      flushMs: e.TELEMETRY_FLUSH_MS,
+      flushRows: e.TELEMETRY_FLUSH_ROWS,
+      retentionHours: e.TELEMETRY_RETENTION_HOURS,
+      rollupRetentionDays: e.TELEMETRY_ROLLUP_RETENTION_DAYS,
+      purgeIntervalMs: e.TELEMETRY_PURGE_INTERVAL_MS,
+    },
+    alarmEngine: {
+      ruleTickMs: e.ALARM_RULE_TICK_MS,
+      escalationCheckMs: e.ALARM_ESCALATION_CHECK_MS,
+      escalationSpeedup: e.ALARM_ESCALATION_SPEEDUP,
+    },
+    live: { positionHz: e.LIVE_POSITION_HZ, replayBuffer: e.LIVE_REPLAY_BUFFER, clientMaxBuffer: e.LIVE_CLIENT_MAX_BUFFER },
+    webDir: e.WEB_DIR === 'off' ? null : e.WEB_DIR,
   };
 }
 

@@ -194,7 +194,12 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private robotSnapshots(): DispatchRobot[] {
-    return this.robots.all().map((r) => toDispatchRobot(r, this.currentNode(r), this.active.has(r.deviceId), this.config.fleet.batteryReservePct));
+    // a robot still finishing a cancelled order (driving to its next node) is not free yet: a
+    // new order would be refused until its old one has wound down
+    const windingDown = (r: LiveRobot) => !!r.state && (r.state.driving || r.state.nodeStates.length > 0);
+    return this.robots
+      .all()
+      .map((r) => toDispatchRobot(r, this.currentNode(r), this.active.has(r.deviceId) || windingDown(r), this.config.fleet.batteryReservePct));
   }
 
   private currentNode(r: LiveRobot): string | null {

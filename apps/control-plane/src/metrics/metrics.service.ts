@@ -56,6 +56,11 @@ export class MetricsService {
     labelNames: ['family'],
     registers: [this.registry],
   });
+  readonly mqttBackpressure = new Counter({
+    name: 'medloop_mqtt_backpressure_pauses_total',
+    help: 'Times a publisher was paused because the broker message queue was over its high-water mark',
+    registers: [this.registry],
+  });
   readonly mqttClientErrors = new Counter({
     name: 'medloop_mqtt_client_errors_total',
     help: 'Connections closed by a protocol or transport error',
@@ -66,6 +71,25 @@ export class MetricsService {
     name: 'medloop_rejected_inputs_total',
     help: 'Inputs rejected at the edge, by channel (mqtt|http|ws), topic family or route, and reason',
     labelNames: ['channel', 'family', 'reason'],
+    registers: [this.registry],
+  });
+
+  readonly authFailures = new Counter({
+    name: 'medloop_auth_failures_total',
+    help: 'Failed password checks (HTTP sign-in, MQTT CONNECT) by channel and reason (bad_credentials | locked)',
+    labelNames: ['channel', 'reason'],
+    registers: [this.registry],
+  });
+  readonly authLockouts = new Counter({
+    name: 'medloop_auth_lockouts_total',
+    help: 'Usernames or source addresses locked after repeated failed sign-ins',
+    labelNames: ['channel', 'scope'],
+    registers: [this.registry],
+  });
+  readonly securityDenials = new Counter({
+    name: 'medloop_security_denials_total',
+    help: 'Requests refused for lack of authentication or permission, by channel and reason',
+    labelNames: ['channel', 'reason'],
     registers: [this.registry],
   });
 

@@ -7,8 +7,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
-import { type BrokerObserver, type BrokerSession, EmbeddedBroker, type ListenerSpec } from '#broker';
+import { type AuthResult, type BrokerObserver, type BrokerSession, EmbeddedBroker, type ListenerSpec } from '#broker';
 import { DomainError } from '#domain';
+import { LoginAttempts } from '../auth/login-attempts.service.js';
 import { EventBus } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -30,6 +31,7 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly metrics: MetricsService,
     private readonly bus: EventBus,
     private readonly router: IngressRouter,
+    private readonly attempts: LoginAttempts,
   ) {
     const m = config.mqtt;
     const listeners: ListenerSpec[] = [{ kind: 'tcp', host: m.host, port: m.port, variable: 'MQTT_PORT' }];
@@ -39,7 +41,7 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
       listeners,
       maxPacketBytes: m.maxPacketBytes,
       hooks: {
-        authenticate: (username, password) => this.devices.authenticate(username, password),
+        authenticate: (username, password, info) => this.authenticate(username, password, info.remoteAddress),
         ingest: (msg) => {
           if (msg.session.deviceId) this.presence.seen(msg.session.deviceId);
           try {
@@ -67,6 +69,18 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.sub?.unsubscribe();
     await this.broker.stop();
+  }
+
+  /** A device's CONNECT credentials, under the same brute-force lockout as people's sign-in. */
+  private async authenticate(username: string, password: Buffer, address: string | undefined): Promise<AuthResult> {
+    const r = await this.attempts.attempt(
+      'mqtt',
+      username,
+      address,
+      () => this.devices.authenticate(username, password),
+      (x) => x.ok || x.reason !== 'bad_credentials',
+    );
+    return 'locked' in r ? { ok: false, reason: 'locked' } : r.result;
   }
 
   private observer(): BrokerObserver {
@@ -100,6 +114,7 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
         this.logger.debug({ deviceId: s.deviceId, family, reason }, 'MQTT message rejected');
       },
       droppedSlowConsumer: (family) => this.metrics.mqttDropped.inc({ family }),
+      backpressure: () => this.metrics.mqttBackpressure.inc(),
       clientError: (s, err) => {
         const reason = err.name === 'PacketTooLargeError' ? 'too_large' : 'protocol';
         this.metrics.mqttClientErrors.inc({ reason });

@@ -16,6 +16,14 @@ export const CreateUserSchema = z
     password: z.string().min(12, 'password must be at least 12 characters').max(256),
     role: z.enum(USER_ROLES),
     wards: z.array(wardId).max(64).optional(),
+    badgeGsrn: z
+      .string()
+      .regex(/^\d{18}$/, 'badgeGsrn: the 18-digit GSRN on the staff badge')
+      .optional(),
+    pin: z
+      .string()
+      .regex(/^\d{4,8}$/, 'pin: 4 to 8 digits')
+      .optional(),
   })
   .refine((u) => u.role !== 'nurse' || (u.wards?.length ?? 0) > 0, { message: 'a nurse must be assigned to at least one ward', path: ['wards'] });
 
@@ -25,6 +33,14 @@ export const UpdateUserSchema = z.strictObject({
   role: z.enum(USER_ROLES).optional(),
   wards: z.array(wardId).max(64).optional(),
   disabled: z.boolean().optional(),
+  badgeGsrn: z
+    .string()
+    .regex(/^\d{18}$/, 'badgeGsrn: the 18-digit GSRN on the staff badge')
+    .optional(),
+  pin: z
+    .string()
+    .regex(/^\d{4,8}$/, 'pin: 4 to 8 digits')
+    .optional(),
 });
 
 const UserIdSchema = z.uuid({ message: 'id must be a UUID' });

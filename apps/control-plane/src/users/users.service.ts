@@ -39,6 +39,8 @@ export interface CreateUser {
   password: string;
   role: UserRole;
   wards?: string[] | undefined;
+  badgeGsrn?: string | undefined;
+  pin?: string | undefined;
 }
 
 @Injectable()
@@ -74,6 +76,8 @@ export class UsersService implements OnApplicationBootstrap {
       role: input.role,
       wards: input.wards ?? [],
       disabled: false,
+      badgeGsrn: input.badgeGsrn ?? null,
+      pinHash: input.pin ? await hashPassword(input.pin) : null,
       createdAt: new Date(),
     } satisfies UserEntity;
     await this.users.insert(user);
@@ -98,6 +102,8 @@ export class UsersService implements OnApplicationBootstrap {
       wards?: string[] | undefined;
       disabled?: boolean | undefined;
       password?: string | undefined;
+      badgeGsrn?: string | undefined;
+      pin?: string | undefined;
     },
   ): Promise<UserView> {
     const u = await this.users.findById(id);
@@ -108,6 +114,8 @@ export class UsersService implements OnApplicationBootstrap {
       ...(patch.wards !== undefined ? { wards: patch.wards } : {}),
       ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
       ...(patch.password !== undefined ? { passwordHash: await hashPassword(patch.password) } : {}),
+      ...(patch.badgeGsrn !== undefined ? { badgeGsrn: patch.badgeGsrn } : {}),
+      ...(patch.pin !== undefined ? { pinHash: await hashPassword(patch.pin) } : {}),
     });
     return this.get(id);
   }

@@ -32,7 +32,11 @@ export interface ChainedRecord<C> {
 
 export type ChainVerdict =
   | { ok: true; events: number; head: string }
-  | { ok: false; events: number; brokenAt: { seq: number; expectedSeq: number; reason: 'sequence_gap' | 'prev_hash_mismatch' | 'hash_mismatch'; detail: string } };
+  | {
+      ok: false;
+      events: number;
+      brokenAt: { seq: number; expectedSeq: number; reason: 'sequence_gap' | 'prev_hash_mismatch' | 'hash_mismatch'; detail: string };
+    };
 
 /**
  * Recomputes the chain from the first record. `content` must include `seq` so that swapping
@@ -45,14 +49,31 @@ export function verifyChain<C>(records: Iterable<ChainedRecord<C>>, start: { seq
   for (const r of records) {
     n++;
     if (r.seq !== expectedSeq) {
-      return { ok: false, events: n, brokenAt: { seq: r.seq, expectedSeq, reason: 'sequence_gap', detail: `expected event #${expectedSeq}, found #${r.seq} (an event was deleted or reordered)` } };
+      return {
+        ok: false,
+        events: n,
+        brokenAt: {
+          seq: r.seq,
+          expectedSeq,
+          reason: 'sequence_gap',
+          detail: `expected event #${expectedSeq}, found #${r.seq} (an event was deleted or reordered)`,
+        },
+      };
     }
     if (r.prevHash !== prev) {
-      return { ok: false, events: n, brokenAt: { seq: r.seq, expectedSeq, reason: 'prev_hash_mismatch', detail: `event #${r.seq} does not point at the hash of event #${r.seq - 1}` } };
+      return {
+        ok: false,
+        events: n,
+        brokenAt: { seq: r.seq, expectedSeq, reason: 'prev_hash_mismatch', detail: `event #${r.seq} does not point at the hash of event #${r.seq - 1}` },
+      };
     }
     const h = chainHash(prev, r.content);
     if (h !== r.hash) {
-      return { ok: false, events: n, brokenAt: { seq: r.seq, expectedSeq, reason: 'hash_mismatch', detail: `event #${r.seq} was altered after it was recorded` } };
+      return {
+        ok: false,
+        events: n,
+        brokenAt: { seq: r.seq, expectedSeq, reason: 'hash_mismatch', detail: `event #${r.seq} was altered after it was recorded` },
+      };
     }
     prev = h;
     expectedSeq++;

@@ -1,12 +1,53 @@
 import { AlarmEntity } from './alarm.entity.js';
+import { CabinetLedgerEntryEntity, CabinetPocketEntity, CabinetRecallEntity } from './cabinet.entity.js';
+import { DeviceCommandEntity } from './command.entity.js';
+import { SensorAlarmRuleEntity, SensorExcursionEntity } from './sensor.entity.js';
+import { TelemetryReadingEntity, TelemetryRollupEntity } from './telemetry.entity.js';
+import {
+  AdministrationSlotEntity,
+  CustodyChainHeadEntity,
+  CustodyEventEntity,
+  DeliveryEntity,
+  DoseEntity,
+  MedicationEntity,
+  MedicationOrderEntity,
+  PatientEntity,
+} from './custody.entities.js';
 import { DeviceEntity } from './device.entity.js';
 import { MissionEntity, MissionEventEntity } from './mission.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export * from './alarm.entity.js';
+export * from './cabinet.entity.js';
+export * from './command.entity.js';
+export * from './sensor.entity.js';
+export * from './telemetry.entity.js';
+export * from './custody.entities.js';
 export * from './device.entity.js';
 export * from './mission.entity.js';
 export * from './user.entity.js';
 
 /** Every entity, registered with the data source. */
-export const ENTITIES = [UserEntity, DeviceEntity, AlarmEntity, MissionEntity, MissionEventEntity];
+export const ENTITIES = [
+  UserEntity,
+  DeviceEntity,
+  AlarmEntity,
+  MissionEntity,
+  MissionEventEntity,
+  PatientEntity,
+  MedicationEntity,
+  MedicationOrderEntity,
+  DoseEntity,
+  DeliveryEntity,
+  AdministrationSlotEntity,
+  CustodyEventEntity,
+  CustodyChainHeadEntity,
+  CabinetPocketEntity,
+  CabinetLedgerEntryEntity,
+  CabinetRecallEntity,
+  DeviceCommandEntity,
+  TelemetryReadingEntity,
+  TelemetryRollupEntity,
+  SensorAlarmRuleEntity,
+  SensorExcursionEntity,
+];

@@ -29,6 +29,14 @@ export class UserEntity {
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 
+  /** GSRN (GS1 AI 8017, a caregiver) on the badge a nurse presents at a robot */
+  @Column({ type: 'varchar', length: 18, nullable: true, unique: true, name: 'badge_gsrn' })
+  badgeGsrn!: string | null;
+
+  /** argon2 hash of the badge PIN */
+  @Column({ type: 'varchar', length: 255, nullable: true, name: 'pin_hash' })
+  pinHash!: string | null;
+
   @TimestampColumn({ name: 'created_at' })
   createdAt!: Date;
 }

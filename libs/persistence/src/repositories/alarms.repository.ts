@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Not, type FindOptionsWhere, type Repository } from 'typeorm';
 import type { AlarmSeverity, AlarmState } from '#domain';
 import { AlarmEntity } from '../entities/alarm.entity.js';
+import { runWrite } from '../transactions.js';
 
 export interface AlarmFilter {
   wards?: string[] | undefined;
@@ -36,10 +37,10 @@ export class AlarmsRepository {
   }
 
   insert(a: AlarmEntity): Promise<unknown> {
-    return this.repo.insert(a);
+    return runWrite(this.repo.manager.connection, () => this.repo.insert(a));
   }
 
   async update(id: string, patch: Partial<Omit<AlarmEntity, 'id' | 'key' | 'raisedAt'>>): Promise<void> {
-    await this.repo.update({ id }, patch);
+    await runWrite(this.repo.manager.connection, () => this.repo.update({ id }, patch));
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { DeviceEntity } from '../entities/device.entity.js';
+import { runTransaction, runWrite } from '../transactions.js';
 
 /** Data access for the device registry. */
 @Injectable()
@@ -24,17 +25,17 @@ export class DevicesRepository {
   }
 
   insert(device: DeviceEntity): Promise<unknown> {
-    return this.repo.insert(device);
+    return runWrite(this.repo.manager.connection, () => this.repo.insert(device));
   }
 
   async update(id: string, patch: Partial<Pick<DeviceEntity, 'secretHash' | 'secretRotatedAt' | 'revokedAt' | 'name' | 'ward' | 'location'>>): Promise<void> {
-    await this.repo.update({ id }, patch);
+    await runWrite(this.repo.manager.connection, () => this.repo.update({ id }, patch));
   }
 
   /** Persists last-seen times in one transaction (called periodically, not per message). */
   async touchLastSeen(seen: ReadonlyMap<string, Date>): Promise<void> {
     if (seen.size === 0) return;
-    await this.repo.manager.transaction(async (m) => {
+    await runTransaction(this.repo.manager.connection, async (m) => {
       for (const [id, at] of seen) await m.update(DeviceEntity, { id }, { lastSeenAt: at });
     });
   }

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import type { MissionStatus } from '#domain';
 import { MissionEntity, MissionEventEntity } from '../entities/mission.entity.js';
+import { runTransaction } from '../transactions.js';
 
 @Injectable()
 export class MissionsRepository {
@@ -30,7 +31,7 @@ export class MissionsRepository {
 
   /** Saves the mission and appends one history event in the same transaction. */
   async save(m: MissionEntity, event: string, details: Record<string, any> = {}): Promise<void> {
-    await this.repo.manager.transaction(async (em) => {
+    await runTransaction(this.repo.manager.connection, async (em) => {
       await em.save(MissionEntity, m);
       const last = await em.findOne(MissionEventEntity, { where: { missionId: m.id }, order: { seq: 'DESC' } });
       await em.insert(MissionEventEntity, { id: randomUUID(), missionId: m.id, seq: (last?.seq ?? 0) + 1, at: new Date(), event, status: m.status, details });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { UserEntity } from '../entities/user.entity.js';
+import { runWrite } from '../transactions.js';
 
 /** Data access for users; services never touch TypeORM directly. */
 @Injectable()
@@ -16,6 +17,10 @@ export class UsersRepository {
     return this.repo.findOneBy({ username });
   }
 
+  findByBadge(badgeGsrn: string): Promise<UserEntity | null> {
+    return this.repo.findOneBy({ badgeGsrn });
+  }
+
   list(): Promise<UserEntity[]> {
     return this.repo.find({ order: { username: 'ASC' } });
   }
@@ -25,10 +30,13 @@ export class UsersRepository {
   }
 
   insert(user: UserEntity): Promise<unknown> {
-    return this.repo.insert(user);
+    return runWrite(this.repo.manager.connection, () => this.repo.insert(user));
   }
 
-  async update(id: string, patch: Partial<Pick<UserEntity, 'displayName' | 'passwordHash' | 'role' | 'wards' | 'disabled'>>): Promise<void> {
-    await this.repo.update({ id }, patch);
+  async update(
+    id: string,
+    patch: Partial<Pick<UserEntity, 'displayName' | 'passwordHash' | 'role' | 'wards' | 'disabled' | 'badgeGsrn' | 'pinHash'>>,
+  ): Promise<void> {
+    await runWrite(this.repo.manager.connection, () => this.repo.update({ id }, patch));
   }
 }

@@ -1,0 +1,112 @@
+/**
+ * Runs the configured alarm rules over device readings with the pure rule engine
+ * (`evaluateReading` / `tickAlarmRules` in libs/domain/alarm-rules: debounce, hysteresis,
+ * staleness) and turns its raise/clear decisions into alarms through the AlarmsService.
+ * Sensors and cabinets feed it; a clock tick raises staleness alarms and conditions whose
+ * duration elapsed between two readings.
+ */
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { EMPTY_ALARM_RULE_STATE, evaluateReading, tickAlarmRules, type AlarmDecision, type AlarmRuleState } from '#domain';
+import { AlarmsService } from '../alarms/alarms.service.js';
+import { LOGGER } from '../common/logger.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { rulesFor, toEngineRules, type WatchedDevice } from './alarm-rules.defaults.js';
+import { AlarmRulesService } from './alarm-rules.service.js';
+
+export interface ObservedValue {
+  channel?: string | undefined;
+  metric: string;
+  value: number | boolean;
+  /** the device's time of measurement */
+  at: string;
+}
+
+export const RULE_ALARM_PREFIX = 'alarm-rule:';
+
+@Injectable()
+export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
+  private state: AlarmRuleState = EMPTY_ALARM_RULE_STATE;
+  private readonly devices = new Map<string, WatchedDevice>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly rules: AlarmRulesService,
+    private readonly alarms: AlarmsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.rules.onChange((removed) => void this.forgetRules(removed));
+    this.timer = setInterval(() => this.tick(new Date().toISOString()), this.config.alarmEngine.ruleTickMs);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Feeds the latest values of one device message (only current, in-order messages). */
+  observe(device: WatchedDevice, values: readonly ObservedValue[]): void {
+    this.devices.set(device.deviceId, device);
+    const rules = toEngineRules(rulesFor(this.rules.all(), device));
+    if (rules.length === 0) return;
+    const decisions: AlarmDecision[] = [];
+    for (const v of values) {
+      const r = evaluateReading(rules, this.state, {
+        deviceId: device.deviceId,
+        kind: device.kind,
+        ...(device.ward ? { location: device.ward } : {}),
+        ...(v.channel !== undefined ? { channel: v.channel } : {}),
+        metric: v.metric,
+        value: v.value,
+        at: v.at,
+      });
+      this.state = r.state;
+      decisions.push(...r.decisions);
+    }
+    this.apply(decisions);
+  }
+
+  tick(now: string): void {
+    const r = tickAlarmRules(toEngineRules(this.rules.all().filter((x) => x.enabled)), this.state, now);
+    this.state = r.state;
+    this.apply(r.decisions);
+  }
+
+  private apply(decisions: readonly AlarmDecision[]): void {
+    for (const d of decisions) {
+      const device = this.devices.get(d.deviceId);
+      const key = `${RULE_ALARM_PREFIX}${d.key}`;
+      const work =
+        d.action === 'raise'
+          ? this.alarms.raise({
+              key,
+              type: `${device?.kind ?? 'device'}.${d.cause === 'stale' ? 'stale' : 'threshold'}`,
+              severity: d.severity,
+              ward: device?.ward ?? null,
+              sourceKind: device?.kind ?? 'device',
+              sourceId: d.deviceId,
+              message: `${d.deviceId}${d.channel ? `/${d.channel}` : ''}: ${d.message}`,
+              details: { ruleId: d.ruleId, ...(d.channel ? { channel: d.channel } : {}), ...(d.value !== undefined ? { value: d.value } : {}), at: d.at },
+            })
+          : this.alarms.clear(key, d.message);
+      work.catch((err: unknown) => this.logger.error({ err, key }, 'could not apply an alarm-rule decision'));
+    }
+  }
+
+  /** A deleted or disabled rule's alarms clear, and the engine forgets its series. */
+  private async forgetRules(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const gone = (ruleId: string) => ids.includes(ruleId);
+    this.state = {
+      series: Object.fromEntries(Object.entries(this.state.series).filter(([, s]) => !gone(s.ruleId))),
+      feeds: Object.fromEntries(Object.entries(this.state.feeds).filter(([, f]) => !gone(f.ruleId))),
+    };
+    for (const a of this.alarms.openAlarms()) {
+      const ruleId = a.key.startsWith(RULE_ALARM_PREFIX) ? a.key.slice(RULE_ALARM_PREFIX.length).split('/')[0]! : null;
+      if (ruleId && gone(ruleId)) await this.alarms.clear(a.key, `rule ${ruleId} removed or disabled`);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../common/auth.decorators.js';
+import { jsonSchema } from '../common/openapi.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { AlarmRuleIdParam, SaveAlarmRulesPipe, SaveAlarmRulesSchema, type AlarmRuleInput } from './alarm-rule.dto.js';
+import { AlarmRulesService, type AlarmRuleView } from './alarm-rules.service.js';
+
+@ApiTags('alarm-rules')
+@ApiBearerAuth()
+@Controller('api/alarm-rules')
+export class AlarmRulesController {
+  constructor(private readonly rules: AlarmRulesService) {}
+
+  @Roles('admin', 'pharmacist', 'ward_pharmacist')
+  @Get()
+  list(): readonly AlarmRuleView[] {
+    return this.rules.all();
+  }
+
+  /** Creates or replaces one rule or a list of rules, by id. */
+  @Roles('admin', 'pharmacist')
+  @Post()
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(SaveAlarmRulesSchema) })
+  save(@Body(new SaveAlarmRulesPipe()) rules: AlarmRuleInput[]): Promise<AlarmRuleView[]> {
+    return this.rules.save(rules);
+  }
+
+  @Roles('admin', 'pharmacist')
+  @Delete(':id')
+  @HttpCode(204)
+  remove(@Param('id', new ZodPipe(AlarmRuleIdParam, 'id')) id: string): Promise<void> {
+    return this.rules.remove(id);
+  }
+}

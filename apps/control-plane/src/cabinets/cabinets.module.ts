@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { AlarmEngineModule } from '../alarm-engine/alarm-engine.module.js';
+import { AlarmsModule } from '../alarms/alarms.module.js';
+import { SensorsModule } from '../sensors/sensors.module.js';
+import { CabinetIngress } from './cabinet-ingress.js';
+import { CabinetStateService } from './cabinet-state.service.js';
+import { CabinetsController } from './cabinets.controller.js';
+import { CabinetsService } from './cabinets.service.js';
+import { DiscrepanciesController } from './discrepancies.controller.js';
+import { ORDER_VERIFICATION, OrderVerificationRegistry } from './order-verification.js';
+import { PocketAccessService } from './pocket-access.service.js';
+import { PocketActionsController } from './pocket-actions.controller.js';
+import { PocketLedgerService } from './pocket-ledger.service.js';
+import { PocketRecordsService } from './pocket-records.service.js';
+import { RecallsController } from './recalls.controller.js';
+import { RecallsService } from './recalls.service.js';
+import { WitnessService } from './witness.service.js';
+
+/**
+ * Smart medication cabinets: live state from the v1 protocol, pocket configuration, the
+ * append-only inventory ledger (remove, return, waste, restock, count, override, cancel),
+ * unlock commands gated by ward and verified order, discrepancies and lot recalls.
+ * Exports ORDER_VERIFICATION (custody answers it, see order-verification.ts) and the ledger.
+ */
+@Module({
+  imports: [SensorsModule, AlarmsModule, AlarmEngineModule],
+  controllers: [CabinetsController, PocketActionsController, DiscrepanciesController, RecallsController],
+  providers: [
+    OrderVerificationRegistry,
+    { provide: ORDER_VERIFICATION, useExisting: OrderVerificationRegistry },
+    PocketLedgerService,
+    CabinetStateService,
+    CabinetIngress,
+    WitnessService,
+    PocketAccessService,
+    PocketRecordsService,
+    RecallsService,
+    CabinetsService,
+  ],
+  exports: [ORDER_VERIFICATION, PocketLedgerService],
+})
+export class CabinetsModule {}

@@ -1,0 +1,35 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { jsonSchema } from '../common/openapi.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { DiscrepanciesQuery, DiscrepancyIdParam, ResolveDiscrepancySchema, type ResolveDiscrepancy } from './cabinet.dto.js';
+import { PocketRecordsService, type DiscrepancyView } from './pocket-records.service.js';
+
+@ApiTags('cabinets')
+@ApiBearerAuth()
+@Controller('api/discrepancies')
+export class DiscrepanciesController {
+  constructor(private readonly records: PocketRecordsService) {}
+
+  /** Count discrepancies (default: open ones), newest first. */
+  @Roles(...ALL_ROLES)
+  @Get()
+  list(@Query(new ZodPipe(DiscrepanciesQuery, 'query')) q: z.output<typeof DiscrepanciesQuery>, @CurrentUser() user: AuthUser): Promise<DiscrepancyView[]> {
+    return this.records.discrepancies(q, user);
+  }
+
+  /** A pharmacist closes a discrepancy with a reason: accept the count (stock adjusted) or keep the expected quantity. */
+  @Roles('pharmacist', 'admin')
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(ResolveDiscrepancySchema) })
+  resolve(
+    @Param('id', new ZodPipe(DiscrepancyIdParam, 'id')) id: string,
+    @Body(new ZodPipe(ResolveDiscrepancySchema)) body: ResolveDiscrepancy,
+    @CurrentUser() user: AuthUser,
+  ): Promise<DiscrepancyView> {
+    return this.records.resolve(id, body, user);
+  }
+}

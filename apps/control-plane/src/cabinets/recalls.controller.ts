@@ -1,0 +1,29 @@
+import { Body, Controller, Get, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { jsonSchema } from '../common/openapi.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import type { CommandView } from '../sensors/device-commands.service.js';
+import { RecallSchema, type RecallInput } from './cabinet.dto.js';
+import { RecallsService, type RecallView } from './recalls.service.js';
+
+@ApiTags('cabinets')
+@ApiBearerAuth()
+@Controller('api/recalls')
+export class RecallsController {
+  constructor(private readonly recalls: RecallsService) {}
+
+  /** Recalls a lot: refused by every pocket's ledger and locked in every cabinet (one command each, reported). */
+  @Roles('pharmacist', 'admin')
+  @Post()
+  @ApiBody({ schema: jsonSchema(RecallSchema) })
+  recall(@Body(new ZodPipe(RecallSchema)) body: RecallInput, @CurrentUser() user: AuthUser): Promise<RecallView & { commands: CommandView[] }> {
+    return this.recalls.recall(body, user);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get()
+  list(): Promise<RecallView[]> {
+    return this.recalls.list();
+  }
+}

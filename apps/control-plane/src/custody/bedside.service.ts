@@ -1,0 +1,174 @@
+/**
+ * Bedside administration: the nurse scans the patient's wristband and the dose; the five
+ * rights (patient, drug, dose, route, time window), the expiry and, for high-alert drugs, a
+ * witness decide. A failed right blocks the dose unless the nurse overrides with a reason, in
+ * which case it is flagged for ward-pharmacist review. Held and refused need a reason. Every
+ * refusal is audited.
+ */
+import { Injectable } from '@nestjs/common';
+import {
+  DomainError,
+  ForbiddenError,
+  RuleViolationError,
+  ValidationError,
+  administrationMachine,
+  assertTransition,
+  assertWitness,
+  checkExpiry,
+  checkFiveRights,
+  parseGs1Barcode,
+  type FiveRightsResult,
+} from '#domain';
+import { type AdministrationSlotEntity, CustodyRepository } from '#persistence';
+import type { z } from 'zod';
+import type { AuthUser } from '../common/auth.decorators.js';
+import { AuthService } from '../auth/auth.service.js';
+import { assertWardAccess, userActor } from './access.js';
+import { CustodyLedger } from './custody-ledger.service.js';
+import type { AdministrationSchema } from './custody.dto.js';
+import { doseView, slotView } from './custody-views.js';
+import { DeliveryPharmacyService } from './delivery-pharmacy.service.js';
+
+type Input = z.infer<typeof AdministrationSchema>;
+
+@Injectable()
+export class BedsideService {
+  constructor(
+    private readonly repo: CustodyRepository,
+    private readonly ledger: CustodyLedger,
+    private readonly pharmacy: DeliveryPharmacyService,
+    private readonly auth: AuthService,
+  ) {}
+
+  async administer(input: Input, user: AuthUser) {
+    if (user.role !== 'nurse' && user.role !== 'admin') throw new ForbiddenError('only nurses record administrations', 'role_forbidden');
+    const wrist = parseGs1Barcode(input.wristband);
+    if (!wrist.gsrnRecipient) throw new ValidationError('wristband: not a patient wristband (no GS1 AI 8018)', 'wristband');
+    const scan = parseGs1Barcode(input.dose);
+    if (!scan.gtin) throw new ValidationError('dose: no GTIN (AI 01) in the scanned code', 'dose');
+    const patient = await this.repo.patientByWristband(wrist.gsrnRecipient);
+    const candidates = await this.repo.dosesByUnit(scan.gtin, scan.serial, scan.lot);
+    // prefer the scanned patient's own dose; otherwise the unit belongs to someone else
+    const dose =
+      candidates.find((d) => d.patientId === patient?.id && ['received', 'held'].includes(d.state)) ??
+      candidates.find((d) => ['received', 'held'].includes(d.state));
+    const audit = (code: string, detail: Record<string, unknown>) =>
+      this.ledger.run(async (_tx, record) => {
+        record({
+          action: 'administration_blocked',
+          doseId: dose?.id ?? null,
+          orderId: dose?.orderId ?? null,
+          actor: userActor(user),
+          location: patient?.ward ?? null,
+          evidence: {
+            code,
+            patientId: patient?.id ?? null,
+            wristband: wrist.gsrnRecipient,
+            gtin: scan.gtin,
+            serial: scan.serial ?? null,
+            lot: scan.lot ?? null,
+            ...detail,
+          },
+        });
+      });
+    try {
+      if (!patient) throw new RuleViolationError('wristband not recognised: no admitted patient wears it', 'unknown_wristband', { field: 'wristband' });
+      assertWardAccess(user, patient.ward);
+      if (!dose)
+        throw new RuleViolationError('this unit is not a dose received on the ward (scan it on receipt first)', 'dose_not_received', { field: 'dose' });
+      const order = (await this.repo.order(dose.orderId))!;
+      const med = (await this.repo.medication(dose.medicationId))!;
+      const slot = dose.slotId ? await this.slotOf(dose.slotId) : null;
+      const owner = dose.patientId === patient.id ? patient : await this.repo.patient(dose.patientId);
+      if (order.status !== 'verified')
+        throw new RuleViolationError(`the order is ${order.status}; nothing may be given on it`, 'order_not_active', { orderStatus: order.status });
+      const expiry = dose.expiry ? checkExpiry(dose.expiry, new Date()) : null;
+      if (expiry && expiry.status === 'expired')
+        throw new RuleViolationError(`the dose expired on ${dose.expiry}`, 'product_expired', { field: 'dose', expiry: dose.expiry });
+      const rights: FiveRightsResult = checkFiveRights({
+        scannedPatient: { wristband: wrist.gsrnRecipient, patientId: patient.id },
+        scannedDose: { gtin: scan.gtin, amount: order.dose.amount, unit: order.dose.unit, route: order.route },
+        order: {
+          patientId: dose.patientId,
+          ...(owner ? { wristband: owner.wristbandGsrn } : {}),
+          gtin: med.gtin,
+          dose: order.dose,
+          route: order.route,
+          scheduledAt: slot?.scheduledAt ?? new Date(),
+          window: { minutesBefore: slot?.windowMinutes ?? 60, minutesAfter: slot?.windowMinutes ?? 60 },
+        },
+        now: new Date(),
+      });
+      if (!rights.ok && input.outcome === 'given') {
+        // the wrong patient is never overridable: that dose belongs to someone else
+        if (!input.override || rights.failed.includes('patient')) {
+          throw new RuleViolationError(
+            `five rights failed: ${rights.rights
+              .filter((r) => !r.pass)
+              .map((r) => `${r.right} (${r.reason})`)
+              .join('; ')}`,
+            rights.failed.includes('patient') ? 'wrong_patient' : 'five_rights_failed',
+            { failed: rights.failed },
+          );
+        }
+      }
+      let witness: string | null = null;
+      if (input.outcome === 'given') {
+        const w = input.witnessToken ? await this.auth.verify(input.witnessToken).catch(() => null) : null;
+        assertWitness({
+          medication: med,
+          action: 'administration',
+          actor: { userId: user.username },
+          ...(w ? { witness: { userId: w.username, authenticated: true } } : {}),
+        });
+        witness = w?.username ?? null;
+      }
+      const flagged = !rights.ok && input.outcome === 'given' ? { reason: input.override!.reason, rights: [...rights.failed] } : null;
+      const saved = await this.ledger.run(async (tx, record) => {
+        const fresh = (await tx.dose(dose.id))!;
+        const to = input.outcome === 'given' ? 'administered' : input.outcome;
+        this.pharmacy.move(record, fresh, to, input.outcome === 'given' ? 'administered' : input.outcome, userActor(user), patient.ward, {
+          patientId: patient.id,
+          wristband: wrist.gsrnRecipient,
+          barcode: { gtin: scan.gtin, serial: scan.serial ?? null, lot: scan.lot ?? null },
+          rights: rights.rights,
+          ...(input.reason ? { reason: input.reason } : {}),
+          ...(flagged ? { override: flagged } : {}),
+          ...(witness ? { witness } : {}),
+        });
+        fresh.custodian = patient.id;
+        await tx.save(fresh);
+        let s: AdministrationSlotEntity | null = fresh.slotId ? await tx.slot(fresh.slotId) : null;
+        if (s) {
+          if (s.state === 'scheduled') s.state = 'due';
+          if (s.state === 'held' || s.state === 'refused' || s.state === 'due') {
+            assertTransition(administrationMachine, s.state, 'verifying');
+            s.state = 'verifying';
+          }
+          assertTransition(administrationMachine, s.state, input.outcome);
+          s.state = input.outcome;
+          s.reason = input.reason ?? null;
+          s.recordedBy = user.username;
+          s.recordedAt = new Date();
+          s.override = flagged;
+          s = await tx.save(s);
+        }
+        return { dose: fresh, slot: s };
+      });
+      this.pharmacy.doseChanged(saved.dose, patient.ward);
+      return { dose: doseView(saved.dose), slot: saved.slot ? slotView(saved.slot) : null, rights: rights.rights, flaggedForReview: !!flagged };
+    } catch (err) {
+      if (err instanceof DomainError) await audit(err.code, { message: err.message });
+      throw err;
+    }
+  }
+
+  /** Overrides waiting for a ward pharmacist. */
+  async overrides() {
+    return (await this.repo.slotsWithOverrides()).map(slotView);
+  }
+
+  private async slotOf(id: string): Promise<AdministrationSlotEntity | null> {
+    return this.repo.transaction((tx) => tx.slot(id));
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Closed-loop custody REST API: formulary and patients, orders and the pharmacist gate,
+ * deliveries (pharmacy and ward sides), bedside administration, and the audit trail.
+ * Each handler makes one call; rules live in the services and libs/domain.
+ */
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { jsonSchema } from '../common/openapi.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { BedsideService } from './bedside.service.js';
+import { CatalogService } from './catalog.service.js';
+import {
+  AdministrationSchema,
+  CheckSchema,
+  CreateDeliverySchema,
+  CreateMedicationSchema,
+  CreateOrderSchema,
+  CreatePatientSchema,
+  EscalateSchema,
+  IdParam,
+  LoadSchema,
+  PickSchema,
+  ReasonSchema,
+  ReceiptScanSchema,
+  UnlockSchema,
+} from './custody.dto.js';
+import { DeliveryPharmacyService } from './delivery-pharmacy.service.js';
+import { DeliveryWardService } from './delivery-ward.service.js';
+import { OrdersService } from './orders.service.js';
+import { CustodyOrderStopService } from './order-stop.service.js';
+
+const id = () => new ZodPipe(IdParam, 'id');
+const body = <S extends z.ZodType>(s: S) => new ZodPipe(s);
+
+@ApiTags('custody')
+@ApiBearerAuth()
+@Controller('api')
+export class CustodyController {
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly orders: OrdersService,
+    private readonly stopper: CustodyOrderStopService,
+    private readonly pharmacy: DeliveryPharmacyService,
+    private readonly ward: DeliveryWardService,
+    private readonly bedside: BedsideService,
+  ) {}
+
+  // ---- formulary and patients
+  @Roles('admin', 'pharmacist')
+  @Post('medications')
+  @ApiBody({ schema: jsonSchema(CreateMedicationSchema) })
+  createMedication(@Body(body(CreateMedicationSchema)) b: z.infer<typeof CreateMedicationSchema>) {
+    return this.catalog.createMedication(b);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get('medications')
+  medications() {
+    return this.catalog.medications();
+  }
+
+  @Roles('admin', 'pharmacist')
+  @Post('patients')
+  @ApiBody({ schema: jsonSchema(CreatePatientSchema) })
+  createPatient(@Body(body(CreatePatientSchema)) b: z.infer<typeof CreatePatientSchema>) {
+    return this.catalog.createPatient(b);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get('patients')
+  patients(@Query('ward', new ZodPipe(z.string().max(64).optional(), 'ward')) ward: string | undefined, @CurrentUser() u: AuthUser) {
+    return this.catalog.patients(u, ward);
+  }
+
+  /** A patient's doses and administration slots (due, given, held, refused, missed). */
+  @Roles(...ALL_ROLES)
+  @Get('patients/:id/medication')
+  patientMedication(@Param('id', id()) pid: string, @CurrentUser() u: AuthUser) {
+    return this.catalog.patientMedication(pid, u);
+  }
+
+  // ---- orders
+  @Roles('admin', 'pharmacist')
+  @Post('orders')
+  @ApiBody({ schema: jsonSchema(CreateOrderSchema) })
+  createOrder(@Body(body(CreateOrderSchema)) b: z.infer<typeof CreateOrderSchema>, @CurrentUser() u: AuthUser) {
+    return this.orders.create(b, u);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get('orders')
+  listOrders(
+    @Query(new ZodPipe(z.strictObject({ status: z.string().max(24).optional(), patientId: z.uuid().optional() }), 'query'))
+    q: {
+      status?: string;
+      patientId?: string;
+    },
+  ) {
+    return this.orders.list(q.status, q.patientId);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get('orders/:id')
+  getOrder(@Param('id', id()) oid: string) {
+    return this.orders.get(oid);
+  }
+
+  @Roles('pharmacist', 'admin')
+  @Post('orders/:id/verify')
+  @HttpCode(200)
+  verify(@Param('id', id()) oid: string, @CurrentUser() u: AuthUser) {
+    return this.orders.verify(oid, u);
+  }
+
+  @Roles('pharmacist', 'admin')
+  @Post('orders/:id/reject')
+  @HttpCode(200)
+  reject(@Param('id', id()) oid: string, @Body(body(ReasonSchema)) b: z.infer<typeof ReasonSchema>, @CurrentUser() u: AuthUser) {
+    return this.orders.reject(oid, b.reason, u);
+  }
+
+  /** Stops an order; a delivery carrying its doses is recalled to the pharmacy. */
+  @Roles('pharmacist', 'admin')
+  @Post('orders/:id/stop')
+  @HttpCode(200)
+  stop(@Param('id', id()) oid: string, @Body(body(ReasonSchema)) b: z.infer<typeof ReasonSchema>, @CurrentUser() u: AuthUser) {
+    return this.stopper.stop(oid, b.reason, u);
+  }
+
+  // ---- deliveries: pharmacy side
+  @Roles('pharmacist', 'admin')
+  @Post('deliveries')
+  @ApiBody({ schema: jsonSchema(CreateDeliverySchema) })
+  createDelivery(@Body(body(CreateDeliverySchema)) b: z.infer<typeof CreateDeliverySchema>, @CurrentUser() u: AuthUser) {
+    return this.pharmacy.create(b.ward, b.stationNodeId, u);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get('deliveries')
+  deliveries(
+    @Query(new ZodPipe(z.strictObject({ ward: z.string().max(64).optional(), state: z.string().max(24).optional() }), 'query'))
+    q: {
+      ward?: string;
+      state?: string;
+    },
+    @CurrentUser() u: AuthUser,
+  ) {
+    return this.pharmacy.list(q.ward, q.state, u);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get('deliveries/:id')
+  delivery(@Param('id', id()) did: string, @CurrentUser() u: AuthUser) {
+    return this.pharmacy.get(did, u);
+  }
+
+  /** Scans a picked unit (GS1 DataMatrix) into the delivery for an order. */
+  @Roles('pharmacist', 'admin')
+  @Post('deliveries/:id/picks')
+  @ApiBody({ schema: jsonSchema(PickSchema) })
+  pick(@Param('id', id()) did: string, @Body(body(PickSchema)) b: z.infer<typeof PickSchema>, @CurrentUser() u: AuthUser) {
+    return this.pharmacy.pick(did, b.orderId, b.barcode, u);
+  }
+
+  @Roles('pharmacist', 'admin')
+  @Post('deliveries/:id/check')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(CheckSchema) })
+  check(@Param('id', id()) did: string, @Body(body(CheckSchema)) b: z.infer<typeof CheckSchema>, @CurrentUser() u: AuthUser) {
+    return this.pharmacy.check(did, b.witnessToken, u);
+  }
+
+  @Roles('pharmacist', 'admin')
+  @Post('deliveries/:id/load')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(LoadSchema) })
+  load(@Param('id', id()) did: string, @Body(body(LoadSchema)) b: z.infer<typeof LoadSchema>, @CurrentUser() u: AuthUser) {
+    return this.pharmacy.load(did, b.robotId, b.compartments, u);
+  }
+
+  @Roles('pharmacist', 'admin')
+  @Post('deliveries/:id/dispatch')
+  @HttpCode(200)
+  dispatch(@Param('id', id()) did: string, @CurrentUser() u: AuthUser) {
+    return this.pharmacy.dispatch(did, u);
+  }
+
+  /** Robot failure: a named courier takes custody of the doses. */
+  @Roles('pharmacist', 'admin')
+  @Post('deliveries/:id/escalate')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(EscalateSchema) })
+  escalate(@Param('id', id()) did: string, @Body(body(EscalateSchema)) b: z.infer<typeof EscalateSchema>, @CurrentUser() u: AuthUser) {
+    return this.pharmacy.escalate(did, b.courier, b.reason, u);
+  }
+
+  // ---- deliveries: ward side
+  /** A nurse of the destination ward opens one compartment (session, or badge + PIN). */
+  @Roles('nurse', 'admin')
+  @Post('deliveries/:id/unlock')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(UnlockSchema) })
+  unlock(@Param('id', id()) did: string, @Body(body(UnlockSchema)) b: z.infer<typeof UnlockSchema>, @CurrentUser() u: AuthUser) {
+    return this.ward.unlock(did, b.compartmentId, b.badge, u);
+  }
+
+  @Roles('nurse', 'admin')
+  @Post('deliveries/:id/receipt')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(ReceiptScanSchema) })
+  receive(@Param('id', id()) did: string, @Body(body(ReceiptScanSchema)) b: z.infer<typeof ReceiptScanSchema>, @CurrentUser() u: AuthUser) {
+    return this.ward.receive(did, b.barcode, u);
+  }
+
+  @Roles('nurse', 'admin')
+  @Post('deliveries/:id/receipt/complete')
+  @HttpCode(200)
+  complete(@Param('id', id()) did: string, @CurrentUser() u: AuthUser) {
+    return this.ward.complete(did, u);
+  }
+
+  // ---- bedside
+  @Roles('nurse', 'admin')
+  @Post('administrations')
+  @ApiBody({ schema: jsonSchema(AdministrationSchema) })
+  administer(@Body(body(AdministrationSchema)) b: z.infer<typeof AdministrationSchema>, @CurrentUser() u: AuthUser) {
+    return this.bedside.administer(b, u);
+  }
+
+  /** Overrides flagged for ward-pharmacist review. */
+  @Roles('ward_pharmacist', 'pharmacist', 'admin')
+  @Get('administrations/overrides')
+  overrides() {
+    return this.bedside.overrides();
+  }
+}

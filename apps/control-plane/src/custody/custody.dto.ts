@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { isValidGs1CheckDigit } from '#domain';
+
+const gsrn = (what: string) =>
+  z
+    .string()
+    .regex(/^\d{18}$/, `${what} must be an 18-digit GSRN`)
+    .refine((v) => isValidGs1CheckDigit(v), `${what} has a wrong GS1 check digit`);
+const uuid = (what: string) => z.uuid({ message: `${what} must be a UUID` });
+/** A raw scanner string (GS1 DataMatrix with or without ]d2, or the bracketed human form). */
+export const Barcode = z.string().min(1, 'barcode is empty').max(200, 'barcode is longer than any GS1 element string');
+
+export const CreatePatientSchema = z.strictObject({
+  mrn: z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'mrn: 1-32 letters, digits or -'),
+  wristbandGsrn: gsrn('wristbandGsrn'),
+  name: z.string().min(1).max(128),
+  ward: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'ward ids use letters, digits and _ . : -'),
+  bed: z.string().max(32).optional(),
+});
+
+export const CreateMedicationSchema = z.strictObject({
+  gtin: z
+    .string()
+    .regex(/^\d{14}$/, 'gtin must be 14 digits')
+    .refine((v) => isValidGs1CheckDigit(v), 'gtin has a wrong check digit'),
+  name: z.string().min(1).max(128),
+  strength: z.string().min(1).max(64),
+  route: z.string().min(1).max(32),
+  highAlert: z.boolean().default(false),
+  controlled: z.boolean().default(false),
+  refrigerated: z.boolean().default(false),
+  robotTransportAllowed: z.boolean().default(true),
+});
+
+export const CreateOrderSchema = z.strictObject({
+  patientId: uuid('patientId'),
+  medicationId: uuid('medicationId'),
+  dose: z.strictObject({ amount: z.number().positive(), unit: z.string().min(1).max(16) }),
+  route: z.string().min(1).max(32),
+  schedule: z.strictObject({
+    times: z
+      .array(z.iso.datetime({ offset: true, message: 'schedule.times must be ISO 8601 instants' }))
+      .min(1)
+      .max(48),
+    windowMinutes: z.number().int().min(5).max(720).default(60),
+  }),
+  priority: z.enum(['stat', 'urgent', 'routine']).default('routine'),
+  prescriber: z.string().max(64).optional(),
+});
+
+export const ReasonSchema = z.strictObject({ reason: z.string().min(3, 'reason is required').max(500) });
+
+export const CreateDeliverySchema = z.strictObject({
+  ward: z.string().min(1).max(64),
+  stationNodeId: z.string().min(1).max(128).optional(),
+});
+
+export const PickSchema = z.strictObject({ orderId: uuid('orderId'), barcode: Barcode });
+
+export const CheckSchema = z.strictObject({
+  /** a second pharmacist's bearer token, for high-alert drugs (independent double check) */
+  witnessToken: z.string().min(10).optional(),
+});
+
+export const LoadSchema = z.strictObject({
+  robotId: z.string().min(1).max(64),
+  compartments: z.record(z.string().min(1).max(64), z.array(uuid('dose id')).min(1)).refine((c) => Object.keys(c).length > 0, 'at least one compartment'),
+});
+
+export const UnlockSchema = z.strictObject({
+  compartmentId: z.string().min(1).max(64),
+  /** badge + PIN at the robot, instead of the nurse-station session */
+  badge: z.strictObject({ gsrn: gsrn('badge.gsrn'), pin: z.string().regex(/^\d{4,8}$/, 'badge.pin: 4 to 8 digits') }).optional(),
+});
+
+export const ReceiptScanSchema = z.strictObject({ barcode: Barcode });
+
+export const EscalateSchema = z.strictObject({ courier: z.string().min(2).max(64), reason: z.string().min(3).max(500) });
+
+export const AdministrationSchema = z
+  .strictObject({
+    wristband: Barcode,
+    dose: Barcode,
+    outcome: z.enum(['given', 'held', 'refused']),
+    reason: z.string().min(3).max(500).optional(),
+    /** give despite a failed right; the reason is required and the event is flagged for review */
+    override: z.strictObject({ reason: z.string().min(3).max(500) }).optional(),
+    witnessToken: z.string().min(10).optional(),
+  })
+  .refine((a) => a.outcome === 'given' || !!a.reason, { message: 'a held or refused dose needs a reason', path: ['reason'] });
+
+export const IdParam = uuid('id');

@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { AlarmsModule } from '../alarms/alarms.module.js';
+import { CabinetsModule } from '../cabinets/cabinets.module.js';
+import { FleetModule } from '../fleet/fleet.module.js';
+import { SensorsModule } from '../sensors/sensors.module.js';
+import { AuditController } from './audit.controller.js';
+import { AuditService } from './audit.service.js';
+import { BedsideService } from './bedside.service.js';
+import { CatalogService } from './catalog.service.js';
+import { CustodyLedger } from './custody-ledger.service.js';
+import { CustodyLinksService } from './custody-links.service.js';
+import { CustodyController } from './custody.controller.js';
+import { DeliveryPharmacyService } from './delivery-pharmacy.service.js';
+import { DeliveryTrackingService } from './delivery-tracking.service.js';
+import { DeliveryWardService } from './delivery-ward.service.js';
+import { CustodyOrderStopService } from './order-stop.service.js';
+import { OrdersService } from './orders.service.js';
+
+/** Closed-loop drug custody: orders, doses, deliveries, bedside, and the hash-chained audit. */
+@Module({
+  imports: [FleetModule, AlarmsModule, CabinetsModule, SensorsModule],
+  controllers: [CustodyController, AuditController],
+  providers: [
+    CustodyLedger,
+    CatalogService,
+    OrdersService,
+    DeliveryPharmacyService,
+    DeliveryWardService,
+    DeliveryTrackingService,
+    CustodyOrderStopService,
+    BedsideService,
+    AuditService,
+    CustodyLinksService,
+  ],
+  exports: [CustodyLedger, DeliveryTrackingService, OrdersService],
+})
+export class CustodyModule {}

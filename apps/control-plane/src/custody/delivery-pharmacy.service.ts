@@ -1,0 +1,324 @@
+/**
+ * The pharmacy side of a delivery: build it by scanning the GS1 codes of the picked doses
+ * (expired, wrong-drug, unverified-order or robot-barred units refused, each with a specific
+ * error), check it (an independent second pharmacist for high-alert drugs), load the doses
+ * into a robot's locked compartments, and dispatch it as a fleet mission to the ward station
+ * with a wait-for-recipient step. Also the exception paths the pharmacy drives: escalate to a
+ * human courier, and recall.
+ */
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+  RuleViolationError,
+  ValidationError,
+  assertNotExpired,
+  assertOrderVerified,
+  assertRobotTransportAllowed,
+  assertTransition,
+  assertWitness,
+  deliveryMachine,
+  doseMachine,
+  parseGs1Barcode,
+} from '#domain';
+import { CustodyRepository, type CustodyTx, DeliveryEntity, DevicesRepository, type DoseEntity } from '#persistence';
+import type { AuthUser } from '../common/auth.decorators.js';
+import { AuthService } from '../auth/auth.service.js';
+import { EventBus } from '../common/events.js';
+import { MissionsService } from '../fleet/missions.service.js';
+import { FleetDispatcher } from '../fleet/fleet-dispatcher.service.js';
+import { SiteService } from '../site/site.service.js';
+import { assertWardAccess, canActOnWard, userActor } from './access.js';
+import { CustodyLedger, type CustodyEventDraft } from './custody-ledger.service.js';
+import { deliveryView } from './custody-views.js';
+
+export const PHARMACY_DOCK_KIND = 'pharmacy_dock';
+
+@Injectable()
+export class DeliveryPharmacyService {
+  constructor(
+    private readonly repo: CustodyRepository,
+    private readonly devices: DevicesRepository,
+    private readonly ledger: CustodyLedger,
+    private readonly site: SiteService,
+    private readonly missions: MissionsService,
+    private readonly dispatcher: FleetDispatcher,
+    private readonly auth: AuthService,
+    private readonly bus: EventBus,
+  ) {}
+
+  async create(ward: string, stationNodeId: string | undefined, user: AuthUser) {
+    const station = stationNodeId ?? this.site.graph.nodesOfKind('ward_station', ward)[0]?.id;
+    if (!station) throw new ValidationError(`ward: no ward station known for ward '${ward}'`, 'ward');
+    if (!this.site.graph.hasNode(station)) throw new ValidationError(`stationNodeId: unknown node '${station}'`, 'stationNodeId');
+    const now = new Date();
+    const d = Object.assign(new DeliveryEntity(), {
+      id: randomUUID(),
+      ward,
+      stationNodeId: station,
+      state: 'building',
+      robotId: null,
+      missionId: null,
+      compartments: {},
+      unlocks: [],
+      createdBy: user.username,
+      courier: null,
+      dispatchedAt: null,
+      arrivedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    } satisfies DeliveryEntity);
+    await this.ledger.run(async (tx, record) => {
+      await tx.save(d);
+      record({
+        action: 'delivery_created',
+        deliveryId: d.id,
+        toState: 'building',
+        actor: userActor(user),
+        location: 'pharmacy',
+        evidence: { ward, stationNodeId: station },
+      });
+    });
+    this.changed(d);
+    return deliveryView(d, []);
+  }
+
+  /** A nurse reads only her wards' deliveries (their doses name patients). */
+  async get(id: string, user?: AuthUser) {
+    const d = await this.repo.delivery(id);
+    if (!d) throw new NotFoundError('Delivery', id);
+    if (user) assertWardAccess(user, d.ward);
+    return deliveryView(d, await this.repo.dosesOfDelivery(id));
+  }
+
+  async list(ward?: string, state?: string, user?: AuthUser) {
+    return (await this.repo.deliveries({ ward, state })).filter((d) => !user || canActOnWard(user, d.ward)).map((d) => deliveryView(d));
+  }
+
+  /** Scans one picked unit for an order into the delivery. Every refusal is audited. */
+  async pick(deliveryId: string, orderId: string, barcode: string, user: AuthUser) {
+    try {
+      const { dose, ward } = await this.pickUnit(deliveryId, orderId, barcode, user);
+      this.doseChanged(dose, ward);
+      return this.get(deliveryId);
+    } catch (err) {
+      if (err instanceof DomainError) await this.auditRefusal(deliveryId, orderId, barcode, user, err);
+      throw err;
+    }
+  }
+
+  private async pickUnit(deliveryId: string, orderId: string, barcode: string, user: AuthUser) {
+    const scan = parseGs1Barcode(barcode);
+    if (!scan.gtin) throw new ValidationError('barcode: no GTIN (AI 01) in the scanned code', 'barcode');
+    return this.ledger.run(async (tx, record) => {
+      const d = await this.delivery(tx, deliveryId);
+      if (d.state !== 'building')
+        throw new ConflictError(`delivery is ${d.state}; doses are picked while it is building`, 'delivery_not_building', { state: d.state });
+      const order = await tx.order(orderId);
+      if (!order) throw new ValidationError(`orderId: unknown order '${orderId}'`, 'orderId');
+      const med = (await this.repo.medication(order.medicationId))!;
+      const patient = (await this.repo.patient(order.patientId))!;
+      assertOrderVerified(order.status, order.id);
+      if (scan.gtin !== med.gtin)
+        throw new RuleViolationError(`wrong drug: scanned GTIN ${scan.gtin} but the order is for ${med.name} (${med.gtin})`, 'wrong_drug', {
+          field: 'barcode',
+          scanned: scan.gtin,
+          ordered: med.gtin,
+        });
+      if (!scan.expiry) throw new RuleViolationError('the scanned unit carries no expiry date (AI 17)', 'expiry_missing', { field: 'barcode' });
+      assertNotExpired(scan.expiry, new Date());
+      if (patient.ward !== d.ward)
+        throw new RuleViolationError(`the order is for a patient on ward ${patient.ward}, this delivery goes to ${d.ward}`, 'wrong_ward', { field: 'orderId' });
+      assertRobotTransportAllowed({ id: med.id, name: med.name, controlled: med.controlled, robotTransportAllowed: med.robotTransportAllowed });
+      const doses = await tx.dosesOfOrder(order.id);
+      if (scan.serial && doses.some((x) => x.serial === scan.serial && x.gtin === scan.gtin)) {
+        throw new ConflictError(`unit ${scan.gtin}/${scan.serial} was already picked`, 'unit_already_picked', { field: 'barcode' });
+      }
+      const next = doses.find((x) => x.state === 'queued');
+      if (!next) throw new ConflictError('every dose of this order is already picked', 'nothing_to_pick', { field: 'orderId' });
+      next.deliveryId = d.id;
+      this.move(record, next, 'picked', 'picked', userActor(user), 'pharmacy', {
+        barcode: { gtin: scan.gtin, lot: scan.lot ?? null, expiry: scan.expiry, serial: scan.serial ?? null },
+      });
+      Object.assign(next, { gtin: scan.gtin, lot: scan.lot ?? null, expiry: scan.expiry, serial: scan.serial ?? null });
+      return { dose: await tx.save(next), ward: d.ward };
+    });
+  }
+
+  private async auditRefusal(deliveryId: string, orderId: string, barcode: string, user: AuthUser, e: DomainError): Promise<void> {
+    await this.ledger.run(async (_tx, record) => {
+      record({
+        action: 'pick_refused',
+        orderId: null,
+        deliveryId: null,
+        actor: userActor(user),
+        location: 'pharmacy',
+        evidence: { deliveryId, orderId, code: e.code, reason: e.message, barcode: barcode.slice(0, 200) },
+      });
+    });
+  }
+
+  /** The pharmacist's check of every picked dose; high-alert drugs need a second pharmacist. */
+  async check(deliveryId: string, witnessToken: string | undefined, user: AuthUser) {
+    const witness = witnessToken ? await this.auth.verify(witnessToken).catch(() => null) : null;
+    if (witnessToken && (!witness || !['pharmacist', 'admin'].includes(witness.role)))
+      throw new ForbiddenError('the witness token is not a valid pharmacist session', 'witness_invalid');
+    await this.ledger.run(async (tx, record) => {
+      const d = await this.delivery(tx, deliveryId);
+      const doses = (await tx.dosesOfDelivery(d.id)).filter((x) => x.state === 'picked');
+      if (doses.length === 0) throw new ConflictError('no picked doses to check', 'nothing_to_check');
+      for (const dose of doses) {
+        const med = (await this.repo.medication(dose.medicationId))!;
+        assertWitness({
+          medication: med,
+          action: 'dispense_check',
+          actor: { userId: user.username },
+          ...(witness ? { witness: { userId: witness.username, authenticated: true } } : {}),
+        });
+        this.move(record, dose, 'checked', 'checked', userActor(user), 'pharmacy', { ...(witness && med.highAlert ? { witness: witness.username } : {}) });
+        await tx.save(dose);
+      }
+    });
+    return this.get(deliveryId);
+  }
+
+  /** Seals checked doses into the robot's locked compartments. */
+  async load(deliveryId: string, robotId: string, compartments: Record<string, string[]>, user: AuthUser) {
+    const robot = await this.devices.findById(robotId);
+    if (!robot || robot.kind !== 'robot' || robot.revokedAt) throw new ValidationError(`robotId: unknown robot '${robotId}'`, 'robotId');
+    const d = await this.ledger.run(async (tx, record) => {
+      const d = await this.delivery(tx, deliveryId);
+      assertTransition(deliveryMachine, d.state, 'loaded');
+      const all = await tx.dosesOfDelivery(d.id);
+      const listed = Object.values(compartments).flat();
+      if (new Set(listed).size !== listed.length) throw new ValidationError('compartments: a dose is listed twice', 'compartments');
+      const checked = all.filter((x) => x.state === 'checked');
+      const missing = checked.filter((x) => !listed.includes(x.id));
+      if (missing.length) throw new ValidationError(`compartments: checked dose ${missing[0]!.id} is not assigned a compartment`, 'compartments');
+      for (const [compartmentId, ids] of Object.entries(compartments)) {
+        for (const id of ids) {
+          const dose = all.find((x) => x.id === id);
+          if (!dose) throw new ValidationError(`compartments.${compartmentId}: dose ${id} is not in this delivery`, `compartments.${compartmentId}`);
+          if (dose.state !== 'checked')
+            throw new RuleViolationError(`dose ${id} is ${dose.state}; only checked doses are loaded`, 'dose_not_checked', {
+              field: `compartments.${compartmentId}`,
+            });
+          dose.compartmentId = compartmentId;
+          this.move(record, dose, 'loaded', 'loaded', userActor(user), `robot:${robotId}:${compartmentId}`, { robotId, compartmentId, sealed: true });
+          await tx.save(dose);
+        }
+      }
+      record({
+        action: 'delivery_loaded',
+        deliveryId: d.id,
+        fromState: d.state,
+        toState: 'loaded',
+        actor: userActor(user),
+        location: 'pharmacy',
+        evidence: { robotId, compartments },
+      });
+      Object.assign(d, { state: 'loaded', robotId, compartments, updatedAt: new Date() });
+      return tx.save(d);
+    });
+    this.changed(d);
+    return this.get(deliveryId);
+  }
+
+  /** Sends the robot: a fleet mission from the pharmacy dock to the ward station, where it waits for a nurse. */
+  async dispatch(deliveryId: string, user: AuthUser) {
+    const d0 = await this.repo.delivery(deliveryId);
+    if (!d0) throw new NotFoundError('Delivery', deliveryId);
+    assertTransition(deliveryMachine, d0.state, 'dispatched');
+    const dock = this.site.graph.nodesOfKind(PHARMACY_DOCK_KIND)[0]?.id;
+    const stops = [
+      ...(dock ? [{ nodeId: dock, actions: [] }] : []),
+      { nodeId: d0.stationNodeId, actions: [{ kind: 'waitForRecipient' as const, parameters: { recipientId: `ward:${d0.ward}` } }] },
+    ];
+    const mission = await this.missions.create({ stops, priority: 'urgent', requiredRobotId: d0.robotId!, cargo: { deliveryId: d0.id, ward: d0.ward } }, user);
+    const d = await this.ledger.run(async (tx, record) => {
+      const d = await this.delivery(tx, deliveryId);
+      assertTransition(deliveryMachine, d.state, 'dispatched');
+      for (const dose of await tx.dosesOfDelivery(d.id)) {
+        if (dose.state !== 'loaded') continue;
+        this.move(record, dose, 'in_transit', 'dispatched', userActor(user), `robot:${d.robotId}:${dose.compartmentId}`, {
+          missionId: mission.id,
+          robotId: d.robotId,
+        });
+        await tx.save(dose);
+      }
+      record({
+        action: 'delivery_dispatched',
+        deliveryId: d.id,
+        fromState: d.state,
+        toState: 'dispatched',
+        actor: userActor(user),
+        location: 'pharmacy',
+        evidence: { missionId: mission.id, robotId: d.robotId },
+      });
+      Object.assign(d, { state: 'dispatched', missionId: mission.id, dispatchedAt: new Date(), updatedAt: new Date() });
+      return tx.save(d);
+    });
+    this.changed(d);
+    return this.get(deliveryId);
+  }
+
+  /** Robot failure: a named human courier takes custody of every dose aboard, explicitly. */
+  async escalate(deliveryId: string, courier: string, reason: string, user: AuthUser) {
+    const d = await this.ledger.run(async (tx, record) => {
+      const d = await this.delivery(tx, deliveryId);
+      assertTransition(deliveryMachine, d.state, 'escalated_manual');
+      for (const dose of await tx.dosesOfDelivery(d.id)) {
+        if (!doseMachine.states[dose.state].to.includes('escalated_manual' as never)) continue;
+        this.move(record, dose, 'escalated_manual', 'courier_handoff', userActor(user), `courier:${courier}`, { courier, reason, from: `robot:${d.robotId}` });
+        dose.custodian = courier;
+        await tx.save(dose);
+      }
+      record({
+        action: 'delivery_escalated',
+        deliveryId: d.id,
+        fromState: d.state,
+        toState: 'escalated_manual',
+        actor: userActor(user),
+        evidence: { courier, reason },
+      });
+      Object.assign(d, { state: 'escalated_manual', courier, updatedAt: new Date() });
+      return tx.save(d);
+    });
+    if (d.missionId) await this.dispatcher.cancel(d.missionId, user.username).catch(() => undefined);
+    this.changed(d);
+    return this.get(deliveryId);
+  }
+
+  async delivery(tx: CustodyTx, id: string): Promise<DeliveryEntity> {
+    const d = await tx.delivery(id);
+    if (!d) throw new NotFoundError('Delivery', id);
+    return d;
+  }
+
+  move(
+    record: (e: CustodyEventDraft) => void,
+    dose: DoseEntity,
+    to: DoseEntity['state'],
+    action: string,
+    actor: CustodyEventDraft['actor'],
+    location: string | null,
+    evidence: Record<string, unknown> = {},
+  ): void {
+    assertTransition(doseMachine, dose.state, to, dose.heldFrom ? { heldFrom: dose.heldFrom as 'queued' } : undefined);
+    record({ action, doseId: dose.id, orderId: dose.orderId, deliveryId: dose.deliveryId, fromState: dose.state, toState: to, actor, location, evidence });
+    dose.state = to;
+    dose.location = location;
+    dose.updatedAt = new Date();
+  }
+
+  changed(d: DeliveryEntity): void {
+    this.bus.emit('custody.delivery_changed', { deliveryId: d.id, ward: d.ward, state: d.state, robotId: d.robotId });
+  }
+
+  doseChanged(dose: DoseEntity, ward: string | null): void {
+    this.bus.emit('custody.dose_changed', { doseId: dose.id, ward, state: dose.state, patientId: dose.patientId, deliveryId: dose.deliveryId });
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * Follows deliveries on their way: robot mission progress moves the doses (in transit,
+ * arrived), a compartment reported open without an authorised unlock quarantines its doses,
+ * a failed robot leaves the delivery for a human courier, a stopped order recalls the robot,
+ * and timers raise an alarm when a delivery is not received in time, later declaring its
+ * doses lost. Also moves administration slots to due and, after their window, to missed.
+ */
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { Subscription } from 'rxjs';
+import { readCompartments, type State } from '#contracts';
+import { administrationMachine, assertTransition, deliveryMachine, doseMachine, type DoseState } from '#domain';
+import { CustodyRepository, type DeliveryEntity, MissionsRepository } from '#persistence';
+import { AlarmsService } from '../alarms/alarms.service.js';
+import { EventBus } from '../common/events.js';
+import { LOGGER } from '../common/logger.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { FleetDispatcher } from '../fleet/fleet-dispatcher.service.js';
+import { MissionsService } from '../fleet/missions.service.js';
+import { SiteService } from '../site/site.service.js';
+import { SYSTEM } from './access.js';
+import { type Actor, CustodyLedger } from './custody-ledger.service.js';
+import { DeliveryPharmacyService, PHARMACY_DOCK_KIND } from './delivery-pharmacy.service.js';
+
+/** Delivery states in which doses ride a robot behind locked doors. */
+const ABOARD = ['loaded', 'dispatched', 'in_transit', 'arrived', 'unlocked', 'recalled', 'returning'];
+
+interface Aboard {
+  deliveryId: string;
+  compartments: Record<string, string[]>;
+  unlocked: Set<string>;
+  flagged: Set<string>;
+}
+
+@Injectable()
+export class DeliveryTrackingService implements OnApplicationBootstrap, OnModuleDestroy {
+  /** robot id → the delivery it carries: the tamper check on every robot state stays in memory */
+  private readonly aboard = new Map<string, Aboard>();
+  private subs: Subscription[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly repo: CustodyRepository,
+    private readonly missionsRepo: MissionsRepository,
+    private readonly ledger: CustodyLedger,
+    private readonly pharmacy: DeliveryPharmacyService,
+    private readonly missions: MissionsService,
+    private readonly dispatcher: FleetDispatcher,
+    private readonly site: SiteService,
+    private readonly alarms: AlarmsService,
+    private readonly bus: EventBus,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const d of await this.repo.deliveriesInStates(ABOARD)) this.track(d);
+    const safe = (what: string, p: Promise<unknown>) => void p.catch((err: unknown) => this.logger.error({ err }, what));
+    this.subs.push(
+      this.bus.on('custody.delivery_changed').subscribe((e) => safe('delivery tracking', this.onDeliveryChanged(e.deliveryId))),
+      this.bus.on('mission.changed').subscribe((e) => safe('mission → delivery', this.onMission(e.missionId, e.status))),
+      this.bus.on('robot.state').subscribe((e) => this.checkCompartments(e.deviceId, e.state)),
+    );
+    this.timer = setInterval(() => safe('custody timers', this.tick(Date.now())), this.config.custody.tickMs);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+    for (const s of this.subs) s.unsubscribe();
+  }
+
+  private track(d: DeliveryEntity): void {
+    if (!d.robotId) return;
+    if (!ABOARD.includes(d.state) || d.courier) {
+      if (this.aboard.get(d.robotId)?.deliveryId === d.id) this.aboard.delete(d.robotId);
+      return;
+    }
+    const prev = this.aboard.get(d.robotId);
+    this.aboard.set(d.robotId, {
+      deliveryId: d.id,
+      compartments: d.compartments,
+      unlocked: new Set(d.unlocks.map((u) => u.compartmentId)),
+      flagged: prev?.deliveryId === d.id ? prev.flagged : new Set(),
+    });
+  }
+
+  private async onDeliveryChanged(id: string): Promise<void> {
+    const d = await this.repo.delivery(id);
+    if (d) this.track(d);
+  }
+
+  private async onMission(missionId: string, status: string): Promise<void> {
+    const mission = await this.missionsRepo.findById(missionId);
+    const deliveryId = (mission?.cargo as { deliveryId?: string; recall?: boolean } | null)?.deliveryId;
+    if (!mission || !deliveryId) return;
+    const recall = (mission.cargo as { recall?: boolean }).recall === true;
+    const d = await this.repo.delivery(deliveryId);
+    if (!d) return;
+    const robot: Actor = { type: 'device', id: d.robotId ?? 'robot' };
+    if (recall) {
+      if (status === 'finished' && d.state === 'returning')
+        await this.moveAll(d, 'returned', 'returned', ['recalled_returning'], 'returned', robot, 'pharmacy', { missionId });
+      return;
+    }
+    if (d.missionId !== missionId) return;
+    if ((status === 'running' || status === 'at_stop') && d.state === 'dispatched') await this.moveDelivery(d, 'in_transit', robot, { missionId });
+    const last = mission.stops.length - 1;
+    if (status === 'at_stop' && mission.currentStop === last && ['dispatched', 'in_transit'].includes(d.state)) {
+      const fresh = (await this.repo.delivery(d.id))!;
+      await this.moveAll(fresh, 'arrived', 'arrived', ['in_transit'], 'arrived', robot, fresh.ward, { missionId, stationNodeId: fresh.stationNodeId });
+    }
+    if (status === 'failed' && ['dispatched', 'in_transit', 'arrived'].includes(d.state)) {
+      await this.moveDelivery(d, 'failed', SYSTEM, { missionId, reason: mission.failureReason });
+      await this.alarms.raise({
+        key: `custody.robot_lost:${d.id}`,
+        type: 'custody.robot_lost',
+        severity: 'critical',
+        ward: d.ward,
+        sourceKind: 'delivery',
+        sourceId: d.id,
+        message: `the robot carrying delivery ${d.id.slice(0, 8)} failed (${mission.failureReason ?? 'unknown'}): send a courier and record the handoff`,
+        details: { robotId: d.robotId, missionId },
+      });
+    }
+  }
+
+  /** A compartment of a loaded delivery reported open or unlocked without an authorised unlock. */
+  private checkCompartments(robotId: string, state: State): void {
+    const a = this.aboard.get(robotId);
+    if (!a) return;
+    for (const c of readCompartments(state)) {
+      if (!a.compartments[c.compartmentId] || a.unlocked.has(c.compartmentId) || a.flagged.has(c.compartmentId)) continue;
+      if (c.door === 'OPEN' || c.lock === 'UNLOCKED') {
+        a.flagged.add(c.compartmentId);
+        void this.quarantineCompartment(a.deliveryId, robotId, c.compartmentId, c).catch((err: unknown) => this.logger.error({ err }, 'quarantine failed'));
+      }
+    }
+  }
+
+  private async quarantineCompartment(deliveryId: string, robotId: string, compartmentId: string, observed: { door: string; lock: string }): Promise<void> {
+    const d = await this.repo.delivery(deliveryId);
+    if (!d) return;
+    const ids = new Set(d.compartments[compartmentId] ?? []);
+    const moved = await this.ledger.run(async (tx, record) => {
+      const out = [];
+      for (const dose of await tx.dosesOfDelivery(d.id)) {
+        if (!ids.has(dose.id) || !doseMachine.states[dose.state].to.includes('quarantined' as never) || dose.state === 'received') continue;
+        this.pharmacy.move(record, dose, 'quarantined', 'quarantined', { type: 'device', id: robotId }, `robot:${robotId}:${compartmentId}`, {
+          reason: 'compartment opened without an authorised unlock',
+          compartmentId,
+          observed,
+        });
+        out.push(await tx.save(dose));
+      }
+      return out;
+    });
+    await this.alarms.raise({
+      key: `custody.compartment_forced:${deliveryId}:${compartmentId}`,
+      type: 'custody.compartment_forced',
+      severity: 'critical',
+      ward: d.ward,
+      sourceKind: 'delivery',
+      sourceId: d.id,
+      message: `compartment ${compartmentId} of robot ${robotId} was opened without an authorised unlock: ${moved.length} dose(s) quarantined`,
+      details: { robotId, compartmentId, doses: moved.map((x) => x.id) },
+    });
+    for (const dose of moved) this.pharmacy.doseChanged(dose, d.ward);
+  }
+
+  /** A stopped order recalls the delivery carrying its doses: the robot comes back to the pharmacy. */
+  async recall(deliveryId: string, reason: string, actor: Actor): Promise<void> {
+    const d = await this.repo.delivery(deliveryId);
+    if (!d || !d.robotId || !deliveryMachine.states[d.state].to.includes('recalled' as never)) return;
+    if (d.missionId) await this.dispatcher.cancel(d.missionId, actor.id).catch(() => undefined);
+    await this.moveAll(d, 'recalled', 'recalled', ['loaded', 'in_transit', 'arrived'], 'recalled_returning', actor, `robot:${d.robotId}`, { reason });
+    const dock = this.site.graph.nodesOfKind(PHARMACY_DOCK_KIND)[0]?.id;
+    if (!dock) return;
+    const back = await this.missions.create(
+      { stops: [{ nodeId: dock, actions: [] }], priority: 'urgent', requiredRobotId: d.robotId, cargo: { deliveryId: d.id, recall: true } },
+      null,
+    );
+    const fresh = (await this.repo.delivery(d.id))!;
+    await this.moveDelivery(fresh, 'returning', actor, { missionId: back.id });
+  }
+
+  private async moveDelivery(d: DeliveryEntity, to: DeliveryEntity['state'], actor: Actor, evidence: Record<string, unknown>): Promise<void> {
+    const saved = await this.ledger.run(async (tx, record) => {
+      const fresh = (await tx.delivery(d.id))!;
+      assertTransition(deliveryMachine, fresh.state, to);
+      record({ action: `delivery_${to}`, deliveryId: fresh.id, fromState: fresh.state, toState: to, actor, location: fresh.ward, evidence });
+      fresh.state = to;
+      fresh.updatedAt = new Date();
+      return tx.save(fresh);
+    });
+    this.pharmacy.changed(saved);
+  }
+
+  /** Moves the delivery and every dose of it in one of `fromDoseStates` in one transaction. */
+  private async moveAll(
+    d: DeliveryEntity,
+    deliveryTo: DeliveryEntity['state'],
+    action: string,
+    fromDoseStates: DoseState[],
+    doseTo: DoseState,
+    actor: Actor,
+    location: string,
+    evidence: Record<string, unknown>,
+  ): Promise<void> {
+    const { saved, doses } = await this.ledger.run(async (tx, record) => {
+      const fresh = (await tx.delivery(d.id))!;
+      const doses = [];
+      for (const dose of await tx.dosesOfDelivery(fresh.id)) {
+        if (!fromDoseStates.includes(dose.state)) continue;
+        this.pharmacy.move(record, dose, doseTo, action, actor, location, evidence);
+        doses.push(await tx.save(dose));
+      }
+      assertTransition(deliveryMachine, fresh.state, deliveryTo);
+      record({ action: `delivery_${deliveryTo}`, deliveryId: fresh.id, fromState: fresh.state, toState: deliveryTo, actor, location, evidence });
+      fresh.state = deliveryTo;
+      if (deliveryTo === 'arrived') fresh.arrivedAt = new Date();
+      fresh.updatedAt = new Date();
+      return { saved: await tx.save(fresh), doses };
+    });
+    this.pharmacy.changed(saved);
+    for (const dose of doses) this.pharmacy.doseChanged(dose, saved.ward);
+  }
+
+  /** Timers: receipt overdue → alarm; much later → lost. Slots: due, then missed. */
+  async tick(now: number): Promise<void> {
+    const c = this.config.custody;
+    for (const d of await this.repo.deliveriesInStates(['dispatched', 'in_transit', 'arrived', 'failed'])) {
+      const since = (d.arrivedAt ?? d.dispatchedAt ?? d.updatedAt).getTime();
+      if (now - since > c.receiptAlarmMs && !this.alarms.isOpen(`custody.receipt_overdue:${d.id}`)) {
+        await this.alarms.raise({
+          key: `custody.receipt_overdue:${d.id}`,
+          type: 'custody.receipt_overdue',
+          severity: 'warning',
+          ward: d.ward,
+          sourceKind: 'delivery',
+          sourceId: d.id,
+          message: `delivery ${d.id.slice(0, 8)} has not been received for ${Math.round((now - since) / 60000)} min`,
+          details: { state: d.state },
+        });
+      }
+      if (now - since > c.lostAfterMs) await this.declareLost(d);
+    }
+    for (const s of await this.repo.slotsInStates(['scheduled', 'due'])) {
+      const opens = s.scheduledAt.getTime() - s.windowMinutes * 60_000;
+      const closes = s.scheduledAt.getTime() + s.windowMinutes * 60_000;
+      const to = now > closes ? 'missed' : s.state === 'scheduled' && now >= opens ? 'due' : null;
+      if (!to) continue;
+      await this.ledger.run(async (tx, record) => {
+        const fresh = (await tx.slot(s.id))!;
+        if (fresh.state === 'scheduled' && to === 'missed') {
+          assertTransition(administrationMachine, fresh.state, 'due');
+          fresh.state = 'due';
+        }
+        assertTransition(administrationMachine, fresh.state, to);
+        record({
+          action: `slot_${to}`,
+          doseId: fresh.doseId,
+          orderId: fresh.orderId,
+          fromState: null,
+          toState: null,
+          actor: SYSTEM,
+          evidence: { slotId: fresh.id, scheduledAt: fresh.scheduledAt.toISOString(), slotState: to },
+        });
+        fresh.state = to;
+        await tx.save(fresh);
+      });
+    }
+  }
+
+  private async declareLost(d: DeliveryEntity): Promise<void> {
+    const evidence = { reason: 'not received within the limit', since: (d.arrivedAt ?? d.dispatchedAt)?.toISOString() ?? null };
+    const { saved, doses } = await this.ledger.run(async (tx, record) => {
+      const fresh = (await tx.delivery(d.id))!;
+      const doses = [];
+      for (const dose of await tx.dosesOfDelivery(fresh.id)) {
+        if (dose.state === 'arrived') this.pharmacy.move(record, dose, 'receipt_discrepancy', 'receipt_discrepancy', SYSTEM, fresh.ward, evidence);
+        if (dose.state === 'in_transit' || dose.state === 'receipt_discrepancy') {
+          this.pharmacy.move(record, dose, 'lost', 'lost', SYSTEM, dose.location, evidence);
+          doses.push(await tx.save(dose));
+        }
+      }
+      if (deliveryMachine.states[fresh.state].to.includes('failed' as never)) {
+        record({ action: 'delivery_failed', deliveryId: fresh.id, fromState: fresh.state, toState: 'failed', actor: SYSTEM, location: fresh.ward, evidence });
+        fresh.state = 'failed';
+      }
+      fresh.updatedAt = new Date();
+      return { saved: await tx.save(fresh), doses };
+    });
+    if (doses.length) {
+      await this.alarms.raise({
+        key: `custody.doses_lost:${d.id}`,
+        type: 'custody.doses_lost',
+        severity: 'critical',
+        ward: d.ward,
+        sourceKind: 'delivery',
+        sourceId: d.id,
+        message: `${doses.length} dose(s) of delivery ${d.id.slice(0, 8)} declared lost`,
+        details: { doses: doses.map((x) => x.id) },
+      });
+    }
+    this.pharmacy.changed(saved);
+    this.logger.warn({ deliveryId: d.id, lost: doses.length, id: randomUUID() }, 'delivery doses declared lost');
+  }
+}

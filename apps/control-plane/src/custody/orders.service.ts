@@ -1,0 +1,201 @@
+/**
+ * Medication orders (FHIR MedicationRequest) and the pharmacist's verification gate. Nothing
+ * is dispensed before verification; verifying creates the order's doses (queued) and its
+ * administration slots. Stopping an order cascades: doses still in the pharmacy are cancelled
+ * or returned, open slots are voided, and a delivery carrying its doses is recalled.
+ */
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { NotFoundError, ValidationError, administrationMachine, assertTransition, doseMachine, orderMachine } from '#domain';
+import { AdministrationSlotEntity, CustodyRepository, DoseEntity, MedicationOrderEntity } from '#persistence';
+import type { z } from 'zod';
+import type { AuthUser } from '../common/auth.decorators.js';
+import { EventBus } from '../common/events.js';
+import { userActor } from './access.js';
+import { CustodyLedger } from './custody-ledger.service.js';
+import type { CreateOrderSchema } from './custody.dto.js';
+import { orderView } from './custody-views.js';
+
+@Injectable()
+export class OrdersService {
+  constructor(
+    private readonly repo: CustodyRepository,
+    private readonly ledger: CustodyLedger,
+    private readonly bus: EventBus,
+  ) {}
+
+  async create(input: z.infer<typeof CreateOrderSchema>, user: AuthUser) {
+    const patient = await this.repo.patient(input.patientId);
+    if (!patient) throw new ValidationError(`patientId: unknown patient '${input.patientId}'`, 'patientId');
+    const med = await this.repo.medication(input.medicationId);
+    if (!med) throw new ValidationError(`medicationId: unknown medication '${input.medicationId}'`, 'medicationId');
+    const now = new Date();
+    const order = Object.assign(new MedicationOrderEntity(), {
+      id: randomUUID(),
+      patientId: patient.id,
+      medicationId: med.id,
+      dose: input.dose,
+      route: input.route,
+      schedule: input.schedule,
+      priority: input.priority,
+      status: 'active',
+      prescriber: input.prescriber ?? user.username,
+      verifiedBy: null,
+      verifiedAt: null,
+      statusReason: null,
+      createdAt: now,
+      updatedAt: now,
+    } satisfies MedicationOrderEntity);
+    await this.ledger.run(async (tx, record) => {
+      await tx.save(order);
+      record({
+        action: 'order_received',
+        orderId: order.id,
+        toState: 'active',
+        actor: userActor(user),
+        location: patient.ward,
+        evidence: { medicationId: med.id, gtin: med.gtin, dose: input.dose, route: input.route },
+      });
+    });
+    return orderView(order);
+  }
+
+  async list(status?: string, patientId?: string) {
+    return (await this.repo.orders({ status, patientId })).map(orderView);
+  }
+
+  async get(id: string) {
+    const o = await this.repo.order(id);
+    if (!o) throw new NotFoundError('Order', id);
+    return orderView(o);
+  }
+
+  async verify(id: string, user: AuthUser) {
+    const result = await this.ledger.run(async (tx, record) => {
+      const o = await this.require(tx.order(id), id);
+      assertTransition(orderMachine, o.status, 'verified');
+      const from = o.status;
+      o.status = 'verified';
+      o.verifiedBy = user.username;
+      o.verifiedAt = new Date();
+      o.updatedAt = o.verifiedAt;
+      await tx.save(o);
+      record({ action: 'order_verified', orderId: o.id, fromState: from, toState: 'verified', actor: userActor(user) });
+      for (const time of o.schedule.times) {
+        const slot = Object.assign(new AdministrationSlotEntity(), {
+          id: randomUUID(),
+          orderId: o.id,
+          patientId: o.patientId,
+          scheduledAt: new Date(time),
+          windowMinutes: o.schedule.windowMinutes,
+          state: 'scheduled',
+          doseId: null,
+          reason: null,
+          recordedBy: null,
+          recordedAt: null,
+          override: null,
+        } as AdministrationSlotEntity);
+        const dose = Object.assign(new DoseEntity(), {
+          id: randomUUID(),
+          orderId: o.id,
+          patientId: o.patientId,
+          medicationId: o.medicationId,
+          slotId: slot.id,
+          state: 'queued',
+          heldFrom: null,
+          gtin: null,
+          lot: null,
+          expiry: null,
+          serial: null,
+          deliveryId: null,
+          compartmentId: null,
+          location: 'pharmacy',
+          custodian: 'pharmacy',
+          createdAt: o.verifiedAt,
+          updatedAt: o.verifiedAt,
+        } satisfies DoseEntity);
+        slot.doseId = dose.id;
+        await tx.save(slot);
+        await tx.save(dose);
+        record({
+          action: 'dose_queued',
+          doseId: dose.id,
+          orderId: o.id,
+          toState: 'queued',
+          actor: userActor(user),
+          location: 'pharmacy',
+          evidence: { slotId: slot.id, scheduledAt: time },
+        });
+      }
+      return o;
+    });
+    this.bus.emit('custody.order_changed', { orderId: result.id, status: result.status });
+    return orderView(result);
+  }
+
+  async reject(id: string, reason: string, user: AuthUser) {
+    const o = await this.ledger.run(async (tx, record) => {
+      const o = await this.require(tx.order(id), id);
+      assertTransition(orderMachine, o.status, 'rejected');
+      record({ action: 'order_rejected', orderId: o.id, fromState: o.status, toState: 'rejected', actor: userActor(user), evidence: { reason } });
+      o.status = 'rejected';
+      o.statusReason = reason;
+      o.updatedAt = new Date();
+      return tx.save(o);
+    });
+    this.bus.emit('custody.order_changed', { orderId: o.id, status: o.status });
+    return orderView(o);
+  }
+
+  /** Stops an order; returns the ids of deliveries that must be recalled (done by the caller). */
+  async stop(id: string, reason: string, user: AuthUser): Promise<{ order: ReturnType<typeof orderView>; recall: string[] }> {
+    const { o, recall } = await this.ledger.run(async (tx, record) => {
+      const o = await this.require(tx.order(id), id);
+      assertTransition(orderMachine, o.status, 'stopped');
+      record({ action: 'order_stopped', orderId: o.id, fromState: o.status, toState: 'stopped', actor: userActor(user), evidence: { reason } });
+      o.status = 'stopped';
+      o.statusReason = reason;
+      o.updatedAt = new Date();
+      await tx.save(o);
+      const recall = new Set<string>();
+      for (const d of await tx.dosesOfOrder(o.id)) {
+        const to = d.state === 'queued' ? 'cancelled' : d.state === 'picked' || d.state === 'checked' ? 'returned' : null;
+        if (to) {
+          assertTransition(doseMachine, d.state, to);
+          record({
+            action: to === 'cancelled' ? 'dose_cancelled' : 'returned',
+            doseId: d.id,
+            orderId: o.id,
+            fromState: d.state,
+            toState: to,
+            actor: userActor(user),
+            location: d.location,
+            evidence: { reason: 'order stopped' },
+          });
+          d.state = to;
+          d.updatedAt = new Date();
+          await tx.save(d);
+        } else if (d.deliveryId && ['loaded', 'in_transit', 'arrived'].includes(d.state)) {
+          recall.add(d.deliveryId);
+        }
+      }
+      for (const s of await tx.slotsOfOrder(o.id)) {
+        if (s.state === 'scheduled' || s.state === 'due') {
+          assertTransition(administrationMachine, s.state, 'voided');
+          s.state = 'voided';
+          s.reason = 'order stopped';
+          await tx.save(s);
+        }
+      }
+      return { o, recall: [...recall] };
+    });
+    this.bus.emit('custody.order_changed', { orderId: o.id, status: o.status });
+    return { order: orderView(o), recall };
+  }
+
+  private async require<T>(p: Promise<T | null>, id: string): Promise<T> {
+    const v = await p;
+    if (!v) throw new NotFoundError('Order', id);
+    return v;
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * Cold chain of every storage unit: ward fridges (sensor telemetry), refrigerated cabinet
+ * drawers (cabinet telemetry) and robot compartments (fed by the fleet/custody features via
+ * `record`). Each unit runs the pure evaluator (libs/domain/cold-chain: debounce, hysteresis,
+ * exposure windows); an excursion is persisted, raises a critical alarm for the ward and is
+ * announced as `coldchain.excursion`; a quarantine asks custody (ColdChainHooks) to
+ * quarantine every exposed dose and raises an alarm for the pharmacist, who alone ends it.
+ */
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import {
+  ConflictError,
+  evaluateColdChain,
+  INITIAL_COLD_CHAIN_STATE,
+  NotFoundError,
+  REFRIGERATED_PROFILE,
+  releaseQuarantine,
+  type ColdChainState,
+  type ColdChainStatus,
+  type ExposureWindow,
+  type QuarantineDisposition,
+} from '#domain';
+import { SensorRepository, type SensorExcursionEntity } from '#persistence';
+import { AlarmsService } from '../alarms/alarms.service.js';
+import type { AuthUser } from '../common/auth.decorators.js';
+import { EventBus } from '../common/events.js';
+import { LOGGER } from '../common/logger.js';
+import { COLD_CHAIN_QUARANTINE, ColdChainHooks, type ColdChainExposure, type StorageKind } from './cold-chain.hooks.js';
+
+export interface StorageReading {
+  storageId: string;
+  storageKind: StorageKind;
+  ward: string | null;
+  temperatureC: number;
+  /** time of measurement (ISO 8601) */
+  at: string;
+}
+
+export interface StorageView {
+  storageId: string;
+  storageKind: StorageKind;
+  ward: string | null;
+  status: ColdChainStatus;
+  since: string | null;
+  lastC: number | null;
+  lastAt: string | null;
+  excursionId: string | null;
+}
+
+export interface ExcursionView {
+  id: string;
+  storageId: string;
+  storageKind: string;
+  ward: string | null;
+  status: string;
+  window: { start: string; end: string | null };
+  minC: number;
+  maxC: number;
+  dosesQuarantined: number | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+}
+
+interface Storage {
+  storageId: string;
+  storageKind: StorageKind;
+  ward: string | null;
+  state: ColdChainState;
+  excursion: SensorExcursionEntity | null;
+}
+
+export const EXCURSION_ALARM = 'coldchain.excursion';
+export const QUARANTINE_ALARM = 'coldchain.quarantine';
+
+@Injectable()
+export class ColdChainService implements OnModuleInit {
+  private readonly storages = new Map<string, Storage>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly repo: SensorRepository,
+    private readonly alarms: AlarmsService,
+    private readonly bus: EventBus,
+    @Inject(COLD_CHAIN_QUARANTINE) private readonly hooks: ColdChainHooks,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Units still in an excursion or quarantine come back as they were (stock stays locked). */
+  async onModuleInit(): Promise<void> {
+    for (const e of await this.repo.listExcursions({ statuses: ['excursion', 'recovering', 'quarantine'], limit: 10_000 })) {
+      const status: ColdChainStatus = e.status === 'quarantine' ? 'quarantine' : 'excursion';
+      const exposure: ExposureWindow | null = e.end ? null : { start: e.start.toISOString(), end: null, minC: e.minC, maxC: e.maxC };
+      this.storages.set(e.storageId, {
+        storageId: e.storageId,
+        storageKind: e.storageKind as StorageKind,
+        ward: e.ward,
+        state: { ...INITIAL_COLD_CHAIN_STATE, status, since: e.start.toISOString(), outSince: exposure ? exposure.start : null, exposure },
+        excursion: e,
+      });
+    }
+  }
+
+  /** Feeds one temperature of one unit (robot compartments: call this from the fleet/custody side). */
+  record(r: StorageReading): Promise<void> {
+    return this.serial(r.storageId, () => this.apply(r));
+  }
+
+  isQuarantined(storageId: string): boolean {
+    return this.storages.get(storageId)?.state.status === 'quarantine';
+  }
+
+  status(storageId: string): ColdChainStatus | null {
+    return this.storages.get(storageId)?.state.status ?? null;
+  }
+
+  storagesView(ward?: string): StorageView[] {
+    return [...this.storages.values()].filter((s) => !ward || s.ward === ward).map(storageView);
+  }
+
+  async excursions(filter: { state?: 'open' | 'all' | undefined; limit?: number | undefined }): Promise<ExcursionView[]> {
+    const statuses = filter.state === 'all' ? undefined : ['excursion', 'recovering', 'quarantine'];
+    return (await this.repo.listExcursions({ statuses, limit: filter.limit })).map(excursionView);
+  }
+
+  /** The pharmacist's decision on a quarantined unit's stock; the unit returns to service. */
+  async decide(excursionId: string, disposition: QuarantineDisposition, user: AuthUser): Promise<ExcursionView> {
+    const e = await this.repo.findExcursion(excursionId);
+    if (!e) throw new NotFoundError('Excursion', excursionId);
+    return this.serial(e.storageId, async () => {
+      const s = this.storages.get(e.storageId);
+      if (!s || s.excursion?.id !== e.id || s.state.status !== 'quarantine')
+        throw new ConflictError(`excursion ${excursionId} is not in quarantine`, 'not_in_quarantine', { status: e.status });
+      const at = new Date();
+      s.state = releaseQuarantine(s.state, { at: at.toISOString(), by: user.username, disposition }).state;
+      Object.assign(e, { status: disposition, decidedBy: user.username, decidedAt: at });
+      await this.repo.saveExcursion(e);
+      s.excursion = null;
+      await this.alarms.clear(`${QUARANTINE_ALARM}:${s.storageId}`, `stock ${disposition} by ${user.username}`);
+      this.announce(s, e, disposition);
+      await this.hooks.decided(exposureOf(s, e), { disposition, by: user.username, at: at.toISOString() });
+      return excursionView(e);
+    });
+  }
+
+  private async apply(r: StorageReading): Promise<void> {
+    let s = this.storages.get(r.storageId);
+    if (!s)
+      this.storages.set(
+        r.storageId,
+        (s = { storageId: r.storageId, storageKind: r.storageKind, ward: r.ward, state: INITIAL_COLD_CHAIN_STATE, excursion: null }),
+      );
+    s.ward = r.ward;
+    const result = evaluateColdChain(REFRIGERATED_PROFILE, s.state, { temperatureC: r.temperatureC, at: r.at });
+    if (result.ignored) return;
+    s.state = result.state;
+    for (const w of result.exposures) await this.onExposure(s, w);
+    for (const t of result.transitions) {
+      if (t.to === 'excursion' && s.excursion && s.excursion.status !== 'excursion') await this.setStatus(s, 'excursion');
+      if (t.to === 'recovering') await this.setStatus(s, 'recovering');
+      if (t.to === 'quarantine') await this.onQuarantine(s);
+    }
+  }
+
+  /** An exposure window opened (excursion confirmed) or closed (the unit recovered). */
+  private async onExposure(s: Storage, w: ExposureWindow): Promise<void> {
+    if (w.end === null) {
+      const e: SensorExcursionEntity = {
+        id: randomUUID(),
+        storageId: s.storageId,
+        storageKind: s.storageKind,
+        ward: s.ward,
+        status: 'excursion',
+        start: new Date(w.start),
+        end: null,
+        minC: w.minC,
+        maxC: w.maxC,
+        dosesQuarantined: null,
+        decidedBy: null,
+        decidedAt: null,
+      };
+      s.excursion = e;
+      await this.repo.saveExcursion(e);
+      await this.alarms.raise({
+        key: `${EXCURSION_ALARM}:${s.storageId}`,
+        type: EXCURSION_ALARM,
+        severity: 'critical',
+        ward: s.ward,
+        sourceKind: s.storageKind,
+        sourceId: s.storageId,
+        message: `${s.storageId}: out of ${REFRIGERATED_PROFILE.min}–${REFRIGERATED_PROFILE.max} °C since ${w.start} (now ${s.state.lastC} °C)`,
+        details: { excursionId: e.id, window: { start: w.start, end: null }, minC: w.minC, maxC: w.maxC },
+      });
+      this.announce(s, e, 'excursion');
+      return;
+    }
+    const e = s.excursion;
+    if (!e) return;
+    Object.assign(e, { end: new Date(w.end), minC: w.minC, maxC: w.maxC });
+    const quarantined = s.state.status === 'quarantine';
+    if (!quarantined) e.status = 'closed';
+    await this.repo.saveExcursion(e);
+    await this.alarms.clear(`${EXCURSION_ALARM}:${s.storageId}`, `back in range since ${w.end}`);
+    if (quarantined) {
+      // the window is final now: custody re-checks which doses were exposed
+      e.dosesQuarantined = await this.quarantineDoses(s, e);
+      await this.repo.saveExcursion(e);
+      this.announce(s, e, 'quarantine');
+    } else {
+      s.excursion = null;
+      this.announce(s, e, 'closed');
+    }
+  }
+
+  private async onQuarantine(s: Storage): Promise<void> {
+    const e = s.excursion;
+    if (!e) return;
+    e.status = 'quarantine';
+    e.dosesQuarantined = await this.quarantineDoses(s, e);
+    await this.repo.saveExcursion(e);
+    await this.alarms.raise({
+      key: `${QUARANTINE_ALARM}:${s.storageId}`,
+      type: QUARANTINE_ALARM,
+      severity: 'critical',
+      ward: s.ward,
+      sourceKind: s.storageKind,
+      sourceId: s.storageId,
+      message: `${s.storageId}: stock quarantined after a cold-chain excursion since ${e.start.toISOString()}; a pharmacist must release or destroy it`,
+      details: { excursionId: e.id, targetRoles: ['pharmacist'], dosesQuarantined: e.dosesQuarantined },
+    });
+    this.announce(s, e, 'quarantine');
+  }
+
+  private async quarantineDoses(s: Storage, e: SensorExcursionEntity): Promise<number | null> {
+    try {
+      return await this.hooks.quarantine(exposureOf(s, e));
+    } catch (err) {
+      this.logger.error({ err, storageId: s.storageId }, 'custody could not quarantine exposed doses');
+      return null;
+    }
+  }
+
+  private async setStatus(s: Storage, status: string): Promise<void> {
+    if (!s.excursion || s.excursion.status === 'quarantine') return;
+    s.excursion.status = status;
+    await this.repo.saveExcursion(s.excursion);
+  }
+
+  private announce(s: Storage, e: SensorExcursionEntity, status: 'excursion' | 'quarantine' | 'closed' | 'released' | 'destroyed'): void {
+    this.bus.emit('coldchain.excursion', {
+      excursionId: e.id,
+      storageId: s.storageId,
+      storageKind: s.storageKind,
+      ward: s.ward,
+      status,
+      window: { start: e.start.toISOString(), end: e.end ? e.end.toISOString() : null },
+      minC: e.minC,
+      maxC: e.maxC,
+      at: new Date().toISOString(),
+    });
+  }
+
+  private serial<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(key) ?? Promise.resolve();
+    const next = prev.then(work, work);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return next;
+  }
+}
+
+function exposureOf(s: Storage, e: SensorExcursionEntity): ColdChainExposure {
+  return {
+    excursionId: e.id,
+    storageId: s.storageId,
+    storageKind: s.storageKind,
+    ward: s.ward,
+    window: { start: e.start.toISOString(), end: e.end ? e.end.toISOString() : null },
+    minC: e.minC,
+    maxC: e.maxC,
+  };
+}
+
+function storageView(s: Storage): StorageView {
+  return {
+    storageId: s.storageId,
+    storageKind: s.storageKind,
+    ward: s.ward,
+    status: s.state.status,
+    since: s.state.since,
+    lastC: s.state.lastC,
+    lastAt: s.state.lastAt,
+    excursionId: s.excursion?.id ?? null,
+  };
+}
+
+function excursionView(e: SensorExcursionEntity): ExcursionView {
+  return {
+    id: e.id,
+    storageId: e.storageId,
+    storageKind: e.storageKind,
+    ward: e.ward,
+    status: e.status,
+    window: { start: e.start.toISOString(), end: e.end ? e.end.toISOString() : null },
+    minC: e.minC,
+    maxC: e.maxC,
+    dosesQuarantined: e.dosesQuarantined,
+    decidedBy: e.decidedBy,
+    decidedAt: e.decidedAt ? e.decidedAt.toISOString() : null,
+  };
+}

@@ -1,0 +1,22 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ALL_ROLES, Roles } from '../common/auth.decorators.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { DeviceCommandsService, type CommandView } from './device-commands.service.js';
+
+const CommandId = z.uuid({ message: 'id must be a UUID' });
+
+@ApiTags('devices')
+@ApiBearerAuth()
+@Controller('api/device-commands')
+export class DeviceCommandsController {
+  constructor(private readonly commands: DeviceCommandsService) {}
+
+  /** One command to a cabinet or sensor: pending, done, refused, failed or timed_out. */
+  @Roles(...ALL_ROLES)
+  @Get(':id')
+  get(@Param('id', new ZodPipe(CommandId, 'id')) id: string): Promise<CommandView> {
+    return this.commands.get(id);
+  }
+}

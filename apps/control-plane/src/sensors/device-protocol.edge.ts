@@ -1,0 +1,149 @@
+/**
+ * The edge of the v1 cabinet/sensor protocol (libs/contracts/src/devices): every message on
+ * `medloop/v1/{cabinet|sensor}/{id}/{telemetry|event|ack|status}` is parsed with
+ * `parseDeviceMessage` (the payload must name the device of its topic), then run through the
+ * device's SequenceTracker. Malformed messages are refused (the broker turns the refusal into
+ * a rejection event for the device and counts it) and never reach a feature; duplicates
+ * (QoS 1 redeliveries) are dropped silently; late messages are passed on flagged as not
+ * current, so no feature lets them overwrite newer state.
+ */
+import { Injectable } from '@nestjs/common';
+import {
+  isCurrent,
+  parseDeviceMessage,
+  parseDeviceTopic,
+  SequenceTracker,
+  type DeviceChannel,
+  type DeviceMessage,
+  type ProtocolDeviceKind,
+  type SequenceVerdict,
+} from '#contracts';
+import type { IngestMessage, IngestResult } from '#broker';
+import { DomainError } from '#domain';
+import { EventBus } from '../common/events.js';
+import { IngressRouter } from '../mqtt/ingress.router.js';
+
+export interface DeviceMessageContext {
+  deviceId: string;
+  kind: ProtocolDeviceKind;
+  /** null for `status`, which is not sequence-tracked (its last will carries the CONNECT's seq) */
+  verdict: SequenceVerdict | null;
+  /** the newest message of the device: may update "current value" views */
+  current: boolean;
+  receivedAt: string;
+}
+
+export type DeviceMessageHandler<K extends ProtocolDeviceKind, C extends DeviceChannel> = (
+  message: DeviceMessage<K, C>,
+  ctx: DeviceMessageContext,
+) => void | IngestResult | Promise<void | IngestResult>;
+
+/** What the edge saw of one device since the server started. */
+export interface DeviceLinkStats {
+  accepted: number;
+  duplicates: number;
+  outOfOrder: number;
+  /** messages the sequence numbers say were lost */
+  missing: number;
+  restarts: number;
+  rejected: Record<string, number>;
+  lastSeq: number | null;
+  lastMessageAt: string | null;
+}
+
+type Channel = Exclude<DeviceChannel, 'command'>;
+
+@Injectable()
+export class DeviceProtocolEdge {
+  private readonly tracker = new SequenceTracker();
+  private readonly stats = new Map<string, DeviceLinkStats>();
+
+  constructor(
+    private readonly router: IngressRouter,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** Registers the handler of one kind and channel (call at module init). */
+  route<K extends ProtocolDeviceKind, C extends Channel>(kind: K, channel: C, handler: DeviceMessageHandler<K, C>): void {
+    this.router.on(`medloop.${kind}.${channel}`, { handle: (msg, value) => this.accept(kind, channel, msg, value, handler) });
+  }
+
+  statsOf(deviceId: string): DeviceLinkStats {
+    return this.stats.get(deviceId) ?? emptyStats();
+  }
+
+  /** Forget a device's sequence history (e.g. after its registration changed). */
+  forget(deviceId: string): void {
+    this.tracker.forget(deviceId);
+  }
+
+  private accept<K extends ProtocolDeviceKind, C extends Channel>(
+    kind: K,
+    channel: C,
+    msg: IngestMessage,
+    value: unknown,
+    handler: DeviceMessageHandler<K, C>,
+  ): IngestResult | void | Promise<IngestResult | void> {
+    const deviceId = parseDeviceTopic(msg.topic)?.deviceId ?? msg.session.deviceId ?? 'unknown';
+    const parsed = parseDeviceMessage(kind, channel, value, { deviceId });
+    if (!parsed.ok) return this.reject(deviceId, msg.family, parsed.reason, parsed.errors);
+    const stats = this.entry(deviceId);
+    let verdict: SequenceVerdict | null = null;
+    if (channel !== 'status') {
+      verdict = this.tracker.observe(parsed.message);
+      stats.lastSeq = parsed.message.seq;
+      if (verdict.kind === 'duplicate') {
+        stats.duplicates++;
+        return;
+      }
+      if (verdict.kind === 'out_of_order') stats.outOfOrder++;
+      if (verdict.kind === 'gap') stats.missing += verdict.missing;
+      if (verdict.kind === 'restart') stats.restarts++;
+    }
+    stats.accepted++;
+    const receivedAt = new Date().toISOString();
+    stats.lastMessageAt = receivedAt;
+    const ctx: DeviceMessageContext = { deviceId, kind, verdict, current: verdict === null || isCurrent(verdict), receivedAt };
+    try {
+      const out = handler(parsed.message as DeviceMessage<K, C>, ctx);
+      if (out instanceof Promise)
+        return out.then(
+          (r) => {
+            if (r && !r.ok) this.count(deviceId, msg.family, r.reason);
+            return r;
+          },
+          (err: unknown) => this.fromError(deviceId, msg.family, err),
+        );
+      if (out && !out.ok) this.count(deviceId, msg.family, out.reason);
+      return out;
+    } catch (err) {
+      return this.fromError(deviceId, msg.family, err);
+    }
+  }
+
+  private fromError(deviceId: string, family: string, err: unknown): IngestResult {
+    if (!(err instanceof DomainError)) throw err;
+    return this.reject(deviceId, family, err.code, [{ path: String(err.details?.['field'] ?? ''), message: err.message }]);
+  }
+
+  private reject(deviceId: string, family: string, reason: string, errors: { path: string; message: string }[]): IngestResult {
+    this.count(deviceId, family, reason);
+    return { ok: false, reason, errors };
+  }
+
+  private count(deviceId: string, family: string, reason: string): void {
+    const s = this.entry(deviceId);
+    s.rejected[reason] = (s.rejected[reason] ?? 0) + 1;
+    this.bus.emit('device.rejected', { deviceId, family, reason, at: new Date().toISOString() });
+  }
+
+  private entry(deviceId: string): DeviceLinkStats {
+    let s = this.stats.get(deviceId);
+    if (!s) this.stats.set(deviceId, (s = emptyStats()));
+    return s;
+  }
+}
+
+function emptyStats(): DeviceLinkStats {
+  return { accepted: 0, duplicates: 0, outOfOrder: 0, missing: 0, restarts: 0, rejected: {}, lastSeq: null, lastMessageAt: null };
+}

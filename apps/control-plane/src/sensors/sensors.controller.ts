@@ -1,0 +1,46 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { ZodPipe } from '../common/zod.pipe.js';
+import { SensorsQueryService } from './sensors-query.service.js';
+import { ReadingsQuery, SensorIdParam, WardParam } from './sensor.dto.js';
+import type { SensorView } from './sensor-state.service.js';
+import type { SeriesPoint } from './telemetry-store.service.js';
+
+@ApiTags('sensors')
+@ApiBearerAuth()
+@Controller('api')
+export class SensorsController {
+  constructor(private readonly sensors: SensorsQueryService) {}
+
+  /** Every ward sensor with its latest values (nurses: their wards only). */
+  @Roles(...ALL_ROLES)
+  @Get('sensors')
+  list(@CurrentUser() user: AuthUser): Promise<SensorView[]> {
+    return this.sensors.list(user);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get('sensors/:id')
+  get(@Param('id', new ZodPipe(SensorIdParam, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<SensorView> {
+    return this.sensors.get(id, user);
+  }
+
+  /** The time series: raw readings, or per-minute min/avg/max (`resolution=1m`). */
+  @Roles(...ALL_ROLES)
+  @Get('sensors/:id/readings')
+  readings(
+    @Param('id', new ZodPipe(SensorIdParam, 'id')) id: string,
+    @Query(new ZodPipe(ReadingsQuery, 'query')) q: z.output<typeof ReadingsQuery>,
+    @CurrentUser() user: AuthUser,
+  ): Promise<SeriesPoint[]> {
+    return this.sensors.readings(id, q, user);
+  }
+
+  @Roles(...ALL_ROLES)
+  @Get('wards/:ward/sensors')
+  ofWard(@Param('ward', new ZodPipe(WardParam, 'ward')) ward: string, @CurrentUser() user: AuthUser): Promise<SensorView[]> {
+    return this.sensors.list(user, ward);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Per-minute min/avg/max of telemetry series, accumulated in memory as readings arrive so a
+ * flush writes each touched bucket whole (an upsert), with no read-modify-write against the
+ * database. Buckets are kept for `keepMinutes` after their minute so late (out-of-order)
+ * readings still land in them; a reading for a bucket already dropped is left to the raw
+ * table. Pure apart from the clock passed in.
+ */
+export interface RollupBucket {
+  deviceId: string;
+  channel: string;
+  metric: string;
+  /** start of the minute, ISO 8601 */
+  bucket: string;
+  min: number;
+  max: number;
+  sum: number;
+  count: number;
+}
+
+export function minuteBucket(at: Date): string {
+  return new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();
+}
+
+export class RollupAccumulator {
+  private readonly buckets = new Map<string, RollupBucket>();
+  private touched = new Set<string>();
+
+  constructor(private readonly keepMinutes = 5) {}
+
+  /** Adds a reading; false when its bucket is older than the ones still kept (too late). */
+  add(r: { deviceId: string; channel: string; metric: string; value: number; at: Date }, now: Date): boolean {
+    const bucket = minuteBucket(r.at);
+    if (Date.parse(bucket) < now.getTime() - this.keepMinutes * 60_000) return false;
+    const key = `${r.deviceId}\u0000${r.channel}\u0000${r.metric}\u0000${bucket}`;
+    const b = this.buckets.get(key);
+    if (b) {
+      b.min = Math.min(b.min, r.value);
+      b.max = Math.max(b.max, r.value);
+      b.sum += r.value;
+      b.count += 1;
+    } else {
+      this.buckets.set(key, { deviceId: r.deviceId, channel: r.channel, metric: r.metric, bucket, min: r.value, max: r.value, sum: r.value, count: 1 });
+    }
+    this.touched.add(key);
+    return true;
+  }
+
+  /** Buckets changed since the last call (copies), then forgets buckets older than keepMinutes. */
+  takeTouched(now: Date): RollupBucket[] {
+    const out = [...this.touched].map((k) => ({ ...this.buckets.get(k)! }));
+    this.touched = new Set();
+    const cutoff = now.getTime() - this.keepMinutes * 60_000;
+    for (const [k, b] of this.buckets) if (Date.parse(b.bucket) < cutoff) this.buckets.delete(k);
+    return out;
+  }
+
+  /** Puts buckets back as touched after a failed write, so the next flush retries them. */
+  retry(buckets: readonly RollupBucket[]): void {
+    for (const b of buckets) this.touched.add(`${b.deviceId}\u0000${b.channel}\u0000${b.metric}\u0000${b.bucket}`);
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+}

@@ -1,0 +1,394 @@
+/**
+ * Closed-loop custody end to end with a simulated robot: order → verify → pick (GS1 scans)
+ * → check → load → dispatch → robot arrives → a nurse of that ward unlocks → receipt scans
+ * → bedside five rights → administered, with a valid hash chain; and the negative paths,
+ * each with a specific error and an audit entry.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { gtinCheckDigit, validateEpcisDocument, validateFhirBundle } from '#domain';
+import { CustodyEventEntity } from '#persistence';
+import { startTestApp, waitForAsync, type TestApp } from '#testing';
+import { parseFleetConfig, RobotSimulator } from '../../../simulators/robot/index.js';
+import { ColdChainService } from '../src/sensors/cold-chain.service.js';
+
+const GS = '\u001d';
+const withCheck = (digits: string) => digits + gtinCheckDigit(digits);
+const GTIN_AMOX = withCheck('0950600013435');
+const GTIN_MORPH = withCheck('0950600013436');
+let gsrnSeq = 100;
+const gsrn = () => withCheck(`80180000000000${String(++gsrnSeq).padStart(3, '0')}`);
+const yymmdd = (d: Date) => `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
+const NEXT_YEAR = yymmdd(new Date(Date.now() + 365 * 86400_000));
+const unit = (gtin: string, serial: string, expiry = NEXT_YEAR, lot = 'LOT42') => `]d201${gtin}17${expiry}10${lot}${GS}21${serial}`;
+const wristband = (g: string) => `(8018)${g}`;
+
+describe('closed-loop custody', () => {
+  let t: TestApp;
+  let pharmacist: { token: string; username: string };
+  let pharmacist2: { token: string };
+  let nurseCard: { token: string; username: string; id: string };
+  let nurseSurg: { token: string };
+  let amox: string;
+  const sims: RobotSimulator[] = [];
+  let serial = 0;
+
+  beforeAll(async () => {
+    t = await startTestApp({ ORDER_ACK_TIMEOUT_MS: '400', DISPATCH_INTERVAL_MS: '150', ROBOT_OFFLINE_GRACE_MS: '800', CUSTODY_TICK_MS: '200' });
+    pharmacist = await t.userToken('pharmacist');
+    pharmacist2 = await t.userToken('pharmacist');
+    nurseCard = await t.userToken('nurse', ['W-CARD']);
+    nurseSurg = await t.userToken('nurse', ['W-SURG']);
+    amox = (
+      await t.api('POST', '/api/medications', { token: pharmacist.token, body: { gtin: GTIN_AMOX, name: 'Amoxicillin', strength: '500 mg', route: 'oral' } })
+    ).body.id;
+  });
+  afterEach(async () => {
+    await Promise.all(sims.splice(0).map((s) => s.stop().catch(() => undefined)));
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const api = (token: string, method: string, path: string, body?: unknown) => t.api(method, path, { token, ...(body !== undefined ? { body } : {}) });
+
+  async function robot(): Promise<{ sim: RobotSimulator; id: string }> {
+    const sn = `CUST-${++serial}`;
+    const reg = await t.registerDevice({ kind: 'robot', name: sn, manufacturer: 'MedLoop', serialNumber: sn });
+    const cfg = parseFleetConfig({
+      brokerUrl: t.mqttUrl,
+      version: '2.1.0',
+      timeScale: 40,
+      tickMs: 50,
+      liftTimeS: 20,
+      stateIntervalS: 10,
+      reconnectPeriodMs: 200,
+      robots: [
+        {
+          manufacturer: 'MedLoop',
+          serialNumber: sn,
+          username: reg.credentials.username,
+          password: reg.credentials.password,
+          initialNode: { nodeId: 'F0-PHARMACY-DOCK', x: 11, y: 8, mapId: 'F0' },
+          speed: 1.2,
+        },
+      ],
+    });
+    const { robots, ...settings } = cfg;
+    const sim = new RobotSimulator({ robot: robots[0]!, settings });
+    sims.push(sim);
+    await sim.start();
+    await waitForAsync(async () => (await t.api('GET', `/api/robots/${reg.device.id}`, { token: t.adminToken })).body.battery !== null, 5000, 'robot state');
+    return { sim, id: reg.device.id };
+  }
+
+  async function patient(ward = 'W-CARD') {
+    const g = gsrn();
+    const r = await api(pharmacist.token, 'POST', '/api/patients', {
+      mrn: `MRN${g.slice(-6)}`,
+      wristbandGsrn: g,
+      name: `Patient ${g.slice(-4)}`,
+      ward,
+      bed: '3',
+    });
+    expect(r.status).toBe(201);
+    return { id: r.body.id as string, gsrn: g };
+  }
+
+  async function verifiedOrder(patientId: string, medicationId = amox) {
+    const o = await api(pharmacist.token, 'POST', '/api/orders', {
+      patientId,
+      medicationId,
+      dose: { amount: 500, unit: 'mg' },
+      route: 'oral',
+      schedule: { times: [new Date(Date.now() + 10 * 60_000).toISOString()], windowMinutes: 60 },
+      priority: 'urgent',
+    });
+    expect(o.status).toBe(201);
+    const v = await api(pharmacist.token, 'POST', `/api/orders/${o.body.id}/verify`);
+    expect(v.status).toBe(200);
+    return o.body.id as string;
+  }
+
+  /** Builds, checks, loads and dispatches a delivery of the given picks; returns it once arrived. */
+  async function deliver(robotId: string, picks: { orderId: string; barcode: string; compartment: string }[], ward = 'W-CARD', waitArrival = true) {
+    const d = await api(pharmacist.token, 'POST', '/api/deliveries', { ward });
+    expect(d.status).toBe(201);
+    const id = d.body.id as string;
+    const doseIds: Record<string, string[]> = {};
+    for (const p of picks) {
+      const r = await api(pharmacist.token, 'POST', `/api/deliveries/${id}/picks`, { orderId: p.orderId, barcode: p.barcode });
+      expect(r.status).toBe(201);
+      const picked = (r.body.doses as { id: string; serial: string }[]).find((x) => p.barcode.endsWith(x.serial))!;
+      (doseIds[p.compartment] ??= []).push(picked.id);
+    }
+    expect((await api(pharmacist.token, 'POST', `/api/deliveries/${id}/check`, {})).status).toBe(200);
+    expect((await api(pharmacist.token, 'POST', `/api/deliveries/${id}/load`, { robotId, compartments: doseIds })).status).toBe(200);
+    expect((await api(pharmacist.token, 'POST', `/api/deliveries/${id}/dispatch`)).status).toBe(200);
+    if (waitArrival)
+      await waitForAsync(async () => (await api(t.adminToken, 'GET', `/api/deliveries/${id}`)).body.state === 'arrived', 30_000, 'delivery arrived');
+    return { id, doseIds };
+  }
+
+  const events = async (doseId: string) =>
+    ((await api(t.adminToken, 'GET', `/api/doses/${doseId}/timeline`)).body.events as { action: string; toState: string | null }[]).map((e) => e.action);
+
+  it('traces a dose from verification to the bedside, every step on a valid hash chain', async () => {
+    const p = await patient();
+    const orderId = await verifiedOrder(p.id);
+    const { id: robotId } = await robot();
+    const { id: deliveryId, doseIds } = await deliver(robotId, [{ orderId, barcode: unit(GTIN_AMOX, 'S-1001'), compartment: 'C1' }]);
+    const doseId = doseIds['C1']![0]!;
+    // a nurse of another ward may not open it
+    const wrongWard = await api(nurseSurg.token, 'POST', `/api/deliveries/${deliveryId}/unlock`, { compartmentId: 'C1' });
+    expect(wrongWard.status).toBe(403);
+    expect(wrongWard.body.error).toBe('ward_forbidden');
+    expect(JSON.stringify(wrongWard.body)).not.toContain(p.id);
+    // the nurse of the ward may, and the robot unlocks exactly that compartment
+    const unlocked = await api(nurseCard.token, 'POST', `/api/deliveries/${deliveryId}/unlock`, { compartmentId: 'C1' });
+    expect(unlocked.status).toBe(200);
+    await waitForAsync(
+      async () => {
+        const r = (await api(t.adminToken, 'GET', `/api/robots/${robotId}`)).body;
+        return (
+          r.compartments.find((c: { compartmentId: string }) => c.compartmentId === 'C1')?.lock === 'UNLOCKED' &&
+          r.compartments.find((c: { compartmentId: string }) => c.compartmentId === 'C2')?.lock === 'LOCKED'
+        );
+      },
+      5000,
+      'C1 unlocked on the robot, C2 still locked',
+    );
+    expect((await api(nurseCard.token, 'POST', `/api/deliveries/${deliveryId}/receipt`, { barcode: unit(GTIN_AMOX, 'S-1001') })).status).toBe(200);
+    const done = await api(nurseCard.token, 'POST', `/api/deliveries/${deliveryId}/receipt/complete`);
+    expect(done.body.state).toBe('completed');
+    // the robot is released from its wait and its mission ends
+    const missionId = done.body.missionId as string;
+    await waitForAsync(async () => (await api(t.adminToken, 'GET', `/api/missions/${missionId}`)).body.status === 'finished', 10_000, 'mission finished');
+    // bedside: five rights pass → administered
+    const given = await api(nurseCard.token, 'POST', '/api/administrations', {
+      wristband: wristband(p.gsrn),
+      dose: unit(GTIN_AMOX, 'S-1001'),
+      outcome: 'given',
+    });
+    expect(given.status).toBe(201);
+    expect(given.body.dose.state).toBe('administered');
+    expect(given.body.rights.every((r: { pass: boolean }) => r.pass)).toBe(true);
+    const timeline = await events(doseId);
+    expect(timeline).toEqual(
+      expect.arrayContaining([
+        'order_received',
+        'order_verified',
+        'dose_queued',
+        'picked',
+        'checked',
+        'loaded',
+        'dispatched',
+        'arrived',
+        'received',
+        'administered',
+      ]),
+    );
+    const verify = await api(t.adminToken, 'GET', '/api/audit/verify');
+    expect(verify.body).toMatchObject({ ok: true });
+    expect(verify.body.events).toBeGreaterThanOrEqual(10);
+    // exports: FHIR R4 with standard status codes, and GS1 EPCIS 2.0 events for the chain
+    const fhir = (await api(t.adminToken, 'GET', `/api/doses/${doseId}/fhir`)).body;
+    expect(validateFhirBundle(fhir)).toEqual([]);
+    const types = (fhir.entry as { resource: { resourceType: string; status?: string } }[]).map((e) => e.resource);
+    expect(types.find((r) => r.resourceType === 'MedicationAdministration')?.status).toBe('completed');
+    expect(types.find((r) => r.resourceType === 'MedicationDispense')?.status).toBe('completed');
+    expect(types.some((r) => r.resourceType === 'Task')).toBe(true);
+    const epcis = (await api(t.adminToken, 'GET', `/api/doses/${doseId}/epcis`)).body;
+    expect(validateEpcisDocument(epcis)).toEqual([]);
+    expect((epcis.epcisBody.eventList as { bizStep: string }[]).map((e) => e.bizStep)).toEqual(expect.arrayContaining(['picking', 'loading', 'receiving']));
+    expect(validateFhirBundle((await api(t.adminToken, 'GET', `/api/deliveries/${deliveryId}/fhir`)).body)).toEqual([]);
+    expect(validateEpcisDocument((await api(t.adminToken, 'GET', `/api/deliveries/${deliveryId}/epcis`)).body)).toEqual([]);
+  }, 90_000);
+
+  it('refuses expired and wrong-drug units at picking, with specific errors and audit entries', async () => {
+    const p = await patient();
+    const orderId = await verifiedOrder(p.id);
+    const d = (await api(pharmacist.token, 'POST', '/api/deliveries', { ward: 'W-CARD' })).body.id;
+    const expired = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/picks`, { orderId, barcode: unit(GTIN_AMOX, 'S-EXP', '200131') });
+    expect(expired.status).toBe(422);
+    expect(expired.body.error).toBe('product_expired');
+    const wrong = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/picks`, { orderId, barcode: unit(withCheck('0950600099999'), 'S-W') });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error).toBe('wrong_drug');
+    const wrongCheck = GTIN_AMOX.slice(0, 13) + String((Number(GTIN_AMOX[13]) + 1) % 10);
+    const bad = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/picks`, { orderId, barcode: `]d201${wrongCheck}17${NEXT_YEAR}` });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/check digit/);
+    const unverified = await api(pharmacist.token, 'POST', '/api/orders', {
+      patientId: p.id,
+      medicationId: amox,
+      dose: { amount: 500, unit: 'mg' },
+      route: 'oral',
+      schedule: { times: [new Date().toISOString()] },
+    });
+    const nv = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/picks`, { orderId: unverified.body.id, barcode: unit(GTIN_AMOX, 'S-NV') });
+    expect(nv.status).toBe(422);
+    expect(nv.body.error).toBe('order_not_verified');
+    // each refusal is in the ledger
+    const ds = t.cp.app.get(DataSource);
+    const refused = await ds.getRepository(CustodyEventEntity).findBy({ action: 'pick_refused' });
+    expect(refused.map((e) => e.evidence['code'])).toEqual(expect.arrayContaining(['product_expired', 'wrong_drug', 'order_not_verified']));
+  });
+
+  it('blocks the wrong patient at the bedside, even for a dose in the same compartment; an override is flagged for review', async () => {
+    const a = await patient();
+    const b = await patient();
+    const oa = await verifiedOrder(a.id);
+    const ob = await verifiedOrder(b.id);
+    const { id: robotId } = await robot();
+    const { id } = await deliver(robotId, [
+      { orderId: oa, barcode: unit(GTIN_AMOX, 'S-A1'), compartment: 'C2' },
+      { orderId: ob, barcode: unit(GTIN_AMOX, 'S-B1'), compartment: 'C2' },
+    ]);
+    await api(nurseCard.token, 'POST', `/api/deliveries/${id}/unlock`, { compartmentId: 'C2' });
+    await api(nurseCard.token, 'POST', `/api/deliveries/${id}/receipt`, { barcode: unit(GTIN_AMOX, 'S-A1') });
+    await api(nurseCard.token, 'POST', `/api/deliveries/${id}/receipt`, { barcode: unit(GTIN_AMOX, 'S-B1') });
+    await api(nurseCard.token, 'POST', `/api/deliveries/${id}/receipt/complete`);
+    // patient A's wristband with patient B's dose
+    const wrong = await api(nurseCard.token, 'POST', '/api/administrations', {
+      wristband: wristband(a.gsrn),
+      dose: unit(GTIN_AMOX, 'S-B1'),
+      outcome: 'given',
+      override: { reason: 'trying to force it' },
+    });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error).toBe('wrong_patient');
+    // a wristband no admitted patient wears
+    const unknown = await api(nurseCard.token, 'POST', '/api/administrations', {
+      wristband: wristband(gsrn()),
+      dose: unit(GTIN_AMOX, 'S-A1'),
+      outcome: 'given',
+    });
+    expect(unknown.body.error).toBe('unknown_wristband');
+    // held needs a reason
+    const held = await api(nurseCard.token, 'POST', '/api/administrations', { wristband: wristband(b.gsrn), dose: unit(GTIN_AMOX, 'S-B1'), outcome: 'held' });
+    expect(held.status).toBe(400);
+    expect(held.body.field).toBe('reason');
+    const ok = await api(nurseCard.token, 'POST', '/api/administrations', {
+      wristband: wristband(b.gsrn),
+      dose: unit(GTIN_AMOX, 'S-B1'),
+      outcome: 'held',
+      reason: 'patient nil by mouth',
+    });
+    expect(ok.body.dose.state).toBe('held');
+    const ds = t.cp.app.get(DataSource);
+    const blocked = await ds.getRepository(CustodyEventEntity).findBy({ action: 'administration_blocked' });
+    expect(blocked.map((e) => e.evidence['code'])).toEqual(expect.arrayContaining(['wrong_patient', 'unknown_wristband']));
+  }, 90_000);
+
+  it('quarantines the doses of a compartment forced open without an authorised unlock, with an alarm', async () => {
+    const p = await patient();
+    const o = await verifiedOrder(p.id);
+    const { sim, id: robotId } = await robot();
+    const { id, doseIds } = await deliver(robotId, [{ orderId: o, barcode: unit(GTIN_AMOX, 'S-F1'), compartment: 'C1' }]);
+    sim.faults.forceCompartment('C1');
+    const doseId = doseIds['C1']![0]!;
+    await waitForAsync(async () => (await api(t.adminToken, 'GET', `/api/deliveries/${id}`)).body.doses[0].state === 'quarantined', 5000, 'quarantined');
+    const alarms = (await api(t.adminToken, 'GET', '/api/alarms?type=custody.compartment_forced')).body as {
+      sourceId?: string;
+      source: { id: string };
+      ward: string;
+    }[];
+    expect(alarms.some((a) => a.source.id === id && a.ward === 'W-CARD')).toBe(true);
+    expect(await events(doseId)).toContain('quarantined');
+  }, 60_000);
+
+  it('quarantines the doses inside a robot compartment that had a cold-chain excursion, and tells the pharmacist', async () => {
+    const p = await patient();
+    const o = await verifiedOrder(p.id);
+    const { id: robotId } = await robot();
+    const { id, doseIds } = await deliver(robotId, [{ orderId: o, barcode: unit(GTIN_AMOX, 'S-CC1'), compartment: 'C3' }], 'W-CARD', false);
+    const coldChain = t.cp.app.get(ColdChainService, { strict: false });
+    const t0 = Date.now();
+    // the compartment warms to 12 °C and stays there well past the excursion and quarantine limits
+    for (const minutes of [0, 1, 10, 20, 40, 41]) {
+      await coldChain.record({
+        storageId: `${robotId}/C3`,
+        storageKind: 'robot_compartment',
+        ward: 'W-CARD',
+        temperatureC: 12,
+        at: new Date(t0 + minutes * 60_000).toISOString(),
+      });
+    }
+    await waitForAsync(async () => (await api(t.adminToken, 'GET', `/api/deliveries/${id}`)).body.doses[0].state === 'quarantined', 10_000, 'dose quarantined');
+    const timeline = (await api(t.adminToken, 'GET', `/api/doses/${doseIds['C3']![0]!}/timeline`)).body.events as {
+      action: string;
+      evidence: { reason?: string };
+    }[];
+    expect(timeline.find((e) => e.action === 'quarantined')?.evidence.reason).toBe('cold-chain excursion');
+  }, 60_000);
+
+  it('recalls the delivery when its order is stopped in transit: the robot returns and the doses come back', async () => {
+    const p = await patient();
+    const o = await verifiedOrder(p.id);
+    const { id: robotId } = await robot();
+    const { id, doseIds } = await deliver(robotId, [{ orderId: o, barcode: unit(GTIN_AMOX, 'S-R1'), compartment: 'C1' }], 'W-CARD', false);
+    await waitForAsync(
+      async () => ['in_transit', 'arrived'].includes((await api(t.adminToken, 'GET', `/api/deliveries/${id}`)).body.state),
+      10_000,
+      'in transit',
+    );
+    const stop = await api(pharmacist.token, 'POST', `/api/orders/${o}/stop`, { reason: 'allergy reported' });
+    expect(stop.status).toBe(200);
+    expect(stop.body.recalledDeliveries).toEqual([id]);
+    const back = await waitForAsync(
+      async () => {
+        const d = (await api(t.adminToken, 'GET', `/api/deliveries/${id}`)).body;
+        return d.state === 'returned' ? d : null;
+      },
+      40_000,
+      'returned',
+    );
+    expect(back.doses[0].state).toBe('returned');
+    expect(await events(doseIds['C1']![0]!)).toEqual(expect.arrayContaining(['recalled', 'returned', 'order_stopped']));
+  }, 90_000);
+
+  it('escalates to a courier when the robot is lost mid-way, with an explicit custody handoff', async () => {
+    const p = await patient();
+    const o = await verifiedOrder(p.id);
+    const { sim, id: robotId } = await robot();
+    const { id, doseIds } = await deliver(robotId, [{ orderId: o, barcode: unit(GTIN_AMOX, 'S-L1'), compartment: 'C1' }], 'W-CARD', false);
+    await waitForAsync(async () => (await api(t.adminToken, 'GET', `/api/deliveries/${id}`)).body.state === 'in_transit', 10_000, 'in transit');
+    await sim.faults.disconnect();
+    await waitForAsync(async () => (await api(t.adminToken, 'GET', `/api/deliveries/${id}`)).body.state === 'failed', 10_000, 'delivery failed');
+    const lost = (await api(t.adminToken, 'GET', '/api/alarms?type=custody.robot_lost')).body as { source: { id: string } }[];
+    expect(lost.some((a) => a.source.id === id)).toBe(true);
+    const esc = await api(pharmacist.token, 'POST', `/api/deliveries/${id}/escalate`, { courier: 'porter-17', reason: 'robot offline on level 1' });
+    expect(esc.status).toBe(200);
+    expect(esc.body.doses[0].state).toBe('escalated_manual');
+    expect((await api(nurseCard.token, 'POST', `/api/deliveries/${id}/receipt`, { barcode: unit(GTIN_AMOX, 'S-L1') })).body.doses[0].state).toBe('received');
+    expect(await events(doseIds['C1']![0]!)).toEqual(expect.arrayContaining(['courier_handoff', 'received']));
+  }, 90_000);
+
+  it('requires a second pharmacist to check a high-alert drug', async () => {
+    const morph = (
+      await api(pharmacist.token, 'POST', '/api/medications', { gtin: GTIN_MORPH, name: 'Morphine', strength: '10 mg', route: 'oral', highAlert: true })
+    ).body.id;
+    const p = await patient();
+    const o = await verifiedOrder(p.id, morph);
+    const d = (await api(pharmacist.token, 'POST', '/api/deliveries', { ward: 'W-CARD' })).body.id;
+    expect((await api(pharmacist.token, 'POST', `/api/deliveries/${d}/picks`, { orderId: o, barcode: unit(GTIN_MORPH, 'M-1') })).status).toBe(201);
+    const alone = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/check`, {});
+    expect(alone.status).toBe(422);
+    expect(alone.body.error).toBe('witness_required');
+    const self = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/check`, { witnessToken: pharmacist.token });
+    expect(self.body.error).toBe('witness_same_as_actor');
+    expect((await api(pharmacist.token, 'POST', `/api/deliveries/${d}/check`, { witnessToken: pharmacist2.token })).status).toBe(200);
+  });
+
+  it('detects a custody event edited directly in the database and names it', async () => {
+    const ds = t.cp.app.get(DataSource);
+    const before = await api(t.adminToken, 'GET', '/api/audit/verify');
+    expect(before.body.ok).toBe(true);
+    const target = Math.max(2, Math.floor(before.body.events / 2));
+    await ds.createQueryBuilder().update(CustodyEventEntity).set({ location: 'somewhere-else' }).where('seq = :seq', { seq: target }).execute();
+    const after = await api(t.adminToken, 'GET', '/api/audit/verify');
+    expect(after.body.ok).toBe(false);
+    expect(after.body.brokenAt).toMatchObject({ seq: target, reason: 'hash_mismatch' });
+  });
+});

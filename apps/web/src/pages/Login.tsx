@@ -1,0 +1,56 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import { homeOf, saveSession, type Session } from '../session';
+
+export function Login() {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api<{ accessToken: string; user: Session['user'] }>('POST', '/api/auth/login', { username, password });
+      const s: Session = { token: r.accessToken, user: r.user };
+      saveSession(s);
+      location.hash = homeOf(s);
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main class="login">
+      <form onSubmit={(e) => void submit(e)} class="panel">
+        <h1>MedLoop</h1>
+        <p class="muted">Sign in to the nurse station, pharmacy console or ward round.</p>
+        <label>
+          Username
+          <input name="username" autocomplete="username" value={username} onInput={(e) => setUsername((e.target as HTMLInputElement).value)} required />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            value={password}
+            onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
+            required
+          />
+        </label>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button class="primary" type="submit" disabled={busy}>
+          Sign in
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,42 @@
+/** The hospital site (GET /api/site), fetched once per tab: floors, nodes, edges, wards. */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from './api';
+
+export interface SiteNode {
+  id: string;
+  floor: string;
+  x: number;
+  y: number;
+  kind: string;
+  ward?: string;
+  name?: string;
+}
+export interface Site {
+  id: string;
+  name: string;
+  floors: { mapId: string; name: string; level: number }[];
+  nodes: SiteNode[];
+  edges: { id: string; from: string; to: string; kind: string }[];
+  wards: { id: string; name: string; floor: string }[];
+}
+
+let cached: Promise<Site> | null = null;
+
+export function useSite(): Site | null {
+  const [site, setSite] = useState<Site | null>(null);
+  useEffect(() => {
+    cached ??= api<Site>('GET', '/api/site');
+    cached.then(setSite, () => {
+      cached = null;
+    });
+  }, []);
+  return site;
+}
+
+export function stationOf(site: Site, ward: string): SiteNode | undefined {
+  return site.nodes.find((n) => n.ward === ward && n.kind === 'ward_station');
+}
+
+export function nodeName(site: Site | null, id: string): string {
+  return site?.nodes.find((n) => n.id === id)?.name ?? id;
+}

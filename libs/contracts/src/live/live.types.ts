@@ -1,0 +1,189 @@
+/**
+ * The live (socket.io) protocol between the control plane and browsers: room names, the typed
+ * event map and the message shapes each side sends. Plain types and tiny pure helpers only (no
+ * zod, no Node): the web UI bundles this file as it is. The server-side schemas that validate
+ * what browsers send live in live.schemas.ts.
+ *
+ * Model: a client subscribes to rooms. Every room numbers its events (`seq`, per room, within
+ * one server `epoch`); a subscriber first receives a snapshot stamped with the room's seq, then
+ * deltas in seq order. After a reconnect it subscribes again with the last (epoch, seq) it
+ * applied and receives the missed deltas from the room's ring buffer, or a fresh snapshot when
+ * it is too far behind or the server restarted (new epoch). Robot positions are samples, not
+ * events: they are coalesced per robot, sent volatile and carry no seq of their own.
+ */
+
+/** socket.io namespace of the live gateway. */
+export const LIVE_NAMESPACE = '/live';
+
+/** `site` (every ward, the whole fleet: pharmacists, admins, ward-round pharmacists) or `ward:<wardId>`. */
+export type LiveRoom = 'site' | `ward:${string}`;
+
+export const SITE_ROOM = 'site' as const;
+export const wardRoom = (wardId: string): LiveRoom => `ward:${wardId}`;
+/** The ward of a ward room, or null for the site room. */
+export const wardOfRoom = (room: LiveRoom): string | null => (room.startsWith('ward:') ? room.slice(5) : null);
+
+// ---- entities carried by snapshots and deltas (whole objects: a delta is an upsert) ----------
+
+export interface LivePosition {
+  x: number;
+  y: number;
+  theta: number;
+  mapId: string;
+}
+
+export interface LiveRobot {
+  id: string;
+  manufacturer: string;
+  serialNumber: string;
+  connection: 'ONLINE' | 'OFFLINE' | 'CONNECTIONBROKEN' | null;
+  stale: boolean;
+  position: LivePosition | null;
+  /** whole percent: finer changes are not news to a person */
+  batteryPct: number | null;
+  charging: boolean;
+  driving: boolean;
+  paused: boolean;
+  operatingMode: string | null;
+  eStop: string | null;
+  errors: { type: string; level: string }[];
+  lastNodeId: string | null;
+  missionId: string | null;
+}
+
+export interface LiveMission {
+  id: string;
+  kind: string;
+  priority: string;
+  status: string;
+  paused: boolean;
+  robotId: string | null;
+  stops: { nodeId: string; ward: string | null }[];
+  currentStop: number | null;
+  /** wards this mission serves (from its stops) */
+  wards: string[];
+  failureReason: string | null;
+  waitingReason: string | null;
+  cargo: Record<string, unknown> | null;
+  /** estimated arrival at the last stop (ISO time), when the robot and route are known */
+  eta: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type LiveAlarmChange = 'raised' | 'repeated' | 'acknowledged' | 'cleared' | 'escalated';
+
+export interface LiveAlarm {
+  id: string;
+  key: string;
+  type: string;
+  severity: string;
+  state: string;
+  ward: string | null;
+  source: { kind: string; id: string };
+  message: string;
+  details: Record<string, unknown>;
+  occurrences: number;
+  raisedAt: string;
+  lastRaisedAt: string;
+  acknowledged: { at: string; by: string } | null;
+  cleared: { at: string; reason: string | null } | null;
+  escalationLevel: number;
+}
+
+/** An event another feature announces for one ward (custody, sensors): forwarded as it is. */
+export type WardScopedPayload = { ward: string } & Record<string, unknown>;
+
+/**
+ * Every sequenced event a room carries, by type. Adding a ward-scoped event on the server is
+ * one mapping line (apps/control-plane/src/live/live.routes.ts) plus one line here.
+ */
+export interface LiveEventMap {
+  /** a robot's state as a person sees it changed (or it became relevant to the room) */
+  robot: LiveRobot;
+  /** the robot is no longer relevant to this room (left the ward's floor, mission done) */
+  'robot.left': { robotId: string };
+  mission: LiveMission;
+  alarm: { change: LiveAlarmChange; alarm: LiveAlarm };
+  device: { deviceId: string; kind: string; ward: string | null; online: boolean; at: string };
+  'custody.dose_changed': WardScopedPayload;
+  'custody.delivery_changed': WardScopedPayload;
+  'sensor.reading': WardScopedPayload;
+}
+export type LiveEventType = keyof LiveEventMap;
+export type LiveEvent = { [K in LiveEventType]: { type: K; data: LiveEventMap[K] } }[LiveEventType];
+
+// ---- server → client ------------------------------------------------------------------
+
+export interface LiveSnapshot {
+  room: LiveRoom;
+  epoch: string;
+  /** the room's seq this snapshot includes; deltas with a higher seq follow */
+  seq: number;
+  at: string;
+  robots: LiveRobot[];
+  missions: LiveMission[];
+  /** open (not cleared) alarms */
+  alarms: LiveAlarm[];
+}
+
+export interface LiveDelta {
+  room: LiveRoom;
+  epoch: string;
+  seq: number;
+  at: string;
+  event: LiveEvent;
+}
+
+/** A position sample: latest wins, may be dropped, one per robot per client per 1/LIVE_POSITION_HZ. */
+export interface LivePositionSample {
+  robotId: string;
+  position: LivePosition;
+  driving: boolean;
+  at: string;
+}
+
+export interface LiveResumed {
+  room: LiveRoom;
+  epoch: string;
+  /** the missed deltas (fromSeq+1 … seq) follow this message */
+  fromSeq: number;
+  seq: number;
+}
+
+export interface LiveError {
+  code: string;
+  message: string;
+  /** the offending field of the message (dot path), when there is one */
+  field?: string;
+  /** the client event that caused it */
+  event?: string;
+  room?: string;
+}
+
+export interface LiveServerEvents {
+  snapshot: (s: LiveSnapshot) => void;
+  delta: (d: LiveDelta) => void;
+  resumed: (r: LiveResumed) => void;
+  unsubscribed: (u: { room: LiveRoom }) => void;
+  position: (p: LivePositionSample) => void;
+  error: (e: LiveError) => void;
+}
+
+// ---- client → server ------------------------------------------------------------------
+
+export interface LiveSubscribe {
+  room: LiveRoom;
+  /** the last (epoch, seq) this client applied for the room, to resume after a reconnect */
+  resume?: { epoch: string; seq: number };
+}
+
+export interface LiveClientEvents {
+  subscribe: (m: LiveSubscribe) => void;
+  unsubscribe: (m: { room: LiveRoom }) => void;
+}
+
+/** What the client puts in the socket.io handshake. */
+export interface LiveHandshakeAuth {
+  token: string;
+}

@@ -1,0 +1,183 @@
+/**
+ * Data access for closed-loop custody. Writes happen inside `transaction`, through a
+ * CustodyTx that can save state rows and append custody events but has no way to update or
+ * delete an event: the log is append-only by construction.
+ */
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
+import {
+  AdministrationSlotEntity,
+  CustodyChainHeadEntity,
+  CustodyEventEntity,
+  DeliveryEntity,
+  DoseEntity,
+  MedicationEntity,
+  MedicationOrderEntity,
+  PatientEntity,
+} from '../entities/custody.entities.js';
+
+import { runTransaction, runWrite } from '../transactions.js';
+
+const HEAD_ID = 'custody';
+
+export class CustodyTx {
+  constructor(readonly em: EntityManager) {}
+
+  dose(id: string): Promise<DoseEntity | null> {
+    return this.em.findOneBy(DoseEntity, { id });
+  }
+  dosesOfDelivery(deliveryId: string): Promise<DoseEntity[]> {
+    return this.em.find(DoseEntity, { where: { deliveryId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+  dosesOfOrder(orderId: string): Promise<DoseEntity[]> {
+    return this.em.find(DoseEntity, { where: { orderId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+  delivery(id: string): Promise<DeliveryEntity | null> {
+    return this.em.findOneBy(DeliveryEntity, { id });
+  }
+  order(id: string): Promise<MedicationOrderEntity | null> {
+    return this.em.findOneBy(MedicationOrderEntity, { id });
+  }
+  slot(id: string): Promise<AdministrationSlotEntity | null> {
+    return this.em.findOneBy(AdministrationSlotEntity, { id });
+  }
+  slotsOfOrder(orderId: string): Promise<AdministrationSlotEntity[]> {
+    return this.em.find(AdministrationSlotEntity, { where: { orderId }, order: { scheduledAt: 'ASC' } });
+  }
+  async save<T extends DoseEntity | DeliveryEntity | MedicationOrderEntity | AdministrationSlotEntity | PatientEntity | MedicationEntity>(
+    entity: T,
+  ): Promise<T> {
+    return this.em.save(entity);
+  }
+  async appendEvents(events: CustodyEventEntity[], head: { seq: number; hash: string }): Promise<void> {
+    if (events.length) await this.em.insert(CustodyEventEntity, events);
+    await this.em.upsert(CustodyChainHeadEntity, { id: HEAD_ID, seq: head.seq, hash: head.hash }, ['id']);
+  }
+}
+
+@Injectable()
+export class CustodyRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  transaction<T>(work: (tx: CustodyTx) => Promise<T>): Promise<T> {
+    return runTransaction(this.ds, (em) => work(new CustodyTx(em)));
+  }
+
+  head(): Promise<CustodyChainHeadEntity | null> {
+    return this.ds.manager.findOneBy(CustodyChainHeadEntity, { id: HEAD_ID });
+  }
+
+  /** Events in chain order, a page at a time (for verification and exports). */
+  eventsAfter(seq: number, limit: number): Promise<CustodyEventEntity[]> {
+    return this.ds.manager.createQueryBuilder(CustodyEventEntity, 'e').where('e.seq > :seq', { seq }).orderBy('e.seq', 'ASC').limit(limit).getMany();
+  }
+
+  eventsOfDose(doseId: string): Promise<CustodyEventEntity[]> {
+    return this.ds.manager.find(CustodyEventEntity, { where: { doseId }, order: { seq: 'ASC' } });
+  }
+
+  /** Events recorded at a location, or under it (`robot:R1:` matches every compartment of R1). */
+  eventsAtLocation(prefix: string): Promise<CustodyEventEntity[]> {
+    return this.ds.manager
+      .createQueryBuilder(CustodyEventEntity, 'e')
+      .where('e.location LIKE :p', { p: `${prefix.replace(/[%_]/g, '')}%` })
+      .orderBy('e.seq', 'ASC')
+      .getMany();
+  }
+
+  eventsOfOrder(orderId: string): Promise<CustodyEventEntity[]> {
+    return this.ds.manager.find(CustodyEventEntity, { where: { orderId }, order: { seq: 'ASC' } });
+  }
+
+  eventsOfDelivery(deliveryId: string): Promise<CustodyEventEntity[]> {
+    return this.ds.manager.find(CustodyEventEntity, { where: { deliveryId }, order: { seq: 'ASC' } });
+  }
+
+  patient(id: string): Promise<PatientEntity | null> {
+    return this.ds.manager.findOneBy(PatientEntity, { id });
+  }
+  patientByWristband(gsrn: string): Promise<PatientEntity | null> {
+    return this.ds.manager.findOneBy(PatientEntity, { wristbandGsrn: gsrn });
+  }
+  patientByMrn(mrn: string): Promise<PatientEntity | null> {
+    return this.ds.manager.findOneBy(PatientEntity, { mrn });
+  }
+  patients(ward?: string): Promise<PatientEntity[]> {
+    return this.ds.manager.find(PatientEntity, { where: ward ? { ward } : {}, order: { ward: 'ASC', bed: 'ASC', name: 'ASC' } });
+  }
+  medication(id: string): Promise<MedicationEntity | null> {
+    return this.ds.manager.findOneBy(MedicationEntity, { id });
+  }
+  medicationByGtin(gtin: string): Promise<MedicationEntity | null> {
+    return this.ds.manager.findOneBy(MedicationEntity, { gtin });
+  }
+  medications(): Promise<MedicationEntity[]> {
+    return this.ds.manager.find(MedicationEntity, { order: { name: 'ASC' } });
+  }
+  medicationsByIds(ids: string[]): Promise<MedicationEntity[]> {
+    return ids.length ? this.ds.manager.find(MedicationEntity, { where: { id: In(ids) } }) : Promise.resolve([]);
+  }
+  order(id: string): Promise<MedicationOrderEntity | null> {
+    return this.ds.manager.findOneBy(MedicationOrderEntity, { id });
+  }
+  orders(filter: { status?: string | undefined; patientId?: string | undefined }): Promise<MedicationOrderEntity[]> {
+    return this.ds.manager.find(MedicationOrderEntity, {
+      where: {
+        ...(filter.status ? { status: filter.status as MedicationOrderEntity['status'] } : {}),
+        ...(filter.patientId ? { patientId: filter.patientId } : {}),
+      },
+      order: { createdAt: 'DESC' },
+      take: 500,
+    });
+  }
+  dose(id: string): Promise<DoseEntity | null> {
+    return this.ds.manager.findOneBy(DoseEntity, { id });
+  }
+  dosesOfDelivery(deliveryId: string): Promise<DoseEntity[]> {
+    return this.ds.manager.find(DoseEntity, { where: { deliveryId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+  /** The dispensed unit a barcode names: by GTIN + serial, or GTIN + lot among the given doses. */
+  dosesByUnit(gtin: string, serial: string | undefined, lot: string | undefined): Promise<DoseEntity[]> {
+    return this.ds.manager.find(DoseEntity, { where: serial ? { gtin, serial } : { gtin, ...(lot ? { lot } : {}) }, order: { createdAt: 'ASC' } });
+  }
+  dosesOfPatient(patientId: string): Promise<DoseEntity[]> {
+    return this.ds.manager.find(DoseEntity, { where: { patientId }, order: { createdAt: 'ASC' } });
+  }
+  delivery(id: string): Promise<DeliveryEntity | null> {
+    return this.ds.manager.findOneBy(DeliveryEntity, { id });
+  }
+  deliveryOfMission(missionId: string): Promise<DeliveryEntity | null> {
+    return this.ds.manager.findOneBy(DeliveryEntity, { missionId });
+  }
+  deliveries(filter: { ward?: string | undefined; state?: string | undefined }): Promise<DeliveryEntity[]> {
+    return this.ds.manager.find(DeliveryEntity, {
+      where: { ...(filter.ward ? { ward: filter.ward } : {}), ...(filter.state ? { state: filter.state as DeliveryEntity['state'] } : {}) },
+      order: { createdAt: 'DESC' },
+      take: 200,
+    });
+  }
+  deliveriesInStates(states: string[]): Promise<DeliveryEntity[]> {
+    return this.ds.manager.find(DeliveryEntity, { where: { state: In(states) as never } });
+  }
+  slotsOfPatient(patientId: string): Promise<AdministrationSlotEntity[]> {
+    return this.ds.manager.find(AdministrationSlotEntity, { where: { patientId }, order: { scheduledAt: 'ASC' } });
+  }
+  slotsInStates(states: string[]): Promise<AdministrationSlotEntity[]> {
+    return this.ds.manager.find(AdministrationSlotEntity, { where: { state: In(states) as never } });
+  }
+  slotsWithOverrides(): Promise<AdministrationSlotEntity[]> {
+    return this.ds.manager
+      .createQueryBuilder(AdministrationSlotEntity, 's')
+      .where('s.override IS NOT NULL')
+      .orderBy('s.recorded_at', 'DESC')
+      .limit(500)
+      .getMany();
+  }
+  async insertPatient(p: PatientEntity): Promise<void> {
+    await runWrite(this.ds, () => this.ds.manager.insert(PatientEntity, p));
+  }
+  async insertMedication(m: MedicationEntity): Promise<void> {
+    await runWrite(this.ds, () => this.ds.manager.insert(MedicationEntity, m));
+  }
+}
