@@ -128,7 +128,20 @@ describe('robot fleet over VDA 5050', () => {
     expect(done.status).toBe('finished');
     expect(done.robotId).toBe(robotId);
     const events = done.history.map((h: { event: string }) => h.event);
-    expect(events).toEqual(expect.arrayContaining(['created', 'assigned', 'sent', 'accepted', 'arrived_at_stop', 'finished']));
+    expect(events).toEqual(expect.arrayContaining(['created', 'assigned', 'sent', 'order_acknowledged', 'arrived_at_stop', 'order_updated', 'finished']));
+    expect(events.filter((e: string) => e === 'order_acknowledged')).toHaveLength(2);
+    // base/horizon: the first order released only the way to the first stop; the update that
+    // released the rest was stitched at that node with the same orderId and orderUpdateId 1
+    const orders = seen
+      .filter((m) => m.topic.endsWith('/order'))
+      .map((m) => JSON.parse(m.payload) as { orderId: string; orderUpdateId: number; nodes: { nodeId: string; sequenceId: number; released: boolean }[] });
+    const mine = orders.filter((o) => o.orderId === `mission-${id}`);
+    const first = mine.find((o) => o.orderUpdateId === 0)!;
+    const update = mine.find((o) => o.orderUpdateId === 1)!;
+    expect(first.nodes.some((n) => !n.released)).toBe(true);
+    const lastBase = first.nodes.filter((n) => n.released).at(-1)!;
+    expect(update.nodes[0]).toMatchObject({ nodeId: lastBase.nodeId, sequenceId: lastBase.sequenceId, released: true });
+    expect(update.nodes.every((n) => n.released)).toBe(true);
     const robot = (await t.api('GET', `/api/robots/${robotId}`, { token: t.adminToken })).body;
     expect(robot.position.mapId).toBe('F1');
     expect(robot.order.lastNodeId).toBe('F1-CARD-STATION');

@@ -24,7 +24,9 @@ import {
   type Route,
   assertTransition,
   buildOrder,
+  buildOrderUpdate,
   deriveProgress,
+  lastBaseIndex,
   missionMachine,
   planDispatch,
   robotsNeedingCharge,
@@ -218,11 +220,14 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
     const speed = speedOf(r);
     let route = approach;
     for (let i = 1; i < m.stops.length; i++) route = joinRoutes(route, this.site.graph.planRoute(m.stops[i - 1]!.nodeId, m.stops[i]!.nodeId, { speed }));
+    // VDA 5050 base/horizon: only the way to the first stop is released; the rest is horizon,
+    // released by a stitched order update once the robot has reached the end of the base
     const built = buildOrder({
       orderId: `mission-${m.id}`,
       route,
       graph: this.site.graph,
       stops: m.stops.map((s) => ({ nodeId: s.nodeId, actions: s.actions as StopActionSpec[] })),
+      ...(m.stops.length > 1 ? { releaseThroughStop: 0 } : {}),
     });
     assertTransition(missionMachine, m.status, 'assigned');
     m.status = 'assigned';
@@ -248,6 +253,26 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
     } else {
       await this.missions.save(a.mission, 'order_resent', { attempt: a.tracker.tracked?.attempts });
     }
+  }
+
+  /**
+   * The robot reached the end of its released base: send the order update that releases the
+   * rest of the mission, stitched at that node (same orderId, orderUpdateId + 1).
+   */
+  private async releaseHorizon(a: ActiveMission, state: State): Promise<void> {
+    const order = a.built.order;
+    if (order.nodes.every((n) => n.released) || a.pauses.size > 0) return;
+    const baseEnd = order.nodes[lastBaseIndex(order)]!;
+    if (state.orderId !== order.orderId || state.orderUpdateId !== order.orderUpdateId || state.lastNodeSequenceId < baseEnd.sequenceId) return;
+    const lastStop = a.built.stops[a.built.stops.length - 1]!;
+    a.built = buildOrderUpdate(a.built, { releaseThroughStop: lastStop.stopIndex });
+    a.mission.orderUpdateId = a.built.order.orderUpdateId;
+    a.mission.orderBody = a.built as unknown as Record<string, unknown>;
+    a.mission.updatedAt = new Date();
+    await this.missions.save(a.mission, 'order_updated', { orderUpdateId: a.built.order.orderUpdateId, stitchedAt: baseEnd.nodeId });
+    const sent = a.built.order as OrderBody;
+    await this.commands.sendOrder(a.robot, sent);
+    a.tracker.onSent(sent.orderId, sent.orderUpdateId, Date.now());
   }
 
   /** QoS 0 orders can be lost: resend unacknowledged ones with the same ids, then give up. */
@@ -279,7 +304,10 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
   private async onRobotState(robotId: string, state: State): Promise<void> {
     const a = this.active.get(robotId);
     if (!a) return;
-    a.tracker.onState(state, Date.now());
+    if (a.tracker.onState(state, Date.now()) === 'acknowledged') {
+      // VDA 5050 has no order acknowledgement: the state echoing the ids is the receipt
+      await this.missions.save(a.mission, 'order_acknowledged', { orderId: state.orderId, orderUpdateId: state.orderUpdateId });
+    }
     const fatal = (state.errors ?? []).find((e) => e.errorLevel === 'FATAL');
     if (fatal) {
       await this.alarms.raise({
@@ -315,6 +343,7 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
       await this.updatePaused(a, 'resumed', { reason: 'estop released' });
     }
     if (a.tracker.tracked?.status !== 'acknowledged') return;
+    await this.releaseHorizon(a, state);
     const p = deriveProgress(a.built.order, a.built.stops, state);
     if (p.phase === 'failed') {
       await this.finish(a, 'failed', p.failure ?? 'failed', { actionFailures: p.actionFailures, rejection: p.rejection ?? null });
