@@ -44,7 +44,13 @@ export class LoginAttempts {
    * Runs one password check under the throttle. Resolves `{ locked: retryAfterMs }` without
    * calling `check` while the username or the address is locked.
    */
-  async attempt<T>(channel: AuthChannel, username: string, address: string | undefined, check: () => Promise<T>, succeeded: (r: T) => boolean): Promise<{ locked: number } | { result: T }> {
+  async attempt<T>(
+    channel: AuthChannel,
+    username: string,
+    address: string | undefined,
+    check: () => Promise<T>,
+    succeeded: (r: T) => boolean,
+  ): Promise<{ locked: number } | { result: T }> {
     const now = Date.now();
     const userKey = `${channel}\u0000${username}`;
     const addrKey = address ?? 'unknown';
@@ -78,7 +84,15 @@ export class LoginAttempts {
         const [channel, subject] = l.key.split('\u0000') as [AuthChannel, string];
         return { scope: 'username' as const, channel, subject, lockedUntil: new Date(l.lockedUntil).toISOString(), locks: l.locks };
       }),
-      ...this.byAddress.locked(now).map((l) => ({ scope: 'address' as const, channel: 'any' as const, subject: l.key, lockedUntil: new Date(l.lockedUntil).toISOString(), locks: l.locks })),
+      ...this.byAddress
+        .locked(now)
+        .map((l) => ({
+          scope: 'address' as const,
+          channel: 'any' as const,
+          subject: l.key,
+          lockedUntil: new Date(l.lockedUntil).toISOString(),
+          locks: l.locks,
+        })),
     ];
   }
 
