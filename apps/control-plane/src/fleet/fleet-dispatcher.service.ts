@@ -459,11 +459,8 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private async updatePaused(a: ActiveMission, event: 'paused' | 'resumed', details: Record<string, unknown>): Promise<void> {
-    const paused = a.pauses.size > 0;
-    if (paused === a.mission.paused && event === (paused ? 'paused' : 'resumed')) {
-      // nothing changed for the user, but the reason is worth the history line
-    }
-    a.mission.paused = paused;
+    // the history line is written even when the flag does not change: its reason matters
+    a.mission.paused = a.pauses.size > 0;
     a.mission.updatedAt = new Date();
     await this.missions.save(a.mission, event, { ...details, pausedBy: [...a.pauses] });
     this.bus.emit('mission.changed', { missionId: a.mission.id, status: a.mission.status, robotId: a.robot.deviceId });
