@@ -10,6 +10,7 @@ import { type AlarmSeverity, type AlarmState, ForbiddenError, NotFoundError, ala
 import { type AlarmEntity, AlarmsRepository } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
+import { KeyedQueue } from '../common/keyed-queue.js';
 
 export interface RaiseAlarm {
   /** identifies the condition, e.g. `robot.stale:rbt-1` */
@@ -71,7 +72,7 @@ export class AlarmsService implements OnModuleInit {
   /** open (not cleared) alarms by condition key */
   private readonly open = new Map<string, AlarmEntity>();
   /** serialises changes per key so concurrent raises of one condition stay one alarm */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(
     private readonly alarms: AlarmsRepository,
@@ -87,7 +88,7 @@ export class AlarmsService implements OnModuleInit {
   }
 
   raise(input: RaiseAlarm): Promise<AlarmView> {
-    return this.serial(input.key, async () => {
+    return this.queue.run(input.key, async () => {
       const now = new Date();
       const existing = this.open.get(input.key);
       if (existing) {
@@ -127,7 +128,7 @@ export class AlarmsService implements OnModuleInit {
 
   /** The condition is gone. No-op (null) when no alarm with that key is open. */
   clear(key: string, reason: string): Promise<AlarmView | null> {
-    return this.serial(key, async () => {
+    return this.queue.run(key, async () => {
       const a = this.open.get(key);
       if (!a) return null;
       assertTransition(alarmMachine, a.state, 'cleared');
@@ -145,7 +146,7 @@ export class AlarmsService implements OnModuleInit {
     const found = await this.alarms.findById(id);
     if (!found) throw new NotFoundError('Alarm', id);
     this.assertCanSee(found, user);
-    return this.serial(found.key, async () => {
+    return this.queue.run(found.key, async () => {
       // the in-memory copy is authoritative for open alarms
       const a = this.open.get(found.key)?.id === id ? this.open.get(found.key)! : ((await this.alarms.findById(id)) ?? found);
       if (a.state === 'cleared' && !a.acknowledgedAt) {
@@ -166,7 +167,7 @@ export class AlarmsService implements OnModuleInit {
 
   /** Raises an unacknowledged alarm's escalation level (the escalation policy decides when). */
   escalate(key: string, level: number, details: Record<string, unknown> = {}): Promise<AlarmView | null> {
-    return this.serial(key, async () => {
+    return this.queue.run(key, async () => {
       const a = this.open.get(key);
       if (!a || a.state !== 'raised' || a.escalationLevel >= level) return null;
       a.escalationLevel = level;
@@ -217,19 +218,5 @@ export class AlarmsService implements OnModuleInit {
     const view = toAlarmView(a);
     this.bus.emit('alarm.changed', { change, alarm: view });
     return view;
-  }
-
-  private serial<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(key) ?? Promise.resolve();
-    const next = prev.then(work, work);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(key, settled);
-    void settled.then(() => {
-      if (this.queues.get(key) === settled) this.queues.delete(key);
-    });
-    return next;
   }
 }

@@ -14,6 +14,7 @@ import { AlarmsService } from '../alarms/alarms.service.js';
 import { EventBus } from '../common/events.js';
 import { DeviceDirectory } from '../sensors/device-directory.service.js';
 import type { ConfigurePocket } from './cabinet.dto.js';
+import { KeyedQueue } from '../common/keyed-queue.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An entry before the ledger gives it its sequence number (an id may be chosen in advance). */
@@ -42,7 +43,7 @@ export class PocketLedgerService implements OnModuleInit {
   private readonly pockets = new Map<string, CabinetPocketEntity>();
   /** recalled lots by GTIN */
   private readonly recalled = new Map<string, Set<string>>();
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(
     private readonly repo: CabinetRepository,
@@ -87,7 +88,7 @@ export class PocketLedgerService implements OnModuleInit {
 
   /** Creates a pocket or changes what it holds; its ledger and stock are kept. */
   configure(cabinetId: string, pocketId: string, input: ConfigurePocket): Promise<PocketRecord> {
-    return this.serial(pocketKey(cabinetId, pocketId), async () => {
+    return this.queue.run(pocketKey(cabinetId, pocketId), async () => {
       const existing = this.pockets.get(pocketKey(cabinetId, pocketId));
       const inventory: PocketInventory = existing
         ? { ...existing.inventory, medicationId: input.gtin, controlled: input.controlled, parLevel: input.parLevel }
@@ -108,7 +109,7 @@ export class PocketLedgerService implements OnModuleInit {
 
   /** Applies and stores one entry; resolves with the pocket's new state. */
   append(cabinetId: string, pocketId: string, draft: LedgerDraft, facts: RemovalFacts = {}): Promise<PocketRecord> {
-    return this.serial(pocketKey(cabinetId, pocketId), async () => {
+    return this.queue.run(pocketKey(cabinetId, pocketId), async () => {
       const p = this.pockets.get(pocketKey(cabinetId, pocketId));
       if (!p) throw new NotFoundError('Pocket', `${cabinetId}/${pocketId}`);
       const entry = { ...draft, seq: p.inventory.lastSeq + 1 } as LedgerEntry;
@@ -201,20 +202,6 @@ export class PocketLedgerService implements OnModuleInit {
       message: `${p.medicationName} in ${p.cabinetId}/${p.pocketId}: counted ${d.counted}, expected ${d.expected}`,
       details: { discrepancyId: d.countEntryId, pocketId: p.pocketId, expected: d.expected, counted: d.counted, targetRoles: ['pharmacist'] },
     });
-  }
-
-  private serial<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(key) ?? Promise.resolve();
-    const next = prev.then(work, work);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(key, settled);
-    void settled.then(() => {
-      if (this.queues.get(key) === settled) this.queues.delete(key);
-    });
-    return next;
   }
 }
 

@@ -27,6 +27,7 @@ import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
 import { COLD_CHAIN_QUARANTINE, ColdChainHooks, type ColdChainExposure, type StorageKind } from './cold-chain.hooks.js';
+import { KeyedQueue } from '../common/keyed-queue.js';
 
 export interface StorageReading {
   storageId: string;
@@ -76,7 +77,7 @@ export const QUARANTINE_ALARM = 'coldchain.quarantine';
 @Injectable()
 export class ColdChainService implements OnModuleInit {
   private readonly storages = new Map<string, Storage>();
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(
     private readonly repo: SensorRepository,
@@ -103,7 +104,7 @@ export class ColdChainService implements OnModuleInit {
 
   /** Feeds one temperature of one unit (robot compartments: call this from the fleet/custody side). */
   record(r: StorageReading): Promise<void> {
-    return this.serial(r.storageId, () => this.apply(r));
+    return this.queue.run(r.storageId, () => this.apply(r));
   }
 
   isQuarantined(storageId: string): boolean {
@@ -127,7 +128,7 @@ export class ColdChainService implements OnModuleInit {
   async decide(excursionId: string, disposition: QuarantineDisposition, user: AuthUser): Promise<ExcursionView> {
     const e = await this.repo.findExcursion(excursionId);
     if (!e) throw new NotFoundError('Excursion', excursionId);
-    return this.serial(e.storageId, async () => {
+    return this.queue.run(e.storageId, async () => {
       const s = this.storages.get(e.storageId);
       if (!s || s.excursion?.id !== e.id || s.state.status !== 'quarantine')
         throw new ConflictError(`excursion ${excursionId} is not in quarantine`, 'not_in_quarantine', { status: e.status });
@@ -258,20 +259,6 @@ export class ColdChainService implements OnModuleInit {
       maxC: e.maxC,
       at: new Date().toISOString(),
     });
-  }
-
-  private serial<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(key) ?? Promise.resolve();
-    const next = prev.then(work, work);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(key, settled);
-    void settled.then(() => {
-      if (this.queues.get(key) === settled) this.queues.delete(key);
-    });
-    return next;
   }
 }
 
