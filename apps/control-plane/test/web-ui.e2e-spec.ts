@@ -1,25 +1,42 @@
 /**
  * The web UI in a real browser (headless Debian Chromium driven by playwright-core) against
- * the real server: a nurse signs in, watches a simulated robot drive to her ward's station on
- * the live floor map, and acknowledges an alarm that arrives while she watches. Screenshots go
- * to test-output/web-ui/ for a person to look at.
+ * the real server: a nurse signs in, watches a simulated robot bring a custody delivery to her
+ * ward's station on the live floor map, unlocks its compartment and scans the dose in from the
+ * page, checks the five rights at the bedside, and acknowledges an alarm that arrives while she
+ * watches; a pharmacist builds a delivery step by step; a ward-round pharmacist opens the dose's
+ * hash-chained timeline on a phone. Screenshots go to test-output/web-ui/ for a person to look at.
  *
  * Needs the built UI (`npm run build`, which `npm test` runs first) and /usr/bin/chromium.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { gtinCheckDigit } from '#domain';
 import { startTestApp, waitForAsync, type TestApp } from '#testing';
 import { parseFleetConfig, RobotSimulator } from '../../../simulators/robot/index.js';
 import { AlarmsService } from '../src/alarms/alarms.service.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = 'test-output/web-ui';
+const GS = '\u001d';
+const GTIN = '0950600017788' + gtinCheckDigit('0950600017788');
+const WRISTBAND_GSRN = '80180000000000777' + gtinCheckDigit('80180000000000777');
+const yymmdd = (d: Date) => `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
+const NEXT_YEAR = yymmdd(new Date(Date.now() + 365 * 86400_000));
+/** the raw DataMatrix stream (what the pharmacy API receives) and the bracketed form a person keys in */
+const rawUnit = (serial: string) => `]d201${GTIN}17${NEXT_YEAR}10LOT7${GS}21${serial}`;
+const keyedUnit = (serial: string) => `(01)${GTIN}(17)${NEXT_YEAR}(10)LOT7(21)${serial}`;
 
 describe('web UI in a browser', () => {
   let t: TestApp;
   let browser: Browser;
   let sim: RobotSimulator | undefined;
+  let robotId: string;
+  let pharmacist: { token: string };
+  let medicationId: string;
+  /** the cardiology patient of the first test and the dose the nurse received and gave */
+  let patient: { id: string; gsrn: string };
+  let deliveredDose: string;
   const pages: Page[] = [];
 
   beforeAll(async () => {
@@ -27,6 +44,8 @@ describe('web UI in a browser', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     mkdirSync(SHOTS, { recursive: true });
     t = await startTestApp({ DISPATCH_INTERVAL_MS: '150', ORDER_ACK_TIMEOUT_MS: '1000', LIVE_POSITION_HZ: '4' });
+    pharmacist = await t.userToken('pharmacist');
+    medicationId = (await ph('POST', '/api/medications', { gtin: GTIN, name: 'Amoxicillin', strength: '500 mg', route: 'oral' })).body.id;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -38,6 +57,26 @@ describe('web UI in a browser', () => {
     await browser?.close();
     await t?.close();
   });
+
+  async function ph(method: string, path: string, body?: unknown) {
+    const r = await t.api(method, path, { token: pharmacist.token, ...(body !== undefined ? { body } : {}) });
+    if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
+    return r;
+  }
+
+  /** A new order for a patient (active; verified unless asked not to), due in ten minutes. */
+  async function order(patientId: string, verify = true): Promise<string> {
+    const o = await ph('POST', '/api/orders', {
+      patientId,
+      medicationId,
+      dose: { amount: 500, unit: 'mg' },
+      route: 'oral',
+      schedule: { times: [new Date(Date.now() + 10 * 60_000).toISOString()], windowMinutes: 60 },
+      priority: 'urgent',
+    });
+    if (verify) await ph('POST', `/api/orders/${o.body.id}/verify`);
+    return o.body.id as string;
+  }
 
   async function user(role: string, wards?: string[]): Promise<{ username: string; password: string }> {
     const username = `${role.replace('_', '-')}-ui-${Math.random().toString(36).slice(2, 7)}`;
@@ -96,8 +135,11 @@ describe('web UI in a browser', () => {
     return reg.device.id as string;
   }
 
-  it('shows a nurse her ward live: a robot arriving on the floor map, then an alarm she acknowledges', async () => {
-    const robotId = await startRobot();
+  it('shows a nurse her ward live: a delivery robot arriving, unlock and receipt from the page, the bedside check, an alarm she acknowledges', async () => {
+    robotId = await startRobot();
+    const p = await ph('POST', '/api/patients', { mrn: 'MRN-UI-1', wristbandGsrn: WRISTBAND_GSRN, name: 'Ada Lovelace', ward: 'W-CARD', bed: '4' });
+    patient = { id: p.body.id, gsrn: WRISTBAND_GSRN };
+    const orderId = await order(patient.id);
     const nurse = await user('nurse', ['W-CARD']);
     const page = await signIn(nurse);
     expect(page.url()).toContain('#/nurse/W-CARD');
@@ -106,30 +148,25 @@ describe('web UI in a browser', () => {
     const map = page.locator('#map figure.map');
     await expect(map.getAttribute('data-floor')).resolves.toBe('F1');
     expect(await page.locator('#map .station.mine').count()).toBe(1);
-    // the custody panels never show invented records: an empty or "not available yet" state
+    // nothing invented: no arrival yet, the patient's dose is on the record, nothing failed to load
     await page.locator('#arrivals .empty').first().waitFor();
-    await page.locator('#doses .empty').first().waitFor();
-    expect(await page.locator('#arrivals .error, #doses .error').count()).toBe(0);
+    await page.locator(`#doses [data-patient="${patient.id}"]`).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#arrivals .error, #doses .error, #incoming .error').count()).toBe(0);
     expect(await page.locator('#incoming').textContent()).toContain('No robot is on its way');
     await page.screenshot({ path: `${SHOTS}/01-nurse-station-idle.png`, fullPage: true });
 
-    const station = (await t.api('GET', '/api/site', { token: t.adminToken })).body.nodes.find((n: { id: string }) => n.id === 'F1-CARD-STATION');
-    const r = await t.api('POST', '/api/missions', {
-      token: t.adminToken,
-      body: {
-        stops: [
-          { nodeId: 'F0-PHARMACY-DOCK', actions: [] },
-          { nodeId: 'F1-CARD-STATION', actions: [] },
-        ],
-        priority: 'urgent',
-        requiredRobotId: robotId,
-      },
-    });
-    expect(r.status).toBe(201);
-    // the delivery shows as incoming at once (pushed, not polled)
-    await page.locator(`#incoming [data-mission="${r.body.id}"]`).waitFor({ timeout: 5_000 });
+    // the pharmacy builds and dispatches the delivery through the API, as custody.e2e-spec does
+    const delivery = (await ph('POST', '/api/deliveries', { ward: 'W-CARD' })).body.id as string;
+    const picked = await ph('POST', `/api/deliveries/${delivery}/picks`, { orderId, barcode: rawUnit('UI-S1') });
+    deliveredDose = (picked.body.doses as { id: string }[])[0]!.id;
+    await ph('POST', `/api/deliveries/${delivery}/check`, {});
+    await ph('POST', `/api/deliveries/${delivery}/load`, { robotId, compartments: { C1: [deliveredDose] } });
+    const dispatched = await ph('POST', `/api/deliveries/${delivery}/dispatch`);
+    // the delivery shows as incoming at once (pushed, not polled), with the robot's mission
+    await page.locator(`#incoming [data-delivery="${delivery}"][data-mission="${dispatched.body.missionId}"]`).waitFor({ timeout: 5_000 });
 
     // the robot appears on the cardiology floor when the lift brings it up, and moves
+    const station = (await t.api('GET', '/api/site', { token: t.adminToken })).body.nodes.find((n: { id: string }) => n.id === 'F1-CARD-STATION');
     const robot = page.locator(`#map [data-robot="${robotId}"]`);
     await robot.waitFor({ timeout: 60_000 });
     const seen: { x: number; y: number }[] = [];
@@ -151,8 +188,58 @@ describe('web UI in a browser', () => {
     expect(arrived).toBeTruthy();
     // it was drawn moving, not teleported: several distinct positions on the way
     expect(seen.length).toBeGreaterThanOrEqual(3);
-    await page.locator(`#arrivals [data-mission="${r.body.id}"][data-status="finished"]`).waitFor({ timeout: 15_000 });
-    await page.screenshot({ path: `${SHOTS}/03-robot-arrived.png`, fullPage: true });
+
+    // the arrival waits for receipt, compartment by compartment, the dose named
+    const arrival = page.locator(`#arrivals [data-delivery="${delivery}"]`);
+    await arrival.waitFor({ timeout: 15_000 });
+    const c1 = arrival.locator('[data-compartment="C1"]');
+    await c1.locator(`[data-dose="${deliveredDose}"][data-state="arrived"]`).waitFor({ timeout: 10_000 });
+    expect(await c1.textContent()).toContain('Amoxicillin 500 mg');
+    expect(await c1.textContent()).toContain('Ada Lovelace');
+    await page.screenshot({ path: `${SHOTS}/03-nurse-station-arrival.png`, fullPage: true });
+
+    // she unlocks C1 with her session: the robot opens exactly that compartment
+    await c1.getByRole('button', { name: 'Unlock C1' }).click();
+    await arrival.locator('[data-compartment="C1"][data-open="yes"]').waitFor({ timeout: 5_000 });
+    await waitForAsync(
+      async () =>
+        (await t.api('GET', `/api/robots/${robotId}`, { token: t.adminToken })).body.compartments.find(
+          (c: { compartmentId: string }) => c.compartmentId === 'C1',
+        )?.lock === 'UNLOCKED',
+      5_000,
+      'C1 unlocked on the robot',
+    );
+    // a keyboard-wedge scanner types the code into the receipt field and presses Enter
+    const scan = arrival.locator('input[name="receipt"]');
+    await scan.click();
+    await scan.pressSequentially(keyedUnit('UI-S1'), { delay: 5 });
+    await scan.press('Enter');
+    await arrival.locator(`[data-dose="${deliveredDose}"][data-state="received"]`).waitFor({ timeout: 5_000 });
+    expect(await arrival.locator('[role="status"]').textContent()).toContain('Received Amoxicillin 500 mg');
+    await page.screenshot({ path: `${SHOTS}/04-receipt-scanned.png`, fullPage: true });
+    await arrival.getByRole('button', { name: 'Complete receipt' }).click();
+    const done = page.locator(`#arrivals [data-receipt-done="${delivery}"]`);
+    await done.waitFor({ timeout: 5_000 });
+    expect(await done.textContent()).toContain('1 received');
+    const stored = (await t.api('GET', `/api/deliveries/${delivery}`, { token: t.adminToken })).body;
+    expect(stored.state).toBe('completed');
+    expect(stored.doses[0].state).toBe('received');
+    expect(stored.unlocks[0].by).toBe(nurse.username);
+    await page.screenshot({ path: `${SHOTS}/05-receipt-done.png`, fullPage: true });
+
+    // bedside: the wrong wristband is refused with the rule's own message, the right one passes all five rights
+    const bedside = page.locator('#bedside');
+    await bedside.locator('input[name="wristband"]').fill('(8018)' + '80180000000000999' + gtinCheckDigit('80180000000000999'));
+    await bedside.locator('input[name="dose"]').fill(keyedUnit('UI-S1'));
+    await bedside.getByRole('button', { name: 'Check five rights and record' }).click();
+    await bedside.locator('[data-result="refused"][data-code="unknown_wristband"]').waitFor({ timeout: 5_000 });
+    await bedside.locator('input[name="wristband"]').fill(`(8018)${patient.gsrn}`);
+    await bedside.getByRole('button', { name: 'Check five rights and record' }).click();
+    const result = bedside.locator('[data-result="recorded"]');
+    await result.waitFor({ timeout: 5_000 });
+    expect(await result.locator('.right.pass').count()).toBe(5);
+    expect((await t.api('GET', `/api/doses/${deliveredDose}/timeline`, { token: t.adminToken })).body.dose.state).toBe('administered');
+    await page.screenshot({ path: `${SHOTS}/06-bedside-given.png`, fullPage: true });
 
     // an alarm raised on the ward reaches the open page live; the nurse acknowledges it there
     const alarm = await t.cp.app.get(AlarmsService).raise({
@@ -167,14 +254,14 @@ describe('web UI in a browser', () => {
     const item = page.locator(`#alarms [data-alarm="${alarm.id}"]`);
     await item.waitFor({ timeout: 5_000 });
     expect(await item.getAttribute('data-state')).toBe('raised');
-    await page.screenshot({ path: `${SHOTS}/04-alarm-raised.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/07-alarm-raised.png`, fullPage: true });
     await item.getByRole('button', { name: 'Acknowledge' }).click();
     await page.locator(`#alarms [data-alarm="${alarm.id}"][data-state="acknowledged"]`).waitFor({ timeout: 5_000 });
     expect(await item.textContent()).toContain(`acknowledged by ${nurse.username}`);
-    const stored = (await t.api('GET', `/api/alarms/${alarm.id}`, { token: t.adminToken })).body;
-    expect(stored.state).toBe('acknowledged');
-    expect(stored.acknowledged.by).toBe(nurse.username);
-    await page.screenshot({ path: `${SHOTS}/05-alarm-acknowledged.png`, fullPage: true });
+    const ack = (await t.api('GET', `/api/alarms/${alarm.id}`, { token: t.adminToken })).body;
+    expect(ack.state).toBe('acknowledged');
+    expect(ack.acknowledged.by).toBe(nurse.username);
+    await page.screenshot({ path: `${SHOTS}/08-alarm-acknowledged.png`, fullPage: true });
   }, 180_000);
 
   it('tells a nurse who opens another ward that she is not assigned to it', async () => {
@@ -186,18 +273,70 @@ describe('web UI in a browser', () => {
     expect(await banner.textContent()).toContain("not assigned to ward 'W-ONC'");
   });
 
-  it('renders the pharmacy console and the phone-sized ward round', async () => {
-    const ph = await signIn(await user('pharmacist'));
-    expect(ph.url()).toContain('#/pharmacy');
-    await ph.locator('#fleet figure.map').waitFor();
-    expect(await ph.locator('#fleet [data-robot-row]').count()).toBeGreaterThanOrEqual(1);
-    await ph.screenshot({ path: `${SHOTS}/06-pharmacy-console.png`, fullPage: true });
+  it('lets a pharmacist verify an order and build a delivery step by step, and a ward-round pharmacist read a dose timeline on a phone', async () => {
+    const p2 = await ph('POST', '/api/patients', {
+      mrn: 'MRN-UI-2',
+      wristbandGsrn: '80180000000000778' + gtinCheckDigit('80180000000000778'),
+      name: 'Grace Hopper',
+      ward: 'W-CARD',
+      bed: '7',
+    });
+    const toVerify = await order(p2.body.id, false);
+    const toPick = await order(p2.body.id);
 
+    const page = await signIn(await user('pharmacist'));
+    expect(page.url()).toContain('#/pharmacy');
+    await page.locator('#fleet figure.map').waitFor();
+    expect(await page.locator('#fleet [data-robot-row]').count()).toBeGreaterThanOrEqual(1);
+    // the order waiting for the pharmacist's gate, named (drug, patient, ward)
+    const pending = page.locator(`#orders [data-order="${toVerify}"]`);
+    await pending.waitFor({ timeout: 10_000 });
+    await waitForAsync(async () => ((await pending.textContent()) ?? '').includes('Grace Hopper'), 10_000, 'order names its patient');
+    await pending.getByRole('button', { name: 'Verify' }).click();
+    await pending.waitFor({ state: 'detached', timeout: 5_000 });
+    expect((await t.api('GET', `/api/orders/${toVerify}`, { token: t.adminToken })).body.status).toBe('verified');
+
+    // build: create for cardiology → scan the unit for the order → check → choose robot and compartment
+    const build = page.locator('#build');
+    await build.getByLabel('destination ward').selectOption('W-CARD');
+    await build.getByRole('button', { name: 'Create delivery' }).click();
+    await build.locator('[data-step="pick"]').waitFor({ timeout: 5_000 });
+    await build.getByLabel('order', { exact: true }).selectOption(toPick);
+    const pick = build.locator('input[name="pick"]');
+    await pick.click();
+    await pick.pressSequentially(keyedUnit('UI-S2'), { delay: 5 });
+    await pick.press('Enter');
+    await build.locator('[data-step="check"]').waitFor({ timeout: 5_000 });
+    await build.getByRole('button', { name: 'Check 1 picked dose' }).click();
+    await build.locator('[data-step="load"]').waitFor({ timeout: 5_000 });
+    await build.getByLabel('robot').locator(`option[value="${robotId}"]`).waitFor({ state: 'attached', timeout: 5_000 });
+    await page.screenshot({ path: `${SHOTS}/09-pharmacy-building-delivery.png`, fullPage: true });
+    await build.getByRole('button', { name: /^Seal into/ }).click();
+    await build.locator('[data-step="dispatch"]').waitFor({ timeout: 5_000 });
+    const buildingId = await build.locator('[data-delivery]').first().getAttribute('data-delivery');
+    const loaded = (await t.api('GET', `/api/deliveries/${buildingId}`, { token: t.adminToken })).body;
+    expect(loaded.state).toBe('loaded');
+    expect(loaded.robotId).toBe(robotId);
+    expect(Object.values(loaded.compartments).flat()).toHaveLength(1);
+    await page.screenshot({ path: `${SHOTS}/10-pharmacy-ready-to-dispatch.png`, fullPage: true });
+
+    // the ward round on a phone: the audit chain verified, the cold-chain alarm, the dose's timeline
     const wp = await signIn(await user('ward_pharmacist'), { width: 390, height: 844 });
     expect(wp.url()).toContain('#/rounds');
-    await wp.locator('#cold').waitFor();
+    await wp.locator('#audit [data-audit="ok"]').waitFor({ timeout: 10_000 });
     // the acknowledged fridge alarm of the first test is still open on cardiology
     await wp.locator('#cold [data-alarm]').first().waitFor({ timeout: 5_000 });
-    await wp.screenshot({ path: `${SHOTS}/07-ward-round-phone.png`, fullPage: true });
-  }, 60_000);
+    const record = wp.locator(`#patients [data-patient="${patient.id}"]`);
+    await record.locator('[data-status="given"]').waitFor({ timeout: 10_000 });
+    await wp.screenshot({ path: `${SHOTS}/11-ward-round-phone.png`, fullPage: true });
+    await record.getByRole('button', { name: `timeline of dose ${deliveredDose.slice(0, 8)}` }).click();
+    const timeline = wp.locator(`#timeline [data-timeline="${deliveredDose}"]`);
+    await timeline.locator('[data-action="administered"]').waitFor({ timeout: 5_000 });
+    for (const action of ['order_verified', 'picked', 'checked', 'loaded', 'dispatched', 'arrived', 'received', 'administered'])
+      expect(await timeline.locator(`[data-action="${action}"]`).count()).toBe(1);
+    // consecutive events show their hash link verified; none shows a broken one
+    expect(await timeline.locator('.hash.ok').count()).toBeGreaterThanOrEqual(1);
+    expect(await timeline.locator('.hash.bad').count()).toBe(0);
+    await wp.screenshot({ path: `${SHOTS}/12-ward-round-timeline.png`, fullPage: true });
+  }, 90_000);
 });

@@ -10,6 +10,9 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** the offending field and the rule's details, when the server names them */
+    readonly field: string | null = null,
+    readonly details: Record<string, unknown> | null = null,
   ) {
     super(message);
   }
@@ -27,7 +30,14 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     saveSession(null);
     location.hash = '#/login';
   }
-  if (!res.ok) throw new ApiError(res.status, String(json?.['error'] ?? 'error'), String(json?.['message'] ?? res.statusText));
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      String(json?.['error'] ?? 'error'),
+      String(json?.['message'] ?? res.statusText),
+      typeof json?.['field'] === 'string' ? json['field'] : null,
+      (json?.['details'] as Record<string, unknown> | undefined) ?? null,
+    );
   return json as T;
 }
 

@@ -1,23 +1,129 @@
 /**
- * Panels fed by the custody API (deliveries, receipt, patients' doses, orders, timelines).
- * That API is being built alongside: until its routes answer, each panel says so. Records are
- * read defensively (shapes may still shift): a field that is not there is shown as absent.
+ * Shared pieces of the custody panels: the record shapes the custody API answers with
+ * (apps/control-plane/src/custody/custody-views.ts), polling that a live custody event
+ * refreshes at once, the formulary and patient names, and small renderers for doses.
  */
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, optionalGet, type Optional } from './api';
-import { clock, Empty, OptionalState } from './ui';
+import type { LiveEvent } from '../../../libs/contracts/src/live/live.types';
+import type { LiveMirror } from '../../../libs/contracts/src/live/live-mirror';
+import { ApiError, api, optionalGet, type Optional } from './api';
 
-export type Rec = Record<string, unknown>;
+export interface Patient {
+  id: string;
+  mrn: string;
+  wristbandGsrn: string;
+  name: string;
+  ward: string;
+  bed: string | null;
+}
+export interface Medication {
+  id: string;
+  gtin: string;
+  name: string;
+  strength: string;
+  route: string;
+  highAlert: boolean;
+  controlled: boolean;
+  refrigerated: boolean;
+  robotTransportAllowed: boolean;
+}
+export interface Order {
+  id: string;
+  patientId: string;
+  medicationId: string;
+  dose: { amount: number; unit: string };
+  route: string;
+  schedule: { times: string[]; windowMinutes: number };
+  priority: string;
+  status: string;
+  prescriber: string | null;
+  verifiedBy: string | null;
+  verifiedAt: string | null;
+  statusReason: string | null;
+  createdAt: string;
+}
+export interface Dose {
+  id: string;
+  orderId: string;
+  patientId: string;
+  medicationId: string;
+  slotId: string | null;
+  state: string;
+  gtin: string | null;
+  lot: string | null;
+  expiry: string | null;
+  serial: string | null;
+  deliveryId: string | null;
+  compartmentId: string | null;
+  location: string | null;
+  custodian: string | null;
+  updatedAt: string;
+}
+export interface Delivery {
+  id: string;
+  ward: string;
+  stationNodeId: string;
+  state: string;
+  robotId: string | null;
+  missionId: string | null;
+  compartments: Record<string, string[]>;
+  unlocks: { compartmentId: string; by: string; at: string }[];
+  courier: string | null;
+  dispatchedAt: string | null;
+  arrivedAt: string | null;
+  createdAt: string;
+  doses?: Dose[];
+}
+export interface Slot {
+  id: string;
+  orderId: string;
+  patientId: string;
+  scheduledAt: string;
+  windowMinutes: number;
+  state: string;
+  doseId: string | null;
+  reason: string | null;
+  recordedBy: string | null;
+  recordedAt: string | null;
+  override: { reason: string; rights: string[] } | null;
+}
+export interface PatientMedication {
+  patient: Patient;
+  doses: Dose[];
+  slots: Slot[];
+}
+export interface CustodyEvent {
+  seq: number;
+  id: string;
+  at: string;
+  action: string;
+  fromState: string | null;
+  toState: string | null;
+  actor: { type: string; id: string; role?: string };
+  location: string | null;
+  evidence: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+export interface AuditReport {
+  ok: boolean;
+  events: number;
+  head: { seq: number; hash: string } | null;
+  brokenAt?: { seq: number; expectedSeq: number; reason: string; detail: string };
+}
+export interface RobotSummary {
+  id: string;
+  name: string;
+  serialNumber: string;
+  connection: string | null;
+  stale: boolean;
+  battery: { chargePct: number; charging: boolean } | null;
+  compartments: { compartmentId: string; door: string; lock: string; refrigerated?: boolean; loadId?: string }[];
+  mission: { id: string; status: string } | null;
+}
 
-export const str = (r: Rec, ...keys: string[]): string | null => {
-  for (const k of keys) {
-    const v = r[k];
-    if (typeof v === 'string' || typeof v === 'number') return String(v);
-  }
-  return null;
-};
-
-/** GETs an optional endpoint, again every `everyMs` and whenever `bump` changes (a live custody event). */
+/** GETs an endpoint, again every `everyMs` and whenever `bump` changes (a live custody event). */
 export function usePolled<T>(path: string | null, bump: unknown, everyMs = 15_000): [Optional<T>, () => void] {
   const [value, setValue] = useState<Optional<T>>({ state: 'loading' });
   const [n, setN] = useState(0);
@@ -35,212 +141,175 @@ export function usePolled<T>(path: string | null, bump: unknown, everyMs = 15_00
   return [value, () => setN((x) => x + 1)];
 }
 
-/** A list answer: a bare array, or the first array among the usual envelope keys. */
-const asList = (d: unknown): Rec[] => {
-  if (Array.isArray(d)) return d as Rec[];
-  for (const k of ['items', 'slots', 'doses', 'events']) if (Array.isArray((d as Rec | undefined)?.[k])) return (d as Rec)[k] as Rec[];
-  return [];
+/**
+ * The newest custody event the room carried: a new one (a dose or delivery changed on this
+ * ward) makes every custody panel fetch again at once instead of waiting for its poll.
+ */
+export function custodyBump(mirror: LiveMirror | null): LiveEvent | null {
+  if (!mirror) return null;
+  for (let i = mirror.other.length - 1; i >= 0; i--) if (mirror.other[i]!.type.startsWith('custody.')) return mirror.other[i]!;
+  return null;
+}
+
+/** Names for ids: the formulary and the patients this user may see. */
+export interface Catalog {
+  meds: Map<string, Medication>;
+  patients: Map<string, Patient>;
+}
+
+export function useCatalog(ward: string | null, bump: unknown): Catalog {
+  const [meds] = usePolled<Medication[]>('/api/medications', bump, 60_000);
+  const [patients] = usePolled<Patient[]>(ward ? `/api/patients?ward=${encodeURIComponent(ward)}` : '/api/patients', bump, 60_000);
+  return {
+    meds: new Map(meds.state === 'ok' ? meds.data.map((m) => [m.id, m]) : []),
+    patients: new Map(patients.state === 'ok' ? patients.data.map((p) => [p.id, p]) : []),
+  };
+}
+
+export function medName(c: Catalog, id: string): string {
+  const m = c.meds.get(id);
+  return m ? `${m.name} ${m.strength}` : `medication ${id.slice(0, 8)}`;
+}
+
+export function patientName(c: Catalog, id: string): string {
+  const p = c.patients.get(id);
+  return p ? `${p.name}${p.bed ? ` · bed ${p.bed}` : ''}` : `patient ${id.slice(0, 8)}`;
+}
+
+export const short = (id: string | null | undefined) => (id ? id.slice(0, 8) : '—');
+
+/** What a person reads for a custody state. */
+const STATE_LABEL: Record<string, string> = {
+  in_transit: 'in transit',
+  escalated_manual: 'with courier',
+  receipt_discrepancy: 'receipt discrepancy',
+  recalled_returning: 'returning',
+  on_hold: 'on hold',
+  entered_in_error: 'entered in error',
+};
+const STATE_TONE: Record<string, string> = {
+  received: 'ok',
+  administered: 'ok',
+  given: 'ok',
+  completed: 'ok',
+  arrived: 'info',
+  unlocked: 'info',
+  due: 'info',
+  late: 'warn',
+  held: 'warn',
+  refused: 'warn',
+  failed: 'bad',
+  missed: 'bad',
+  lost: 'bad',
+  quarantined: 'bad',
+  receipt_discrepancy: 'bad',
+  escalated_manual: 'warn',
 };
 
-export function ArrivalsPanel(props: { ward: string; bump: unknown }) {
-  const [value, reload] = usePolled<unknown>(`/api/deliveries?ward=${encodeURIComponent(props.ward)}&state=arrived`, props.bump);
+export function StateTag(props: { state: string; label?: string }) {
   return (
-    <OptionalState value={value} what="arrivals awaiting receipt">
-      {(d) => {
-        const list = asList(d);
-        if (list.length === 0) return <Empty>No delivery is waiting for receipt.</Empty>;
-        return (
-          <ul class="list">
-            {list.map((x) => (
-              <Arrival key={str(x, 'id') ?? ''} delivery={x} onDone={reload} />
-            ))}
-          </ul>
-        );
-      }}
-    </OptionalState>
+    <span class={`tag state ${STATE_TONE[props.state] ?? ''}`} data-state={props.state}>
+      {props.label ?? STATE_LABEL[props.state] ?? props.state.replace(/_/g, ' ')}
+    </span>
   );
 }
 
-function Arrival(props: { delivery: Rec; onDone: () => void }) {
-  const d = props.delivery;
-  const id = str(d, 'id') ?? '';
-  const compartment = str(d, 'compartmentId', 'compartment') ?? '';
-  const [barcode, setBarcode] = useState('');
-  const [msg, setMsg] = useState<string | null>(null);
-  const run = async (what: string, path: string, body: unknown) => {
-    setMsg(null);
+/** An API refusal as a person should read it: the rule's own message, with its code. */
+export function Refusal(props: { error: unknown }) {
+  const e = props.error;
+  if (!e) return null;
+  const code = e instanceof ApiError ? e.code : null;
+  return (
+    <p class="refusal" role="alert" data-code={code ?? ''}>
+      {code && <code>{code}</code>} {(e as Error).message}
+    </p>
+  );
+}
+
+/** Runs one POST at a time for a form; remembers the last error. */
+export function useAction(): {
+  busy: boolean;
+  error: unknown;
+  run: <T>(method: string, path: string, body?: unknown) => Promise<T | null>;
+  clear: () => void;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = async <T,>(method: string, path: string, body?: unknown): Promise<T | null> => {
+    setBusy(true);
+    setError(null);
     try {
-      await api('POST', path, body);
-      setMsg(`${what}: done`);
-      props.onDone();
+      return await api<T>(method, path, body);
     } catch (err) {
-      setMsg(`${what}: ${(err as Error).message}`);
+      setError(err);
+      return null;
+    } finally {
+      setBusy(false);
     }
   };
+  return { busy, error, run, clear: () => setError(null) };
+}
+
+/** A text field for a keyboard-wedge scanner: it types the code and presses Enter. */
+export function ScanField(props: {
+  label: string;
+  placeholder: string;
+  onScan: (code: string) => void | Promise<void>;
+  disabled?: boolean;
+  autoFocus?: boolean;
+  name?: string;
+  button?: string;
+}) {
+  const [value, setValue] = useState('');
   return (
-    <li data-delivery={id}>
-      <div class="row">
-        <strong>Delivery {id.slice(0, 8)}</strong>
-        <span class="tag">{str(d, 'state', 'status') ?? 'arrived'}</span>
-        {compartment && <span class="muted">compartment {compartment}</span>}
-      </div>
-      <div class="row">
-        <button class="primary" onClick={() => void run('Unlock', `/api/deliveries/${id}/unlock`, { compartmentId: compartment })}>
-          Unlock compartment
-        </button>
-        <form
-          class="scan"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (barcode.trim()) void run('Receipt', `/api/deliveries/${id}/receipt`, { barcode: barcode.trim() }).then(() => setBarcode(''));
-          }}
-        >
-          <input placeholder="scan each dose" value={barcode} onInput={(e) => setBarcode((e.target as HTMLInputElement).value)} aria-label="dose barcode" />
-          <button type="submit">Receive</button>
-        </form>
-      </div>
-      {msg && <div class="muted">{msg}</div>}
+    <form
+      class="scan"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const code = value.replace(/[\r\n]+$/, '');
+        if (!code.trim()) return;
+        setValue('');
+        void props.onScan(code);
+      }}
+    >
+      <input
+        name={props.name}
+        aria-label={props.label}
+        placeholder={props.placeholder}
+        value={value}
+        autoComplete="off"
+        spellcheck={false}
+        disabled={props.disabled}
+        autoFocus={props.autoFocus}
+        onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+      />
+      <button type="submit" disabled={props.disabled}>
+        {props.button ?? 'Enter'}
+      </button>
+    </form>
+  );
+}
+
+export function DoseRow(props: { dose: Dose; catalog: Catalog; children?: ComponentChildren; showPatient?: boolean }) {
+  const d = props.dose;
+  return (
+    <li class={`dose-row ${d.state}`} data-dose={d.id} data-state={d.state}>
+      <StateTag state={d.state} />
+      <span class="grow">
+        <strong>{medName(props.catalog, d.medicationId)}</strong>
+        {props.showPatient !== false && <span class="muted"> · {patientName(props.catalog, d.patientId)}</span>}
+        {d.serial && <span class="muted mono"> · SN {d.serial}</span>}
+      </span>
+      {props.children}
     </li>
   );
 }
 
-/** A plain list of custody records from `path` (deliveries in exception, overrides to review). */
-export function CustodyList(props: { path: string; bump: unknown; what: string }) {
-  const [value] = usePolled<unknown>(props.path, props.bump);
-  return (
-    <OptionalState value={value} what={props.what}>
-      {(d) => {
-        const list = asList(d);
-        if (list.length === 0) return <Empty>None.</Empty>;
-        return (
-          <ul class="list">
-            {list.map((x) => (
-              <li key={str(x, 'id') ?? ''}>
-                <strong>{str(x, 'id')?.slice(0, 8)}</strong> <span class="tag">{str(x, 'state', 'status')}</span> <span class="muted">{str(x, 'ward')}</span>{' '}
-                <span>{str(x, 'reason', 'message')}</span>
-              </li>
-            ))}
-          </ul>
-        );
-      }}
-    </OptionalState>
-  );
-}
-
-const DOSE_BUCKETS = ['due', 'late', 'missed'] as const;
-
-/** Each patient's doses that need a nurse now: due, late, missed. */
-export function DosesPanel(props: { ward: string; bump: unknown; onDose?: (id: string) => void; all?: boolean }) {
-  const [patients] = usePolled<unknown>(`/api/patients?ward=${encodeURIComponent(props.ward)}`, props.bump);
-  return (
-    <OptionalState value={patients} what="patients' doses">
-      {(d) => {
-        const list = asList(d);
-        if (list.length === 0) return <Empty>No patients on this ward.</Empty>;
-        return (
-          <ul class="list">
-            {list.map((p) => (
-              <PatientDoses key={str(p, 'id') ?? ''} patient={p} bump={props.bump} {...(props.onDose ? { onDose: props.onDose } : {})} all={!!props.all} />
-            ))}
-          </ul>
-        );
-      }}
-    </OptionalState>
-  );
-}
-
-function PatientDoses(props: { patient: Rec; bump: unknown; onDose?: (id: string) => void; all: boolean }) {
-  const id = str(props.patient, 'id') ?? '';
-  const [doses] = usePolled<unknown>(`/api/patients/${encodeURIComponent(id)}/medication`, props.bump);
-  return (
-    <li data-patient={id}>
-      <div class="row">
-        <strong>{str(props.patient, 'name', 'displayName', 'mrn') ?? id}</strong>
-        <span class="muted">{str(props.patient, 'bed', 'location')}</span>
-      </div>
-      <OptionalState value={doses} what="doses">
-        {(d) => {
-          const list = asList(d).filter((x) => props.all || (DOSE_BUCKETS as readonly string[]).includes(str(x, 'state', 'status') ?? ''));
-          if (list.length === 0) return <span class="muted">nothing due</span>;
-          return (
-            <ul class="doses">
-              {list.map((x) => (
-                <li key={str(x, 'id') ?? ''} class={`dose ${str(x, 'state', 'status')}`}>
-                  <span class={`tag ${str(x, 'state', 'status')}`}>{str(x, 'state', 'status')}</span> {str(x, 'drug', 'medication', 'name')}{' '}
-                  {str(x, 'dose', 'strength')} <span class="muted">{clock(str(x, 'dueAt', 'scheduledAt'))}</span>
-                  {props.onDose && (
-                    <button class="link-button" onClick={() => props.onDose!(str(x, 'id') ?? '')}>
-                      timeline
-                    </button>
-                  )}
-                </li>
-              ))}
-            </ul>
-          );
-        }}
-      </OptionalState>
-    </li>
-  );
-}
-
-export function DoseTimeline(props: { doseId: string; onClose: () => void }) {
-  const [value] = usePolled<unknown>(`/api/doses/${encodeURIComponent(props.doseId)}/timeline`, props.doseId, 60_000);
-  return (
-    <div class="timeline">
-      <div class="row">
-        <strong>Dose {props.doseId.slice(0, 8)}</strong>
-        <button onClick={props.onClose}>close</button>
-      </div>
-      <OptionalState value={value} what="this dose's timeline">
-        {(d) => (
-          <ol>
-            {asList(d).map((e, i) => (
-              <li key={i}>
-                <span class="muted">{clock(str(e, 'at'))}</span> <strong>{str(e, 'type', 'event', 'to')}</strong> {str(e, 'by', 'actor')}
-              </li>
-            ))}
-          </ol>
-        )}
-      </OptionalState>
-    </div>
-  );
-}
-
-export function OrdersToVerify(props: { bump: unknown }) {
-  const [value, reload] = usePolled<unknown>('/api/orders?status=active', props.bump);
-  const [msg, setMsg] = useState<string | null>(null);
-  return (
-    <OptionalState value={value} what="orders to verify">
-      {(d) => {
-        const list = asList(d);
-        if (list.length === 0) return <Empty>No order is waiting for verification.</Empty>;
-        return (
-          <>
-            {msg && <p class="muted">{msg}</p>}
-            <ul class="list">
-              {list.map((o) => {
-                const id = str(o, 'id') ?? '';
-                return (
-                  <li key={id} class="row">
-                    <strong>{str(o, 'drug', 'medication')}</strong> <span>{str(o, 'dose')}</span> <span class="muted">{str(o, 'patientId', 'patient')}</span>
-                    <button
-                      class="primary"
-                      onClick={() =>
-                        void api('POST', `/api/orders/${id}/verify`, {}).then(
-                          () => reload(),
-                          (e: Error) => setMsg(e.message),
-                        )
-                      }
-                    >
-                      Verify
-                    </button>
-                  </li>
-                );
-              })}
-            </ul>
-          </>
-        );
-      }}
-    </OptionalState>
-  );
+export function when(iso: string | null): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  const today = new Date().toDateString() === d.toDateString();
+  return today
+    ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    : d.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }

@@ -13,7 +13,7 @@ export function Header(props: { session: Session; title: string; link: LinkState
       {props.children}
       <span class="spacer" />
       <LinkBadge link={props.link} />
-      <span class="muted">
+      <span class="muted who">
         {u.username} · {u.role.replace('_', ' ')}
       </span>
       <button

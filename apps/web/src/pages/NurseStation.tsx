@@ -1,9 +1,11 @@
-/** The nurse station: the ward's floor with robots live, deliveries coming, arrivals to receive, alarms, doses. */
-import { useEffect, useState } from 'preact/hooks';
+/** The nurse station: the ward's floor with robots live, deliveries coming, arrivals to receive, alarms, doses, bedside check. */
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { wardRoom } from '../../../../libs/contracts/src/live/live.types';
-import { ArrivalsPanel, DosesPanel } from '../custody';
+import { custodyBump, useCatalog } from '../custody';
 import { FloorMap } from '../FloorMap';
 import { useLiveRoom } from '../live';
+import { WardMedication } from '../mar';
+import { ArrivalsPanel, BedsideForm, IncomingDeliveries } from '../nurse-custody';
 import type { Session } from '../session';
 import { useSite } from '../site';
 import { AlarmList, Empty, isOpenMission, MissionList, Panel } from '../ui';
@@ -17,10 +19,15 @@ export function NurseStation(props: { session: Session; ward: string }) {
   const robots = mirror ? [...mirror.robots.values()] : [];
   const missions = mirror ? [...mirror.missions.values()] : [];
   const incoming = missions.filter(isOpenMission).sort((a, b) => (a.eta ?? '~').localeCompare(b.eta ?? '~'));
-  const arrived = missions.filter((m) => m.status === 'finished');
+  // robots that ended a plain errand here (a delivery's robot waits in "arrivals" until received)
+  const arrived = missions.filter((m) => m.status === 'finished' && !(m.cargo as { deliveryId?: string } | null)?.deliveryId);
   const alarms = mirror ? [...mirror.alarms.values()] : [];
   // custody events for this ward refresh the custody panels at once
-  const bump = mirror?.other.length ?? 0;
+  const bump = custodyBump(mirror);
+  const catalog = useCatalog(props.ward, bump);
+  const [marBump, setMarBump] = useState(0);
+  // a recorded administration refreshes the record at once (stable object: a new one only on change)
+  const doseBump = useMemo(() => ({ bump, marBump }), [bump, marBump]);
   const wards = props.session.user.wards;
   return (
     <>
@@ -41,27 +48,34 @@ export function NurseStation(props: { session: Session; ward: string }) {
         </p>
       )}
       <main class="grid nurse">
-        <Panel title="Floor map" class="span2" id="map">
-          {site && ward ? <FloorMap site={site} floor={ward.floor} robots={robots} highlightWard={props.ward} /> : <Empty>Loading the map…</Empty>}
-        </Panel>
-        <Panel title="Alarms" count={alarms.length} id="alarms">
-          <AlarmList alarms={alarms} canAck={true} />
-        </Panel>
-        <Panel title="Incoming deliveries" count={incoming.length} id="incoming">
-          <MissionList missions={incoming} site={site} now={now} empty="No robot is on its way to this ward." />
-        </Panel>
-        <Panel title="Arrivals awaiting receipt" id="arrivals">
-          <ArrivalsPanel ward={props.ward} bump={bump} />
-          {arrived.length > 0 && (
-            <>
-              <h3>Robots that arrived</h3>
-              <MissionList missions={arrived} site={site} now={now} empty="" />
-            </>
-          )}
-        </Panel>
-        <Panel title="Doses due, late or missed" id="doses">
-          <DosesPanel ward={props.ward} bump={bump} />
-        </Panel>
+        <div class="col">
+          <Panel title="Floor map" id="map">
+            {site && ward ? <FloorMap site={site} floor={ward.floor} robots={robots} highlightWard={props.ward} /> : <Empty>Loading the map…</Empty>}
+          </Panel>
+          <Panel title="Doses due, late or missed" id="doses">
+            <WardMedication ward={props.ward} bump={doseBump} catalog={catalog} now={now} mode="nurse" />
+          </Panel>
+        </div>
+        <div class="col">
+          <div class="pair">
+            <IncomingDeliveries ward={props.ward} bump={bump} missions={incoming} robots={mirror?.robots ?? new Map()} site={site} now={now} />
+            <Panel title="Alarms" count={alarms.length} id="alarms">
+              <AlarmList alarms={alarms} canAck={true} />
+            </Panel>
+          </div>
+          <Panel title="Arrivals awaiting receipt" id="arrivals">
+            <ArrivalsPanel ward={props.ward} bump={bump} catalog={catalog} />
+            {arrived.length > 0 && (
+              <>
+                <h3>Robots that arrived</h3>
+                <MissionList missions={arrived} site={site} now={now} empty="" />
+              </>
+            )}
+          </Panel>
+          <Panel title="Bedside check" id="bedside">
+            <BedsideForm catalog={catalog} onDone={() => setMarBump((n) => n + 1)} />
+          </Panel>
+        </div>
       </main>
     </>
   );

@@ -1,12 +1,15 @@
 /** The ward-round pharmacist's view, phone first: per ward and patient, medication status, overrides, cold chain, a dose's timeline. */
 import { useState } from 'preact/hooks';
 import { wardRoom } from '../../../../libs/contracts/src/live/live.types';
-import { CustodyList, DoseTimeline, DosesPanel } from '../custody';
+import { custodyBump, useCatalog } from '../custody';
 import { useLiveRoom } from '../live';
+import { WardMedication } from '../mar';
+import { AuditStatus, DoseTimeline, OverridesToReview } from '../rounds-custody';
 import type { Session } from '../session';
 import { useSite } from '../site';
 import { AlarmList, Panel } from '../ui';
 import { Header } from './Header';
+import { useNow } from './NurseStation';
 
 const COLD_CHAIN = /cold|temperature|fridge|excursion/i;
 
@@ -15,9 +18,16 @@ export function WardRound(props: { session: Session; ward: string | null }) {
   const ward = props.ward ?? site?.wards[0]?.id ?? null;
   const { mirror, link } = useLiveRoom(ward ? wardRoom(ward) : null);
   const [dose, setDose] = useState<string | null>(null);
+  const now = useNow(30_000);
   const alarms = mirror ? [...mirror.alarms.values()] : [];
   const cold = alarms.filter((a) => COLD_CHAIN.test(a.type));
-  const bump = mirror?.other.length ?? 0;
+  const bump = custodyBump(mirror);
+  const catalog = useCatalog(ward, bump);
+  const open = (id: string) => {
+    setDose(id);
+    // on a phone the timeline sits at the top: bring it into view
+    requestAnimationFrame(() => document.getElementById('timeline')?.scrollIntoView({ behavior: 'smooth', block: 'start' }));
+  };
   return (
     <>
       <Header session={props.session} title="Ward round" link={link}>
@@ -31,15 +41,22 @@ export function WardRound(props: { session: Session; ward: string | null }) {
       </Header>
       {ward && (
         <main class="grid rounds">
+          <Panel title="Audit trail" id="audit">
+            <AuditStatus bump={bump} />
+          </Panel>
+          {dose && (
+            <Panel title="Dose timeline" id="timeline">
+              <DoseTimeline doseId={dose} catalog={catalog} onClose={() => setDose(null)} />
+            </Panel>
+          )}
           <Panel title="Cold-chain alarms" count={cold.length} id="cold">
             <AlarmList alarms={cold} canAck={true} />
           </Panel>
           <Panel title="Medication status by patient" id="patients">
-            <DosesPanel ward={ward} bump={bump} onDose={setDose} all={true} />
-            {dose && <DoseTimeline doseId={dose} onClose={() => setDose(null)} />}
+            <WardMedication ward={ward} bump={bump} catalog={catalog} now={now} mode="rounds" onDose={open} />
           </Panel>
           <Panel title="Overrides to review" id="overrides">
-            <CustodyList path="/api/administrations/overrides" bump={bump} what="overrides to review" />
+            <OverridesToReview bump={bump} ward={ward} catalog={catalog} onDose={open} />
           </Panel>
           <Panel title="Other alarms" count={alarms.length - cold.length} id="other-alarms">
             <AlarmList alarms={alarms.filter((a) => !COLD_CHAIN.test(a.type))} canAck={true} />

@@ -1,0 +1,491 @@
+/**
+ * The ward side of custody at the nurse station: deliveries on their way (with the robot's
+ * ETA), arrivals to open and receive compartment by compartment (session or badge + PIN,
+ * then a keyboard-wedge receipt scan per dose), and the bedside five-rights check.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { LiveMission, LiveRobot } from '../../../libs/contracts/src/live/live.types';
+import { ApiError, type Optional } from './api';
+import {
+  type Catalog,
+  type Delivery,
+  type Dose,
+  DoseRow,
+  medName,
+  patientName,
+  Refusal,
+  ScanField,
+  short,
+  type Slot,
+  StateTag,
+  useAction,
+  usePolled,
+  when,
+} from './custody';
+import { nodeName, type Site } from './site';
+import { clock, Empty, inMinutes, MissionList, OptionalState, Panel } from './ui';
+
+const list = (v: Optional<Delivery[]>): Delivery[] => (v.state === 'ok' ? v.data : []);
+
+/** The ward's deliveries in any of `states`, newest first (one GET per state: the API filters by one). */
+function useDeliveries(ward: string, states: string[], bump: unknown): [Optional<Delivery[]>, () => void] {
+  const q = (s: string) => `/api/deliveries?ward=${encodeURIComponent(ward)}&state=${s}`;
+  const polls = states.map((s) => usePolled<Delivery[]>(q(s), bump, 10_000));
+  const values = polls.map((p) => p[0]);
+  const reload = () => polls.forEach((p) => p[1]());
+  const failed = values.find((v) => v.state !== 'ok' && v.state !== 'loading');
+  if (failed) return [failed, reload];
+  if (values.some((v) => v.state === 'loading')) return [{ state: 'loading' }, reload];
+  const all = values.flatMap(list).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  return [{ state: 'ok', data: all }, reload];
+}
+
+// ---- incoming ----------------------------------------------------------------------------
+
+export function IncomingDeliveries(props: {
+  ward: string;
+  bump: unknown;
+  missions: LiveMission[];
+  robots: Map<string, LiveRobot>;
+  site: Site | null;
+  now: number;
+}) {
+  const [value] = useDeliveries(props.ward, ['dispatched', 'in_transit'], props.bump);
+  const deliveries = value.state === 'ok' ? value.data : [];
+  const byMission = new Map(props.missions.map((m) => [m.id, m]));
+  const carrying = new Set(deliveries.map((d) => d.missionId));
+  // robots heading here on other errands (no custody delivery aboard)
+  const others = props.missions.filter((m) => !carrying.has(m.id) && !(m.cargo as { deliveryId?: string } | null)?.deliveryId);
+  return (
+    <Panel title="Incoming deliveries" count={deliveries.length + others.length} id="incoming">
+      <OptionalState value={value} what="incoming deliveries">
+        {() =>
+          deliveries.length === 0 && others.length === 0 ? (
+            <Empty>No robot is on its way to this ward.</Empty>
+          ) : (
+            <ul class="list">
+              {deliveries.map((d) => {
+                const m = d.missionId ? byMission.get(d.missionId) : undefined;
+                const r = d.robotId ? props.robots.get(d.robotId) : undefined;
+                const doses = Object.values(d.compartments).flat().length;
+                return (
+                  <li key={d.id} data-delivery={d.id} data-mission={d.missionId ?? ''} data-status={m?.status ?? ''}>
+                    <div class="row">
+                      <strong>Delivery {short(d.id)}</strong>
+                      <StateTag state={d.state} />
+                      <span class="spacer" />
+                      <strong class="eta" data-eta={m?.eta ?? ''}>
+                        {m ? (m.paused ? 'paused' : inMinutes(m.eta, props.now)) : 'ETA unknown'}
+                      </strong>
+                    </div>
+                    <div class="row muted">
+                      <span>
+                        {doses} dose{doses === 1 ? '' : 's'} in {Object.keys(d.compartments).join(', ') || 'no compartment'}
+                      </span>
+                      <span>· robot {r?.serialNumber ?? short(d.robotId)}</span>
+                      {r?.lastNodeId && <span>· near {nodeName(props.site, r.lastNodeId)}</span>}
+                      <span>· sent {clock(d.dispatchedAt)}</span>
+                    </div>
+                  </li>
+                );
+              })}
+            </ul>
+          )
+        }
+      </OptionalState>
+      {others.length > 0 && (
+        <>
+          {deliveries.length > 0 && <h3>Other robots heading here</h3>}
+          <MissionList missions={others} site={props.site} now={props.now} empty="" />
+        </>
+      )}
+    </Panel>
+  );
+}
+
+// ---- arrivals and receipt -----------------------------------------------------------------
+
+interface Badge {
+  gsrn: string;
+  pin: string;
+}
+
+export function ArrivalsPanel(props: { ward: string; bump: unknown; catalog: Catalog }) {
+  const [value, reload] = useDeliveries(props.ward, ['arrived', 'unlocked', 'escalated_manual'], props.bump);
+  const [done, setDone] = useState<Delivery[]>([]);
+  const [badge, setBadge] = useState<Badge | null>(null);
+  const open = value.state === 'ok' ? value.data.filter((d) => !done.some((x) => x.id === d.id)) : [];
+  return (
+    <>
+      {done.map((d) => (
+        <ReceiptDone key={d.id} delivery={d} catalog={props.catalog} onDismiss={() => setDone(done.filter((x) => x.id !== d.id))} />
+      ))}
+      <OptionalState value={value} what="arrivals awaiting receipt">
+        {() =>
+          open.length === 0 ? (
+            <Empty>No delivery is waiting for receipt.</Empty>
+          ) : (
+            <>
+              <BadgeForm badge={badge} onChange={setBadge} />
+              <ul class="list arrivals">
+                {open.map((d) => (
+                  <Arrival
+                    key={d.id}
+                    summary={d}
+                    bump={props.bump}
+                    catalog={props.catalog}
+                    badge={badge}
+                    onComplete={(x) => {
+                      setDone([x, ...done]);
+                      reload();
+                    }}
+                  />
+                ))}
+              </ul>
+            </>
+          )
+        }
+      </OptionalState>
+    </>
+  );
+}
+
+/** A shared terminal: the nurse identifies with her badge and PIN instead of the session. */
+function BadgeForm(props: { badge: Badge | null; onChange: (b: Badge | null) => void }) {
+  const [gsrn, setGsrn] = useState('');
+  const [pin, setPin] = useState('');
+  if (props.badge)
+    return (
+      <p class="badge-on row">
+        <span>
+          Unlocking as badge <code>…{props.badge.gsrn.slice(-6)}</code>
+        </span>
+        <button onClick={() => props.onChange(null)}>Use my session</button>
+      </p>
+    );
+  return (
+    <details class="badge">
+      <summary>Shared terminal? Unlock with badge + PIN</summary>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          props.onChange({ gsrn: gsrn.replace(/^\(8017\)/, '').trim(), pin });
+          setPin('');
+        }}
+      >
+        <input
+          aria-label="badge GSRN"
+          placeholder="scan badge (GSRN)"
+          value={gsrn}
+          inputMode="numeric"
+          onInput={(e) => setGsrn((e.target as HTMLInputElement).value)}
+        />
+        <input
+          aria-label="PIN"
+          type="password"
+          placeholder="PIN"
+          inputMode="numeric"
+          size={6}
+          value={pin}
+          onInput={(e) => setPin((e.target as HTMLInputElement).value)}
+        />
+        <button type="submit" disabled={!gsrn || pin.length < 4}>
+          Use badge
+        </button>
+      </form>
+    </details>
+  );
+}
+
+function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; badge: Badge | null; onComplete: (d: Delivery) => void }) {
+  const id = props.summary.id;
+  const [polled, reload] = usePolled<Delivery>(`/api/deliveries/${id}`, props.bump, 10_000);
+  const [fresh, setFresh] = useState<Delivery | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const action = useAction();
+  useEffect(() => setFresh(null), [polled]);
+  const d = fresh ?? (polled.state === 'ok' ? polled.data : props.summary);
+  const doses = d.doses ?? [];
+  const opened = new Set(d.unlocks.map((u) => u.compartmentId));
+  const courier = d.state === 'escalated_manual';
+  const canScan = courier || opened.size > 0;
+  const waiting = doses.filter((x) => x.state === 'arrived' || x.state === 'escalated_manual');
+  const received = doses.filter((x) => x.state === 'received');
+  const apply = (x: Delivery | null, msg: string | null) => {
+    if (!x) return;
+    setFresh(x);
+    setNote(msg);
+    reload();
+  };
+  const unlock = async (compartmentId: string) =>
+    apply(
+      await action.run<Delivery>('POST', `/api/deliveries/${id}/unlock`, { compartmentId, ...(props.badge ? { badge: props.badge } : {}) }),
+      `Compartment ${compartmentId} unlocked: scan each dose as you take it out.`,
+    );
+  const receive = async (barcode: string) => {
+    setNote(null);
+    const x = await action.run<Delivery>('POST', `/api/deliveries/${id}/receipt`, { barcode });
+    if (!x) return;
+    const before = new Set(doses.filter((y) => y.state === 'received').map((y) => y.id));
+    const got = (x.doses ?? []).find((y) => y.state === 'received' && !before.has(y.id));
+    apply(x, got ? `Received ${medName(props.catalog, got.medicationId)} for ${patientName(props.catalog, got.patientId)}.` : 'Scan recorded.');
+  };
+  const complete = async () => {
+    const x = await action.run<Delivery>('POST', `/api/deliveries/${id}/receipt/complete`);
+    if (x) props.onComplete(x);
+  };
+  return (
+    <li class="arrival" data-delivery={id} data-state={d.state}>
+      <div class="row">
+        <strong>Delivery {short(id)}</strong>
+        <StateTag state={d.state} />
+        <span class="muted">
+          {courier ? `brought by courier ${d.courier ?? ''}` : `robot arrived ${clock(d.arrivedAt)}`} · {received.length}/{doses.length} received
+        </span>
+      </div>
+      {Object.entries(d.compartments).map(([c, ids]) => (
+        <div class="compartment" key={c} data-compartment={c} data-open={opened.has(c) ? 'yes' : 'no'}>
+          <div class="row">
+            <strong>Compartment {c}</strong>
+            {opened.has(c) ? (
+              <span class="tag ok">unlocked by {d.unlocks.find((u) => u.compartmentId === c)?.by}</span>
+            ) : courier ? (
+              <span class="muted">handed over by the courier</span>
+            ) : (
+              <>
+                <span class="tag">locked</span>
+                <span class="spacer" />
+                <button class="primary" disabled={action.busy} onClick={() => void unlock(c)} aria-label={`Unlock ${c}`}>
+                  Unlock {c}
+                </button>
+              </>
+            )}
+          </div>
+          <ul class="doses">
+            {ids.map((doseId) => {
+              const dose = doses.find((x) => x.id === doseId);
+              return dose ? (
+                <DoseRow key={doseId} dose={dose} catalog={props.catalog} />
+              ) : (
+                <li key={doseId} class="muted">
+                  dose {short(doseId)}
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      ))}
+      {canScan ? (
+        <ScanField
+          label="receipt scan"
+          name="receipt"
+          placeholder="scan each dose (GS1 DataMatrix) and press Enter"
+          onScan={receive}
+          autoFocus
+          button="Receive"
+        />
+      ) : (
+        <p class="muted small">Unlock a compartment to start the receipt scan.</p>
+      )}
+      {note && !action.error && (
+        <p class="note" role="status">
+          {note}
+        </p>
+      )}
+      <Refusal error={action.error} />
+      {canScan && (
+        <div class="row">
+          <button class="primary" disabled={action.busy} onClick={() => void complete()}>
+            Complete receipt
+          </button>
+          {waiting.length > 0 && (
+            <span class="muted small">
+              {waiting.length} not scanned yet: completing now records {waiting.length === 1 ? 'it' : 'them'} as a receipt discrepancy
+            </span>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+function ReceiptDone(props: { delivery: Delivery; catalog: Catalog; onDismiss: () => void }) {
+  const d = props.delivery;
+  const doses = d.doses ?? [];
+  const missing = doses.filter((x) => x.state === 'receipt_discrepancy');
+  return (
+    <div class={`receipt-done ${missing.length ? 'warn' : 'ok'}`} data-receipt-done={d.id} role="status">
+      <div class="row">
+        <strong>Receipt complete · delivery {short(d.id)}</strong>
+        <StateTag state={d.state} />
+        <span class="spacer" />
+        <button class="link-button" onClick={props.onDismiss}>
+          dismiss
+        </button>
+      </div>
+      <div class="muted">
+        {doses.length - missing.length} received{missing.length ? `, ${missing.length} recorded as receipt discrepancy` : ''}; compartments locked again and the
+        robot released.
+      </div>
+      <ul class="doses">
+        {doses.map((x) => (
+          <DoseRow key={x.id} dose={x} catalog={props.catalog} />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+// ---- bedside -------------------------------------------------------------------------------
+
+interface AdministrationResult {
+  dose: Dose;
+  slot: Slot | null;
+  rights: { right: string; pass: boolean; reason: string }[];
+  flaggedForReview: boolean;
+}
+
+const OUTCOMES = ['given', 'held', 'refused'] as const;
+
+export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
+  const [wristband, setWristband] = useState('');
+  const [dose, setDose] = useState('');
+  const [outcome, setOutcome] = useState<(typeof OUTCOMES)[number]>('given');
+  const [reason, setReason] = useState('');
+  const [override, setOverride] = useState('');
+  const [witness, setWitness] = useState('');
+  const [result, setResult] = useState<AdministrationResult | null>(null);
+  const action = useAction();
+  const doseInput = useRef<HTMLInputElement>(null);
+  const err = action.error instanceof ApiError ? action.error : null;
+  const overridable = err?.code === 'five_rights_failed';
+  const needsWitness = err?.code === 'witness_required' || witness !== '';
+  const failed = (err?.details?.['failed'] as string[] | undefined) ?? [];
+  const submit = async () => {
+    setResult(null);
+    const r = await action.run<AdministrationResult>('POST', '/api/administrations', {
+      wristband: wristband.trim(),
+      dose: dose.replace(/[\r\n]+$/, ''),
+      outcome,
+      ...(reason.trim() ? { reason: reason.trim() } : {}),
+      ...(override.trim() && outcome === 'given' ? { override: { reason: override.trim() } } : {}),
+      ...(witness.trim() ? { witnessToken: witness.trim() } : {}),
+    });
+    if (r) {
+      setResult(r);
+      setWristband('');
+      setDose('');
+      setReason('');
+      setOverride('');
+      setWitness('');
+      props.onDone?.();
+    }
+  };
+  return (
+    <div class="bedside">
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <label>
+          Patient wristband
+          <input
+            name="wristband"
+            placeholder="scan the wristband (GS1 8018)"
+            autoComplete="off"
+            value={wristband}
+            onInput={(e) => setWristband((e.target as HTMLInputElement).value)}
+            onKeyDown={(e) => {
+              // a wedge scanner ends with Enter: move on to the dose instead of submitting
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                doseInput.current?.focus();
+              }
+            }}
+          />
+        </label>
+        <label>
+          Dose
+          <input
+            ref={doseInput}
+            name="dose"
+            placeholder="scan the dose (GS1 DataMatrix)"
+            autoComplete="off"
+            value={dose}
+            onInput={(e) => setDose((e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <div class="row outcome" role="radiogroup" aria-label="outcome">
+          {OUTCOMES.map((o) => (
+            <label key={o} class={`pill ${outcome === o ? 'on' : ''}`}>
+              <input type="radio" name="outcome" value={o} checked={outcome === o} onChange={() => setOutcome(o)} />
+              {o}
+            </label>
+          ))}
+        </div>
+        {outcome !== 'given' && (
+          <label>
+            Reason ({outcome})
+            <input name="reason" required minLength={3} value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+          </label>
+        )}
+        {overridable && outcome === 'given' && (
+          <label class="override">
+            Override reason (flagged for ward-pharmacist review)
+            <input name="override" minLength={3} value={override} onInput={(e) => setOverride((e.target as HTMLInputElement).value)} />
+          </label>
+        )}
+        {needsWitness && (
+          <label>
+            Witness (second nurse's session token)
+            <input name="witness" type="password" value={witness} onInput={(e) => setWitness((e.target as HTMLInputElement).value)} />
+          </label>
+        )}
+        <button class="primary" type="submit" disabled={action.busy || !wristband.trim() || !dose.trim()}>
+          Check five rights and record
+        </button>
+      </form>
+      {err && (
+        <div class="refused" data-result="refused" data-code={err.code}>
+          <Refusal error={err} />
+          {failed.length > 0 && (
+            <div class="rights">
+              {['patient', 'drug', 'dose', 'route', 'time'].map((r) => (
+                <span key={r} class={`right ${failed.includes(r) ? 'fail' : 'unknown'}`}>
+                  {failed.includes(r) ? '✗' : '·'} {r}
+                </span>
+              ))}
+            </div>
+          )}
+        </div>
+      )}
+      {!err && action.error != null && <Refusal error={action.error} />}
+      {result && (
+        <div class="result ok" data-result="recorded" role="status">
+          <div class="row">
+            <StateTag state={result.dose.state} />
+            <strong>{medName(props.catalog, result.dose.medicationId)}</strong>
+            <span class="muted">{patientName(props.catalog, result.dose.patientId)}</span>
+          </div>
+          <div class="rights">
+            {result.rights.map((r) => (
+              <span key={r.right} class={`right ${r.pass ? 'pass' : 'fail'}`} title={r.reason}>
+                {r.pass ? '✓' : '✗'} {r.right}
+              </span>
+            ))}
+          </div>
+          {result.flaggedForReview && <p class="tag warn">override flagged for ward-pharmacist review</p>}
+          {result.slot && (
+            <span class="muted small">
+              slot of {when(result.slot.scheduledAt)} recorded {result.slot.state}
+            </span>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

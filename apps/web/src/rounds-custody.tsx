@@ -1,0 +1,144 @@
+/**
+ * The ward-round pharmacist's custody views: the audit chain's verification, a dose's custody
+ * timeline with each event's hash link to the one before, and overrides to review.
+ */
+import { type AuditReport, type Catalog, type CustodyEvent, medName, patientName, type Slot, StateTag, usePolled, when, type Dose } from './custody';
+import { clock, Empty, OptionalState } from './ui';
+
+/** `robot:<device id>:C1` reads as `robot …60e3 C1` */
+const place = (loc: string) => {
+  const m = /^robot:([^:]+)(?::(.+))?$/.exec(loc);
+  return m ? `robot …${m[1]!.slice(-4)}${m[2] ? ` ${m[2]}` : ''}` : loc;
+};
+
+const h = (hash: string | null | undefined) => (hash ? hash.slice(0, 8) : '—');
+
+export function AuditStatus(props: { bump: unknown }) {
+  const [value] = usePolled<AuditReport>('/api/audit/verify', props.bump, 60_000);
+  return (
+    <OptionalState value={value} what="the audit chain">
+      {(r) =>
+        r.ok ? (
+          <p class="audit ok" data-audit="ok">
+            <strong>✓ Custody chain intact</strong>{' '}
+            <span class="muted">
+              {r.events} events · head #{r.head?.seq ?? 0} <code>{h(r.head?.hash)}</code>
+            </span>
+          </p>
+        ) : (
+          <p class="audit bad" data-audit="broken" role="alert">
+            <strong>✗ Custody chain broken at event #{r.brokenAt?.seq}</strong> <span>{r.brokenAt?.reason.replace(/_/g, ' ')}</span>
+            <span class="muted"> {r.brokenAt?.detail}</span>
+          </p>
+        )
+      }
+    </OptionalState>
+  );
+}
+
+/** A link is checked here too: an event right after another in the chain must carry its hash. */
+function linkOf(e: CustodyEvent, prev: CustodyEvent | undefined): { label: string; ok: boolean | null } {
+  if (!prev || prev.seq !== e.seq - 1) return { label: `← #${e.seq - 1} ${h(e.prevHash)}`, ok: null };
+  return prev.hash === e.prevHash ? { label: `← ${h(e.prevHash)}`, ok: true } : { label: `← ${h(e.prevHash)} ≠ ${h(prev.hash)}`, ok: false };
+}
+
+const describe = (e: CustodyEvent): string | null => {
+  const ev = e.evidence;
+  if (typeof ev['reason'] === 'string') return ev['reason'];
+  if (typeof ev['code'] === 'string') return ev['code'].replace(/_/g, ' ');
+  if (typeof ev['witness'] === 'string') return `witness ${ev['witness']}`;
+  return null;
+};
+
+export function DoseTimeline(props: { doseId: string; catalog: Catalog; onClose: () => void }) {
+  const [value] = usePolled<{ dose: Dose; events: CustodyEvent[] }>(`/api/doses/${encodeURIComponent(props.doseId)}/timeline`, props.doseId, 30_000);
+  return (
+    <div class="timeline" data-timeline={props.doseId}>
+      <div class="row">
+        <strong>Dose {props.doseId.slice(0, 8)}</strong>
+        <span class="spacer" />
+        <button onClick={props.onClose}>close</button>
+      </div>
+      <OptionalState value={value} what="this dose's timeline">
+        {(t) => (
+          <>
+            <div class="row muted small">
+              <StateTag state={t.dose.state} /> {medName(props.catalog, t.dose.medicationId)} · {patientName(props.catalog, t.dose.patientId)}
+              {t.dose.serial && <span class="mono"> · SN {t.dose.serial}</span>}
+            </div>
+            {t.events.length === 0 ? (
+              <Empty>No custody event recorded for this dose.</Empty>
+            ) : (
+              <ol class="events">
+                {t.events.map((e, i) => {
+                  const link = linkOf(e, t.events[i - 1]);
+                  const what = describe(e);
+                  return (
+                    <li key={e.id} data-seq={e.seq} data-action={e.action}>
+                      <span class="time">{clock(e.at)}</span>
+                      <span class="what">
+                        <strong>{e.action.replace(/_/g, ' ')}</strong>
+                        {e.toState && <span class="muted"> → {e.toState.replace(/_/g, ' ')}</span>}
+                        <span class="muted">
+                          {' '}
+                          · {e.actor.id}
+                          {e.location ? ` @ ${place(e.location)}` : ''}
+                        </span>
+                        {what && <span class="muted"> · {what}</span>}
+                      </span>
+                      <span class={`hash ${link.ok === false ? 'bad' : link.ok ? 'ok' : ''}`} title={`hash ${e.hash}\nprev ${e.prevHash}`}>
+                        #{e.seq} <code>{h(e.hash)}</code> <span class="muted">{link.label}</span>
+                      </span>
+                    </li>
+                  );
+                })}
+              </ol>
+            )}
+          </>
+        )}
+      </OptionalState>
+    </div>
+  );
+}
+
+export function OverridesToReview(props: { bump: unknown; ward: string; catalog: Catalog; onDose: (id: string) => void }) {
+  const [value] = usePolled<Slot[]>('/api/administrations/overrides', props.bump, 30_000);
+  return (
+    <OptionalState value={value} what="overrides to review">
+      {(list) => {
+        // the endpoint lists every ward's; a patient this view knows is on the chosen ward
+        const mine = list.filter((s) => props.catalog.patients.get(s.patientId)?.ward === props.ward);
+        if (mine.length === 0) return <Empty>No override to review on this ward.</Empty>;
+        return (
+          <ul class="list">
+            {mine.map((s) => (
+              <li key={s.id} data-override={s.id}>
+                <div class="row">
+                  <StateTag state={s.state} />
+                  <strong>{patientName(props.catalog, s.patientId)}</strong>
+                  <span class="muted">{when(s.recordedAt)}</span>
+                </div>
+                <div>
+                  “{s.override?.reason}” <span class="muted">· by {s.recordedBy ?? '—'}</span>
+                </div>
+                <div class="row">
+                  {s.override?.rights.map((r) => (
+                    <span key={r} class="right fail">
+                      ✗ {r}
+                    </span>
+                  ))}
+                  <span class="spacer" />
+                  {s.doseId && (
+                    <button class="link-button" onClick={() => props.onDose(s.doseId!)}>
+                      timeline
+                    </button>
+                  )}
+                </div>
+              </li>
+            ))}
+          </ul>
+        );
+      }}
+    </OptionalState>
+  );
+}
