@@ -296,6 +296,11 @@ describe('closed-loop custody', () => {
     }[];
     expect(alarms.some((a) => a.source.id === id && a.ward === 'W-CARD')).toBe(true);
     expect(await events(doseId)).toContain('quarantined');
+    // the pharmacy's exception list shows it, with its ward; a nurse of another ward does not see it
+    const exceptions = (await api(pharmacist.token, 'GET', '/api/doses?state=quarantined,receipt_discrepancy,lost')).body as { id: string; ward: string }[];
+    expect(exceptions.find((d) => d.id === doseId)?.ward).toBe('W-CARD');
+    const other = (await api(nurseSurg.token, 'GET', '/api/doses?state=quarantined')).body as { id: string }[];
+    expect(other.some((d) => d.id === doseId)).toBe(false);
   }, 60_000);
 
   it('quarantines the doses inside a robot compartment that had a cold-chain excursion, and tells the pharmacist', async () => {

@@ -21,7 +21,7 @@ export interface DomainEventMap {
     location: string | null;
     at: string;
   };
-  'custody.order_changed': { orderId: string; status: string };
+  'custody.order_changed': { orderId: string; status: string; ward: string };
   'custody.delivery_changed': { deliveryId: string; ward: string; state: string; robotId: string | null };
   'custody.dose_changed': { doseId: string; ward: string | null; state: string; patientId: string; deliveryId: string | null };
   'robot.connection': { deviceId: string; connection: 'ONLINE' | 'OFFLINE' | 'CONNECTIONBROKEN'; previous: string | null };

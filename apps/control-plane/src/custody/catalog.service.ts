@@ -50,6 +50,17 @@ export class CatalogService {
     return { patient: patientView(p), doses: doses.map(doseView), slots: slots.map(slotView) };
   }
 
+  /** Doses in given states (the pharmacy's exception lists); nurses see their wards' only. */
+  async dosesInStates(states: string[], user: AuthUser, ward?: string) {
+    const wardOf = new Map((await this.repo.patients()).map((p) => [p.id, p.ward]));
+    return (await this.repo.dosesInStates(states))
+      .filter((d) => {
+        const w = wardOf.get(d.patientId) ?? '';
+        return (!ward || w === ward) && (user.role !== 'nurse' || user.wards.includes(w));
+      })
+      .map((d) => ({ ...doseView(d), ward: wardOf.get(d.patientId) ?? null }));
+  }
+
   async createMedication(input: z.infer<typeof CreateMedicationSchema>) {
     if (await this.repo.medicationByGtin(input.gtin))
       throw new ConflictError(`GTIN ${input.gtin} is already in the formulary`, 'medication_exists', { field: 'gtin' });

@@ -81,6 +81,22 @@ export class CustodyController {
     return this.catalog.patientMedication(pid, u);
   }
 
+  /** Doses by custody state, e.g. `?state=quarantined,receipt_discrepancy,lost` for the exception list. */
+  @Roles(...ALL_ROLES)
+  @Get('doses')
+  doses(
+    @Query(
+      new ZodPipe(
+        z.strictObject({ state: z.string().regex(/^[a-z_]+(,[a-z_]+)*$/, 'state: comma-separated dose states'), ward: z.string().max(64).optional() }),
+        'query',
+      ),
+    )
+    q: { state: string; ward?: string },
+    @CurrentUser() u: AuthUser,
+  ) {
+    return this.catalog.dosesInStates(q.state.split(','), u, q.ward);
+  }
+
   // ---- orders
   @Roles('admin', 'pharmacist')
   @Post('orders')
@@ -97,14 +113,15 @@ export class CustodyController {
       status?: string;
       patientId?: string;
     },
+    @CurrentUser() u: AuthUser,
   ) {
-    return this.orders.list(q.status, q.patientId);
+    return this.orders.list(u, q.status, q.patientId);
   }
 
   @Roles(...ALL_ROLES)
   @Get('orders/:id')
-  getOrder(@Param('id', id()) oid: string) {
-    return this.orders.get(oid);
+  getOrder(@Param('id', id()) oid: string, @CurrentUser() u: AuthUser) {
+    return this.orders.get(oid, u);
   }
 
   @Roles('pharmacist', 'admin')

@@ -11,7 +11,7 @@ import { AdministrationSlotEntity, CustodyRepository, DoseEntity, MedicationOrde
 import type { z } from 'zod';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
-import { userActor } from './access.js';
+import { assertWardAccess, canActOnWard, userActor } from './access.js';
 import { CustodyLedger } from './custody-ledger.service.js';
 import type { CreateOrderSchema } from './custody.dto.js';
 import { orderView } from './custody-views.js';
@@ -60,13 +60,19 @@ export class OrdersService {
     return orderView(order);
   }
 
-  async list(status?: string, patientId?: string) {
-    return (await this.repo.orders({ status, patientId })).map(orderView);
+  /** Nurses see the orders of their wards' patients only. */
+  async list(user: AuthUser, status?: string, patientId?: string) {
+    const orders = await this.repo.orders({ status, patientId });
+    if (user.role !== 'nurse') return orders.map(orderView);
+    const wardOf = new Map((await this.repo.patients()).map((p) => [p.id, p.ward]));
+    return orders.filter((o) => canActOnWard(user, wardOf.get(o.patientId) ?? '')).map(orderView);
   }
 
-  async get(id: string) {
+  async get(id: string, user: AuthUser) {
     const o = await this.repo.order(id);
     if (!o) throw new NotFoundError('Order', id);
+    const p = await this.repo.patient(o.patientId);
+    assertWardAccess(user, p?.ward ?? '');
     return orderView(o);
   }
 
@@ -129,7 +135,7 @@ export class OrdersService {
       }
       return o;
     });
-    this.bus.emit('custody.order_changed', { orderId: result.id, status: result.status });
+    await this.announce(result);
     return orderView(result);
   }
 
@@ -143,7 +149,7 @@ export class OrdersService {
       o.updatedAt = new Date();
       return tx.save(o);
     });
-    this.bus.emit('custody.order_changed', { orderId: o.id, status: o.status });
+    await this.announce(o);
     return orderView(o);
   }
 
@@ -189,8 +195,13 @@ export class OrdersService {
       }
       return { o, recall: [...recall] };
     });
-    this.bus.emit('custody.order_changed', { orderId: o.id, status: o.status });
+    await this.announce(o);
     return { order: orderView(o), recall };
+  }
+
+  private async announce(o: MedicationOrderEntity): Promise<void> {
+    const ward = (await this.repo.patient(o.patientId))?.ward;
+    if (ward) this.bus.emit('custody.order_changed', { orderId: o.id, status: o.status, ward });
   }
 
   private async require<T>(p: Promise<T | null>, id: string): Promise<T> {

@@ -11,6 +11,7 @@ import type { LiveEventType } from '#contracts';
 export const WARD_SCOPED_ROUTES: Readonly<Record<string, LiveEventType>> = {
   'custody.dose_changed': 'custody.dose_changed',
   'custody.delivery_changed': 'custody.delivery_changed',
+  'custody.order_changed': 'custody.order_changed',
   'sensor.reading': 'sensor.reading',
 };
 

@@ -108,6 +108,7 @@ export interface LiveEventMap {
   device: { deviceId: string; kind: string; ward: string | null; online: boolean; at: string };
   'custody.dose_changed': WardScopedPayload;
   'custody.delivery_changed': WardScopedPayload;
+  'custody.order_changed': WardScopedPayload;
   'sensor.reading': WardScopedPayload;
 }
 export type LiveEventType = keyof LiveEventMap;

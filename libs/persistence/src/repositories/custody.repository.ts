@@ -141,6 +141,9 @@ export class CustodyRepository {
   dosesByUnit(gtin: string, serial: string | undefined, lot: string | undefined): Promise<DoseEntity[]> {
     return this.ds.manager.find(DoseEntity, { where: serial ? { gtin, serial } : { gtin, ...(lot ? { lot } : {}) }, order: { createdAt: 'ASC' } });
   }
+  dosesInStates(states: string[], limit = 500): Promise<DoseEntity[]> {
+    return this.ds.manager.find(DoseEntity, { where: { state: In(states) as never }, order: { updatedAt: 'DESC' }, take: limit });
+  }
   dosesOfPatient(patientId: string): Promise<DoseEntity[]> {
     return this.ds.manager.find(DoseEntity, { where: { patientId }, order: { createdAt: 'ASC' } });
   }
