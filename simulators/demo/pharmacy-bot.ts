@@ -1,0 +1,147 @@
+/**
+ * The simulated pharmacy: new orders arrive on a schedule and a pharmacist verifies them;
+ * each round, for every ward with verified orders waiting, she picks the units (GS1 scans
+ * with serials), checks them (a second pharmacist witnesses high-alert drugs), loads an idle
+ * robot's compartments (refrigerated drugs in the cooled one) and dispatches the delivery.
+ */
+import type { Session } from './api.js';
+import { DEMO_WARDS, unitBarcode } from './data.js';
+import type { Log } from './loops.js';
+import type { Seeded, SeededMedication, SeededPatient } from './seed.js';
+
+/** Non-terminal delivery states in which a robot carries (or is about to carry) doses. */
+const HOLDS_ROBOT = ['loaded', 'dispatched', 'in_transit', 'arrived', 'unlocked', 'recalled', 'returning'];
+const MAX_QUEUED_PER_WARD = 6;
+const MAX_DOSES_PER_DELIVERY = 4;
+
+interface Queued {
+  orderId: string;
+  patient: SeededPatient;
+  medication: SeededMedication;
+}
+
+interface RobotView {
+  id: string;
+  name: string;
+  connection: string | null;
+  stale: boolean;
+  battery: { chargePct: number } | null;
+  errors: { errorLevel: string }[];
+  safety: { eStop: string } | null;
+  mission: { status: string } | null;
+}
+
+export interface PharmacyStats {
+  orders: number;
+  deliveries: number;
+}
+
+export class PharmacyBot {
+  readonly stats: PharmacyStats = { orders: 0, deliveries: 0 };
+  private readonly queue = new Map<string, Queued[]>();
+  private readonly runId = Date.now().toString(36).toUpperCase();
+  private serial = 0;
+  private orderSeq = 0;
+
+  constructor(
+    private readonly pharmacist: Session,
+    private readonly witness: Session,
+    private readonly seeded: Seeded,
+    private readonly log: Log,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  private pickOne<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.random() * xs.length)]!;
+  }
+
+  /** A prescriber's new order, verified by the pharmacist right away. */
+  async newOrder(): Promise<string | null> {
+    const ward = DEMO_WARDS[this.orderSeq++ % DEMO_WARDS.length]!;
+    const waiting = this.queue.get(ward.id) ?? [];
+    if (waiting.length >= MAX_QUEUED_PER_WARD) return null;
+    const patient = this.pickOne(this.seeded.patients.filter((p) => p.ward === ward.id));
+    const medication = this.pickOne(this.seeded.medications);
+    const order = await this.pharmacist.post<{ id: string }>('/api/orders', {
+      patientId: patient.id,
+      medicationId: medication.id,
+      dose: medication.dose,
+      route: medication.route,
+      schedule: { times: [new Date(Date.now() + 5 * 60_000).toISOString()], windowMinutes: 60 },
+      priority: this.random() < 0.2 ? 'stat' : 'routine',
+      prescriber: 'Dr Demo',
+    });
+    await this.pharmacist.post(`/api/orders/${order.id}/verify`);
+    this.queue.set(ward.id, [...waiting, { orderId: order.id, patient, medication }]);
+    this.stats.orders++;
+    this.log(
+      `order   ${medication.name} ${medication.dose.amount} ${medication.dose.unit} for ${patient.name} (${ward.id} bed ${patient.bed}) verified by ${this.pharmacist.username}`,
+    );
+    return order.id;
+  }
+
+  /** Robots free for a new delivery: online, healthy, charged, on no mission and carrying nothing. */
+  private async freeRobots(): Promise<RobotView[]> {
+    const [robots, deliveries] = await Promise.all([
+      this.pharmacist.get<RobotView[]>('/api/robots'),
+      this.pharmacist.get<{ robotId: string | null; state: string }[]>('/api/deliveries'),
+    ]);
+    const carrying = new Set(deliveries.filter((d) => d.robotId && HOLDS_ROBOT.includes(d.state)).map((d) => d.robotId));
+    return robots.filter(
+      (r) =>
+        r.connection === 'ONLINE' &&
+        !r.stale &&
+        !carrying.has(r.id) &&
+        (r.battery?.chargePct ?? 0) > 30 &&
+        (r.safety?.eStop ?? 'NONE') === 'NONE' &&
+        !r.errors.some((e) => e.errorLevel === 'FATAL') &&
+        (!r.mission || ['finished', 'failed', 'cancelled'].includes(r.mission.status)),
+    );
+  }
+
+  /** One pharmacy round: at most one delivery per ward, each on its own free robot. */
+  async round(): Promise<void> {
+    const wards = DEMO_WARDS.filter((w) => (this.queue.get(w.id)?.length ?? 0) > 0);
+    if (wards.length === 0) return;
+    const free = await this.freeRobots();
+    for (const ward of wards) {
+      const robot = free.shift();
+      if (!robot) return;
+      const items = this.queue.get(ward.id)!.splice(0, MAX_DOSES_PER_DELIVERY);
+      await this.deliver(ward.id, robot, items).catch((err: unknown) => {
+        this.log(`! delivery to ${ward.id} not sent: ${(err as Error).message}`);
+      });
+    }
+  }
+
+  private async deliver(ward: string, robot: RobotView, items: Queued[]): Promise<void> {
+    const delivery = await this.pharmacist.post<{ id: string }>('/api/deliveries', { ward });
+    const path = `/api/deliveries/${delivery.id}`;
+    const compartments: Record<string, string[]> = {};
+    let highAlert = false;
+    for (const item of items) {
+      const serial = `${this.runId}${String(++this.serial).padStart(4, '0')}`;
+      const picked = await this.pharmacist
+        .post<{ doses: { id: string; serial: string | null }[] }>(`${path}/picks`, {
+          orderId: item.orderId,
+          barcode: unitBarcode(item.medication.gtin, serial),
+        })
+        .catch((err: unknown) => {
+          this.log(`! pick for order ${item.orderId.slice(0, 8)} refused: ${(err as Error).message}`);
+          return null;
+        });
+      const dose = picked?.doses.find((d) => d.serial === serial);
+      if (!dose) continue;
+      (compartments[item.medication.refrigerated ? 'C3' : 'C1'] ??= []).push(dose.id);
+      highAlert ||= item.medication.highAlert === true;
+    }
+    if (Object.keys(compartments).length === 0) return;
+    await this.pharmacist.post(`${path}/check`, highAlert ? { witnessToken: await this.witness.bearer() } : {});
+    await this.pharmacist.post(`${path}/load`, { robotId: robot.id, compartments });
+    await this.pharmacist.post(`${path}/dispatch`);
+    this.stats.deliveries++;
+    const doses = Object.values(compartments).flat().length;
+    const witnessed = highAlert ? `, high-alert checked with ${this.witness.username} as witness` : '';
+    this.log(`deliver ${delivery.id.slice(0, 8)} → ${ward}: ${doses} dose(s) picked, checked${witnessed}, loaded into ${robot.name} and dispatched`);
+  }
+}
