@@ -6,8 +6,8 @@
  *    transport is not keeping up), it stops receiving deltas for its rooms; when the buffer
  *    drains it catches up from the room's ring, or gets a fresh snapshot if it missed more than
  *    one buffer's worth (or the ring moved past it);
- *  - positions: coalesced per robot to LIVE_POSITION_HZ per client and sent volatile (dropped
- *    by socket.io when the transport is not writable).
+ *  - positions: coalesced per robot to LIVE_POSITION_HZ per client, and dropped for a client
+ *    whose write buffer already holds POSITION_QUEUE_LIMIT packets.
  * So a stalled browser costs a bounded queue and never delays the event bus or other clients.
  */
 import { randomBytes } from 'node:crypto';
@@ -81,10 +81,15 @@ export class LiveHub {
       user,
       rooms: new Map(),
       positions: new SampleCoalescer<LivePositionSample>(intervalMs, (_robotId, sample) => {
-        // volatile: a sample the transport cannot take now is worthless a moment later
-        if (!socket.conn.transport.writable) this.metrics.dropped.inc({ kind: 'position', reason: 'not_writable' });
-        else this.metrics.events.inc({ kind: 'position' });
-        socket.volatile.emit('position', sample);
+        // a sample is worthless a moment later: dropped for a client whose queue is backing
+        // up, but not merely because a delta is being written this instant (socket.io's
+        // volatile emit dropped nearly every position that followed a delta in the same tick)
+        if (queued(socket) >= POSITION_QUEUE_LIMIT) {
+          this.metrics.dropped.inc({ kind: 'position', reason: 'not_writable' });
+          return;
+        }
+        this.metrics.events.inc({ kind: 'position' });
+        socket.emit('position', sample);
       }),
     };
     this.clients.set(socket.id, client);
@@ -126,10 +131,23 @@ export class LiveHub {
     return had;
   }
 
-  /** Numbers the event in the room and sends it to every member that keeps up. */
+  /**
+   * Numbers the event in the room and sends it to every member that keeps up, encoded once
+   * for all of them (one broadcast to the eligible socket ids) rather than once per client.
+   */
   publish(room: LiveRoom, event: LiveEvent): LiveDelta {
     const delta = this.ensureRoom(room).append(event);
-    for (const c of this.members.get(room)!) this.deliver(c, room, delta);
+    const ids: string[] = [];
+    let nsp: Socket['nsp'] | undefined;
+    for (const c of this.members.get(room)!) {
+      if (!this.admit(c, room, delta)) continue;
+      ids.push(c.socket.id);
+      nsp ??= c.socket.nsp;
+    }
+    if (nsp && ids.length) {
+      nsp.to(ids).emit('delta', delta);
+      this.metrics.events.inc({ kind: 'delta' }, ids.length);
+    }
     return delta;
   }
 
@@ -155,21 +173,21 @@ export class LiveHub {
     socket.emit('error', error);
   }
 
-  private deliver(c: LiveClient, room: LiveRoom, delta: LiveDelta): void {
+  /** Whether this member gets the delta now; a lagging one catches up when it drains. */
+  private admit(c: LiveClient, room: LiveRoom, delta: LiveDelta): boolean {
     const m = c.rooms.get(room);
-    if (!m) return;
+    if (!m) return false;
     if (m.lagging) {
       this.metrics.dropped.inc({ kind: 'delta', reason: 'lagging' });
-      return;
+      return false;
     }
     if (queued(c.socket) >= this.config.live.clientMaxBuffer) {
       m.lagging = true;
       this.metrics.dropped.inc({ kind: 'delta', reason: 'lagging' });
-      return;
+      return false;
     }
     m.lastSeq = delta.seq;
-    this.metrics.events.inc({ kind: 'delta' });
-    c.socket.emit('delta', delta);
+    return true;
   }
 
   private catchUpLagging(c: LiveClient): void {
@@ -202,6 +220,9 @@ export class LiveHub {
     return 'snapshot';
   }
 }
+
+/** A client with this many packets queued gets no position samples until it drains. */
+const POSITION_QUEUE_LIMIT = 16;
 
 /** Packets waiting in the client's engine.io write buffer (its transport has not taken them yet). */
 function queued(socket: Socket): number {
