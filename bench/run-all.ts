@@ -10,8 +10,12 @@ import { printTable } from './lib/table.js';
 
 export const SCENARIOS = [
   { name: 'ingest', file: 'ingest.js', title: 'Scenario 1: telemetry ingest' },
+  { name: 'live-latency', file: 'live-latency.js', title: 'Scenario 2: robot state → nurse station latency' },
   { name: 'connections', file: 'connections.js', title: 'Scenario 3: connection scale' },
+  { name: 'custody', file: 'custody.js', title: 'Scenario 4: custody write rate' },
   { name: 'dispatch', file: 'dispatch.js', title: 'Scenario 5: dispatch decision time' },
+  { name: 'dispatch-profile', file: 'dispatch-profile.js', title: 'Dispatch: where a cold round spends its time' },
+  { name: 'pingpong-nagle', file: 'pingpong-nagle.js', title: 'Client-side Nagle: QoS 1 ping-pong' },
 ] as const;
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -211,6 +211,16 @@ export function derivedSecret(key: string, deviceId: string): string {
   return createHmac('sha256', key).update(deviceId).digest('base64url');
 }
 
+/** One device row for bulkInsertDeviceRows: robots need their VDA 5050 identity. */
+export interface BulkDevice {
+  id: string;
+  kind: 'sensor' | 'cabinet' | 'station' | 'robot';
+  ward?: string | null;
+  manufacturer?: string;
+  serialNumber?: string;
+  interfaceName?: string;
+}
+
 /**
  * Inserts devices straight into a MedLoop SQLite database that the app has already migrated
  * (start it once, stop it, bulk insert, start again). Secrets are derived from `key` and
@@ -222,6 +232,15 @@ export async function bulkInsertDevices(
   kind: 'sensor' | 'cabinet' | 'station',
   key: string,
 ): Promise<{ seconds: number }> {
+  return bulkInsertDeviceRows(
+    dataDir,
+    ids.map((id) => ({ id, kind })),
+    key,
+  );
+}
+
+/** bulkInsertDevices for mixed rows: sensors with a ward, robots with manufacturer and serial number. */
+export async function bulkInsertDeviceRows(dataDir: string, devices: readonly BulkDevice[], key: string): Promise<{ seconds: number }> {
   const t0 = performance.now();
   const ds = new DataSource({ ...dataSourceOptions({ type: 'sqlite', path: join(dataDir, 'medloop.sqlite') }), migrationsRun: false });
   await ds.initialize();
@@ -229,23 +248,27 @@ export async function bulkInsertDevices(
     const now = new Date();
     await ds.transaction(async (em) => {
       const repo = em.getRepository(DeviceEntity);
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk: DeviceEntity[] = ids.slice(i, i + 500).map((id) => ({
-          id,
-          kind,
-          name: `bench ${kind} ${id}`,
-          ward: null,
-          location: null,
-          interfaceName: null,
-          manufacturer: null,
-          serialNumber: null,
-          aclRules: null,
-          secretHash: hashDeviceSecret(derivedSecret(key, id)),
-          secretRotatedAt: now,
-          revokedAt: null,
-          lastSeenAt: null,
-          createdAt: now,
-        }));
+      for (let i = 0; i < devices.length; i += 500) {
+        const chunk: DeviceEntity[] = devices.slice(i, i + 500).map((d) => {
+          const robot = d.kind === 'robot';
+          if (robot && (!d.manufacturer || !d.serialNumber)) throw new Error(`robot ${d.id} needs manufacturer and serialNumber`);
+          return {
+            id: d.id,
+            kind: d.kind,
+            name: `bench ${d.kind} ${d.id}`,
+            ward: d.ward ?? null,
+            location: null,
+            interfaceName: robot ? (d.interfaceName ?? 'uagv') : null,
+            manufacturer: robot ? d.manufacturer! : null,
+            serialNumber: robot ? d.serialNumber! : null,
+            aclRules: null,
+            secretHash: hashDeviceSecret(derivedSecret(key, d.id)),
+            secretRotatedAt: now,
+            revokedAt: null,
+            lastSeenAt: null,
+            createdAt: now,
+          };
+        });
         await repo.insert(chunk);
       }
     });

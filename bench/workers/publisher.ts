@@ -49,7 +49,11 @@ let errors = 0;
 const t0 = performance.now();
 const deadline = t0 + start.durationMs;
 
-const payload = (seq: number) => `{"seq":${seq},"tempC":21.4,"humidityPct":41.2,"batteryPct":87,"ok":true}`;
+// valid MedLoop v1 sensor telemetry (libs/contracts/src/devices), so MedLoop measures its full
+// processing path rather than its rejection path; the same bytes go to every broker
+const ts = new Date().toISOString();
+const payload = (spec: ClientSpec, seq: number) =>
+  `{"v":1,"deviceId":${JSON.stringify(spec.username ?? spec.clientId)},"seq":${seq},"ts":"${ts}","readings":[{"channel":"air","temperatureC":21.4,"humidityPct":41.2}],"batteryPct":87}`;
 const onSent = (err?: Error) => {
   if (err) errors++;
   else acked++;
@@ -70,7 +74,7 @@ if (args.ratePerClient !== undefined) {
       for (let k = 0; seqs[i]! < due && k < rate; k++) {
         seqs[i]!++;
         sent++;
-        c.publish(spec.topic, payload(seqs[i]!), { qos: args.qos }, onSent);
+        c.publish(spec.topic, payload(spec, seqs[i]!), { qos: args.qos }, onSent);
       }
     });
   }, 5);
@@ -104,7 +108,7 @@ for (const { spec, c } of args.ratePerClient === undefined ? clients : []) {
       burst++;
       sent++;
       seq++;
-      c.publish(spec.topic, payload(seq), { qos: args.qos }, done);
+      c.publish(spec.topic, payload(spec, seq), { qos: args.qos }, done);
     }
     if (inflight < args.window) schedule();
   };

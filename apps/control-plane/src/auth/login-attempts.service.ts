@@ -84,15 +84,13 @@ export class LoginAttempts {
         const [channel, subject] = l.key.split('\u0000') as [AuthChannel, string];
         return { scope: 'username' as const, channel, subject, lockedUntil: new Date(l.lockedUntil).toISOString(), locks: l.locks };
       }),
-      ...this.byAddress
-        .locked(now)
-        .map((l) => ({
-          scope: 'address' as const,
-          channel: 'any' as const,
-          subject: l.key,
-          lockedUntil: new Date(l.lockedUntil).toISOString(),
-          locks: l.locks,
-        })),
+      ...this.byAddress.locked(now).map((l) => ({
+        scope: 'address' as const,
+        channel: 'any' as const,
+        subject: l.key,
+        lockedUntil: new Date(l.lockedUntil).toISOString(),
+        locks: l.locks,
+      })),
     ];
   }
 

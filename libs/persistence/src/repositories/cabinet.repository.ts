@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { CabinetLedgerEntryEntity, CabinetPocketEntity, CabinetRecallEntity } from '../entities/cabinet.entity.js';
+import { runTransaction, runWrite } from '../transactions.js';
 
 /** Data access for cabinet pockets, their append-only ledger, and lot recalls. */
 @Injectable()
@@ -21,12 +22,12 @@ export class CabinetRepository {
   }
 
   savePocket(p: CabinetPocketEntity): Promise<unknown> {
-    return this.pockets.save(p);
+    return runWrite(this.pockets.manager.connection, () => this.pockets.save(p));
   }
 
   /** Appends one ledger entry and stores the pocket's new projection in one transaction. */
   async append(entry: CabinetLedgerEntryEntity, pocket: CabinetPocketEntity): Promise<void> {
-    await this.pockets.manager.transaction(async (em) => {
+    await runTransaction(this.pockets.manager.connection, async (em) => {
       await em.insert(CabinetLedgerEntryEntity, entry);
       await em.save(CabinetPocketEntity, pocket);
     });
@@ -53,6 +54,6 @@ export class CabinetRepository {
   }
 
   insertRecall(r: CabinetRecallEntity): Promise<unknown> {
-    return this.recalls.insert(r);
+    return runWrite(this.recalls.manager.connection, () => this.recalls.insert(r));
   }
 }

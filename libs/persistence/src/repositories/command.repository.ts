@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { DeviceCommandEntity } from '../entities/command.entity.js';
+import { runWrite } from '../transactions.js';
 
 /** Data access for commands sent to cabinets and sensors. */
 @Injectable()
@@ -21,10 +22,10 @@ export class CommandRepository {
   }
 
   insert(c: DeviceCommandEntity): Promise<unknown> {
-    return this.repo.insert(c);
+    return runWrite(this.repo.manager.connection, () => this.repo.insert(c));
   }
 
   async update(id: string, patch: Partial<Pick<DeviceCommandEntity, 'status' | 'detail' | 'resolvedAt' | 'lateAck'>>): Promise<void> {
-    await this.repo.update({ id }, patch);
+    await runWrite(this.repo.manager.connection, () => this.repo.update({ id }, patch));
   }
 }

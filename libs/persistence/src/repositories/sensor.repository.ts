@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
 import { SensorAlarmRuleEntity, SensorExcursionEntity } from '../entities/sensor.entity.js';
+import { runWrite } from '../transactions.js';
 
 /** Data access for alarm rules and cold-chain excursions. */
 @Injectable()
@@ -20,11 +21,11 @@ export class SensorRepository {
   }
 
   saveRules(rules: SensorAlarmRuleEntity[]): Promise<unknown> {
-    return this.rules.save(rules);
+    return runWrite(this.rules.manager.connection, () => this.rules.save(rules));
   }
 
   async deleteRule(id: string): Promise<boolean> {
-    return ((await this.rules.delete({ id })).affected ?? 0) > 0;
+    return ((await runWrite(this.rules.manager.connection, () => this.rules.delete({ id }))).affected ?? 0) > 0;
   }
 
   findExcursion(id: string): Promise<SensorExcursionEntity | null> {
@@ -40,6 +41,6 @@ export class SensorRepository {
   }
 
   saveExcursion(e: SensorExcursionEntity): Promise<unknown> {
-    return this.excursions.save(e);
+    return runWrite(this.excursions.manager.connection, () => this.excursions.save(e));
   }
 }
