@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import mqemitter from 'mqemitter';
-import { createMessageQueue } from './message-queue.js';
+import { createMessageQueue, RingQueue } from './message-queue.js';
 
 type Emitter = {
   on(t: string, f: (m: unknown, done: () => void) => void): void;
@@ -40,5 +40,24 @@ describe('message queue under a flood', () => {
     expect(error).toBeNull();
     expect(done).toHaveLength(20_000);
     expect(done.every((v, i) => v === i)).toBe(true);
+  });
+});
+
+describe('RingQueue', () => {
+  it('is a FIFO across growth and wrap-around', () => {
+    const q = new RingQueue<number>();
+    const expected: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 97; i++) {
+        q.push(next);
+        expected.push(next++);
+      }
+      for (let i = 0; i < 60; i++) expect(q.shift()).toBe(expected.shift());
+    }
+    expect(q.length).toBe(expected.length);
+    while (expected.length) expect(q.shift()).toBe(expected.shift());
+    expect(q.shift()).toBeUndefined();
+    expect(q.length).toBe(0);
   });
 });

@@ -26,7 +26,11 @@ export const RULE_ALARM_PREFIX = 'alarm-rule:';
 
 @Injectable()
 export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
-  private state: AlarmRuleState = EMPTY_ALARM_RULE_STATE;
+  /**
+   * Engine state per device: the pure engine copies the state it is given on every reading,
+   * so one state for the whole hospital made each reading cost O(devices).
+   */
+  private readonly states = new Map<string, AlarmRuleState>();
   private readonly devices = new Map<string, WatchedDevice>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -53,8 +57,9 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
     const rules = toEngineRules(rulesFor(this.rules.all(), device));
     if (rules.length === 0) return;
     const decisions: AlarmDecision[] = [];
+    let state = this.states.get(device.deviceId) ?? EMPTY_ALARM_RULE_STATE;
     for (const v of values) {
-      const r = evaluateReading(rules, this.state, {
+      const r = evaluateReading(rules, state, {
         deviceId: device.deviceId,
         kind: device.kind,
         ...(device.ward ? { location: device.ward } : {}),
@@ -63,16 +68,20 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
         value: v.value,
         at: v.at,
       });
-      this.state = r.state;
+      state = r.state;
       decisions.push(...r.decisions);
     }
+    this.states.set(device.deviceId, state);
     this.apply(decisions);
   }
 
   tick(now: string): void {
-    const r = tickAlarmRules(toEngineRules(this.rules.all().filter((x) => x.enabled)), this.state, now);
-    this.state = r.state;
-    this.apply(r.decisions);
+    const rules = toEngineRules(this.rules.all().filter((x) => x.enabled));
+    for (const [deviceId, state] of this.states) {
+      const r = tickAlarmRules(rules, state, now);
+      this.states.set(deviceId, r.state);
+      this.apply(r.decisions);
+    }
   }
 
   private apply(decisions: readonly AlarmDecision[]): void {
@@ -100,10 +109,12 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
   private async forgetRules(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const gone = (ruleId: string) => ids.includes(ruleId);
-    this.state = {
-      series: Object.fromEntries(Object.entries(this.state.series).filter(([, s]) => !gone(s.ruleId))),
-      feeds: Object.fromEntries(Object.entries(this.state.feeds).filter(([, f]) => !gone(f.ruleId))),
-    };
+    for (const [deviceId, state] of this.states) {
+      this.states.set(deviceId, {
+        series: Object.fromEntries(Object.entries(state.series).filter(([, s]) => !gone(s.ruleId))),
+        feeds: Object.fromEntries(Object.entries(state.feeds).filter(([, f]) => !gone(f.ruleId))),
+      });
+    }
     for (const a of this.alarms.openAlarms()) {
       const ruleId = a.key.startsWith(RULE_ALARM_PREFIX) ? a.key.slice(RULE_ALARM_PREFIX.length).split('/')[0]! : null;
       if (ruleId && gone(ruleId)) await this.alarms.clear(a.key, `rule ${ruleId} removed or disabled`);
