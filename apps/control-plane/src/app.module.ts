@@ -18,6 +18,7 @@ import { CabinetsModule } from './cabinets/cabinets.module.js';
 import { SensorsModule } from './sensors/sensors.module.js';
 import { LiveModule } from './live/live.module.js';
 import { SiteModule } from './site/site.module.js';
+import type { Site } from '#contracts';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -40,7 +41,7 @@ class CoreModule {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+  static forRoot(config: AppConfig, logger: Logger, site: Site): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -48,7 +49,7 @@ export class AppModule {
         PersistenceModule.forRoot(config.database),
         AuthModule,
         DiscoveryModule,
-        SiteModule,
+        SiteModule.forRoot(site),
         DevicesModule,
         MqttModule,
         AlarmsModule,

@@ -19,6 +19,7 @@ import type { AppConfig } from './config/config.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MqttService } from './mqtt/mqtt.service.js';
+import { loadSite } from './site/site.service.js';
 
 export interface ControlPlane {
   app: INestApplication;
@@ -32,7 +33,9 @@ const JSON_LIMIT = '1mb';
 
 export async function startControlPlane(config: AppConfig, opts: { logger?: Logger; shutdownHooks?: boolean } = {}): Promise<ControlPlane> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+  // parsed first: a bad site file must stop the start before a database connection is opened
+  const site = loadSite(config.siteFile);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger, site), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
     abortOnError: false,

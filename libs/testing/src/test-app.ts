@@ -75,7 +75,14 @@ export async function startTestApp(extraEnv: Record<string, string> = {}, db?: T
     ...database.env,
     ...extraEnv,
   };
-  const cp = await startControlPlane(loadConfig(env), { shutdownHooks: false });
+  let cp: ControlPlane;
+  try {
+    cp = await startControlPlane(loadConfig(env), { shutdownHooks: false });
+  } catch (err) {
+    // a start that fails (tests of bad configuration) leaves no database behind
+    if (!db) await database.drop().catch(() => undefined);
+    throw err;
+  }
   const baseUrl = `http://127.0.0.1:${cp.httpPort}`;
   const api: TestApp['api'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };

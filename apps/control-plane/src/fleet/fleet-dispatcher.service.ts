@@ -36,6 +36,7 @@ import {
 import { DevicesRepository, type MissionEntity, MissionsRepository } from '#persistence';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { EventBus } from '../common/events.js';
+import { KeyedQueue } from '../common/keyed-queue.js';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { SiteService } from '../site/site.service.js';
@@ -72,6 +73,7 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
    * a warm one stays under a millisecond (bench/dispatch).
    */
   private costs: DispatchCosts | undefined;
+  private readonly perRobot = new KeyedQueue();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -89,17 +91,21 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
     this.warmCosts();
     await this.recover();
     this.subs.push(
-      this.bus
-        .on('robot.state')
-        .subscribe(
-          ({ deviceId, state }) =>
-            void this.onRobotState(deviceId, state).catch((err: unknown) => this.logger.error({ err, deviceId }, 'mission progress failed')),
-        ),
+      this.bus.on('robot.state').subscribe(
+        ({ deviceId, state }) =>
+          // one robot's events are handled in order: a state must not overtake the previous
+          // one while that is still saving progress or sending an order update
+          void this.perRobot
+            .run(deviceId, () => this.onRobotState(deviceId, state))
+            .catch((err: unknown) => this.logger.error({ err, deviceId }, 'mission progress failed')),
+      ),
       this.bus
         .on('robot.connection')
         .subscribe(
           ({ deviceId, connection }) =>
-            void this.onRobotConnection(deviceId, connection).catch((err: unknown) => this.logger.error({ err, deviceId }, 'connection handling failed')),
+            void this.perRobot
+              .run(deviceId, () => this.onRobotConnection(deviceId, connection))
+              .catch((err: unknown) => this.logger.error({ err, deviceId }, 'connection handling failed')),
         ),
     );
     this.timer = setInterval(() => this.poke(), this.config.fleet.dispatchIntervalMs);

@@ -1,13 +1,12 @@
 /**
  * The hospital site: floors, route graph, wards, lifts. Loaded once at boot from SITE_FILE, or
- * the built-in demo hospital. A malformed file stops the server with the path and field at
- * fault (SiteFileError), before anything listens.
+ * the built-in demo hospital, before the application is built: a malformed file stops the
+ * server with the path and field at fault (SiteFileError) before anything connects or listens.
  */
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import { parseSiteFile, type Site, SiteFileError } from '#contracts';
 import { DEMO_HOSPITAL_SITE, SiteGraph } from '#domain';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
 export function loadSite(path: string | undefined): Site {
   if (!path) return parseSiteFile(DEMO_HOSPITAL_SITE, 'built-in demo hospital');
@@ -22,14 +21,15 @@ export function loadSite(path: string | undefined): Site {
   return parseSiteFile(json, path);
 }
 
+/** Injection token for the parsed site. */
+export const SITE = Symbol('SITE');
+
 @Injectable()
 export class SiteService {
-  readonly site: Site;
   readonly graph: SiteGraph;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.site = loadSite(config.siteFile);
-    this.graph = new SiteGraph(this.site);
+  constructor(@Inject(SITE) readonly site: Site) {
+    this.graph = new SiteGraph(site);
   }
 
   /** The ward of a node, if it belongs to one. */
