@@ -1,8 +1,7 @@
-/**
- * Many simulated cabinets in one process, driven by one shared simulated clock.
- */
+/** Many simulated cabinets in one process, on one simulated clock (DeviceFleet). */
 import type { CabinetFleetConfig } from './config.js';
 import { CabinetSimulator } from './cabinet-simulator.js';
+import { DeviceFleet } from '../common/device-fleet.js';
 
 export interface CabinetFleetSummary {
   cabinets: number;
@@ -13,68 +12,17 @@ export interface CabinetFleetSummary {
   acks: number;
 }
 
-const MAX_STEP_S = 1;
-
-export class CabinetFleet {
-  readonly cabinets: CabinetSimulator[];
-  private timer: NodeJS.Timeout | undefined;
-  private readonly startReal = Date.now();
-  private lastReal = 0;
-  elapsedS = 0;
-  private readonly listeners: Array<(elapsedS: number) => void> = [];
-
+export class CabinetFleet extends DeviceFleet<CabinetSimulator> {
   constructor(
     readonly config: CabinetFleetConfig,
     options: { log?: (line: string) => void } = {},
   ) {
     const { cabinets, ...settings } = config;
-    const clock = () => this.nowMs();
-    this.cabinets = cabinets.map((cabinet) => new CabinetSimulator({ cabinet, settings, clock, ...(options.log ? { log: options.log } : {}) }));
+    super(config, 1, (clock) => cabinets.map((cabinet) => new CabinetSimulator({ cabinet, settings, clock, ...(options.log ? { log: options.log } : {}) })));
   }
 
-  nowMs(): number {
-    return this.startReal + this.elapsedS * 1000;
-  }
-
-  get(deviceId: string): CabinetSimulator | undefined {
-    return this.cabinets.find((c) => c.deviceId === deviceId);
-  }
-
-  onTick(listener: (elapsedS: number) => void): void {
-    this.listeners.push(listener);
-  }
-
-  async start(): Promise<void> {
-    const batch = this.config.connectConcurrency;
-    try {
-      for (let i = 0; i < this.cabinets.length; i += batch) await Promise.all(this.cabinets.slice(i, i + batch).map((c) => c.start()));
-    } catch (err) {
-      await this.stop();
-      throw err;
-    }
-    this.lastReal = performance.now();
-    this.timer = setInterval(() => this.tick(), this.config.tickMs);
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await Promise.all(this.cabinets.map((c) => c.stop()));
-  }
-
-  advance(dtS: number): void {
-    for (let left = dtS; left > 1e-9; left -= MAX_STEP_S) {
-      const step = Math.min(left, MAX_STEP_S);
-      this.elapsedS += step;
-      for (const c of this.cabinets) c.advance(step);
-      for (const l of this.listeners) l(this.elapsedS);
-    }
-  }
-
-  private tick(): void {
-    const now = performance.now();
-    this.advance(((now - this.lastReal) / 1000) * this.config.timeScale);
-    this.lastReal = now;
+  get cabinets(): CabinetSimulator[] {
+    return this.devices;
   }
 
   summary(): CabinetFleetSummary {
