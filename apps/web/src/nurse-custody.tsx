@@ -36,7 +36,11 @@ function useDeliveries(ward: string, states: string[], bump: unknown): [Optional
   const failed = values.find((v) => v.state !== 'ok' && v.state !== 'loading');
   if (failed) return [failed, reload];
   if (values.some((v) => v.state === 'loading')) return [{ state: 'loading' }, reload];
-  const all = values.flatMap(list).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  // one request per state: a delivery that moved on between two of them shows up in both, so
+  // keep one entry per delivery, the one from the later state in `states`
+  const byId = new Map<string, Delivery>();
+  for (const v of values) for (const d of list(v)) byId.set(d.id, d);
+  const all = [...byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   return [{ state: 'ok', data: all }, reload];
 }
 
