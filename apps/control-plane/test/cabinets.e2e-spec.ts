@@ -64,8 +64,8 @@ describe('smart cabinets', () => {
     nurseA = await t.userToken('nurse', ['ward-4w']);
     nurseB = await t.userToken('nurse', ['ward-5e']);
     // the cabinets reported their drawers and pockets
-    await waitForAsync(async () => (await t.api('GET', `/api/cabinets/${cabA}`, { token: pharmacist.token })).body.pockets?.length === 12, 5000, 'pockets A');
-    await waitForAsync(async () => (await t.api('GET', `/api/cabinets/${cabB}`, { token: pharmacist.token })).body.pockets?.length === 12, 5000, 'pockets B');
+    await waitForAsync(async () => (await t.api('GET', `/api/cabinets/${cabA}`, { token: pharmacist.token })).body.pockets?.length === 12, 15_000, 'pockets A');
+    await waitForAsync(async () => (await t.api('GET', `/api/cabinets/${cabB}`, { token: pharmacist.token })).body.pockets?.length === 12, 15_000, 'pockets B');
     await configure(cabA, 'D1-P1', PARACETAMOL, 'Paracetamol 500 mg');
     await configure(cabA, 'D1-P2', MORPHINE, 'Morphine 10 mg', true);
     await restock(cabA, 'D1-P1', 'L1', 10);

@@ -181,7 +181,8 @@ export class DeviceCommandsService implements OnModuleInit, OnApplicationBootstr
       }
       return;
     }
-    this.pending.delete(c.id);
+    // the command stays in `pending` until it is settled: a caller asking in between (while the
+    // update below is written) must wait for the outcome, not read the stale row from the database
     clearTimeout(this.timers.get(c.id));
     this.timers.delete(c.id);
     c.status = ack.result;
@@ -200,6 +201,7 @@ export class DeviceCommandsService implements OnModuleInit, OnApplicationBootstr
         await this.commands.update(c.id, { detail: c.detail });
       }
     }
+    this.pending.delete(c.id);
     this.settle(c);
   }
 
@@ -213,7 +215,8 @@ export class DeviceCommandsService implements OnModuleInit, OnApplicationBootstr
   private async timeOut(id: string): Promise<void> {
     const c = this.pending.get(id);
     this.timers.delete(id);
-    if (!c) return;
+    // an ack being written settles the command; the timer must not overrule it
+    if (!c || c.status !== 'pending') return;
     this.pending.delete(id);
     c.status = 'timed_out';
     c.resolvedAt = new Date();
