@@ -163,7 +163,7 @@ describe('web UI in a browser', () => {
     await ph('POST', `/api/deliveries/${delivery}/load`, { robotId, compartments: { C1: [deliveredDose] } });
     const dispatched = await ph('POST', `/api/deliveries/${delivery}/dispatch`);
     // the delivery shows as incoming at once (pushed, not polled), with the robot's mission
-    await page.locator(`#incoming [data-delivery="${delivery}"][data-mission="${dispatched.body.missionId}"]`).waitFor({ timeout: 5_000 });
+    await page.locator(`#incoming [data-delivery="${delivery}"][data-mission="${dispatched.body.missionId}"]`).waitFor({ timeout: 15_000 });
 
     // the robot appears on the cardiology floor when the lift brings it up, and moves
     const station = (await t.api('GET', '/api/site', { token: t.adminToken })).body.nodes.find((n: { id: string }) => n.id === 'F1-CARD-STATION');
@@ -200,7 +200,7 @@ describe('web UI in a browser', () => {
 
     // she unlocks C1 with her session: the robot opens exactly that compartment
     await c1.getByRole('button', { name: 'Unlock C1' }).click();
-    await arrival.locator('[data-compartment="C1"][data-open="yes"]').waitFor({ timeout: 5_000 });
+    await arrival.locator('[data-compartment="C1"][data-open="yes"]').waitFor({ timeout: 15_000 });
     await waitForAsync(
       async () =>
         (await t.api('GET', `/api/robots/${robotId}`, { token: t.adminToken })).body.compartments.find(
@@ -214,12 +214,12 @@ describe('web UI in a browser', () => {
     await scan.click();
     await scan.pressSequentially(keyedUnit('UI-S1'), { delay: 5 });
     await scan.press('Enter');
-    await arrival.locator(`[data-dose="${deliveredDose}"][data-state="received"]`).waitFor({ timeout: 5_000 });
+    await arrival.locator(`[data-dose="${deliveredDose}"][data-state="received"]`).waitFor({ timeout: 15_000 });
     expect(await arrival.locator('[role="status"]').textContent()).toContain('Received Amoxicillin 500 mg');
     await page.screenshot({ path: `${SHOTS}/04-receipt-scanned.png`, fullPage: true });
     await arrival.getByRole('button', { name: 'Complete receipt' }).click();
     const done = page.locator(`#arrivals [data-receipt-done="${delivery}"]`);
-    await done.waitFor({ timeout: 5_000 });
+    await done.waitFor({ timeout: 15_000 });
     expect(await done.textContent()).toContain('1 received');
     const stored = (await t.api('GET', `/api/deliveries/${delivery}`, { token: t.adminToken })).body;
     expect(stored.state).toBe('completed');
@@ -232,11 +232,11 @@ describe('web UI in a browser', () => {
     await bedside.locator('input[name="wristband"]').fill('(8018)' + '80180000000000999' + gtinCheckDigit('80180000000000999'));
     await bedside.locator('input[name="dose"]').fill(keyedUnit('UI-S1'));
     await bedside.getByRole('button', { name: 'Check five rights and record' }).click();
-    await bedside.locator('[data-result="refused"][data-code="unknown_wristband"]').waitFor({ timeout: 5_000 });
+    await bedside.locator('[data-result="refused"][data-code="unknown_wristband"]').waitFor({ timeout: 15_000 });
     await bedside.locator('input[name="wristband"]').fill(`(8018)${patient.gsrn}`);
     await bedside.getByRole('button', { name: 'Check five rights and record' }).click();
     const result = bedside.locator('[data-result="recorded"]');
-    await result.waitFor({ timeout: 5_000 });
+    await result.waitFor({ timeout: 15_000 });
     expect(await result.locator('.right.pass').count()).toBe(5);
     expect((await t.api('GET', `/api/doses/${deliveredDose}/timeline`, { token: t.adminToken })).body.dose.state).toBe('administered');
     await page.screenshot({ path: `${SHOTS}/06-bedside-given.png`, fullPage: true });
@@ -252,11 +252,11 @@ describe('web UI in a browser', () => {
       message: 'Medication fridge CARD-1 at 9.4 °C (allowed 2–8 °C)',
     });
     const item = page.locator(`#alarms [data-alarm="${alarm.id}"]`);
-    await item.waitFor({ timeout: 5_000 });
+    await item.waitFor({ timeout: 15_000 });
     expect(await item.getAttribute('data-state')).toBe('raised');
     await page.screenshot({ path: `${SHOTS}/07-alarm-raised.png`, fullPage: true });
     await item.getByRole('button', { name: 'Acknowledge' }).click();
-    await page.locator(`#alarms [data-alarm="${alarm.id}"][data-state="acknowledged"]`).waitFor({ timeout: 5_000 });
+    await page.locator(`#alarms [data-alarm="${alarm.id}"][data-state="acknowledged"]`).waitFor({ timeout: 15_000 });
     expect(await item.textContent()).toContain(`acknowledged by ${nurse.username}`);
     const ack = (await t.api('GET', `/api/alarms/${alarm.id}`, { token: t.adminToken })).body;
     expect(ack.state).toBe('acknowledged');
@@ -269,7 +269,7 @@ describe('web UI in a browser', () => {
     const page = await signIn(nurse);
     await page.goto(`${t.baseUrl}/#/nurse/W-ONC`);
     const banner = page.locator('[data-error="ward_forbidden"]');
-    await banner.waitFor({ timeout: 5_000 });
+    await banner.waitFor({ timeout: 15_000 });
     expect(await banner.textContent()).toContain("not assigned to ward 'W-ONC'");
   });
 
@@ -293,26 +293,26 @@ describe('web UI in a browser', () => {
     await pending.waitFor({ timeout: 10_000 });
     await waitForAsync(async () => ((await pending.textContent()) ?? '').includes('Grace Hopper'), 10_000, 'order names its patient');
     await pending.getByRole('button', { name: 'Verify' }).click();
-    await pending.waitFor({ state: 'detached', timeout: 5_000 });
+    await pending.waitFor({ state: 'detached', timeout: 15_000 });
     expect((await t.api('GET', `/api/orders/${toVerify}`, { token: t.adminToken })).body.status).toBe('verified');
 
     // build: create for cardiology → scan the unit for the order → check → choose robot and compartment
     const build = page.locator('#build');
     await build.getByLabel('destination ward').selectOption('W-CARD');
     await build.getByRole('button', { name: 'Create delivery' }).click();
-    await build.locator('[data-step="pick"]').waitFor({ timeout: 5_000 });
+    await build.locator('[data-step="pick"]').waitFor({ timeout: 15_000 });
     await build.getByLabel('order', { exact: true }).selectOption(toPick);
     const pick = build.locator('input[name="pick"]');
     await pick.click();
     await pick.pressSequentially(keyedUnit('UI-S2'), { delay: 5 });
     await pick.press('Enter');
-    await build.locator('[data-step="check"]').waitFor({ timeout: 5_000 });
+    await build.locator('[data-step="check"]').waitFor({ timeout: 15_000 });
     await build.getByRole('button', { name: 'Check 1 picked dose' }).click();
-    await build.locator('[data-step="load"]').waitFor({ timeout: 5_000 });
-    await build.getByLabel('robot').locator(`option[value="${robotId}"]`).waitFor({ state: 'attached', timeout: 5_000 });
+    await build.locator('[data-step="load"]').waitFor({ timeout: 15_000 });
+    await build.getByLabel('robot').locator(`option[value="${robotId}"]`).waitFor({ state: 'attached', timeout: 15_000 });
     await page.screenshot({ path: `${SHOTS}/09-pharmacy-building-delivery.png`, fullPage: true });
     await build.getByRole('button', { name: /^Seal into/ }).click();
-    await build.locator('[data-step="dispatch"]').waitFor({ timeout: 5_000 });
+    await build.locator('[data-step="dispatch"]').waitFor({ timeout: 15_000 });
     const buildingId = await build.locator('[data-delivery]').first().getAttribute('data-delivery');
     const loaded = (await t.api('GET', `/api/deliveries/${buildingId}`, { token: t.adminToken })).body;
     expect(loaded.state).toBe('loaded');
@@ -325,13 +325,13 @@ describe('web UI in a browser', () => {
     expect(wp.url()).toContain('#/rounds');
     await wp.locator('#audit [data-audit="ok"]').waitFor({ timeout: 10_000 });
     // the acknowledged fridge alarm of the first test is still open on cardiology
-    await wp.locator('#cold [data-alarm]').first().waitFor({ timeout: 5_000 });
+    await wp.locator('#cold [data-alarm]').first().waitFor({ timeout: 15_000 });
     const record = wp.locator(`#patients [data-patient="${patient.id}"]`);
     await record.locator('[data-status="given"]').waitFor({ timeout: 10_000 });
     await wp.screenshot({ path: `${SHOTS}/11-ward-round-phone.png`, fullPage: true });
     await record.getByRole('button', { name: `timeline of dose ${deliveredDose.slice(0, 8)}` }).click();
     const timeline = wp.locator(`#timeline [data-timeline="${deliveredDose}"]`);
-    await timeline.locator('[data-action="administered"]').waitFor({ timeout: 5_000 });
+    await timeline.locator('[data-action="administered"]').waitFor({ timeout: 15_000 });
     for (const action of ['order_verified', 'picked', 'checked', 'loaded', 'dispatched', 'arrived', 'received', 'administered'])
       expect(await timeline.locator(`[data-action="${action}"]`).count()).toBe(1);
     // consecutive events show their hash link verified; none shows a broken one
