@@ -71,19 +71,23 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
     for (const s of this.subs) s.unsubscribe();
   }
 
-  private track(d: DeliveryEntity): void {
+  /**
+   * Keeps the in-memory view of what a robot carries. Called with every delivery change and,
+   * synchronously, by an authorised unlock before the robot gets its command: the robot's next
+   * state (compartment UNLOCKED) must never race a database read and be taken for a break-in.
+   * Unlocks only accumulate within a delivery, so a stale read cannot take one back.
+   */
+  track(d: DeliveryEntity): void {
     if (!d.robotId) return;
     if (!ABOARD.includes(d.state) || d.courier) {
       if (this.aboard.get(d.robotId)?.deliveryId === d.id) this.aboard.delete(d.robotId);
       return;
     }
     const prev = this.aboard.get(d.robotId);
-    this.aboard.set(d.robotId, {
-      deliveryId: d.id,
-      compartments: d.compartments,
-      unlocked: new Set(d.unlocks.map((u) => u.compartmentId)),
-      flagged: prev?.deliveryId === d.id ? prev.flagged : new Set(),
-    });
+    const same = prev?.deliveryId === d.id;
+    const unlocked = new Set(d.unlocks.map((u) => u.compartmentId));
+    if (same) for (const c of prev.unlocked) unlocked.add(c);
+    this.aboard.set(d.robotId, { deliveryId: d.id, compartments: d.compartments, unlocked, flagged: same ? prev.flagged : new Set() });
   }
 
   private async onDeliveryChanged(id: string): Promise<void> {
@@ -145,6 +149,8 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
     const ids = new Set(d.compartments[compartmentId] ?? []);
     const moved = await this.ledger.run(async (tx, record) => {
       const out = [];
+      // an authorised unlock committed meanwhile is not a break-in
+      if ((await tx.delivery(d.id))?.unlocks.some((u) => u.compartmentId === compartmentId)) return null;
       for (const dose of await tx.dosesOfDelivery(d.id)) {
         if (!ids.has(dose.id) || !doseMachine.states[dose.state].to.includes('quarantined' as never) || dose.state === 'received') continue;
         this.pharmacy.move(record, dose, 'quarantined', 'quarantined', { type: 'device', id: robotId }, `robot:${robotId}:${compartmentId}`, {
@@ -156,6 +162,7 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
       }
       return out;
     });
+    if (!moved) return;
     await this.alarms.raise({
       key: `custody.compartment_forced:${deliveryId}:${compartmentId}`,
       type: 'custody.compartment_forced',

@@ -29,6 +29,7 @@ import { RobotStateService } from '../fleet/robot-state.service.js';
 import { assertWardAccess, userActor } from './access.js';
 import { CustodyLedger } from './custody-ledger.service.js';
 import { DeliveryPharmacyService } from './delivery-pharmacy.service.js';
+import { DeliveryTrackingService } from './delivery-tracking.service.js';
 
 @Injectable()
 export class DeliveryWardService {
@@ -40,6 +41,7 @@ export class DeliveryWardService {
     private readonly commands: RobotCommandsService,
     private readonly robots: RobotStateService,
     private readonly alarms: AlarmsService,
+    private readonly tracking: DeliveryTrackingService,
   ) {}
 
   /** Resolves who is unlocking: the session user, or the owner of the presented badge + PIN. */
@@ -86,7 +88,8 @@ export class DeliveryWardService {
       d.updatedAt = new Date();
       return tx.save(d);
     });
-    // the authorised unlock is on record before the robot gets the command
+    // the authorised unlock is on record, and known to the tamper check, before the robot gets the command
+    this.tracking.track(d);
     await this.sendToRobot(d, [unlockCompartmentAction({ actionId: `unlock-${randomUUID()}`, compartmentId, recipientId: user.username })]);
     this.pharmacy.changed(d);
     return this.pharmacy.get(deliveryId);
