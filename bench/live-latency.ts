@@ -1,14 +1,14 @@
 /**
  * Scenario 2 — end-to-end latency: a robot publishes its VDA 5050 2.0.0 `state` (MQTT, QoS 0)
  * → MedLoop validates it, updates the robot's live state and projects it → a nurse-station
- * socket.io client receives the `robot` delta. Background load: sensors publishing valid v1
+ * socket.io client receives the `robot` delta (in a `deltas` frame: LIVE_BATCH_MS). Background load: sensors publishing valid v1
  * telemetry (registered as kind `sensor` with a ward).
  *
  * Measurement: each state's `lastNodeId` carries its send time (wall clock, µs resolution;
  * every process is on this machine). lastNodeId is part of the robot summary the live
  * projection compares, so every state is news and becomes one `robot` delta per room the
  * robot is shown in (site + the ward rooms of its floor). Positions travel separately as
- * coalesced `position` samples (LIVE_POSITION_HZ, default 2; the robots here report at 1 Hz,
+ * coalesced `positions` samples (LIVE_POSITION_HZ, default 2; the robots here report at 1 Hz,
  * so nothing is held back), and are counted, not timed: the `robot` delta carries the same
  * position. Each sample is receive time − send time for one (state, client) pair; messages
  * sent during the warm-up are not counted.
@@ -20,7 +20,7 @@
  *   node dist/bench/live-latency.js [--smoke] [--robots=1000] [--sensors=10000] [--clients=100]
  *        [--duration=30000] [--warmup=5000] [--robot-hz=1] [--sensor-hz=0.1]
  *        [--robots-per-process=500] [--sensors-per-process=2500] [--clients-per-process=50]
- *        [--position-hz=2]
+ *        [--position-hz=2] [--batch-ms=20]
  */
 import { randomBytes } from 'node:crypto';
 import { num, parseArgs } from './lib/args.js';
@@ -46,6 +46,7 @@ const P = {
   sensorsPerProcess: num(args, 'sensors-per-process', 2500, 100),
   clientsPerProcess: num(args, 'clients-per-process', 50, 5),
   positionHz: num(args, 'position-hz', 2, 2),
+  batchMs: num(args, 'batch-ms', 20, 20),
   tailMs: smoke ? 1000 : 3000,
   connectConcurrency: 50,
 };
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
   }));
   const bulk = await bulkInsertDeviceRows(dataDir, [...robots, ...sensors] as BulkDevice[], key);
   rec.note(`bulk-inserted ${P.robots} robots and ${P.sensors} sensors in ${bulk.seconds.toFixed(2)} s`);
-  server = await MedloopServer.start({ dataDir, httpPort, mqttPort, env: { LIVE_POSITION_HZ: String(P.positionHz) } });
+  server = await MedloopServer.start({ dataDir, httpPort, mqttPort, env: { LIVE_POSITION_HZ: String(P.positionHz), LIVE_BATCH_MS: String(P.batchMs) } });
 
   // 2. generators and nurse stations
   const robotWorkers = await spawnReady(
@@ -158,9 +159,14 @@ async function main(): Promise<void> {
   for (const w of deviceWorkers) w.send({ type: 'start', untilWallMs: window.toWallMs, ...window });
   await sleep(Math.max(0, window.fromWallMs - wall()));
   const sampler = new ProcSampler(server.pid).start();
+  const stationSamplers = clientWorkers.map((w) => new ProcSampler(w.pid).start());
+  const generatorSamplers = deviceWorkers.map((w) => new ProcSampler(w.pid).start());
   type Done = { sent: number; errors: number; counted: Record<string, number>; disconnected: number };
   const done = await Promise.all(deviceWorkers.map((w) => w.next<Done & { type: string }>('done', P.warmupMs + P.durationMs + 60_000)));
   const cpu = sampler.stop();
+  const cpuSum = (xs: ProcSampler[]) => xs.map((x) => x.stop().cpuPct ?? 0).reduce((a, b) => a + b, 0);
+  const stationCpu = cpuSum(stationSamplers);
+  const generatorCpu = cpuSum(generatorSamplers);
   await sleep(P.tailMs);
   for (const w of clientWorkers) w.send({ type: 'report', ...window });
   type Samples = {
@@ -238,6 +244,9 @@ async function main(): Promise<void> {
     { measure: 'snapshots / resumes received', value: `${counts['snapshot'] ?? 0} / ${counts['resumed'] ?? 0}`, unit: 'whole run' },
     { measure: 'station disconnects', value: counts['disconnects'] ?? 0, unit: 'whole run' },
     { measure: 'MedLoop CPU (measured window)', value: round(cpu.cpuPct, 0), unit: '% of one core' },
+    { measure: `nurse-station processes CPU (${clientWorkers.length} processes)`, value: round(stationCpu, 0), unit: '% of one core' },
+    { measure: `device generator processes CPU (${deviceWorkers.length} processes)`, value: round(generatorCpu, 0), unit: '% of one core' },
+    { measure: "'deltas' frames received by stations", value: counts['frames'] ?? 0, unit: 'whole run' },
     { measure: 'MedLoop RSS peak', value: cpu.rssPeakBytes === null ? null : round(cpu.rssPeakBytes / (1 << 20), 0), unit: 'MiB' },
     { measure: 'device connect time (robots + sensors)', value: round(connectS, 1), unit: 's' },
   ];
@@ -261,6 +270,7 @@ async function main(): Promise<void> {
   rec.note(
     'rooms: station 0 watches `site`, the others one ward room each, round-robin over W-CARD, W-SURG (F1), W-ONC (F2), W-PAED (F3); robots are spread evenly over F0–F3',
   );
+  rec.note(`LIVE_BATCH_MS=${P.batchMs}: each station gets the deltas of its rooms as one frame per flush, at most one flush per ${P.batchMs} ms under load`);
   rec.note('all processes (MedLoop, generators, stations) share this machine; latency includes the stations’ own event-loop delay');
   if (s.n === 0) throw new Error('no latency samples were received');
 }

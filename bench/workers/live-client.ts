@@ -1,7 +1,7 @@
 /**
  * Nurse-station load: many socket.io clients (one engine.io connection each, websocket
  * transport) on the live gateway's /live namespace, each subscribed to one room. Every
- * `robot` delta whose lastNodeId carries a bench send stamp (`bench:<robot>:<headerId>:<ms>`,
+ * `robot` delta (of the `deltas` frames) whose lastNodeId carries a bench send stamp (`bench:<robot>:<headerId>:<ms>`,
  * see device-fleet.ts) yields one latency sample: receive wall time − send wall time.
  *
  * Commands: `report` {fromWallMs, toWallMs} → `samples` (latencies of messages SENT inside
@@ -32,7 +32,7 @@ const latency = new Float64Array(args.capacity);
 const roomOf = new Uint16Array(args.capacity);
 let n = 0;
 let overflow = 0;
-const counts = { snapshot: 0, resumed: 0, position: 0, otherDelta: 0, error: 0, disconnects: 0, gaps: 0 };
+const counts = { snapshot: 0, resumed: 0, position: 0, frames: 0, otherDelta: 0, error: 0, disconnects: 0, gaps: 0 };
 const sockets: Socket[] = [];
 
 await Promise.all(
@@ -58,27 +58,30 @@ await Promise.all(
           resolve();
         });
         s.on('resumed', () => counts.resumed++);
-        s.on('position', () => counts.position++);
+        s.on('positions', (samples: unknown[]) => (counts.position += samples.length));
         s.on('error', () => counts.error++);
         s.on('disconnect', () => counts.disconnects++);
-        s.on('delta', (d: Delta) => {
+        s.on('deltas', (batch: Delta[]) => {
           const now = wall();
-          if (lastSeq >= 0 && d.seq !== lastSeq + 1) counts.gaps++;
-          lastSeq = d.seq;
-          const id = d.event.type === 'robot' ? d.event.data.lastNodeId : null;
-          if (!id || !id.startsWith('bench:')) {
-            counts.otherDelta++;
-            return;
+          counts.frames++;
+          for (const d of batch) {
+            if (lastSeq >= 0 && d.seq !== lastSeq + 1) counts.gaps++;
+            lastSeq = d.seq;
+            const id = d.event.type === 'robot' ? d.event.data.lastNodeId : null;
+            if (!id || !id.startsWith('bench:')) {
+              counts.otherDelta++;
+              continue;
+            }
+            const stamp = Number(id.slice(id.lastIndexOf(':') + 1));
+            if (n >= args.capacity) {
+              overflow++;
+              continue;
+            }
+            sentAt[n] = stamp;
+            latency[n] = now - stamp;
+            roomOf[n] = ci;
+            n++;
           }
-          const stamp = Number(id.slice(id.lastIndexOf(':') + 1));
-          if (n >= args.capacity) {
-            overflow++;
-            return;
-          }
-          sentAt[n] = stamp;
-          latency[n] = now - stamp;
-          roomOf[n] = ci;
-          n++;
         });
       }),
   ),

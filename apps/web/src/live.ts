@@ -47,15 +47,18 @@ class LiveConnection {
       const m = this.mirrors.get(r.room);
       if (m && m.applyResumed(r) === 'gap') this.resync(m);
     });
-    this.socket.on('delta', (d) => {
-      const m = this.mirrors.get(d.room);
-      if (!m) return;
-      if (m.apply(d) === 'gap') this.resync(m);
-      this.changed();
-    });
-    this.socket.on('position', (p) => {
+    this.socket.on('deltas', (batch) => {
       let any = false;
-      for (const m of this.mirrors.values()) any = m.applyPosition(p) || any;
+      for (const m of this.mirrors.values()) {
+        const r = m.applyBatch(batch);
+        if (r === 'gap') this.resync(m);
+        any = any || r !== 'ignored';
+      }
+      if (any) this.changed();
+    });
+    this.socket.on('positions', (samples) => {
+      let any = false;
+      for (const p of samples) for (const m of this.mirrors.values()) any = m.applyPosition(p) || any;
       if (any) this.changed();
     });
     this.socket.on('error', (e) => {

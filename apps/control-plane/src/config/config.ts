@@ -120,7 +120,8 @@ const envSchema = z
     ALARM_ESCALATION_SPEEDUP: positiveInt('ALARM_ESCALATION_SPEEDUP', 1),
     LIVE_POSITION_HZ: positiveNumber('LIVE_POSITION_HZ', 2, 50),
     LIVE_REPLAY_BUFFER: positiveInt('LIVE_REPLAY_BUFFER', 1000),
-    LIVE_CLIENT_MAX_BUFFER: positiveInt('LIVE_CLIENT_MAX_BUFFER', 256),
+    LIVE_CLIENT_MAX_BUFFER: positiveInt('LIVE_CLIENT_MAX_BUFFER', 64),
+    LIVE_BATCH_MS: positiveInt('LIVE_BATCH_MS', 20),
     WEB_DIR: z.string().default('dist/apps/web'),
   })
   .superRefine((env, ctx) => {
@@ -201,8 +202,10 @@ export interface AppConfig {
     positionHz: number;
     /** deltas each room keeps for clients resuming after a reconnect */
     replayBuffer: number;
-    /** packets queued for one client past which it stops getting deltas until it drains */
+    /** frames queued for one client past which it stops getting deltas until it drains */
     clientMaxBuffer: number;
+    /** under load, deltas and positions go out at most once per this many ms (one frame per client) */
+    batchMs: number;
   };
   /** the built web UI served at `/`; null = not served */
   webDir: string | null;
@@ -271,7 +274,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       escalationCheckMs: e.ALARM_ESCALATION_CHECK_MS,
       escalationSpeedup: e.ALARM_ESCALATION_SPEEDUP,
     },
-    live: { positionHz: e.LIVE_POSITION_HZ, replayBuffer: e.LIVE_REPLAY_BUFFER, clientMaxBuffer: e.LIVE_CLIENT_MAX_BUFFER },
+    live: { positionHz: e.LIVE_POSITION_HZ, replayBuffer: e.LIVE_REPLAY_BUFFER, clientMaxBuffer: e.LIVE_CLIENT_MAX_BUFFER, batchMs: e.LIVE_BATCH_MS },
     webDir: e.WEB_DIR === 'off' ? null : e.WEB_DIR,
   };
 }

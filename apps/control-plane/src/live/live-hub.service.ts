@@ -1,13 +1,21 @@
 /**
  * The live broker: rooms, their members and delivery to each client. Everything here is
  * synchronous and never waits on a client: an emit only appends to that client's engine.io
- * write buffer. Backpressure is per client:
- *  - deltas: when a client's write buffer already holds LIVE_CLIENT_MAX_BUFFER packets (its
+ * write buffer.
+ *
+ * Deltas and position samples go out in frames: what the rooms produced since the last flush
+ * is sent as one `deltas` (and one `positions`) message per client, so a busy ward costs a
+ * client at most 1000/LIVE_BATCH_MS frames a second however many events it has. A flush runs
+ * as soon as the event loop is free (no added delay when the hospital is quiet) and at most
+ * once per LIVE_BATCH_MS under load. Clients that get the same deltas share one encoding.
+ *
+ * Backpressure is per client:
+ *  - deltas: when a client's write buffer already holds LIVE_CLIENT_MAX_BUFFER frames (its
  *    transport is not keeping up), it stops receiving deltas for its rooms; when the buffer
  *    drains it catches up from the room's ring, or gets a fresh snapshot if it missed more than
- *    one buffer's worth (or the ring moved past it);
+ *    it could be sent in one go (or the ring moved past it);
  *  - positions: coalesced per robot to LIVE_POSITION_HZ per client, and dropped for a client
- *    whose write buffer already holds POSITION_QUEUE_LIMIT packets.
+ *    whose write buffer already holds POSITION_QUEUE_LIMIT frames.
  * So a stalled browser costs a bounded queue and never delays the event bus or other clients.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,7 +40,12 @@ export interface LiveClient {
   readonly user: AuthUser;
   readonly rooms: Map<LiveRoom, Membership>;
   readonly positions: SampleCoalescer<LivePositionSample>;
+  /** position samples released by the coalescer, sent with the next flush */
+  outPositions: LivePositionSample[];
 }
+
+/** The most deltas one frame carries (a longer backlog goes out in several). */
+export const LIVE_FRAME_MAX_DELTAS = 64;
 
 /** Builds a room's snapshot; synchronous so its seq matches the deltas that follow exactly. */
 export type SnapshotSource = (room: LiveRoom, seq: number, epoch: string) => LiveSnapshot;
@@ -45,6 +58,12 @@ export class LiveHub {
   private readonly members = new Map<LiveRoom, Set<LiveClient>>();
   private readonly clients = new Map<string, LiveClient>();
   private snapshotSource: SnapshotSource | null = null;
+  /** deltas appended since the last flush, per room with members */
+  private pending = new Map<LiveRoom, LiveDelta[]>();
+  /** clients with position samples waiting for the next flush */
+  private positionsDue = new Set<LiveClient>();
+  private flushHandle: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  private lastFlush = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -81,16 +100,11 @@ export class LiveHub {
       user,
       rooms: new Map(),
       positions: new SampleCoalescer<LivePositionSample>(intervalMs, (_robotId, sample) => {
-        // a sample is worthless a moment later: dropped for a client whose queue is backing
-        // up, but not merely because a delta is being written this instant (socket.io's
-        // volatile emit dropped nearly every position that followed a delta in the same tick)
-        if (queued(socket) >= POSITION_QUEUE_LIMIT) {
-          this.metrics.dropped.inc({ kind: 'position', reason: 'not_writable' });
-          return;
-        }
-        this.metrics.events.inc({ kind: 'position' });
-        socket.emit('position', sample);
+        client.outPositions.push(sample);
+        this.positionsDue.add(client);
+        this.scheduleFlush();
       }),
+      outPositions: [],
     };
     this.clients.set(socket.id, client);
     socket.conn.on('drain', () => this.catchUpLagging(client));
@@ -102,6 +116,7 @@ export class LiveHub {
     const c = this.clients.get(socketId);
     if (!c) return;
     this.clients.delete(socketId);
+    this.positionsDue.delete(c);
     for (const room of c.rooms.keys()) this.members.get(room)?.delete(c);
     c.rooms.clear();
     c.positions.close();
@@ -131,24 +146,77 @@ export class LiveHub {
     return had;
   }
 
-  /**
-   * Numbers the event in the room and sends it to every member that keeps up, encoded once
-   * for all of them (one broadcast to the eligible socket ids) rather than once per client.
-   */
+  /** Numbers the event in the room; its members get it with the next flush. */
   publish(room: LiveRoom, event: LiveEvent): LiveDelta {
     const delta = this.ensureRoom(room).append(event);
-    const ids: string[] = [];
-    let nsp: Socket['nsp'] | undefined;
-    for (const c of this.members.get(room)!) {
-      if (!this.admit(c, room, delta)) continue;
-      ids.push(c.socket.id);
-      nsp ??= c.socket.nsp;
-    }
-    if (nsp && ids.length) {
-      nsp.to(ids).emit('delta', delta);
-      this.metrics.events.inc({ kind: 'delta' }, ids.length);
+    if (this.members.get(room)!.size > 0) {
+      const list = this.pending.get(room);
+      if (list) list.push(delta);
+      else this.pending.set(room, [delta]);
+      this.scheduleFlush();
     }
     return delta;
+  }
+
+  /** Sends everything pending now (also what the scheduled flush would do). */
+  flush(): void {
+    if (this.flushHandle !== null) {
+      clearImmediate(this.flushHandle as NodeJS.Immediate);
+      clearTimeout(this.flushHandle as NodeJS.Timeout);
+      this.flushHandle = null;
+    }
+    this.lastFlush = Date.now();
+    const rooms = this.pending;
+    this.pending = new Map();
+    // each client's part of every room's pending deltas …
+    const parts = new Map<LiveClient, LiveDelta[][]>();
+    for (const [room, deltas] of rooms) {
+      for (const c of this.members.get(room) ?? []) {
+        const part = this.admit(c, room, deltas);
+        if (!part) continue;
+        const mine = parts.get(c);
+        if (mine) mine.push(part);
+        else parts.set(c, [part]);
+      }
+    }
+    // … and clients with the same parts share one frame, encoded once for all of them
+    const frames = new Map<string, { ids: string[]; nsp: Socket['nsp']; parts: LiveDelta[][] }>();
+    for (const [c, mine] of parts) {
+      const key = mine.map((p) => `${p[0]!.room}@${p[0]!.seq}`).join('|');
+      const f = frames.get(key);
+      if (f) f.ids.push(c.socket.id);
+      else frames.set(key, { ids: [c.socket.id], nsp: c.socket.nsp, parts: mine });
+    }
+    for (const f of frames.values()) {
+      const all = f.parts.length === 1 ? f.parts[0]! : f.parts.flat();
+      for (let i = 0; i < all.length; i += LIVE_FRAME_MAX_DELTAS) {
+        const frame = all.length <= LIVE_FRAME_MAX_DELTAS ? all : all.slice(i, i + LIVE_FRAME_MAX_DELTAS);
+        f.nsp.to(f.ids).emit('deltas', frame);
+      }
+      this.metrics.events.inc({ kind: 'delta' }, all.length * f.ids.length);
+      this.metrics.events.inc({ kind: 'frame' }, Math.ceil(all.length / LIVE_FRAME_MAX_DELTAS) * f.ids.length);
+    }
+    const due = this.positionsDue;
+    this.positionsDue = new Set();
+    for (const c of due) {
+      const samples = c.outPositions;
+      c.outPositions = [];
+      if (!samples.length || !this.clients.has(c.socket.id)) continue;
+      // a sample is worthless a moment later: dropped for a client whose queue is backing up
+      if (queued(c.socket) >= POSITION_QUEUE_LIMIT) {
+        this.metrics.dropped.inc({ kind: 'position', reason: 'not_writable' }, samples.length);
+        continue;
+      }
+      c.socket.emit('positions', samples);
+      this.metrics.events.inc({ kind: 'position' }, samples.length);
+    }
+  }
+
+  /** Flushes when the event loop is next free, but at most once per LIVE_BATCH_MS. */
+  private scheduleFlush(): void {
+    if (this.flushHandle !== null) return;
+    const wait = this.lastFlush + this.config.live.batchMs - Date.now();
+    this.flushHandle = wait <= 0 ? setImmediate(() => this.flush()) : setTimeout(() => this.flush(), wait);
   }
 
   /** Offers a robot's position to every client watching any of `rooms` (once per client). */
@@ -165,7 +233,10 @@ export class LiveHub {
 
   /** A robot left these clients' view: a pending position sample for it must not follow. */
   forgetRobot(room: LiveRoom, robotId: string): void {
-    for (const c of this.members.get(room) ?? []) c.positions.forget(robotId);
+    for (const c of this.members.get(room) ?? []) {
+      c.positions.forget(robotId);
+      if (c.outPositions.length) c.outPositions = c.outPositions.filter((p) => p.robotId !== robotId);
+    }
   }
 
   sendError(socket: Socket, error: LiveError): void {
@@ -173,21 +244,22 @@ export class LiveHub {
     socket.emit('error', error);
   }
 
-  /** Whether this member gets the delta now; a lagging one catches up when it drains. */
-  private admit(c: LiveClient, room: LiveRoom, delta: LiveDelta): boolean {
+  /**
+   * The room's pending deltas this member gets now (those after what its snapshot or replay
+   * already covered), or null; a lagging one catches up when it drains.
+   */
+  private admit(c: LiveClient, room: LiveRoom, deltas: LiveDelta[]): LiveDelta[] | null {
     const m = c.rooms.get(room);
-    if (!m) return false;
+    const last = deltas[deltas.length - 1]!.seq;
+    if (!m || last <= m.lastSeq) return null;
+    if (!m.lagging && queued(c.socket) >= this.config.live.clientMaxBuffer) m.lagging = true;
     if (m.lagging) {
-      this.metrics.dropped.inc({ kind: 'delta', reason: 'lagging' });
-      return false;
+      this.metrics.dropped.inc({ kind: 'delta', reason: 'lagging' }, deltas.length);
+      return null;
     }
-    if (queued(c.socket) >= this.config.live.clientMaxBuffer) {
-      m.lagging = true;
-      this.metrics.dropped.inc({ kind: 'delta', reason: 'lagging' });
-      return false;
-    }
-    m.lastSeq = delta.seq;
-    return true;
+    const part = deltas[0]!.seq > m.lastSeq ? deltas : deltas.filter((d) => d.seq > m.lastSeq);
+    m.lastSeq = last;
+    return part;
   }
 
   private catchUpLagging(c: LiveClient): void {
@@ -203,9 +275,9 @@ export class LiveHub {
     const missed = fromSeq === null ? null : log.since(fromSeq);
     // replaying more than one client buffer's worth would only refill the queue that made it
     // lag: a snapshot is smaller then
-    if (missed && fromSeq !== null && missed.length <= this.config.live.clientMaxBuffer) {
+    if (missed && fromSeq !== null && Math.ceil(missed.length / LIVE_FRAME_MAX_DELTAS) <= this.config.live.clientMaxBuffer) {
       c.socket.emit('resumed', { room, epoch: this.epoch, fromSeq, seq: log.seq });
-      for (const d of missed) c.socket.emit('delta', d);
+      for (let i = 0; i < missed.length; i += LIVE_FRAME_MAX_DELTAS) c.socket.emit('deltas', missed.slice(i, i + LIVE_FRAME_MAX_DELTAS));
       m.lastSeq = log.seq;
       this.metrics.catchUps.inc({ mode: 'replay' });
       this.metrics.events.inc({ kind: 'delta' }, missed.length);
@@ -221,7 +293,7 @@ export class LiveHub {
   }
 }
 
-/** A client with this many packets queued gets no position samples until it drains. */
+/** A client with this many frames queued gets no position samples until it drains. */
 const POSITION_QUEUE_LIMIT = 16;
 
 /** Packets waiting in the client's engine.io write buffer (its transport has not taken them yet). */

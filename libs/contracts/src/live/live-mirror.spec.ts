@@ -38,4 +38,23 @@ describe('LiveMirror', () => {
     expect(m.robots.get('b')!.position).toEqual({ x: 3, y: 4, theta: 1, mapId: 'F1' });
     expect(m.applyPosition({ robotId: 'zz', position: { x: 3, y: 4, theta: 1, mapId: 'F1' }, driving: true, at: '' })).toBe(false);
   });
+
+  it('applies a frame of deltas from several rooms: its own in order, others ignored, stops at a gap', () => {
+    const m = new LiveMirror('site');
+    m.applySnapshot({ room: 'site', epoch: 'e', seq: 2, at: '', robots: [], missions: [], alarms: [] });
+    const other: LiveDelta = { ...delta(1, { type: 'robot', data: robot('x') }), room: 'ward:W-CARD' };
+    expect(m.applyBatch([other])).toBe('ignored');
+    expect(m.applyBatch([delta(2, { type: 'robot', data: robot('a') })])).toBe('duplicate');
+    expect(m.applyBatch([delta(3, { type: 'robot', data: robot('a') }), other, delta(4, { type: 'robot', data: robot('b') })])).toBe('applied');
+    expect([...m.robots.keys()]).toEqual(['a', 'b']);
+    expect(
+      m.applyBatch([
+        delta(5, { type: 'robot', data: robot('c') }),
+        delta(7, { type: 'robot', data: robot('d') }),
+        delta(8, { type: 'robot', data: robot('e') }),
+      ]),
+    ).toBe('gap');
+    expect(m.seq).toBe(5);
+    expect(m.robots.has('d')).toBe(false);
+  });
 });

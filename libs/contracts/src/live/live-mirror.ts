@@ -79,6 +79,20 @@ export class LiveMirror {
     return 'applied';
   }
 
+  /**
+   * A `deltas` frame: applies this room's deltas in order. 'gap' at the first one that skips
+   * (the rest cannot be trusted either: subscribe again), else 'applied' if any applied.
+   */
+  applyBatch(batch: readonly LiveDelta[]): ApplyResult {
+    let result: ApplyResult = 'ignored';
+    for (const d of batch) {
+      const r = this.apply(d);
+      if (r === 'gap') return 'gap';
+      if (r === 'applied' || (r === 'duplicate' && result === 'ignored')) result = r;
+    }
+    return result;
+  }
+
   /** Positions move a robot the room already knows; others are not this room's business. */
   applyPosition(p: LivePositionSample): boolean {
     const r = this.robots.get(p.robotId);

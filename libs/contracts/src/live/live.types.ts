@@ -147,7 +147,7 @@ export interface LivePositionSample {
 export interface LiveResumed {
   room: LiveRoom;
   epoch: string;
-  /** the missed deltas (fromSeq+1 … seq) follow this message */
+  /** the missed deltas (fromSeq+1 … seq) follow this message in `deltas` frames */
   fromSeq: number;
   seq: number;
 }
@@ -164,10 +164,12 @@ export interface LiveError {
 
 export interface LiveServerEvents {
   snapshot: (s: LiveSnapshot) => void;
-  delta: (d: LiveDelta) => void;
+  /** the deltas of the client's rooms since the last frame, each room's in seq order */
+  deltas: (batch: LiveDelta[]) => void;
   resumed: (r: LiveResumed) => void;
   unsubscribed: (u: { room: LiveRoom }) => void;
-  position: (p: LivePositionSample) => void;
+  /** position samples released since the last frame (at most one per robot per 1/LIVE_POSITION_HZ) */
+  positions: (samples: LivePositionSample[]) => void;
   error: (e: LiveError) => void;
 }
 
