@@ -115,7 +115,7 @@ describe('smart cabinets', () => {
   /** The simulated user has closed the pocket again (a cabinet refuses to unlock an open pocket). */
   async function locked(cabinetId: string, pocketId: string) {
     const sim = fleet.get(cabinetId)!;
-    await waitFor(() => sim.model.pocket(pocketId)!.state === 'locked', 5000, `${pocketId} locked`);
+    await waitFor(() => sim.model.pocket(pocketId)!.state === 'locked', 15_000, `${pocketId} locked`);
   }
 
   const remove = async (token: string, body: Record<string, unknown>, pocketId = 'D1-P1', cabinetId = cabA) => {
@@ -168,7 +168,7 @@ describe('smart cabinets', () => {
         const cab = (await t.api('GET', `/api/cabinets/${cabA}`, { token: nurseA.token })).body;
         return cab.pockets.find((p: { pocketId: string }) => p.pocketId === 'D1-P1').lockState === 'locked' && simA.model.pocket('D1-P1')!.count === 9;
       },
-      5000,
+      15_000,
       'pocket closed',
     );
 
@@ -249,7 +249,7 @@ describe('smart cabinets', () => {
     expect(req.body.status).toBe('done');
     const d = await waitForAsync(
       async () => ((await t.api('GET', '/api/discrepancies?state=open', { token: nurseA.token })).body as any[]).find((x) => x.pocketId === 'D1-P1'),
-      5000,
+      15_000,
       'discrepancy',
     );
     expect(d).toMatchObject({ cabinetId: cabA, ward: 'ward-4w', status: 'open', expected: 8, blind: true });
