@@ -20,15 +20,17 @@
  *   node dist/bench/live-latency.js [--smoke] [--robots=1000] [--sensors=10000] [--clients=100]
  *        [--duration=30000] [--warmup=5000] [--robot-hz=1] [--sensor-hz=0.1]
  *        [--robots-per-process=500] [--sensors-per-process=2500] [--clients-per-process=50]
- *        [--position-hz=2] [--batch-ms=20]
+ *        [--position-hz=2] [--batch-ms=20] [--profile]  (CPU profile of MedLoop → bench/results/profiles)
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { num, parseArgs } from './lib/args.js';
 import { spawnReady, stopAll, type Worker } from './lib/child.js';
 import { bulkInsertDeviceRows, MedloopServer, newSecretKey, type BulkDevice } from './lib/medloop.js';
 import { sleep } from './lib/ports.js';
 import { ProcSampler } from './lib/proc.js';
-import { Recorder } from './lib/results.js';
+import { Recorder, resultsDir } from './lib/results.js';
 import { round, summarize } from './lib/stats.js';
 import { printTable } from './lib/table.js';
 
@@ -47,6 +49,7 @@ const P = {
   clientsPerProcess: num(args, 'clients-per-process', 50, 5),
   positionHz: num(args, 'position-hz', 2, 2),
   batchMs: num(args, 'batch-ms', 20, 20),
+  profile: args.flags.has('profile'),
   tailMs: smoke ? 1000 : 3000,
   connectConcurrency: 50,
 };
@@ -94,7 +97,15 @@ async function main(): Promise<void> {
   }));
   const bulk = await bulkInsertDeviceRows(dataDir, [...robots, ...sensors] as BulkDevice[], key);
   rec.note(`bulk-inserted ${P.robots} robots and ${P.sensors} sensors in ${bulk.seconds.toFixed(2)} s`);
-  server = await MedloopServer.start({ dataDir, httpPort, mqttPort, env: { LIVE_POSITION_HZ: String(P.positionHz), LIVE_BATCH_MS: String(P.batchMs) } });
+  const profileDir = join(resultsDir(), 'profiles');
+  if (P.profile) mkdirSync(profileDir, { recursive: true });
+  server = await MedloopServer.start({
+    dataDir,
+    httpPort,
+    mqttPort,
+    nodeArgs: P.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    env: { LIVE_POSITION_HZ: String(P.positionHz), LIVE_BATCH_MS: String(P.batchMs) },
+  });
 
   // 2. generators and nurse stations
   const robotWorkers = await spawnReady(

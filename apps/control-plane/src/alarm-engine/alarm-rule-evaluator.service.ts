@@ -7,7 +7,7 @@
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { EMPTY_ALARM_RULE_STATE, evaluateReading, tickAlarmRules, type AlarmDecision, type AlarmRuleState } from '#domain';
+import { EMPTY_ALARM_RULE_STATE, evaluateReading, tickAlarmRules, type AlarmDecision, type AlarmRule, type AlarmRuleState } from '#domain';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -32,6 +32,9 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
    */
   private readonly states = new Map<string, AlarmRuleState>();
   private readonly devices = new Map<string, WatchedDevice>();
+  /** engine rules per (kind, sensor type, ward), built once per rule change, not per reading */
+  private readonly rulesByClass = new Map<string, AlarmRule[]>();
+  private enabledRules: AlarmRule[] | null = null;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -42,7 +45,11 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
   ) {}
 
   onApplicationBootstrap(): void {
-    this.rules.onChange((removed) => void this.forgetRules(removed));
+    this.rules.onChange((removed) => {
+      this.rulesByClass.clear();
+      this.enabledRules = null;
+      void this.forgetRules(removed);
+    });
     this.timer = setInterval(() => this.tick(new Date().toISOString()), this.config.alarmEngine.ruleTickMs);
     this.timer.unref();
   }
@@ -54,7 +61,7 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
   /** Feeds the latest values of one device message (only current, in-order messages). */
   observe(device: WatchedDevice, values: readonly ObservedValue[]): void {
     this.devices.set(device.deviceId, device);
-    const rules = toEngineRules(rulesFor(this.rules.all(), device));
+    const rules = this.rulesOf(device);
     if (rules.length === 0) return;
     const decisions: AlarmDecision[] = [];
     let state = this.states.get(device.deviceId) ?? EMPTY_ALARM_RULE_STATE;
@@ -75,8 +82,15 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
     this.apply(decisions);
   }
 
+  private rulesOf(device: WatchedDevice): AlarmRule[] {
+    const key = `${device.kind}\u0000${device.sensorType ?? ''}\u0000${device.ward ?? ''}`;
+    let rules = this.rulesByClass.get(key);
+    if (!rules) this.rulesByClass.set(key, (rules = toEngineRules(rulesFor(this.rules.all(), device))));
+    return rules;
+  }
+
   tick(now: string): void {
-    const rules = toEngineRules(this.rules.all().filter((x) => x.enabled));
+    const rules = (this.enabledRules ??= toEngineRules(this.rules.all().filter((x) => x.enabled)));
     for (const [deviceId, state] of this.states) {
       const r = tickAlarmRules(rules, state, now);
       this.states.set(deviceId, r.state);

@@ -21,16 +21,33 @@ export function minuteBucket(at: Date): string {
   return new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();
 }
 
+/** ISO strings of the few minutes in use, made once each (the message path asks per reading). */
+const isoOfMinute = new Map<number, string>();
+function minuteIso(minute: number): string {
+  let iso = isoOfMinute.get(minute);
+  if (iso === undefined) {
+    if (isoOfMinute.size > 1000) isoOfMinute.clear();
+    iso = new Date(minute).toISOString();
+    isoOfMinute.set(minute, iso);
+  }
+  return iso;
+}
+
 export class RollupAccumulator {
   private readonly buckets = new Map<string, RollupBucket>();
+  /** bucket keys by minute (ms), so forgetting old minutes never scans the live ones */
+  private readonly byMinute = new Map<number, string[]>();
   private touched = new Set<string>();
 
   constructor(private readonly keepMinutes = 5) {}
 
   /** Adds a reading; false when its bucket is older than the ones still kept (too late). */
   add(r: { deviceId: string; channel: string; metric: string; value: number; at: Date }, now: Date): boolean {
-    const bucket = minuteBucket(r.at);
-    if (Date.parse(bucket) < now.getTime() - this.keepMinutes * 60_000) return false;
+    const minute = Math.floor(r.at.getTime() / 60_000) * 60_000;
+    if (minute < now.getTime() - this.keepMinutes * 60_000) return false;
+    let keys = this.byMinute.get(minute);
+    if (!keys) this.byMinute.set(minute, (keys = []));
+    const bucket = minuteIso(minute);
     const key = `${r.deviceId}\u0000${r.channel}\u0000${r.metric}\u0000${bucket}`;
     const b = this.buckets.get(key);
     if (b) {
@@ -40,6 +57,7 @@ export class RollupAccumulator {
       b.count += 1;
     } else {
       this.buckets.set(key, { deviceId: r.deviceId, channel: r.channel, metric: r.metric, bucket, min: r.value, max: r.value, sum: r.value, count: 1 });
+      keys.push(key);
     }
     this.touched.add(key);
     return true;
@@ -47,10 +65,18 @@ export class RollupAccumulator {
 
   /** Buckets changed since the last call (copies), then forgets buckets older than keepMinutes. */
   takeTouched(now: Date): RollupBucket[] {
-    const out = [...this.touched].map((k) => ({ ...this.buckets.get(k)! }));
+    const out: RollupBucket[] = [];
+    for (const k of this.touched) {
+      const b = this.buckets.get(k);
+      if (b) out.push({ ...b });
+    }
     this.touched = new Set();
     const cutoff = now.getTime() - this.keepMinutes * 60_000;
-    for (const [k, b] of this.buckets) if (Date.parse(b.bucket) < cutoff) this.buckets.delete(k);
+    for (const [minute, keys] of this.byMinute) {
+      if (minute >= cutoff) continue;
+      for (const k of keys) this.buckets.delete(k);
+      this.byMinute.delete(minute);
+    }
     return out;
   }
 
