@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
+import { DevicesRepository } from '#persistence';
+import { DevicePresenceService } from '../src/devices/device-presence.service.js';
 import { closed, collect, connectMqtt, connectRefused, startTestApp, subscribeCodes, waitFor, waitForAsync, type TestApp } from '#testing';
 
 describe('device registry and broker access control', () => {
@@ -63,6 +65,10 @@ describe('device registry and broker access control', () => {
     await c.publishAsync('uagv/v2/Acme/R-103/visualization', JSON.stringify({ headerId: 1 }), { qos: 1 });
     const d = (await t.api('GET', `/api/devices/${r.device.id}`, { token: t.adminToken })).body;
     expect(d.lastSeenAt).not.toBeNull();
+    // the periodic flush persists it: what a restarted server will show
+    await t.cp.app.get(DevicePresenceService).flush();
+    const row = await t.cp.app.get(DevicesRepository).findById(r.device.id);
+    expect(row!.lastSeenAt!.getTime()).toBeGreaterThanOrEqual(Date.parse(d.lastSeenAt) - 1000);
     await c.endAsync();
     await waitForAsync(async () => (await t.api('GET', `/api/devices/${r.device.id}`, { token: t.adminToken })).body.online === false, 3000, 'offline');
   });

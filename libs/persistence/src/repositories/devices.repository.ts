@@ -39,11 +39,27 @@ export class DevicesRepository {
     await runWrite(this.repo.manager.connection, () => this.repo.update({ id }, patch));
   }
 
-  /** Persists last-seen times in one transaction (called periodically, not per message). */
+  /**
+   * Persists last-seen times in one transaction (called periodically, not per message): one
+   * UPDATE … CASE per 200 devices in plain SQL, since 10,000 devices through TypeORM's update
+   * builder cost the server a noticeable share of its CPU every flush.
+   */
   async touchLastSeen(seen: ReadonlyMap<string, Date>): Promise<void> {
     if (seen.size === 0) return;
-    await runTransaction(this.repo.manager.connection, async (m) => {
-      for (const [id, at] of seen) await m.update(DeviceEntity, { id }, { lastSeenAt: at });
+    const ds = this.repo.manager.connection;
+    const pg = ds.options.type === 'postgres';
+    const table = ds.getMetadata(DeviceEntity).tablePath;
+    const entries = [...seen];
+    await runTransaction(ds, async (m) => {
+      for (let i = 0; i < entries.length; i += 200) {
+        const chunk = entries.slice(i, i + 200);
+        let n = 0;
+        const p = () => (pg ? `$${++n}` : '?');
+        const cases = chunk.map(() => `WHEN ${p()} THEN ${p()}`).join(' ');
+        const ids = chunk.map(() => p()).join(', ');
+        const params = [...chunk.flatMap(([id, at]) => [id, at.toISOString()]), ...chunk.map(([id]) => id)];
+        await m.query(`UPDATE ${table} SET last_seen_at = CASE id ${cases} END WHERE id IN (${ids})`, params);
+      }
     });
   }
 }
