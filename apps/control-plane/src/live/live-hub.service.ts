@@ -62,7 +62,7 @@ export class LiveHub {
   private pending = new Map<LiveRoom, LiveDelta[]>();
   /** clients with position samples waiting for the next flush */
   private positionsDue = new Set<LiveClient>();
-  private flushHandle: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  private flushHandle: { kind: 'immediate'; handle: NodeJS.Immediate } | { kind: 'timeout'; handle: NodeJS.Timeout } | null = null;
   private lastFlush = 0;
 
   constructor(
@@ -160,9 +160,11 @@ export class LiveHub {
 
   /** Sends everything pending now (also what the scheduled flush would do). */
   flush(): void {
+    // each handle is cleared by its own kind: clearImmediate on a Timeout (or the reverse)
+    // corrupts Node's timer lists
     if (this.flushHandle !== null) {
-      clearImmediate(this.flushHandle as NodeJS.Immediate);
-      clearTimeout(this.flushHandle as NodeJS.Timeout);
+      if (this.flushHandle.kind === 'immediate') clearImmediate(this.flushHandle.handle);
+      else clearTimeout(this.flushHandle.handle);
       this.flushHandle = null;
     }
     this.lastFlush = Date.now();
@@ -216,7 +218,8 @@ export class LiveHub {
   private scheduleFlush(): void {
     if (this.flushHandle !== null) return;
     const wait = this.lastFlush + this.config.live.batchMs - Date.now();
-    this.flushHandle = wait <= 0 ? setImmediate(() => this.flush()) : setTimeout(() => this.flush(), wait);
+    this.flushHandle =
+      wait <= 0 ? { kind: 'immediate', handle: setImmediate(() => this.flush()) } : { kind: 'timeout', handle: setTimeout(() => this.flush(), wait) };
   }
 
   /** Offers a robot's position to every client watching any of `rooms` (once per client). */
