@@ -49,6 +49,17 @@ export class SampleCoalescer<T> {
     return replaced ? 'replaced' : 'deferred';
   }
 
+  /**
+   * Something else just carried this key's latest value to the client (a `robot` delta holds
+   * the robot's position): a pending sample would only repeat or undo it, and the interval
+   * starts again as if a sample had been sent.
+   */
+  supersede(key: string): void {
+    if (this.closed) return;
+    this.pending.delete(key);
+    this.lastSent.set(key, this.clock.now());
+  }
+
   /** Forget a key (the robot left the client's rooms): its pending sample is not sent. */
   forget(key: string): void {
     this.pending.delete(key);

@@ -234,6 +234,19 @@ export class LiveHub {
     }
   }
 
+  /**
+   * A `robot` delta (which carries the position) just went to every member of `rooms`: their
+   * pending samples for the robot are dropped and its position interval restarts.
+   */
+  positionCarried(rooms: Iterable<LiveRoom>, robotId: string): void {
+    for (const room of rooms) {
+      for (const c of this.members.get(room) ?? []) {
+        c.positions.supersede(robotId);
+        if (c.outPositions.length) c.outPositions = c.outPositions.filter((p) => p.robotId !== robotId);
+      }
+    }
+  }
+
   /** A robot left these clients' view: a pending position sample for it must not follow. */
   forgetRobot(room: LiveRoom, robotId: string): void {
     for (const c of this.members.get(room) ?? []) {

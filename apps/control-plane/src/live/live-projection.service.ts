@@ -154,7 +154,9 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
       this.hub.publish(room, { type: 'robot.left', data: { robotId } });
     }
     for (const room of now) if (changed || !before.has(room)) this.hub.publish(room, { type: 'robot', data: view });
-    if (view.position) this.hub.publishPosition(now, { robotId, position: view.position, driving: view.driving, at: new Date().toISOString() });
+    // a `robot` delta to every room already carries the position; otherwise it is a sample
+    if (view.position && changed) this.hub.positionCarried(now, robotId);
+    else if (view.position) this.hub.publishPosition(now, { robotId, position: view.position, driving: view.driving, at: new Date().toISOString() });
     if (lastNodeChanged && view.missionId) this.refreshEta(view.missionId);
   }
 

@@ -67,6 +67,27 @@ describe('SampleCoalescer', () => {
     clock.run();
     expect(sent).toHaveLength(3);
   });
+
+  it('drops a pending sample superseded by a delta, and counts the delta as the last sample sent', () => {
+    const clock = fakeClock();
+    const sent: [string, number][] = [];
+    const co = new SampleCoalescer<number>(500, (k, v) => sent.push([k, v]), clock);
+    co.offer('r1', 1);
+    co.offer('r1', 2);
+    clock.t = 300;
+    co.supersede('r1');
+    clock.t = 600;
+    clock.run();
+    expect(sent).toEqual([['r1', 1]]);
+    // 600 ms after the first sample but only 300 after the delta: held back
+    expect(co.offer('r1', 3)).toBe('deferred');
+    clock.t = 800;
+    clock.run();
+    expect(sent).toEqual([
+      ['r1', 1],
+      ['r1', 3],
+    ]);
+  });
 });
 
 describe('assertMayJoin', () => {
