@@ -5,7 +5,7 @@
  * devices per query, so a changed ward assignment is picked up without a restart and a
  * hospital of 10,000 sensors costs a few queries a second, not one per sensor per minute.
  */
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DevicesRepository } from '#persistence';
 
 export interface DeviceInfo {
@@ -21,13 +21,19 @@ const TTL_MS = 60_000;
 const REFRESH_BATCH_MS = 250;
 
 @Injectable()
-export class DeviceDirectory implements OnModuleDestroy {
+export class DeviceDirectory implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly cache = new Map<string, { info: DeviceInfo | null; at: number }>();
   private readonly loading = new Map<string, Promise<DeviceInfo | null>>();
   private readonly stale = new Set<string>();
   private refreshTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly devices: DevicesRepository) {}
+
+  /** Warm: after a restart every cabinet and sensor reconnects at once, and none should wait on its own query. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.list('cabinet');
+    await this.list('sensor');
+  }
 
   onModuleDestroy(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
