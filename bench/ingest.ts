@@ -55,7 +55,7 @@ const P = {
   qos1Window: num(args, 'window', 10, 10),
   qos0Window: 64,
   /** QoS 0 offered load, msg/s over all sensors (open loop, see the header) */
-  qos0Rate: num(args, 'qos0-rate', 6_000, 4000),
+  qos0Rate: num(args, 'qos0-rate', 4_000, 4000),
   floodMs: num(args, 'flood-ms', 4000, 500),
   pings: num(args, 'pings', 200, 10),
   pingWarmup: smoke ? 3 : 20,
