@@ -19,7 +19,7 @@
  * So a stalled browser costs a bounded queue and never delays the event bus or other clients.
  */
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import type { LiveDelta, LiveError, LiveEvent, LivePositionSample, LiveRoom, LiveSnapshot } from '#contracts';
 import type { AuthUser } from '../common/auth.decorators.js';
@@ -51,7 +51,7 @@ export const LIVE_FRAME_MAX_DELTAS = 64;
 export type SnapshotSource = (room: LiveRoom, seq: number, epoch: string) => LiveSnapshot;
 
 @Injectable()
-export class LiveHub {
+export class LiveHub implements OnModuleDestroy {
   /** identifies this process's numbering: after a restart, old seqs mean nothing */
   readonly epoch = randomBytes(6).toString('hex');
   private readonly logs = new Map<LiveRoom, LiveRoomLog>();
@@ -158,15 +158,13 @@ export class LiveHub {
     return delta;
   }
 
+  onModuleDestroy(): void {
+    this.cancelFlush();
+  }
+
   /** Sends everything pending now (also what the scheduled flush would do). */
   flush(): void {
-    // each handle is cleared by its own kind: clearImmediate on a Timeout (or the reverse)
-    // corrupts Node's timer lists
-    if (this.flushHandle !== null) {
-      if (this.flushHandle.kind === 'immediate') clearImmediate(this.flushHandle.handle);
-      else clearTimeout(this.flushHandle.handle);
-      this.flushHandle = null;
-    }
+    this.cancelFlush();
     this.lastFlush = Date.now();
     const rooms = this.pending;
     this.pending = new Map();
@@ -191,12 +189,10 @@ export class LiveHub {
     }
     for (const f of frames.values()) {
       const all = f.parts.length === 1 ? f.parts[0]! : f.parts.flat();
-      for (let i = 0; i < all.length; i += LIVE_FRAME_MAX_DELTAS) {
-        const frame = all.length <= LIVE_FRAME_MAX_DELTAS ? all : all.slice(i, i + LIVE_FRAME_MAX_DELTAS);
-        f.nsp.to(f.ids).emit('deltas', frame);
-      }
+      const chunks = framesOf(all);
+      for (const frame of chunks) f.nsp.to(f.ids).emit('deltas', frame);
       this.metrics.events.inc({ kind: 'delta' }, all.length * f.ids.length);
-      this.metrics.events.inc({ kind: 'frame' }, Math.ceil(all.length / LIVE_FRAME_MAX_DELTAS) * f.ids.length);
+      this.metrics.events.inc({ kind: 'frame' }, chunks.length * f.ids.length);
     }
     const due = this.positionsDue;
     this.positionsDue = new Set();
@@ -212,6 +208,14 @@ export class LiveHub {
       c.socket.emit('positions', samples);
       this.metrics.events.inc({ kind: 'position' }, samples.length);
     }
+  }
+
+  /** Each handle is cleared by its own kind: clearImmediate on a Timeout corrupts Node's timer bookkeeping. */
+  private cancelFlush(): void {
+    if (this.flushHandle === null) return;
+    if (this.flushHandle.kind === 'immediate') clearImmediate(this.flushHandle.handle);
+    else clearTimeout(this.flushHandle.handle);
+    this.flushHandle = null;
   }
 
   /** Flushes when the event loop is next free, but at most once per LIVE_BATCH_MS. */
@@ -242,7 +246,7 @@ export class LiveHub {
     for (const room of rooms) {
       for (const c of this.members.get(room) ?? []) {
         c.positions.supersede(robotId);
-        if (c.outPositions.length) c.outPositions = c.outPositions.filter((p) => p.robotId !== robotId);
+        dropReleasedSample(c, robotId);
       }
     }
   }
@@ -251,7 +255,7 @@ export class LiveHub {
   forgetRobot(room: LiveRoom, robotId: string): void {
     for (const c of this.members.get(room) ?? []) {
       c.positions.forget(robotId);
-      if (c.outPositions.length) c.outPositions = c.outPositions.filter((p) => p.robotId !== robotId);
+      dropReleasedSample(c, robotId);
     }
   }
 
@@ -293,7 +297,7 @@ export class LiveHub {
     // lag: a snapshot is smaller then
     if (missed && fromSeq !== null && Math.ceil(missed.length / LIVE_FRAME_MAX_DELTAS) <= this.config.live.clientMaxBuffer) {
       c.socket.emit('resumed', { room, epoch: this.epoch, fromSeq, seq: log.seq });
-      for (let i = 0; i < missed.length; i += LIVE_FRAME_MAX_DELTAS) c.socket.emit('deltas', missed.slice(i, i + LIVE_FRAME_MAX_DELTAS));
+      for (const frame of framesOf(missed)) c.socket.emit('deltas', frame);
       m.lastSeq = log.seq;
       this.metrics.catchUps.inc({ mode: 'replay' });
       this.metrics.events.inc({ kind: 'delta' }, missed.length);
@@ -315,4 +319,17 @@ const POSITION_QUEUE_LIMIT = 16;
 /** Packets waiting in the client's engine.io write buffer (its transport has not taken them yet). */
 function queued(socket: Socket): number {
   return (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+}
+
+/** Deltas cut into frames of at most LIVE_FRAME_MAX_DELTAS (the list itself when it fits). */
+function framesOf(deltas: LiveDelta[]): LiveDelta[][] {
+  if (deltas.length <= LIVE_FRAME_MAX_DELTAS) return [deltas];
+  const out: LiveDelta[][] = [];
+  for (let i = 0; i < deltas.length; i += LIVE_FRAME_MAX_DELTAS) out.push(deltas.slice(i, i + LIVE_FRAME_MAX_DELTAS));
+  return out;
+}
+
+/** A sample the coalescer already released but the flush has not sent yet. */
+function dropReleasedSample(c: LiveClient, robotId: string): void {
+  if (c.outPositions.length) c.outPositions = c.outPositions.filter((p) => p.robotId !== robotId);
 }
