@@ -291,5 +291,30 @@ describe('ward sensors, cold chain and alarm rules', () => {
       expect(escalated.details.escalation.roles).toEqual(expect.arrayContaining(['charge_nurse', 'pharmacist']));
       expect(escalated.state).toBe('raised');
     });
+
+    it('serves the raw series in time order, filtered by metric and limited, across many stored samples', async () => {
+      // one sample per message; temperature and humidity alternate, so a metric matches every other one
+      const start = 1000;
+      for (let i = 0; i < 240; i++) {
+        const reading = i % 2 === 0 ? { channel: 'main', temperatureC: 20 + i / 100 } : { channel: 'main', humidityPct: i / 10 };
+        await publish('telemetry', msg({ readings: [reading] }, 10 + i, start + i));
+      }
+      const range = `from=${new Date(base + start * 1000).toISOString()}&to=${new Date(base + (start + 239) * 1000).toISOString()}`;
+      const get = async (q: string) => {
+        const r = await t.api('GET', `/api/sensors/${id}/readings?${range}&${q}`, { token: t.adminToken });
+        expect(r.status).toBe(200);
+        return r.body as { at: string; channel: string; metric: string; value: number }[];
+      };
+      const humidity = await get('metric=humidityPct');
+      expect(humidity).toHaveLength(120);
+      expect(humidity.map((p) => p.value)).toEqual(Array.from({ length: 120 }, (_, k) => (2 * k + 1) / 10));
+      expect(humidity.map((p) => p.at)).toEqual([...humidity.map((p) => p.at)].sort());
+      // a limit smaller than the matches, reached only after more than one page of samples
+      const first = await get('metric=temperatureC&limit=110');
+      expect(first.map((p) => p.value)).toEqual(Array.from({ length: 110 }, (_, k) => 20 + (2 * k) / 100));
+      expect(first.every((p) => p.channel === 'main' && p.metric === 'temperatureC')).toBe(true);
+      expect(await get('limit=5')).toHaveLength(5);
+      expect(await get('metric=doorOpen')).toEqual([]);
+    });
   });
 });

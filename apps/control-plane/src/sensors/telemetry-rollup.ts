@@ -18,7 +18,7 @@ export interface RollupBucket {
 }
 
 export function minuteBucket(at: Date): string {
-  return new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();
+  return minuteIso(Math.floor(at.getTime() / 60_000) * 60_000);
 }
 
 /** ISO strings of the few minutes in use, made once each (the message path asks per reading). */

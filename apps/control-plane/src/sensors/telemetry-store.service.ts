@@ -1,18 +1,21 @@
 /**
- * The telemetry time series: readings are buffered in memory and written in batches (every
- * TELEMETRY_FLUSH_MS or TELEMETRY_FLUSH_ROWS rows, whichever comes first) together with the
- * per-minute rollups they touched; a periodic purge bounds the raw table
+ * The telemetry time series: each message's readings are buffered in memory as one sample and
+ * written in batches (every TELEMETRY_FLUSH_MS or TELEMETRY_FLUSH_ROWS samples, whichever
+ * comes first). The per-minute rollups they touch are accumulated in memory and written with
+ * the timed flush only (at most once per TELEMETRY_FLUSH_MS): a busy minute bucket is then
+ * upserted once a second rather than with every batch. A periodic purge bounds the raw table
  * (TELEMETRY_RETENTION_HOURS) and the rollups (TELEMETRY_ROLLUP_RETENTION_DAYS). A failed
  * write keeps the batch for the next flush (bounded, so a dead database cannot eat memory).
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { TelemetryRepository, type TelemetryReadingEntity } from '#persistence';
+import { TelemetryRepository, type TelemetrySampleEntity } from '#persistence';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { RollupAccumulator } from './telemetry-rollup.js';
 
-type Row = Omit<TelemetryReadingEntity, 'id'>;
+type Sample = Omit<TelemetrySampleEntity, 'id'>;
+type Triple = [channel: string, metric: string, value: number];
 
 export interface SeriesPoint {
   at: string;
@@ -25,12 +28,13 @@ export interface SeriesPoint {
   count?: number;
 }
 
-/** Rows kept in memory at most while the database refuses writes. */
-const MAX_BACKLOG_ROWS = 100_000;
+/** Samples kept in memory at most while the database refuses writes. */
+const MAX_BACKLOG_SAMPLES = 100_000;
 
 @Injectable()
 export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
-  private buffer: Row[] = [];
+  private buffer: Sample[] = [];
+  private lastRollupWrite = 0;
   private readonly rollups = new RollupAccumulator(5);
   private flushing: Promise<void> | null = null;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -44,7 +48,7 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.flushTimer = setInterval(() => void this.flush(), this.config.telemetry.flushMs);
+    this.flushTimer = setInterval(() => void this.flush(true), this.config.telemetry.flushMs);
     this.flushTimer.unref();
     this.purgeTimer = setInterval(() => void this.purge(new Date()), this.config.telemetry.purgeIntervalMs);
     this.purgeTimer.unref();
@@ -53,39 +57,47 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
     clearInterval(this.purgeTimer);
-    await this.flush();
+    await this.flush(true);
   }
 
-  /** Buffers readings of one message (booleans stored as 0/1); no I/O on the message path. */
+  /** Buffers the readings of one message (booleans stored as 0/1); no I/O on the message path. */
   append(deviceId: string, at: string, values: readonly { channel: string; metric: string; value: number | boolean }[]): void {
     const when = new Date(at);
     const now = new Date();
+    const triples: Triple[] = [];
     for (const v of values) {
       const value = typeof v.value === 'boolean' ? (v.value ? 1 : 0) : v.value;
-      this.buffer.push({ deviceId, channel: v.channel, metric: v.metric, value, at: when });
+      triples.push([v.channel, v.metric, value]);
       this.rollups.add({ deviceId, channel: v.channel, metric: v.metric, value, at: when }, now);
     }
+    this.buffer.push({ deviceId, at: when.toISOString(), readings: JSON.stringify(triples) });
     if (this.buffer.length >= this.config.telemetry.flushRows) void this.flush();
   }
 
-  /** Writes what is buffered; concurrent callers share one write. */
-  flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => (this.buffer.length ? this.flush() : undefined));
-    if (this.buffer.length === 0) return Promise.resolve();
-    const rows = this.buffer;
+  /**
+   * Writes the buffered samples, and the touched rollups when `withRollups` or when the last
+   * rollup write is TELEMETRY_FLUSH_MS old; concurrent callers share one write.
+   */
+  flush(withRollups = false): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => this.flush(withRollups));
+    const now = new Date();
+    const rollupsDue = withRollups || now.getTime() - this.lastRollupWrite >= this.config.telemetry.flushMs;
+    const buckets = rollupsDue ? this.rollups.takeTouched(now) : [];
+    if (this.buffer.length === 0 && buckets.length === 0) return Promise.resolve();
+    const samples = this.buffer;
     this.buffer = [];
-    const buckets = this.rollups.takeTouched(new Date());
+    if (rollupsDue) this.lastRollupWrite = now.getTime();
     this.flushing = this.repo
-      .writeBatch(rows, buckets)
+      .writeBatch(samples, buckets)
       .then(() => {
-        this.stats.written += rows.length;
+        this.stats.written += samples.length;
         this.stats.flushes++;
       })
       .catch((err: unknown) => {
         this.stats.failedFlushes++;
-        this.logger.warn({ err, rows: rows.length }, 'telemetry write failed; will retry');
-        const keep = rows.slice(Math.max(0, rows.length + this.buffer.length - MAX_BACKLOG_ROWS));
-        this.stats.dropped += rows.length - keep.length;
+        this.logger.warn({ err, samples: samples.length }, 'telemetry write failed; will retry');
+        const keep = samples.slice(Math.max(0, samples.length + this.buffer.length - MAX_BACKLOG_SAMPLES));
+        this.stats.dropped += samples.length - keep.length;
         this.buffer = [...keep, ...this.buffer];
         this.rollups.retry(buckets);
       })
@@ -116,10 +128,8 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
     channel?: string | undefined;
     limit: number;
   }): Promise<SeriesPoint[]> {
-    await this.flush();
-    if (q.resolution === 'raw') {
-      return (await this.repo.raw(q)).map((r) => ({ at: r.at.toISOString(), channel: r.channel, metric: r.metric, value: r.value }));
-    }
+    await this.flush(true);
+    if (q.resolution === 'raw') return this.rawSeries(q);
     return (await this.repo.perMinute(q)).map((b) => ({
       at: b.bucket,
       channel: b.channel,
@@ -129,5 +139,32 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
       max: b.max,
       count: b.count,
     }));
+  }
+
+  /** Raw points, oldest first: samples are read page by page until `limit` points match. */
+  private async rawSeries(q: {
+    deviceId: string;
+    from: Date;
+    to: Date;
+    metric?: string | undefined;
+    channel?: string | undefined;
+    limit: number;
+  }): Promise<SeriesPoint[]> {
+    const points: SeriesPoint[] = [];
+    const pageSize = Math.min(Math.max(q.limit, 100), 5_000);
+    let after: { at: string; id: number } | null = null;
+    for (;;) {
+      const page = await this.repo.rawPage(q, after, pageSize);
+      for (const s of page) {
+        for (const [channel, metric, value] of JSON.parse(s.readings) as Triple[]) {
+          if ((q.metric && metric !== q.metric) || (q.channel && channel !== q.channel)) continue;
+          points.push({ at: s.at, channel, metric, value });
+          if (points.length >= q.limit) return points;
+        }
+      }
+      if (page.length < pageSize) return points;
+      const last = page[page.length - 1]!;
+      after = { at: last.at, id: last.id };
+    }
   }
 }

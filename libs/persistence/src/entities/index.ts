@@ -2,7 +2,7 @@ import { AlarmEntity } from './alarm.entity.js';
 import { CabinetLedgerEntryEntity, CabinetPocketEntity, CabinetRecallEntity } from './cabinet.entity.js';
 import { DeviceCommandEntity } from './command.entity.js';
 import { SensorAlarmRuleEntity, SensorExcursionEntity } from './sensor.entity.js';
-import { TelemetryReadingEntity, TelemetryRollupEntity } from './telemetry.entity.js';
+import { TelemetrySampleEntity, TelemetryRollupEntity } from './telemetry.entity.js';
 import {
   AdministrationSlotEntity,
   CustodyChainHeadEntity,
@@ -46,7 +46,7 @@ export const ENTITIES = [
   CabinetLedgerEntryEntity,
   CabinetRecallEntity,
   DeviceCommandEntity,
-  TelemetryReadingEntity,
+  TelemetrySampleEntity,
   TelemetryRollupEntity,
   SensorAlarmRuleEntity,
   SensorExcursionEntity,

@@ -1,32 +1,29 @@
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import { TimestampColumn } from '../columns.js';
 
 /**
- * Raw sensor and cabinet telemetry, one row per (device, channel, metric, instant). Kept for
- * a bounded time (a periodic purge); booleans (door contacts) are stored as 0/1.
+ * Raw sensor and cabinet telemetry, one row per message: the readings of one device at one
+ * instant as a JSON array of `[channel, metric, value]` triples (booleans, e.g. door contacts,
+ * as 0/1). One row per message rather than per value: each row costs the same three B-tree
+ * inserts (table and two indexes) whatever it holds, and this table takes every message the
+ * wards send. Kept for a bounded time (a periodic purge).
  */
-@Entity('telemetry_readings')
-@Index('ix_telemetry_readings_device_at', ['deviceId', 'at'])
-@Index('ix_telemetry_readings_at', ['at'])
-export class TelemetryReadingEntity {
+@Entity('telemetry_samples')
+@Index('ix_telemetry_samples_device_at', ['deviceId', 'at'])
+@Index('ix_telemetry_samples_at', ['at'])
+export class TelemetrySampleEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
 
   @Column({ type: 'varchar', length: 64, name: 'device_id' })
   deviceId!: string;
 
-  @Column({ type: 'varchar', length: 32 })
-  channel!: string;
+  /** the device's time of measurement, ISO 8601 (24 chars) */
+  @Column({ type: 'varchar', length: 24 })
+  at!: string;
 
-  @Column({ type: 'varchar', length: 32 })
-  metric!: string;
-
-  @Column({ type: 'double precision' })
-  value!: number;
-
-  /** the device's time of measurement */
-  @TimestampColumn()
-  at!: Date;
+  /** JSON: `[[channel, metric, value], ...]` */
+  @Column({ type: 'text' })
+  readings!: string;
 }
 
 /** Per-minute min/avg/max of each series, kept much longer than the raw readings. */

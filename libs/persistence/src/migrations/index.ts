@@ -3,6 +3,14 @@ import { Alarms1764170000000 } from './1764170000000-alarms.js';
 import { Missions1764180000000 } from './1764180000000-missions.js';
 import { Custody1764200000000 } from './1764200000000-custody.js';
 import { CabinetsSensors1764190000001 } from './1764190000001-cabinets-sensors.js';
+import { TelemetrySamples1764210000000 } from './1764210000000-telemetry-samples.js';
 
 /** Every migration, in order. New ones are appended here. */
-export const MIGRATIONS = [Identity1764160000000, Alarms1764170000000, Missions1764180000000, Custody1764200000000, CabinetsSensors1764190000001];
+export const MIGRATIONS = [
+  Identity1764160000000,
+  Alarms1764170000000,
+  Missions1764180000000,
+  Custody1764200000000,
+  CabinetsSensors1764190000001,
+  TelemetrySamples1764210000000,
+];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Between, LessThan, type Repository } from 'typeorm';
-import { TelemetryReadingEntity, TelemetryRollupEntity } from '../entities/telemetry.entity.js';
+import { TelemetryRollupEntity, TelemetrySampleEntity } from '../entities/telemetry.entity.js';
 import { runTransaction, runWrite } from '../transactions.js';
 
 export interface TelemetrySeriesFilter {
@@ -17,31 +17,32 @@ export interface TelemetrySeriesFilter {
 @Injectable()
 export class TelemetryRepository {
   constructor(
-    @InjectRepository(TelemetryReadingEntity) private readonly readings: Repository<TelemetryReadingEntity>,
+    @InjectRepository(TelemetrySampleEntity) private readonly samples: Repository<TelemetrySampleEntity>,
     @InjectRepository(TelemetryRollupEntity) private readonly rollups: Repository<TelemetryRollupEntity>,
   ) {}
 
   /**
-   * One transaction per batch: raw rows inserted in chunks, touched rollup buckets upserted.
-   * Plain parameterised SQL rather than TypeORM's insert builder: on the telemetry path the
-   * builder's per-value escaping and result mapping were a third of the server's CPU.
+   * One transaction per batch: samples (one row per message) inserted in chunks, touched rollup
+   * buckets upserted. Plain parameterised SQL rather than TypeORM's insert builder: on the
+   * telemetry path the builder's per-value escaping and result mapping were a third of the
+   * server's CPU.
    */
-  async writeBatch(rows: Omit<TelemetryReadingEntity, 'id'>[], buckets: TelemetryRollupEntity[]): Promise<void> {
-    const ds = this.readings.manager.connection;
+  async writeBatch(samples: readonly Omit<TelemetrySampleEntity, 'id'>[], buckets: readonly TelemetryRollupEntity[]): Promise<void> {
+    const ds = this.samples.manager.connection;
     const pg = ds.options.type === 'postgres';
     const placeholders = (rowCount: number, cols: number) => {
       let n = 0;
       return Array.from({ length: rowCount }, () => `(${Array.from({ length: cols }, () => (pg ? `$${++n}` : '?')).join(', ')})`).join(', ');
     };
     // qualified with the configured schema, as TypeORM would (tests give each app its own)
-    const readingsTable = ds.getMetadata(TelemetryReadingEntity).tablePath;
+    const samplesTable = ds.getMetadata(TelemetrySampleEntity).tablePath;
     const rollupsTable = ds.getMetadata(TelemetryRollupEntity).tablePath;
     await runTransaction(ds, async (em) => {
-      // SQLite caps bound parameters per statement; 5 columns × 150 rows stays well below it
-      for (let i = 0; i < rows.length; i += 150) {
-        const chunk = rows.slice(i, i + 150);
-        const params = chunk.flatMap((r) => [r.deviceId, r.channel, r.metric, r.value, r.at.toISOString()]);
-        await em.query(`INSERT INTO ${readingsTable} (device_id, channel, metric, value, at) VALUES ${placeholders(chunk.length, 5)}`, params);
+      // SQLite caps bound parameters per statement; 3 columns × 250 rows stays well below it
+      for (let i = 0; i < samples.length; i += 250) {
+        const chunk = samples.slice(i, i + 250);
+        const params = chunk.flatMap((r) => [r.deviceId, r.at, r.readings]);
+        await em.query(`INSERT INTO ${samplesTable} (device_id, at, readings) VALUES ${placeholders(chunk.length, 3)}`, params);
       }
       for (let i = 0; i < buckets.length; i += 100) {
         const chunk = buckets.slice(i, i + 100);
@@ -55,12 +56,22 @@ export class TelemetryRepository {
     });
   }
 
-  raw(f: TelemetrySeriesFilter): Promise<TelemetryReadingEntity[]> {
-    return this.readings.find({
-      where: { deviceId: f.deviceId, at: Between(f.from, f.to), ...(f.metric ? { metric: f.metric } : {}), ...(f.channel ? { channel: f.channel } : {}) },
-      order: { at: 'ASC', id: 'ASC' },
-      take: f.limit,
-    });
+  /**
+   * A device's samples with `from <= at <= to`, oldest first, starting after `after` (the
+   * last sample of the previous page: its instant and id).
+   */
+  rawPage(
+    f: Pick<TelemetrySeriesFilter, 'deviceId' | 'from' | 'to'>,
+    after: { at: string; id: number } | null,
+    take: number,
+  ): Promise<TelemetrySampleEntity[]> {
+    const qb = this.samples
+      .createQueryBuilder('s')
+      .where('s.deviceId = :deviceId', { deviceId: f.deviceId })
+      .andWhere('s.at <= :to', { to: f.to.toISOString() });
+    if (after) qb.andWhere('(s.at > :afterAt OR (s.at = :afterAt AND s.id > :afterId))', { afterAt: after.at, afterId: after.id });
+    else qb.andWhere('s.at >= :from', { from: f.from.toISOString() });
+    return qb.orderBy('s.at', 'ASC').addOrderBy('s.id', 'ASC').take(take).getMany();
   }
 
   perMinute(f: TelemetrySeriesFilter): Promise<TelemetryRollupEntity[]> {
@@ -77,10 +88,10 @@ export class TelemetryRepository {
     });
   }
 
-  /** Deletes raw rows older than `rawBefore` and rollups older than `rollupBefore`; returns counts. */
+  /** Deletes samples older than `rawBefore` and rollups older than `rollupBefore`; returns counts. */
   async purge(rawBefore: Date, rollupBefore: Date): Promise<{ raw: number; rollups: number }> {
-    const ds = this.readings.manager.connection;
-    const raw = await runWrite(ds, () => this.readings.delete({ at: LessThan(rawBefore) }));
+    const ds = this.samples.manager.connection;
+    const raw = await runWrite(ds, () => this.samples.delete({ at: LessThan(rawBefore.toISOString()) }));
     const rollups = await runWrite(ds, () => this.rollups.delete({ bucket: LessThan(rollupBefore.toISOString()) }));
     return { raw: raw.affected ?? 0, rollups: rollups.affected ?? 0 };
   }
