@@ -1,13 +1,13 @@
 /**
  * Runs the configured alarm rules over device readings with the pure rule engine
- * (`evaluateReading` / `tickAlarmRules` in libs/domain/alarm-rules: debounce, hysteresis,
+ * (`evaluateReadings` / `tickAlarmRules` in libs/domain/alarm-rules: debounce, hysteresis,
  * staleness) and turns its raise/clear decisions into alarms through the AlarmsService.
  * Sensors and cabinets feed it; a clock tick raises staleness alarms and conditions whose
  * duration elapsed between two readings.
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { EMPTY_ALARM_RULE_STATE, evaluateReading, tickAlarmRules, type AlarmDecision, type AlarmRule, type AlarmRuleState } from '#domain';
+import { EMPTY_ALARM_RULE_STATE, evaluateReadings, tickAlarmRules, type AlarmDecision, type AlarmRule, type AlarmRuleState, type MetricReading } from '#domain';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -32,8 +32,11 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
    */
   private readonly states = new Map<string, AlarmRuleState>();
   private readonly devices = new Map<string, WatchedDevice>();
-  /** engine rules per (kind, sensor type, ward), built once per rule change, not per reading */
-  private readonly rulesByClass = new Map<string, AlarmRule[]>();
+  /**
+   * engine rules per (kind, sensor type, ward) and the metrics they watch, built once per rule
+   * change, not per reading
+   */
+  private readonly rulesByClass = new Map<string, { rules: AlarmRule[]; metrics: ReadonlySet<string> }>();
   private enabledRules: AlarmRule[] | null = null;
   private timer: NodeJS.Timeout | undefined;
 
@@ -61,12 +64,12 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
   /** Feeds the latest values of one device message (only current, in-order messages). */
   observe(device: WatchedDevice, values: readonly ObservedValue[]): void {
     this.devices.set(device.deviceId, device);
-    const rules = this.rulesOf(device);
-    if (rules.length === 0) return;
-    const decisions: AlarmDecision[] = [];
-    let state = this.states.get(device.deviceId) ?? EMPTY_ALARM_RULE_STATE;
+    const { rules, metrics } = this.rulesOf(device);
+    const readings: MetricReading[] = [];
     for (const v of values) {
-      const r = evaluateReading(rules, state, {
+      // a value no rule of this device watches changes nothing: the state is not copied for it
+      if (!metrics.has(v.metric)) continue;
+      readings.push({
         deviceId: device.deviceId,
         kind: device.kind,
         ...(device.ward ? { location: device.ward } : {}),
@@ -75,18 +78,21 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
         value: v.value,
         at: v.at,
       });
-      state = r.state;
-      decisions.push(...r.decisions);
     }
-    this.states.set(device.deviceId, state);
-    this.apply(decisions);
+    if (readings.length === 0) return;
+    const r = evaluateReadings(rules, this.states.get(device.deviceId) ?? EMPTY_ALARM_RULE_STATE, readings);
+    this.states.set(device.deviceId, r.state);
+    this.apply(r.decisions);
   }
 
-  private rulesOf(device: WatchedDevice): AlarmRule[] {
+  private rulesOf(device: WatchedDevice): { rules: AlarmRule[]; metrics: ReadonlySet<string> } {
     const key = `${device.kind}\u0000${device.sensorType ?? ''}\u0000${device.ward ?? ''}`;
-    let rules = this.rulesByClass.get(key);
-    if (!rules) this.rulesByClass.set(key, (rules = toEngineRules(rulesFor(this.rules.all(), device))));
-    return rules;
+    let entry = this.rulesByClass.get(key);
+    if (!entry) {
+      const rules = toEngineRules(rulesFor(this.rules.all(), device));
+      this.rulesByClass.set(key, (entry = { rules, metrics: new Set(rules.map((r) => r.metric)) }));
+    }
+    return entry;
   }
 
   tick(now: string): void {

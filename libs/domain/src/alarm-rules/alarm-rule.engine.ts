@@ -37,6 +37,14 @@ export interface AlarmRuleResult {
   readonly decisions: readonly AlarmDecision[];
 }
 
+/** Rules by id, built once per rule list (a tick looks them up for every device it holds). */
+const byIdCache = new WeakMap<readonly AlarmRule[], ReadonlyMap<string, AlarmRule>>();
+function rulesById(rules: readonly AlarmRule[]): ReadonlyMap<string, AlarmRule> {
+  let m = byIdCache.get(rules);
+  if (!m) byIdCache.set(rules, (m = new Map(rules.map((r) => [r.id, r]))));
+  return m;
+}
+
 const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
 const seriesKey = (ruleId: string, deviceId: string, channel?: string) => `${ruleId}/${deviceId}/${channel ?? '-'}`;
 const feedKey = (ruleId: string, deviceId: string) => `${ruleId}/${deviceId}/stale`;
@@ -96,9 +104,28 @@ function decision(rule: AlarmRule, s: { deviceId: string; channel?: string }, ac
 
 /** Feed one reading; every matching rule for its metric is evaluated. */
 export function evaluateReading(rules: readonly AlarmRule[], state: AlarmRuleState, reading: MetricReading): AlarmRuleResult {
+  return evaluateReadings(rules, state, [reading]);
+}
+
+/**
+ * Feed the readings of one message (or any batch), in order: the same as feeding them one by
+ * one, with the state copied once for the batch instead of once per reading.
+ */
+export function evaluateReadings(rules: readonly AlarmRule[], state: AlarmRuleState, readings: readonly MetricReading[]): AlarmRuleResult {
   const series = { ...state.series };
   const feeds = { ...state.feeds };
   const decisions: AlarmDecision[] = [];
+  for (const reading of readings) evaluateInto(rules, series, feeds, decisions, reading);
+  return { state: { series, feeds }, decisions };
+}
+
+function evaluateInto(
+  rules: readonly AlarmRule[],
+  series: Record<string, SeriesState>,
+  feeds: Record<string, FeedState>,
+  decisions: AlarmDecision[],
+  reading: MetricReading,
+): void {
   for (const rule of matchRules(rules, reading)) {
     if (rule.metric !== reading.metric) continue;
     const key = seriesKey(rule.id, reading.deviceId, reading.channel);
@@ -137,7 +164,6 @@ export function evaluateReading(rules: readonly AlarmRule[], state: AlarmRuleSta
       active,
     };
   }
-  return { state: { series, feeds }, decisions };
 }
 
 /**
@@ -146,7 +172,7 @@ export function evaluateReading(rules: readonly AlarmRule[], state: AlarmRuleSta
  * delay a 10-min alarm by 5 min).
  */
 export function tickAlarmRules(rules: readonly AlarmRule[], state: AlarmRuleState, now: string): AlarmRuleResult {
-  const byId = new Map(rules.map((r) => [r.id, r]));
+  const byId = rulesById(rules);
   const decisions: AlarmDecision[] = [];
   let feeds = state.feeds;
   for (const [k, feed] of Object.entries(state.feeds)) {
