@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { classifySequence, isAccepted, isCurrent, SequenceTracker, type SequenceVerdict } from './sequence-tracker.js';
 
 const at = (s: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, s)).toISOString();
@@ -116,5 +117,59 @@ describe('SequenceTracker', () => {
     expect(isAccepted({ kind: 'out_of_order', behind: 1 })).toBe(true);
     expect(isCurrent({ kind: 'out_of_order', behind: 1 })).toBe(false);
     expect(isCurrent({ kind: 'gap', missing: 2 })).toBe(true);
+  });
+
+  it('classifies like a plain list of the numbers seen within the window (random streams, wrap-around included)', () => {
+    const M = 2 ** 32;
+    /** the reference: remember every number seen, forget those more than `window` behind the newest */
+    const reference = (window: number) => {
+      let last: number | null = null;
+      let seen: number[] = [];
+      return (seq: number): string => {
+        if (last === null) {
+          last = seq;
+          seen = [seq];
+          return 'first';
+        }
+        const ahead = (seq - last + M) % M;
+        if (ahead === 0) return 'duplicate';
+        if (ahead < M / 2) {
+          last = seq;
+          seen = [...seen.filter((s) => (seq - s + M) % M <= window), seq];
+          return ahead === 1 ? 'new' : 'gap';
+        }
+        if (seen.includes(seq)) return 'duplicate';
+        if (M - ahead <= window) seen.push(seq);
+        return 'out_of_order';
+      };
+    };
+    fc.assert(
+      fc.property(
+        fc.constantFrom(4, 31, 32, 33, 63, 64, 100, 256),
+        fc.constantFrom(1000, M - 40),
+        // forward from the newest number (mostly by one, sometimes a gap), or a number behind it
+        // (late or redelivered, inside or outside the window)
+        fc.array(
+          fc.oneof(
+            { arbitrary: fc.constant(1), weight: 5 },
+            { arbitrary: fc.integer({ min: 2, max: 300 }), weight: 1 },
+            { arbitrary: fc.integer({ min: -300, max: 0 }), weight: 3 },
+          ),
+          { minLength: 100, maxLength: 400, size: 'max' },
+        ),
+        (window, start, moves) => {
+          const tracker = new SequenceTracker({ window, restartMaxSeq: -1 });
+          const model = reference(window);
+          let newest = start;
+          for (const move of moves) {
+            if (move > 0) newest = (newest + move) % M;
+            const seq = move > 0 ? newest : (newest + move + M) % M;
+            // the same instant throughout: a low number never reads as a restart
+            expect(tracker.observe({ deviceId: 'D', seq, ts: at(0) }).kind).toBe(model(seq));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

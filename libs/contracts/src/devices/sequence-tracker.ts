@@ -31,8 +31,12 @@ export interface SequenceState {
   readonly lastSeq: number;
   /** Epoch ms of the newest message's `ts`. */
   readonly lastTs: number;
-  /** Numbers seen within the window behind `lastSeq`, to tell duplicates from late arrivals. */
-  readonly recent: readonly number[];
+  /**
+   * Which numbers within the window behind `lastSeq` were seen, to tell duplicates from late
+   * arrivals: bit i (word i >> 5, bit i & 31) is `lastSeq - i`. A bit set rather than a list,
+   * so an in-order message costs a copy of a few words instead of the whole window.
+   */
+  readonly seen: readonly number[];
 }
 
 export interface SequenceOptions {
@@ -66,7 +70,7 @@ export function classifySequence(
   const { seq } = header;
   const fresh = (verdict: SequenceVerdict): { verdict: SequenceVerdict; next: SequenceState } => ({
     verdict,
-    next: { lastSeq: seq, lastTs: ts, recent: [seq] },
+    next: { lastSeq: seq, lastTs: ts, seen: withBit(new Array<number>(wordsFor(window)).fill(0), 0) },
   });
   if (!previous) return fresh({ kind: 'first' });
 
@@ -77,14 +81,44 @@ export function classifySequence(
   if (ahead !== 1 && seq <= restartMaxSeq && ts > previous.lastTs) return fresh({ kind: 'restart', previousSeq: previous.lastSeq });
 
   if (ahead < HALF) {
-    const recent = [...previous.recent.filter((s) => (seq - s + MODULO) % MODULO <= window), seq];
-    const next: SequenceState = { lastSeq: seq, lastTs: Math.max(ts, previous.lastTs), recent };
+    const next: SequenceState = { lastSeq: seq, lastTs: Math.max(ts, previous.lastTs), seen: withBit(shifted(previous.seen, ahead, window), 0) };
     return { verdict: ahead === 1 ? { kind: 'new' } : { kind: 'gap', missing: ahead - 1 }, next };
   }
   const behind = MODULO - ahead;
-  if (previous.recent.includes(seq)) return { verdict: { kind: 'duplicate' }, next: previous };
-  const next: SequenceState = behind <= window ? { ...previous, recent: [...previous.recent, seq] } : previous;
-  return { verdict: { kind: 'out_of_order', behind }, next };
+  if (behind > window) return { verdict: { kind: 'out_of_order', behind }, next: previous };
+  if (hasBit(previous.seen, behind)) return { verdict: { kind: 'duplicate' }, next: previous };
+  return { verdict: { kind: 'out_of_order', behind }, next: { ...previous, seen: withBit([...previous.seen], behind) } };
+}
+
+/** Words of the bit set: distances 0..window behind the newest number. */
+const wordsFor = (window: number) => (window + 1 + 31) >>> 5 || 1;
+
+function hasBit(words: readonly number[], i: number): boolean {
+  return ((words[i >>> 5] ?? 0) & (1 << (i & 31))) !== 0;
+}
+
+/** Sets bit i of a bit set the caller owns, and returns it. */
+function withBit(words: number[], i: number): number[] {
+  words[i >>> 5] = (words[i >>> 5]! | (1 << (i & 31))) >>> 0;
+  return words;
+}
+
+/** A copy of the bit set moved `n` places older (bit i → bit i + n); bits past the window fall off. */
+function shifted(words: readonly number[], n: number, window: number): number[] {
+  const out = new Array<number>(words.length).fill(0);
+  if (n > window) return out;
+  const wordShift = n >>> 5;
+  const bitShift = n & 31;
+  for (let w = words.length - 1; w >= wordShift; w--) {
+    const src = w - wordShift;
+    let v = bitShift === 0 ? words[src]! : (words[src]! << bitShift) >>> 0;
+    if (bitShift !== 0 && src > 0) v = (v | (words[src - 1]! >>> (32 - bitShift))) >>> 0;
+    out[w] = v;
+  }
+  // clear the bits past the window in the last word
+  const top = window + 1 - ((out.length - 1) << 5);
+  if (top < 32) out[out.length - 1] = (out[out.length - 1]! & ((1 << top) - 1)) >>> 0;
+  return out;
 }
 
 /** One SequenceState per device; persist `snapshot()` across server restarts if wanted. */
