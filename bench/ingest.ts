@@ -20,7 +20,7 @@
  * aedes with its default listener (Nagle on).
  *
  *   node dist/bench/ingest.js [--smoke] [--devices=200] [--generators=2] [--duration=8000]
- *        [--rounds=3] [--window=10] [--pings=200] [--targets=medloop,aedes,mosquitto] [--profile]
+ *        [--rounds=3] [--window=10] [--pings=200] [--targets=medloop,aedes,mosquitto] [--qos=0,1] [--profile]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { num, parseArgs, str } from './lib/args.js';
 import { spawnReady, spawnWorker, stopAll, type Worker } from './lib/child.js';
 import { MedloopServer, registerOverHttp, type DeviceCredentials } from './lib/medloop.js';
-import { canConnect } from './lib/ports.js';
+import { canConnect, sleep } from './lib/ports.js';
 import { pidsByName, ProcSampler, type ProcStats } from './lib/proc.js';
 import { Recorder, resultsDir } from './lib/results.js';
 import { ratio, round, summarize } from './lib/stats.js';
@@ -60,6 +60,11 @@ const P = {
   pings: num(args, 'pings', 200, 10),
   pingWarmup: smoke ? 3 : 20,
   targets: str(args, 'targets', 'medloop,aedes,mosquitto').split(',') as TargetName[],
+  /** which QoS levels to measure (e.g. `--qos=0` to profile the open-loop load alone) */
+  qos: str(args, 'qos', '0,1')
+    .split(',')
+    .map(Number)
+    .filter((q): q is 0 | 1 => q === 0 || q === 1),
   profile: args.flags.has('profile'),
   mosquittoUrl: 'mqtt://127.0.0.1:1883',
 };
@@ -175,10 +180,14 @@ async function measure(target: Target, qos: 0 | 1, roundNo: number, flood = fals
   const sampler = target.pid ? new ProcSampler(target.pid).start() : null;
   subscriber.send({ type: 'mark', durationMs, tailMs: 500 });
   for (const g of gens) g.send({ type: 'start', durationMs });
+  // the broker's CPU is read over the publishing window only, not the acknowledgement drain
+  // after it (up to 5 s of near-idle that would dilute the CPU% of whichever broker has
+  // messages still unacknowledged at the deadline)
+  const brokerStats = sleep(durationMs).then(() => sampler?.stop() ?? null);
   const done = await Promise.all(
     gens.map((g) => g.next<{ type: 'done'; sent: number; acked: number; errors: number; elapsedMs: number }>('done', durationMs + 30_000)),
   );
-  const broker = sampler?.stop() ?? null;
+  const broker = await brokerStats;
   const counts = await subscriber.next<{ type: 'counts'; buckets: number[]; total: number }>('counts', 30_000);
   await stopAll([subscriber, ...gens]);
   const sent = done.reduce((s, d) => s + d.sent, 0);
@@ -236,7 +245,7 @@ async function main(): Promise<void> {
 
   const results: Measurement[] = [];
   for (let r = 1; r <= P.rounds; r++) {
-    for (const qos of [0, 1] as const) {
+    for (const qos of P.qos) {
       for (const t of targets) {
         const m = await measure(t, qos, r);
         results.push(m);
@@ -252,7 +261,7 @@ async function main(): Promise<void> {
   }
 
   const rows = [];
-  for (const qos of [0, 1] as const) {
+  for (const qos of P.qos) {
     for (const t of targets) {
       const ms = results.filter((m) => m.qos === qos && m.target === t);
       rows.push({
@@ -272,7 +281,7 @@ async function main(): Promise<void> {
   printTable('Throughput (median over rounds)', rows);
 
   const ratioRows = [];
-  for (const qos of [0, 1] as const) {
+  for (const qos of P.qos) {
     for (const ref of ['aedes', 'mosquitto'] as const) {
       const per: number[] = [];
       const perCpu: number[] = [];
