@@ -7,7 +7,16 @@
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { EMPTY_ALARM_RULE_STATE, evaluateReadings, tickAlarmRules, type AlarmDecision, type AlarmRule, type AlarmRuleState, type MetricReading } from '#domain';
+import {
+  EMPTY_ALARM_RULE_STATE,
+  evaluateReadings,
+  nextTickDueMs,
+  tickAlarmRules,
+  type AlarmDecision,
+  type AlarmRule,
+  type AlarmRuleState,
+  type MetricReading,
+} from '#domain';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -31,6 +40,12 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
    * so one state for the whole hospital made each reading cost O(devices).
    */
   private readonly states = new Map<string, AlarmRuleState>();
+  /**
+   * When a tick could next decide something for a device (epoch ms; absent = only a reading
+   * can change it). A tick visits only due devices: thousands of quiet sensors cost it a
+   * comparison each instead of a pass over their state.
+   */
+  private readonly dueAt = new Map<string, number>();
   private readonly devices = new Map<string, WatchedDevice>();
   /**
    * engine rules per (kind, sensor type, ward) and the metrics they watch, built once per rule
@@ -38,6 +53,8 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
    */
   private readonly rulesByClass = new Map<string, { rules: AlarmRule[]; metrics: ReadonlySet<string> }>();
   private enabledRules: AlarmRule[] | null = null;
+  /** set when the rules change: the next tick visits every device once */
+  private tickAll = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -51,6 +68,8 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
     this.rules.onChange((removed) => {
       this.rulesByClass.clear();
       this.enabledRules = null;
+      this.dueAt.clear();
+      this.tickAll = true;
       void this.forgetRules(removed);
     });
     this.timer = setInterval(() => this.tick(new Date().toISOString()), this.config.alarmEngine.ruleTickMs);
@@ -81,7 +100,7 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
     }
     if (readings.length === 0) return;
     const r = evaluateReadings(rules, this.states.get(device.deviceId) ?? EMPTY_ALARM_RULE_STATE, readings);
-    this.states.set(device.deviceId, r.state);
+    this.setState(device.deviceId, r.state, this.enabled());
     this.apply(r.decisions);
   }
 
@@ -96,12 +115,27 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
   }
 
   tick(now: string): void {
-    const rules = (this.enabledRules ??= toEngineRules(this.rules.all().filter((x) => x.enabled)));
+    const rules = this.enabled();
+    const nowMs = Date.parse(now);
+    const all = this.tickAll;
+    this.tickAll = false;
     for (const [deviceId, state] of this.states) {
+      if (!all && !((this.dueAt.get(deviceId) ?? Infinity) <= nowMs)) continue;
       const r = tickAlarmRules(rules, state, now);
-      this.states.set(deviceId, r.state);
+      this.setState(deviceId, r.state, rules);
       this.apply(r.decisions);
     }
+  }
+
+  private enabled(): AlarmRule[] {
+    return (this.enabledRules ??= toEngineRules(this.rules.all().filter((x) => x.enabled)));
+  }
+
+  private setState(deviceId: string, state: AlarmRuleState, rules: readonly AlarmRule[]): void {
+    this.states.set(deviceId, state);
+    const due = nextTickDueMs(rules, state);
+    if (due === null) this.dueAt.delete(deviceId);
+    else this.dueAt.set(deviceId, due);
   }
 
   private apply(decisions: readonly AlarmDecision[]): void {

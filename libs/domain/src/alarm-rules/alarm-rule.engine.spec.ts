@@ -1,5 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { AlarmRuleEngine, EMPTY_ALARM_RULE_STATE, evaluateReading, expectDevice, tickAlarmRules } from './alarm-rule.engine.js';
+import fc from 'fast-check';
+import {
+  AlarmRuleEngine,
+  EMPTY_ALARM_RULE_STATE,
+  evaluateReading,
+  evaluateReadings,
+  expectDevice,
+  nextTickDueMs,
+  tickAlarmRules,
+  type AlarmRuleState,
+} from './alarm-rule.engine.js';
 import { matchRules, validateAlarmRules, type AlarmRule, type MetricReading } from './alarm-rule.types.js';
 
 const T0 = Date.UTC(2025, 0, 1, 8, 0, 0);
@@ -124,5 +134,48 @@ describe('alarm rules', () => {
     expect(() => validateAlarmRules([fridgeHigh, fridgeHigh])).toThrow(expect.objectContaining({ field: 'rules[1].id' }));
     expect(() => validateAlarmRules([{ ...doorOpen, comparator: 'gt' }])).toThrow(expect.objectContaining({ field: 'rules[0].threshold' }));
     expect(() => validateAlarmRules([{ ...fridgeHigh, durationS: -1 }])).toThrow(expect.objectContaining({ field: 'rules[0].durationS' }));
+  });
+
+  it('evaluates a batch of readings exactly as one by one', () => {
+    const readings = [temp(0, 9), { ...temp(0, 1), metric: 'doorOpen', value: true }, temp(400, 9.2), temp(500, 7)];
+    let one: AlarmRuleState = EMPTY_ALARM_RULE_STATE;
+    const decisions = [];
+    for (const r of readings) {
+      const x = evaluateReading(RULES, one, r);
+      one = x.state;
+      decisions.push(...x.decisions);
+    }
+    const batch = evaluateReadings(RULES, EMPTY_ALARM_RULE_STATE, readings);
+    expect(batch.state).toEqual(one);
+    expect(batch.decisions).toEqual(decisions);
+    expect(decisions.map((d) => d.action)).toEqual(['raise', 'clear']);
+  });
+
+  it('names when a tick is next due: no tick before it decides anything (random readings and ticks)', () => {
+    const reading = fc.record({
+      s: fc.integer({ min: 0, max: 3000 }),
+      door: fc.boolean(),
+      value: fc.oneof(fc.double({ min: 0, max: 12, noNaN: true }), fc.boolean()),
+    });
+    fc.assert(
+      fc.property(fc.array(reading, { maxLength: 12 }), fc.array(fc.integer({ min: 0, max: 6000 }), { minLength: 1, maxLength: 6 }), (rs, ticks) => {
+        let state = expectDevice(RULES, EMPTY_ALARM_RULE_STATE, { deviceId: 'F1', kind: 'sensor', location: 'ward-4W', at: at(0) });
+        for (const r of [...rs].sort((a, b) => a.s - b.s)) {
+          const m = r.door ? { metric: 'doorOpen', value: r.value } : { metric: 'temperatureC', value: typeof r.value === 'number' ? r.value : 5 };
+          state = evaluateReading(RULES, state, { ...temp(r.s, 0), ...m }).state;
+        }
+        for (const t of [...ticks].sort((a, b) => a - b)) {
+          const due = nextTickDueMs(RULES, state);
+          const r = tickAlarmRules(RULES, state, at(t));
+          if (due === null || T0 + t * 1000 < due) expect(r.decisions).toEqual([]);
+          state = r.state;
+        }
+      }),
+      { numRuns: 500 },
+    );
+    // and it is not vacuous: a breach held past its duration is due, and then decides
+    const breach = evaluateReading(RULES, EMPTY_ALARM_RULE_STATE, temp(0, 9.5)).state;
+    expect(nextTickDueMs(RULES, breach)).toBe(T0 + 300_000);
+    expect(tickAlarmRules(RULES, breach, at(300)).decisions).toEqual([expect.objectContaining({ action: 'raise', ruleId: 'fridge-high' })]);
   });
 });

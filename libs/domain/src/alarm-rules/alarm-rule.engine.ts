@@ -194,6 +194,30 @@ export function tickAlarmRules(rules: readonly AlarmRule[], state: AlarmRuleStat
 }
 
 /**
+ * The earliest instant (epoch ms) at which `tickAlarmRules` could decide anything for this
+ * state, or null when no tick ever will until the next reading: a feed going stale, or a
+ * breach that has not yet lasted its duration. A tick before it is a no-op, so a caller
+ * holding many states ticks only those that are due.
+ */
+export function nextTickDueMs(rules: readonly AlarmRule[], state: AlarmRuleState): number | null {
+  const byId = rulesById(rules);
+  let due: number | null = null;
+  const consider = (t: number) => {
+    if (due === null || t < due) due = t;
+  };
+  for (const feed of Object.values(state.feeds)) {
+    const rule = byId.get(feed.ruleId);
+    if (rule?.staleAfterS && !feed.staleActive) consider(Date.parse(feed.lastAt) + rule.staleAfterS * 1000);
+  }
+  for (const s of Object.values(state.series)) {
+    const rule = byId.get(s.ruleId);
+    if (!rule || s.active || s.breachSince === null || !breaches(rule, s.lastValue)) continue;
+    consider(Date.parse(s.breachSince) + rule.durationS * 1000);
+  }
+  return due;
+}
+
+/**
  * Start the staleness clock for a registered device before its first message, so a sensor
  * that never comes up is noticed too.
  */
