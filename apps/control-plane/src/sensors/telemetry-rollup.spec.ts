@@ -49,4 +49,29 @@ describe('RollupAccumulator', () => {
     acc.retry(once);
     expect(acc.takeTouched(at(600))).toEqual(once);
   });
+
+  it('can take only the buckets of closed minutes, oldest first and at most so many, and keeps the rest until taken', () => {
+    const acc = new RollupAccumulator(2);
+    for (const dev of ['A', 'B', 'C']) acc.add({ ...r(0, 4), deviceId: dev }, at(0));
+    acc.add(r(70, 5), at(70));
+    acc.add(r(130, 6), at(130));
+    // at 2:05 the minutes 0:00 and 1:00 are over (5 s of grace), 2:00 is not
+    const first = acc.takeTouched(at(125), { closedOnly: true, graceMs: 5000, max: 2 });
+    expect(first.map((b) => [b.deviceId, b.bucket])).toEqual([
+      ['A', minuteBucket(at(0))],
+      ['B', minuteBucket(at(0))],
+    ]);
+    expect(acc.pending).toBe(3);
+    // minute 0:00 is past keepMinutes at 3:00 but C's bucket was never written: it is kept for the next take
+    const second = acc.takeTouched(at(180), { closedOnly: true, graceMs: 5000, max: 10 });
+    expect(second.map((b) => [b.deviceId, b.bucket])).toEqual([
+      ['C', minuteBucket(at(0))],
+      ['F1', minuteBucket(at(60))],
+    ]);
+    expect(acc.takeTouched(at(180))).toEqual([
+      { deviceId: 'F1', channel: 'air', metric: 'temperatureC', bucket: minuteBucket(at(120)), min: 6, max: 6, sum: 6, count: 1 },
+    ]);
+    acc.takeTouched(at(181));
+    expect(acc.size).toBe(1); // only the 2:00 bucket is still inside keepMinutes
+  });
 });

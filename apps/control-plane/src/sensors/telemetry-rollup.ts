@@ -2,8 +2,11 @@
  * Per-minute min/avg/max of telemetry series, accumulated in memory as readings arrive so a
  * flush writes each touched bucket whole (an upsert), with no read-modify-write against the
  * database. Buckets are kept for `keepMinutes` after their minute so late (out-of-order)
- * readings still land in them; a reading for a bucket already dropped is left to the raw
- * table. Pure apart from the clock passed in.
+ * readings still land in them (and for as long as they wait to be written); a reading for a
+ * bucket already dropped is left to the raw table. A flush may ask only for the buckets of
+ * closed minutes, oldest first and at most so many: a bucket is then written about once, when
+ * its minute is over, instead of once per flush while it fills. Pure apart from the clock
+ * passed in.
  */
 export interface RollupBucket {
   deviceId: string;
@@ -33,11 +36,20 @@ function minuteIso(minute: number): string {
   return iso;
 }
 
+export interface TakeOptions {
+  /** only buckets whose minute ended at least `graceMs` ago (default: every touched bucket) */
+  closedOnly?: boolean;
+  graceMs?: number;
+  /** at most this many, oldest minutes first */
+  max?: number;
+}
+
 export class RollupAccumulator {
   private readonly buckets = new Map<string, RollupBucket>();
   /** bucket keys by minute (ms), so forgetting old minutes never scans the live ones */
   private readonly byMinute = new Map<number, string[]>();
-  private touched = new Set<string>();
+  /** keys changed since they were last taken, by minute */
+  private readonly touched = new Map<number, Set<string>>();
 
   constructor(private readonly keepMinutes = 5) {}
 
@@ -59,21 +71,32 @@ export class RollupAccumulator {
       this.buckets.set(key, { deviceId: r.deviceId, channel: r.channel, metric: r.metric, bucket, min: r.value, max: r.value, sum: r.value, count: 1 });
       keys.push(key);
     }
-    this.touched.add(key);
+    this.touch(minute, key);
     return true;
   }
 
-  /** Buckets changed since the last call (copies), then forgets buckets older than keepMinutes. */
-  takeTouched(now: Date): RollupBucket[] {
+  /**
+   * Buckets changed since they were last taken (copies), by default all of them; then forgets
+   * buckets older than keepMinutes that have nothing left to write.
+   */
+  takeTouched(now: Date, opts: TakeOptions = {}): RollupBucket[] {
     const out: RollupBucket[] = [];
-    for (const k of this.touched) {
-      const b = this.buckets.get(k);
-      if (b) out.push({ ...b });
+    const max = opts.max ?? Infinity;
+    const closedBefore = opts.closedOnly ? now.getTime() - 60_000 - (opts.graceMs ?? 0) : Infinity;
+    for (const minute of [...this.touched.keys()].sort((a, b) => a - b)) {
+      if (minute > closedBefore || out.length >= max) break;
+      const keys = this.touched.get(minute)!;
+      for (const k of keys) {
+        if (out.length >= max) break;
+        const b = this.buckets.get(k);
+        if (b) out.push({ ...b });
+        keys.delete(k);
+      }
+      if (keys.size === 0) this.touched.delete(minute);
     }
-    this.touched = new Set();
     const cutoff = now.getTime() - this.keepMinutes * 60_000;
     for (const [minute, keys] of this.byMinute) {
-      if (minute >= cutoff) continue;
+      if (minute >= cutoff || this.touched.has(minute)) continue;
       for (const k of keys) this.buckets.delete(k);
       this.byMinute.delete(minute);
     }
@@ -82,10 +105,23 @@ export class RollupAccumulator {
 
   /** Puts buckets back as touched after a failed write, so the next flush retries them. */
   retry(buckets: readonly RollupBucket[]): void {
-    for (const b of buckets) this.touched.add(`${b.deviceId}\u0000${b.channel}\u0000${b.metric}\u0000${b.bucket}`);
+    for (const b of buckets) this.touch(Date.parse(b.bucket), `${b.deviceId}\u0000${b.channel}\u0000${b.metric}\u0000${b.bucket}`);
+  }
+
+  /** Buckets waiting to be written. */
+  get pending(): number {
+    let n = 0;
+    for (const keys of this.touched.values()) n += keys.size;
+    return n;
   }
 
   get size(): number {
     return this.buckets.size;
+  }
+
+  private touch(minute: number, key: string): void {
+    let keys = this.touched.get(minute);
+    if (!keys) this.touched.set(minute, (keys = new Set()));
+    keys.add(key);
   }
 }

@@ -1,11 +1,14 @@
 /**
  * The telemetry time series: each message's readings are buffered in memory as one sample and
  * written in batches (every TELEMETRY_FLUSH_MS or TELEMETRY_FLUSH_ROWS samples, whichever
- * comes first). The per-minute rollups they touch are accumulated in memory and written with
- * the timed flush only (at most once per TELEMETRY_FLUSH_MS): a busy minute bucket is then
- * upserted once a second rather than with every batch. A periodic purge bounds the raw table
- * (TELEMETRY_RETENTION_HOURS) and the rollups (TELEMETRY_ROLLUP_RETENTION_DAYS). A failed
- * write keeps the batch for the next flush (bounded, so a dead database cannot eat memory).
+ * comes first). The per-minute rollups they touch are accumulated in memory; the timed flush
+ * writes the buckets of minutes that are over (oldest first, at most ROLLUP_WRITES_PER_FLUSH
+ * at a time), so each bucket is written about once rather than with every batch while its
+ * minute fills, and no flush holds the thread long (SQLite writes are synchronous). A series
+ * query and shutdown write every bucket touched so far. A periodic purge bounds the raw
+ * table (TELEMETRY_RETENTION_HOURS) and the rollups (TELEMETRY_ROLLUP_RETENTION_DAYS). A
+ * failed write keeps the batch for the next flush (bounded, so a dead database cannot eat
+ * memory).
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -28,13 +31,20 @@ export interface SeriesPoint {
   count?: number;
 }
 
+/** Rollup buckets the timed flush writes at most (10,000 sensors close 30,000 a minute). */
+const ROLLUP_WRITES_PER_FLUSH = 1_000;
+/** How long after its minute a bucket is left open for messages still on their way. */
+const ROLLUP_GRACE_MS = 5_000;
+
+/** Which rollups a flush writes besides the buffered samples. */
+type RollupScope = 'none' | 'closed' | 'all';
+
 /** Samples kept in memory at most while the database refuses writes. */
 const MAX_BACKLOG_SAMPLES = 100_000;
 
 @Injectable()
 export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
   private buffer: Sample[] = [];
-  private lastRollupWrite = 0;
   private readonly rollups = new RollupAccumulator(5);
   private flushing: Promise<void> | null = null;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -48,7 +58,7 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.flushTimer = setInterval(() => void this.flush(true), this.config.telemetry.flushMs);
+    this.flushTimer = setInterval(() => void this.flush('closed'), this.config.telemetry.flushMs);
     this.flushTimer.unref();
     this.purgeTimer = setInterval(() => void this.purge(new Date()), this.config.telemetry.purgeIntervalMs);
     this.purgeTimer.unref();
@@ -57,7 +67,7 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
     clearInterval(this.purgeTimer);
-    await this.flush(true);
+    await this.flush('all');
   }
 
   /** Buffers the readings of one message (booleans stored as 0/1); no I/O on the message path. */
@@ -74,19 +84,19 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
     if (this.buffer.length >= this.config.telemetry.flushRows) void this.flush();
   }
 
-  /**
-   * Writes the buffered samples, and the touched rollups when `withRollups` or when the last
-   * rollup write is TELEMETRY_FLUSH_MS old; concurrent callers share one write.
-   */
-  flush(withRollups = false): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => this.flush(withRollups));
+  /** Writes the buffered samples and the rollups of `scope`; concurrent callers share one write. */
+  flush(scope: RollupScope = 'none'): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => this.flush(scope));
     const now = new Date();
-    const rollupsDue = withRollups || now.getTime() - this.lastRollupWrite >= this.config.telemetry.flushMs;
-    const buckets = rollupsDue ? this.rollups.takeTouched(now) : [];
+    const buckets =
+      scope === 'all'
+        ? this.rollups.takeTouched(now)
+        : scope === 'closed'
+          ? this.rollups.takeTouched(now, { closedOnly: true, graceMs: ROLLUP_GRACE_MS, max: ROLLUP_WRITES_PER_FLUSH })
+          : [];
     if (this.buffer.length === 0 && buckets.length === 0) return Promise.resolve();
     const samples = this.buffer;
     this.buffer = [];
-    if (rollupsDue) this.lastRollupWrite = now.getTime();
     this.flushing = this.repo
       .writeBatch(samples, buckets)
       .then(() => {
@@ -128,7 +138,7 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
     channel?: string | undefined;
     limit: number;
   }): Promise<SeriesPoint[]> {
-    await this.flush(true);
+    await this.flush('all');
     if (q.resolution === 'raw') return this.rawSeries(q);
     return (await this.repo.perMinute(q)).map((b) => ({
       at: b.bucket,
