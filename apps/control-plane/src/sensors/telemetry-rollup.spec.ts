@@ -74,4 +74,12 @@ describe('RollupAccumulator', () => {
     acc.takeTouched(at(181));
     expect(acc.size).toBe(1); // only the 2:00 bucket is still inside keepMinutes
   });
+
+  it("can take one device's buckets alone, leaving the others touched", () => {
+    const acc = new RollupAccumulator();
+    acc.add({ ...r(0, 4), deviceId: 'A' }, at(1));
+    acc.add({ ...r(0, 5), deviceId: 'B' }, at(1));
+    expect(acc.takeTouched(at(2), { deviceId: 'B' }).map((b) => b.deviceId)).toEqual(['B']);
+    expect(acc.takeTouched(at(2)).map((b) => b.deviceId)).toEqual(['A']);
+  });
 });

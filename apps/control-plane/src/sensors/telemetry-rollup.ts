@@ -42,6 +42,8 @@ export interface TakeOptions {
   graceMs?: number;
   /** at most this many, oldest minutes first */
   max?: number;
+  /** only this device's buckets */
+  deviceId?: string;
 }
 
 export class RollupAccumulator {
@@ -89,6 +91,7 @@ export class RollupAccumulator {
       for (const k of keys) {
         if (out.length >= max) break;
         const b = this.buckets.get(k);
+        if (opts.deviceId !== undefined && b && b.deviceId !== opts.deviceId) continue;
         if (b) out.push({ ...b });
         keys.delete(k);
       }

@@ -4,11 +4,11 @@
  * comes first). The per-minute rollups they touch are accumulated in memory; the timed flush
  * writes the buckets of minutes that are over (oldest first, at most ROLLUP_WRITES_PER_FLUSH
  * at a time), so each bucket is written about once rather than with every batch while its
- * minute fills, and no flush holds the thread long (SQLite writes are synchronous). A series
- * query and shutdown write every bucket touched so far. A periodic purge bounds the raw
- * table (TELEMETRY_RETENTION_HOURS) and the rollups (TELEMETRY_ROLLUP_RETENTION_DAYS). A
- * failed write keeps the batch for the next flush (bounded, so a dead database cannot eat
- * memory).
+ * minute fills, and no flush holds the thread long (SQLite writes are synchronous). A
+ * per-minute query writes its device's open buckets first; shutdown writes every bucket. A
+ * periodic purge bounds the raw table (TELEMETRY_RETENTION_HOURS) and the rollups
+ * (TELEMETRY_ROLLUP_RETENTION_DAYS). A failed write keeps the batch for the next flush
+ * (bounded, so a dead database cannot eat memory).
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -36,8 +36,8 @@ const ROLLUP_WRITES_PER_FLUSH = 1_000;
 /** How long after its minute a bucket is left open for messages still on their way. */
 const ROLLUP_GRACE_MS = 5_000;
 
-/** Which rollups a flush writes besides the buffered samples. */
-type RollupScope = 'none' | 'closed' | 'all';
+/** Which rollups a flush writes besides the buffered samples: none, closed minutes, one device's, all. */
+type RollupScope = 'none' | 'closed' | { deviceId: string } | 'all';
 
 /** Samples kept in memory at most while the database refuses writes. */
 const MAX_BACKLOG_SAMPLES = 100_000;
@@ -93,7 +93,9 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
         ? this.rollups.takeTouched(now)
         : scope === 'closed'
           ? this.rollups.takeTouched(now, { closedOnly: true, graceMs: ROLLUP_GRACE_MS, max: ROLLUP_WRITES_PER_FLUSH })
-          : [];
+          : scope === 'none'
+            ? []
+            : this.rollups.takeTouched(now, { deviceId: scope.deviceId });
     if (this.buffer.length === 0 && buckets.length === 0) return Promise.resolve();
     const samples = this.buffer;
     this.buffer = [];
@@ -128,7 +130,10 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** A device's series between two instants, raw or per minute; what is buffered is written first. */
+  /**
+   * A device's series between two instants, raw or per minute; what is buffered is written
+   * first (for per-minute, this device's rollups of the minutes still open too).
+   */
   async series(q: {
     deviceId: string;
     from: Date;
@@ -138,7 +143,7 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
     channel?: string | undefined;
     limit: number;
   }): Promise<SeriesPoint[]> {
-    await this.flush('all');
+    await this.flush(q.resolution === 'raw' ? 'none' : { deviceId: q.deviceId });
     if (q.resolution === 'raw') return this.rawSeries(q);
     return (await this.repo.perMinute(q)).map((b) => ({
       at: b.bucket,
