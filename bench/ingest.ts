@@ -169,6 +169,38 @@ interface Measurement {
   broker: ProcStats | null;
   /** how long the broker took to go quiet after the generators stopped (its backlog) */
   settleMs: number;
+  /** MedLoop's own counters over the measurement (null for the other brokers) */
+  server: ServerCounters | null;
+}
+
+interface ServerCounters {
+  /** messages MedLoop accepted from publishers */
+  in: number;
+  /** QoS 0 deliveries dropped for a subscriber whose socket backlog passed the limit */
+  dropped: number;
+  /** publishers paused because the broker's message queue was over its high-water mark */
+  pauses: number;
+}
+
+/** MedLoop's broker counters from its /metrics (null when it does not answer). */
+async function medloopCounters(): Promise<ServerCounters | null> {
+  if (!medloop) return null;
+  try {
+    const r = await medloop.api('GET', '/metrics');
+    const text = String(r.body);
+    const sum = (name: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+        .reduce((acc, l) => acc + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    return {
+      in: sum('medloop_mqtt_messages_in_total'),
+      dropped: sum('medloop_mqtt_dropped_total'),
+      pauses: sum('medloop_mqtt_backpressure_pauses_total'),
+    };
+  } catch {
+    return null;
+  }
 }
 
 async function measure(target: Target, load: Load, roundNo: number, flood = false): Promise<Measurement> {
@@ -203,6 +235,7 @@ async function measure(target: Target, load: Load, roundNo: number, flood = fals
   }));
   const gens = await spawnReady('publisher', genArgs, 60_000, (i) => ({ label: `pub${i} ${target.name}` }));
   live.push(...gens);
+  const before = target.name === 'medloop' ? await medloopCounters() : null;
   const sampler = target.pid ? new ProcSampler(target.pid).start() : null;
   subscriber.send({ type: 'mark', durationMs, tailMs: 500 });
   for (const g of gens) g.send({ type: 'start', durationMs });
@@ -217,6 +250,8 @@ async function measure(target: Target, load: Load, roundNo: number, flood = fals
   const counts = await subscriber.next<{ type: 'counts'; buckets: number[]; total: number }>('counts', 30_000);
   await stopAll([subscriber, ...gens]);
   const settleMs = target.pid ? await settle(target.pid) : 0;
+  const after = before ? await medloopCounters() : null;
+  const server = before && after ? { in: after.in - before.in, dropped: after.dropped - before.dropped, pauses: after.pauses - before.pauses } : null;
   const sent = done.reduce((s, d) => s + d.sent, 0);
   const acked = done.reduce((s, d) => s + d.acked, 0);
   const errors = done.reduce((s, d) => s + d.errors, 0);
@@ -238,6 +273,7 @@ async function measure(target: Target, load: Load, roundNo: number, flood = fals
     errors,
     broker,
     settleMs,
+    server,
   };
 }
 
@@ -325,6 +361,25 @@ async function main(): Promise<void> {
   }
   rec.table('Throughput (median over rounds)', rows);
   printTable('Throughput (median over rounds)', rows);
+
+  // what MedLoop itself counted: accepted vs delivered tells processing capacity from the
+  // QoS 0 slow-subscriber policy (a subscriber that falls 1 MiB behind loses QoS 0 messages)
+  const serverRows = LOADS.map((load) => {
+    const ms = results.filter((m) => m.load === load && m.target.name === 'medloop' && m.server);
+    const perS = (f: (c: ServerCounters) => number) => Math.round(median(ms.map((m) => f(m.server!) / (P.durationMs / 1000))));
+    return {
+      QoS: load.qos,
+      load: load.label,
+      'accepted msg/s': perS((c) => c.in),
+      'delivered msg/s': Math.round(median(ms.map((m) => m.deliveredPerS))),
+      'dropped for the slow subscriber /s': perS((c) => c.dropped),
+      'publisher pauses': ms.reduce((acc, m) => acc + m.server!.pauses, 0),
+    };
+  }).filter((r) => Number.isFinite(r['accepted msg/s']));
+  if (serverRows.length) {
+    rec.table("MedLoop's own counters (median over rounds; accepted and dropped include the drain after each measurement)", serverRows);
+    printTable("MedLoop's own counters", serverRows);
+  }
 
   const ratioRows = [];
   for (const load of LOADS) {
