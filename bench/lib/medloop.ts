@@ -1,7 +1,8 @@
 /**
  * The MedLoop control plane as a child process under test: the production entry point
- * (dist/apps/control-plane/src/main.js) with its own ports, a temporary SQLite data dir and
- * LOG_LEVEL=warn, started from a temporary cwd so no developer `.env` leaks in. Helpers
+ * (dist/apps/control-plane/src/main.js, with the Node flags of `npm start`) with its own
+ * ports, a temporary SQLite data dir and LOG_LEVEL=warn, started from a temporary cwd so no
+ * developer `.env` leaks in. Helpers
  * register devices over the HTTP API, or in bulk straight into the database (same entity,
  * same sha256 secret hashing as the app) when thousands are needed.
  */
@@ -18,6 +19,8 @@ import { freePorts, sleep } from './ports.js';
 import { repoRoot } from './results.js';
 
 export const BENCH_ADMIN_PASSWORD = 'bench-admin-password-0001';
+/** The Node flags `npm start` and the Docker image run the control plane with (see the README). */
+export const PRODUCTION_NODE_ARGS = ['--max-semi-space-size=64'];
 
 export interface MedloopOptions {
   dataDir?: string;
@@ -108,7 +111,7 @@ export class MedloopServer {
     };
     const main = join(repoRoot(), 'dist', 'apps', 'control-plane', 'src', 'main.js');
     const t0 = performance.now();
-    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), main], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...PRODUCTION_NODE_ARGS, ...(opts.nodeArgs ?? []), main], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new MedloopServer(proc, httpPort, mqttPort, dataDir, t0, cwd);
     await server.waitHealthy(opts.readyTimeoutMs ?? 60_000);
     server.token = await server.login('admin', BENCH_ADMIN_PASSWORD);
