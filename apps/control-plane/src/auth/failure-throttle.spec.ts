@@ -60,4 +60,22 @@ describe('FailureThrottle', () => {
     for (let i = 0; i < 500; i++) fail(t, `spray-${i}`, 10);
     expect(t.size).toBeLessThanOrEqual(50);
   });
+
+  it('keeps nothing for a successful sign-in with no lock history, but keeps what backs off the next lock', () => {
+    const t = new FailureThrottle(policy, 50);
+    for (let i = 0; i < 500; i++) {
+      t.begin(`device-${i}`, i);
+      t.end(`device-${i}`, true, i);
+    }
+    expect(t.size).toBe(0);
+    for (let i = 0; i < 3; i++) fail(t, 'u', i); // locked once
+    t.begin('u', 500);
+    t.end('u', true, 500);
+    expect(t.size).toBe(1);
+    let info = null;
+    let now = 500;
+    while (!info) info = fail(t, 'u', ++now);
+    // the second lock lasts twice the first: the success did not wipe the lock history
+    expect(info).toMatchObject({ locks: 2, lockedUntil: now + 200 });
+  });
 });

@@ -60,7 +60,13 @@ export class FailureThrottle {
     e.inflight = Math.max(0, e.inflight - 1);
     e.lastAt = now;
     if (ok) {
-      if (forgive) e.failures = [];
+      if (forgive) {
+        e.failures = [];
+        // nothing left to remember (no lock history to back off from): every device of a
+        // large site signs in, and keeping an entry each made the map full and every new
+        // key pay a scan of it
+        if (e.inflight === 0 && e.locks === 0 && e.lockedUntil <= now) this.entries.delete(key);
+      }
       return null;
     }
     e.failures.push(now);
@@ -109,8 +115,10 @@ export class FailureThrottle {
     for (const [k, e] of this.entries) {
       if (e.inflight === 0 && e.lockedUntil <= now && now - e.lastAt > idleAfter) this.entries.delete(k);
     }
+    // then the oldest idle ones, down to 90 % of the cap, so the next inserts do not scan again
+    const target = Math.floor(this.maxKeys * 0.9);
     for (const [k, e] of this.entries) {
-      if (this.entries.size < this.maxKeys) break;
+      if (this.entries.size <= target) break;
       if (e.inflight === 0 && e.lockedUntil <= now) this.entries.delete(k);
     }
   }
