@@ -17,7 +17,7 @@ import {
   type LiveRoom,
   type LiveSnapshot,
 } from '#contracts';
-import { startTestApp, waitFor, type TestApp } from '#testing';
+import { connectMqtt, startTestApp, waitFor, type TestApp } from '#testing';
 import { AlarmsService, type AlarmView } from '../src/alarms/alarms.service.js';
 import { EventBus } from '../src/common/events.js';
 import { RobotStateService } from '../src/fleet/robot-state.service.js';
@@ -223,6 +223,38 @@ describe('live gateway (socket.io)', () => {
       { type: 'custody.delivery_changed', data: { ward: 'W-ONC', deliveryId: 'd-1', status: 'arrived' } },
       { type: 'sensor.reading', data: { ward: 'W-ONC', sensorId: 's-1', celsius: 4.2 } },
     ]);
+  });
+
+  it("tells a ward's stations when its devices come online and go offline, by the device's ward", async () => {
+    const nurse = await t.userToken('nurse', ['W-PAED']);
+    const c = connect(nurse.token);
+    await join(c, 'ward:W-PAED');
+    const paed = await Promise.all([1, 2, 3].map((i) => t.registerDevice({ kind: 'sensor', name: `Paed fridge ${i}`, ward: 'W-PAED', location: 'room' })));
+    const other = await t.registerDevice({ kind: 'sensor', name: 'Onc fridge', ward: 'W-ONC', location: 'room' });
+    const clients = await Promise.all(
+      [...paed, other].map((d) => connectMqtt(t.mqttUrl, { username: d.device.id, password: d.credentials.password, clientId: d.device.id })),
+    );
+    const presence = () => c.deltas.flatMap((d) => (d.event.type === 'device' ? [d.event.data] : []));
+    await waitFor(() => presence().filter((p) => p.online).length >= 3, 5000, 'three online');
+    await Promise.all(clients.map((m) => m.endAsync(true)));
+    await waitFor(() => presence().filter((p) => !p.online).length >= 3, 5000, 'three offline');
+    await new Promise((r) => setTimeout(r, 100));
+    const ids = paed.map((d) => d.device.id).sort();
+    const seen = presence();
+    expect(seen.every((p) => p.ward === 'W-PAED' && p.kind === 'sensor')).toBe(true);
+    expect(
+      seen
+        .filter((p) => p.online)
+        .map((p) => p.deviceId)
+        .sort(),
+    ).toEqual(ids);
+    expect(
+      seen
+        .filter((p) => !p.online)
+        .map((p) => p.deviceId)
+        .sort(),
+    ).toEqual(ids);
+    expect(seen.some((p) => p.deviceId === other.device.id)).toBe(false);
   });
 
   it('sends what a room produced in one tick as one frame per client (split every 64 deltas), in seq order', async () => {

@@ -46,6 +46,7 @@ const _alarmViewIsLiveAlarm = (a: AlarmView): LiveAlarm => a;
 @Injectable()
 export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
   private sub: Subscription | undefined;
+  private presence: { deviceId: string; kind: string; online: boolean; at: string }[] = [];
   /** async projections (lookups) run one after another so their events keep bus order */
   private chain: Promise<void> = Promise.resolve();
   private readonly robotKeys = new Map<string, string>();
@@ -110,12 +111,10 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
           return this.later(() => this.onMission(e.payload.missionId, e.payload.robotId));
         case 'device.online':
         case 'device.offline': {
-          const online = e.type === 'device.online';
           const { deviceId, kind, at } = e.payload;
-          return this.later(async () => {
-            const ward = (await this.devices.findById(deviceId))?.ward ?? null;
-            this.publish(this.roomsOfWard(ward), { type: 'device', data: { deviceId, kind, ward, online, at } });
-          });
+          this.presence.push({ deviceId, kind, online: e.type === 'device.online', at });
+          if (this.presence.length === 1) this.later(() => this.publishPresence());
+          return;
         }
         default:
           return this.onWardScoped(e.type, e.payload);
@@ -188,6 +187,21 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
 
   private publish(rooms: Iterable<LiveRoom>, event: LiveEvent): void {
     for (const room of rooms) this.hub.publish(room, event);
+  }
+
+  /**
+   * Presence changes waiting for their devices' wards: looked up together, one query for
+   * whatever arrived meanwhile (a reconnect storm of 20,000 devices made one query each).
+   */
+  private async publishPresence(): Promise<void> {
+    const batch = this.presence;
+    this.presence = [];
+    const devices = await this.devices.findByIds([...new Set(batch.map((p) => p.deviceId))]);
+    const wardOf = new Map(devices.map((d) => [d.id, d.ward ?? null]));
+    for (const p of batch) {
+      const ward = wardOf.get(p.deviceId) ?? null;
+      this.publish(this.roomsOfWard(ward), { type: 'device', data: { ...p, ward } });
+    }
   }
 
   private later(work: () => Promise<void>): void {
