@@ -20,7 +20,7 @@
  *   node dist/bench/live-latency.js [--smoke] [--robots=1000] [--sensors=10000] [--clients=100]
  *        [--duration=30000] [--warmup=5000] [--robot-hz=1] [--sensor-hz=0.1]
  *        [--robots-per-process=500] [--sensors-per-process=2500] [--clients-per-process=50]
- *        [--position-hz=2] [--batch-ms=20] [--profile]  (CPU profile of MedLoop → bench/results/profiles)
+ *        [--position-hz=2] [--batch-ms=10] [--profile]  (CPU profile of MedLoop → bench/results/profiles)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -48,7 +48,7 @@ const P = {
   sensorsPerProcess: num(args, 'sensors-per-process', 2500, 100),
   clientsPerProcess: num(args, 'clients-per-process', 50, 5),
   positionHz: num(args, 'position-hz', 2, 2),
-  batchMs: num(args, 'batch-ms', 20, 20),
+  batchMs: num(args, 'batch-ms', 10, 10),
   profile: args.flags.has('profile'),
   tailMs: smoke ? 1000 : 3000,
   connectConcurrency: 50,

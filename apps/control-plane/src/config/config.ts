@@ -121,7 +121,7 @@ const envSchema = z
     LIVE_POSITION_HZ: positiveNumber('LIVE_POSITION_HZ', 2, 50),
     LIVE_REPLAY_BUFFER: positiveInt('LIVE_REPLAY_BUFFER', 1000),
     LIVE_CLIENT_MAX_BUFFER: positiveInt('LIVE_CLIENT_MAX_BUFFER', 64),
-    LIVE_BATCH_MS: positiveInt('LIVE_BATCH_MS', 20),
+    LIVE_BATCH_MS: positiveInt('LIVE_BATCH_MS', 10),
     WEB_DIR: z.string().default('dist/apps/web'),
   })
   .superRefine((env, ctx) => {
