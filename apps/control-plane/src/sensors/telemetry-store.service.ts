@@ -12,7 +12,7 @@
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { TelemetryRepository, type TelemetrySampleEntity } from '#persistence';
+import { TelemetryRepository, type TelemetrySampleEntity, type TelemetrySeriesFilter } from '#persistence';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { RollupAccumulator } from './telemetry-rollup.js';
@@ -134,15 +134,7 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
    * A device's series between two instants, raw or per minute; what is buffered is written
    * first (for per-minute, this device's rollups of the minutes still open too).
    */
-  async series(q: {
-    deviceId: string;
-    from: Date;
-    to: Date;
-    resolution: 'raw' | '1m';
-    metric?: string | undefined;
-    channel?: string | undefined;
-    limit: number;
-  }): Promise<SeriesPoint[]> {
+  async series(q: TelemetrySeriesFilter & { resolution: 'raw' | '1m' }): Promise<SeriesPoint[]> {
     await this.flush(q.resolution === 'raw' ? 'none' : { deviceId: q.deviceId });
     if (q.resolution === 'raw') return this.rawSeries(q);
     return (await this.repo.perMinute(q)).map((b) => ({
@@ -157,14 +149,7 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Raw points, oldest first: samples are read page by page until `limit` points match. */
-  private async rawSeries(q: {
-    deviceId: string;
-    from: Date;
-    to: Date;
-    metric?: string | undefined;
-    channel?: string | undefined;
-    limit: number;
-  }): Promise<SeriesPoint[]> {
+  private async rawSeries(q: TelemetrySeriesFilter): Promise<SeriesPoint[]> {
     const points: SeriesPoint[] = [];
     const pageSize = Math.min(Math.max(q.limit, 100), 5_000);
     let after: { at: string; id: number } | null = null;
