@@ -29,10 +29,19 @@ export class MissionsRepository {
     });
   }
 
-  /** Saves the mission and appends one history event in the same transaction. */
+  /**
+   * Saves the mission and appends one history event in the same transaction. Saves of the same
+   * mission may run concurrently (the dispatcher's clock resends an order while the robot's
+   * state is being saved): on PostgreSQL the mission row is locked before the next event number
+   * is read, or both would read the same last number and one event would fail on the unique
+   * (mission, seq) index and be lost (an unchanged mission is not UPDATEd, so save() alone does
+   * not lock it). SQLite runs one write transaction at a time.
+   */
   async save(m: MissionEntity, event: string, details: Record<string, any> = {}): Promise<void> {
     await runTransaction(this.repo.manager.connection, async (em) => {
       await em.save(MissionEntity, m);
+      if (em.connection.options.type === 'postgres')
+        await em.createQueryBuilder(MissionEntity, 'm').setLock('pessimistic_write').where('m.id = :id', { id: m.id }).getOne();
       const last = await em.findOne(MissionEventEntity, { where: { missionId: m.id }, order: { seq: 'DESC' } });
       await em.insert(MissionEventEntity, { id: randomUUID(), missionId: m.id, seq: (last?.seq ?? 0) + 1, at: new Date(), event, status: m.status, details });
     });
