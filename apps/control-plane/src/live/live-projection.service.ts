@@ -192,6 +192,8 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Presence changes waiting for their devices' wards: looked up together, one query for
    * whatever arrived meanwhile (a reconnect storm of 20,000 devices made one query each).
+   * Presence changes keep their order among themselves; one that joins a batch may go out
+   * before a mission event that came just before it on the bus (they are independent).
    */
   private async publishPresence(): Promise<void> {
     const batch = this.presence;
