@@ -50,6 +50,13 @@ export interface RunningListener {
 export const SOCKET_HIGH_WATER_MARK = 8 * 1024 * 1024;
 export const SLOW_CONSUMER_BYTES = 1024 * 1024;
 
+/**
+ * Connections waiting to be accepted (the kernel caps it at net.core.somaxconn, 4096 here).
+ * Node's default of 511 overflows when thousands of devices reconnect at once after a restart;
+ * a dropped SYN is retried only after 1, 3, 7 … s, which is what the last devices wait.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export async function startListener(spec: ListenerSpec, onConnection: ConnectionHandler, sockets: Set<Socket>): Promise<RunningListener> {
   const track = (s: Socket) => {
     sockets.add(s);
@@ -92,7 +99,7 @@ export async function startListener(spec: ListenerSpec, onConnection: Connection
       reject(err.code === 'EADDRINUSE' ? new PortInUseError(spec.variable, spec.port, spec.host) : err);
     };
     server.once('error', onError);
-    server.listen(spec.port, spec.host, () => {
+    server.listen({ port: spec.port, host: spec.host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', onError);
       resolve();
     });
