@@ -4,8 +4,7 @@
  * same mission at once, and every event must be kept, numbered without gaps or repeats.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
-import { MissionEntity, MissionsRepository } from '#persistence';
+import { MissionsRepository, newQueuedMission } from '#persistence';
 import { startTestApp, type TestApp } from '#testing';
 
 describe('mission history', () => {
@@ -22,25 +21,13 @@ describe('mission history', () => {
   });
 
   it('keeps every event of concurrent saves of one mission, numbered 1..n', async () => {
-    const now = new Date();
-    const m = Object.assign(new MissionEntity(), {
-      id: randomUUID(),
+    const m = newQueuedMission({
       kind: 'transport',
       priority: 'routine',
-      status: 'queued',
-      paused: false,
       stops: [{ nodeId: 'F1-CARD-STATION', actions: [] }],
       requiredRobotId: null,
-      robotId: null,
-      orderId: null,
-      orderUpdateId: 0,
-      orderBody: null,
-      currentStop: null,
-      failureReason: null,
       cargo: null,
       createdBy: null,
-      createdAt: now,
-      updatedAt: now,
     });
     await missions.save(m, 'created');
     // the mission itself unchanged, as when an order is resent: only events are added

@@ -33,7 +33,7 @@ import {
   robotsNeedingCharge,
   type StopActionSpec,
 } from '#domain';
-import { DevicesRepository, type MissionEntity, MissionsRepository } from '#persistence';
+import { DevicesRepository, type MissionEntity, MissionsRepository, newQueuedMission } from '#persistence';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { EventBus } from '../common/events.js';
 import { KeyedQueue } from '../common/keyed-queue.js';
@@ -453,26 +453,14 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
       this.config.fleet.lowBatteryPct,
     );
     for (const c of plan.assignments) {
-      const now = new Date();
-      const m: MissionEntity = {
-        id: randomUUID(),
+      const m = newQueuedMission({
         kind: 'charge',
         priority: 'routine',
-        status: 'queued',
-        paused: false,
         stops: [{ nodeId: c.chargerNodeId, actions: [{ kind: 'startCharging' }] }],
         requiredRobotId: c.robotId,
-        robotId: null,
-        orderId: null,
-        orderUpdateId: 0,
-        orderBody: null,
-        currentStop: null,
-        failureReason: null,
         cargo: null,
         createdBy: 'fleet',
-        createdAt: now,
-        updatedAt: now,
-      };
+      });
       await this.missions.save(m, 'created', { reason: 'low battery', batteryPct: robots.find((r) => r.id === c.robotId)?.batteryPct });
       this.poke();
     }

@@ -4,10 +4,9 @@
  * dispatcher takes it from the queue. Cancel, pause and resume act on the robot through the
  * dispatcher, which owns the active missions.
  */
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError, RuleViolationError, ValidationError, type MissionStatus } from '#domain';
-import { type MissionEntity, MissionsRepository } from '#persistence';
+import { type MissionEntity, MissionsRepository, newQueuedMission } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { SiteService } from '../site/site.service.js';
 import { FleetDispatcher } from './fleet-dispatcher.service.js';
@@ -56,26 +55,14 @@ export class MissionsService {
         throw new RuleViolationError(`stops[${i}]: no route from '${from}' to '${to}'`, 'destination_unreachable', { field: `stops[${i}].nodeId`, from, to });
       }
     }
-    const now = new Date();
-    const m: MissionEntity = {
-      id: randomUUID(),
+    const m = newQueuedMission({
       kind,
       priority: input.priority,
-      status: 'queued',
-      paused: false,
       stops: input.stops.map((s) => ({ nodeId: s.nodeId, actions: s.actions })),
       requiredRobotId: input.requiredRobotId ?? null,
-      robotId: null,
-      orderId: null,
-      orderUpdateId: 0,
-      orderBody: null,
-      currentStop: null,
-      failureReason: null,
       cargo: (input.cargo as Record<string, unknown> | undefined) ?? null,
       createdBy: user?.username ?? null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    });
     await this.missions.save(m, 'created', { by: m.createdBy, priority: m.priority, stops: m.stops.length });
     this.dispatcher.poke();
     return this.view(m);

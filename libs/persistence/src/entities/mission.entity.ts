@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { MissionStatus } from '#domain';
 import { JsonColumn, TimestampColumn } from '../columns.js';
@@ -98,4 +99,25 @@ export class MissionEventEntity {
 
   @JsonColumn()
   details!: Record<string, any>;
+}
+
+/** A new mission as it enters the queue: not yet assigned, no order sent. */
+export function newQueuedMission(
+  fields: Pick<MissionEntity, 'kind' | 'priority' | 'stops' | 'requiredRobotId' | 'cargo' | 'createdBy'>,
+  now = new Date(),
+): MissionEntity {
+  return Object.assign(new MissionEntity(), {
+    id: randomUUID(),
+    ...fields,
+    status: 'queued' as const,
+    paused: false,
+    robotId: null,
+    orderId: null,
+    orderUpdateId: 0,
+    orderBody: null,
+    currentStop: null,
+    failureReason: null,
+    createdAt: now,
+    updatedAt: now,
+  });
 }
