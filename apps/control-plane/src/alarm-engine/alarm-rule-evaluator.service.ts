@@ -23,12 +23,11 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { rulesFor, toEngineRules, type WatchedDevice } from './alarm-rules.defaults.js';
 import { AlarmRulesService } from './alarm-rules.service.js';
 
+/** One value of a device message (the message's instant is given once, beside them). */
 export interface ObservedValue {
   channel?: string | undefined;
   metric: string;
   value: number | boolean;
-  /** the device's time of measurement */
-  at: string;
 }
 
 export const RULE_ALARM_PREFIX = 'alarm-rule:';
@@ -80,8 +79,11 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
     clearInterval(this.timer);
   }
 
-  /** Feeds the latest values of one device message (only current, in-order messages). */
-  observe(device: WatchedDevice, values: readonly ObservedValue[]): void {
+  /**
+   * Feeds the latest values of one device message, measured at `at` (only current, in-order
+   * messages).
+   */
+  observe(device: WatchedDevice, at: string, values: readonly ObservedValue[]): void {
     this.devices.set(device.deviceId, device);
     const { rules, metrics } = this.rulesOf(device);
     const readings: MetricReading[] = [];
@@ -95,7 +97,7 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
         ...(v.channel !== undefined ? { channel: v.channel } : {}),
         metric: v.metric,
         value: v.value,
-        at: v.at,
+        at,
       });
     }
     if (readings.length === 0) return;

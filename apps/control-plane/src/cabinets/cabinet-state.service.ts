@@ -59,12 +59,11 @@ export class CabinetStateService {
     if (!ctx.current) return;
     const c = this.entry(device.id);
     Object.assign(c, { telemetryAt: msg.ts, lockdown: msg.lockdown, doorOpen: msg.doorOpen ?? null, onBattery: msg.onBattery ?? null, drawers: msg.drawers });
-    const values: ObservedValue[] = [{ metric: 'lockdown', value: msg.lockdown, at: msg.ts }];
-    if (msg.doorOpen !== undefined) values.push({ metric: 'doorOpen', value: msg.doorOpen, at: msg.ts });
-    if (msg.onBattery !== undefined) values.push({ metric: 'onBattery', value: msg.onBattery, at: msg.ts });
-    for (const d of msg.drawers)
-      if (d.temperatureC !== undefined) values.push({ channel: d.drawerId, metric: 'temperatureC', value: d.temperatureC, at: msg.ts });
-    this.rules.observe({ deviceId: device.id, kind: 'cabinet', sensorType: null, ward: device.ward }, values);
+    const values: ObservedValue[] = [{ metric: 'lockdown', value: msg.lockdown }];
+    if (msg.doorOpen !== undefined) values.push({ metric: 'doorOpen', value: msg.doorOpen });
+    if (msg.onBattery !== undefined) values.push({ metric: 'onBattery', value: msg.onBattery });
+    for (const d of msg.drawers) if (d.temperatureC !== undefined) values.push({ channel: d.drawerId, metric: 'temperatureC', value: d.temperatureC });
+    this.rules.observe({ deviceId: device.id, kind: 'cabinet', sensorType: null, ward: device.ward }, msg.ts, values);
     for (const d of msg.drawers) {
       if (d.refrigerated && d.temperatureC !== undefined)
         await this.coldChain.record({

@@ -80,10 +80,7 @@ export class SensorStateService {
     if (msg.rssiDbm !== undefined) s.rssiDbm = msg.rssiDbm;
     for (const v of values) s.values[`${v.channel}.${v.metric}`] = { value: v.value, at: msg.ts };
     const type = classifySensor(device);
-    this.rules.observe(
-      { deviceId: device.id, kind: 'sensor', sensorType: type, ward: device.ward },
-      values.map((v) => ({ ...v, at: msg.ts })),
-    );
+    this.rules.observe({ deviceId: device.id, kind: 'sensor', sensorType: type, ward: device.ward }, msg.ts, values);
     const product = type === 'fridge' ? productTemperature(msg.readings) : null;
     if (product)
       await this.coldChain.record({ storageId: device.id, storageKind: 'fridge', ward: device.ward, temperatureC: product.temperatureC, at: msg.ts });
