@@ -315,6 +315,12 @@ describe('ward sensors, cold chain and alarm rules', () => {
       expect(first.every((p) => p.channel === 'main' && p.metric === 'temperatureC')).toBe(true);
       expect(await get('limit=5')).toHaveLength(5);
       expect(await get('metric=doorOpen')).toEqual([]);
+      // the writes show in /metrics: samples written (one per message), nothing dropped
+      const metrics = (await t.api('GET', '/metrics')).text;
+      const written = Number(/^medloop_telemetry_samples_total\{outcome="written"\} (\d+)/m.exec(metrics)?.[1]);
+      expect(written).toBeGreaterThanOrEqual(240);
+      expect(metrics).not.toMatch(/medloop_telemetry_samples_total\{outcome="dropped"\} [1-9]/);
+      expect(metrics).toMatch(/^medloop_telemetry_pending\{kind="samples"\} \d+/m);
     });
   });
 });

@@ -93,6 +93,30 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly telemetrySamples = new Counter({
+    name: 'medloop_telemetry_samples_total',
+    help: 'Telemetry samples (one per device message) written to the time series, or dropped after the database refused them past the in-memory backlog',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly telemetryFlushFailures = new Counter({
+    name: 'medloop_telemetry_flush_failures_total',
+    help: 'Telemetry batch writes the database refused (the batch is kept and retried)',
+    registers: [this.registry],
+  });
+  readonly telemetryPurged = new Counter({
+    name: 'medloop_telemetry_purged_total',
+    help: 'Telemetry rows removed by retention, raw samples or per-minute rollups',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly telemetryPending = new Gauge({
+    name: 'medloop_telemetry_pending',
+    help: 'Telemetry waiting in memory to be written after the last flush: samples, or rollup buckets',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'medloop_' });
   }

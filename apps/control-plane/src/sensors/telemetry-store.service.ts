@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { TelemetryRepository, type TelemetrySampleEntity, type TelemetrySeriesFilter } from '#persistence';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RollupAccumulator } from './telemetry-rollup.js';
 
 type Sample = Omit<TelemetrySampleEntity, 'id'>;
@@ -49,12 +50,12 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
   private flushing: Promise<void> | null = null;
   private flushTimer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
-  readonly stats = { written: 0, dropped: 0, flushes: 0, failedFlushes: 0, purgedRaw: 0, purgedRollups: 0 };
 
   constructor(
     private readonly repo: TelemetryRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -102,19 +103,20 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
     this.flushing = this.repo
       .writeBatch(samples, buckets)
       .then(() => {
-        this.stats.written += samples.length;
-        this.stats.flushes++;
+        this.metrics.telemetrySamples.inc({ outcome: 'written' }, samples.length);
       })
       .catch((err: unknown) => {
-        this.stats.failedFlushes++;
+        this.metrics.telemetryFlushFailures.inc();
         this.logger.warn({ err, samples: samples.length }, 'telemetry write failed; will retry');
         const keep = samples.slice(Math.max(0, samples.length + this.buffer.length - MAX_BACKLOG_SAMPLES));
-        this.stats.dropped += samples.length - keep.length;
+        this.metrics.telemetrySamples.inc({ outcome: 'dropped' }, samples.length - keep.length);
         this.buffer = [...keep, ...this.buffer];
         this.rollups.retry(buckets);
       })
       .finally(() => {
         this.flushing = null;
+        this.metrics.telemetryPending.set({ kind: 'samples' }, this.buffer.length);
+        this.metrics.telemetryPending.set({ kind: 'rollups' }, this.rollups.pending);
       });
     return this.flushing;
   }
@@ -123,8 +125,8 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
     try {
       const t = this.config.telemetry;
       const r = await this.repo.purge(new Date(now.getTime() - t.retentionHours * 3_600_000), new Date(now.getTime() - t.rollupRetentionDays * 86_400_000));
-      this.stats.purgedRaw += r.raw;
-      this.stats.purgedRollups += r.rollups;
+      this.metrics.telemetryPurged.inc({ table: 'samples' }, r.raw);
+      this.metrics.telemetryPurged.inc({ table: 'rollups' }, r.rollups);
     } catch (err) {
       this.logger.warn({ err }, 'telemetry purge failed');
     }
