@@ -17,6 +17,7 @@ import {
   wardRoom,
   type LiveAlarm,
   type LiveEvent,
+  type LiveEventMap,
   type LiveMission,
   type LiveRobot,
   type LiveRoom,
@@ -46,7 +47,7 @@ const _alarmViewIsLiveAlarm = (a: AlarmView): LiveAlarm => a;
 @Injectable()
 export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
   private sub: Subscription | undefined;
-  private presence: { deviceId: string; kind: string; online: boolean; at: string }[] = [];
+  private presence: Omit<LiveEventMap['device'], 'ward'>[] = [];
   /** async projections (lookups) run one after another so their events keep bus order */
   private chain: Promise<void> = Promise.resolve();
   private readonly robotKeys = new Map<string, string>();
