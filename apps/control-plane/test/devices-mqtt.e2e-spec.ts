@@ -58,6 +58,18 @@ describe('device registry and broker access control', () => {
     expect(m.text).toMatch(/medloop_mqtt_auth_failures_total\{reason="bad_credentials"\} [2-9]/);
   });
 
+  it('persists last-seen for more devices than one write chunk (200), each with its own instant', async () => {
+    const regs = [];
+    for (let i = 0; i < 450; i++) regs.push(await t.registerDevice({ kind: 'sensor', name: `last-seen ${i}`, ward: 'ward-ls', location: 'x' }));
+    const base = Date.UTC(2026, 0, 1);
+    const seen = new Map(regs.map((r, i) => [r.device.id as string, new Date(base + i * 1000)]));
+    const repo = t.cp.app.get(DevicesRepository);
+    await repo.touchLastSeen(seen);
+    const rows = await repo.findByIds([...seen.keys()]);
+    expect(rows).toHaveLength(450);
+    for (const row of rows) expect(row.lastSeenAt?.toISOString()).toBe(seen.get(row.id)!.toISOString());
+  }, 60_000);
+
   it('accepts a registered device, tracks it online with last-seen, and offline after it leaves', async () => {
     const r = await robot('R-103');
     const c = track(await connectMqtt(t.mqttUrl, { clientId: 'any-id-the-robot-likes', username: r.credentials.username, password: r.credentials.password }));
