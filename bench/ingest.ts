@@ -50,6 +50,13 @@ interface Target {
   subscriberCreds?: DeviceCredentials;
 }
 
+/** `--qos=0`, `--qos=1` or `--qos=0,1`; anything else stops the run with a message. */
+function qosLevels(raw: string): (0 | 1)[] {
+  const levels = raw.split(',').map((x) => x.trim());
+  if (levels.length === 0 || levels.some((x) => x !== '0' && x !== '1')) throw new Error(`--qos: expected 0, 1 or 0,1, got '${raw}'`);
+  return [...new Set(levels.map((x) => (x === '0' ? 0 : 1)))];
+}
+
 const args = parseArgs();
 const smoke = args.smoke;
 const P = {
@@ -68,10 +75,7 @@ const P = {
   pingWarmup: smoke ? 3 : 20,
   targets: str(args, 'targets', 'medloop,aedes,mosquitto').split(',') as TargetName[],
   /** which QoS levels to measure (e.g. `--qos=0` to profile the open-loop load alone) */
-  qos: str(args, 'qos', '0,1')
-    .split(',')
-    .map(Number)
-    .filter((q): q is 0 | 1 => q === 0 || q === 1),
+  qos: qosLevels(str(args, 'qos', '0,1')),
   profile: args.flags.has('profile'),
   mosquittoUrl: 'mqtt://127.0.0.1:1883',
 };
@@ -157,11 +161,12 @@ interface Load {
   label: string;
 }
 
-const LOADS: Load[] = [
+const ALL_LOADS: Load[] = [
   { key: 'q0-light', qos: 0, rate: P.qos0Rate, label: `offered ${P.qos0Rate}/s` },
   { key: 'q0-capacity', qos: 0, rate: P.qos0CapacityRate, label: `offered ${P.qos0CapacityRate}/s` },
   { key: 'q1', qos: 1, label: `closed loop, window ${P.qos1Window}` },
-].filter((l) => (P.qos as number[]).includes(l.qos)) as Load[];
+];
+const LOADS = ALL_LOADS.filter((l) => P.qos.includes(l.qos));
 
 interface Measurement {
   round: number;
