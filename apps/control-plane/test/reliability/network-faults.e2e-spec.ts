@@ -70,14 +70,21 @@ describe('network faults', () => {
     );
     const recoveryMs = Date.now() - dropped;
 
+    let last: any[] = [];
     const ends = await waitForAsync(
       async () => {
         const ms = await Promise.all(missions.map(async (id) => (await t.api('GET', `/api/missions/${id}`, { token: t.adminToken })).body));
+        last = ms;
         return ms.every((m) => ['finished', 'failed', 'cancelled'].includes(m.status)) ? ms : null;
       },
       90_000,
       'every mission ended',
-    );
+    ).catch(async (e: Error) => {
+      // say which missions stuck where, and what their robots report, instead of a bare timeout
+      const stuck = last.filter((m) => !['finished', 'failed', 'cancelled'].includes(m.status));
+      const views = await Promise.all(robots.map((r) => robotView(r.id)));
+      throw new Error(`${e.message}\nstuck: ${JSON.stringify(stuck, null, 1)}` + `\nrobots: ${JSON.stringify(views, null, 1)}`);
+    });
     const finished = ends.filter((m) => m.status === 'finished').length;
     for (const m of ends.filter((x) => x.status !== 'finished')) {
       // a failure is visible: a reason in its history and an alarm or a status a user sees
