@@ -180,6 +180,47 @@ describe('device registry and broker access control', () => {
     await waitForAsync(async () => (await t.api('GET', `/api/devices/${r.device.id}`, { token: t.adminToken })).body.online === false, 3000, 'offline');
   });
 
+  it('a robot that reconnected before its old link was noticed dead stays ONLINE when the old session ends; its last session ending marks it broken', async () => {
+    const r = await robot('R-120');
+    const topic = 'uagv/v2/Acme/R-120/connection';
+    const message = (headerId: number, connectionState: string) =>
+      JSON.stringify({ headerId, timestamp: new Date().toISOString(), version: '2.0.0', manufacturer: 'Acme', serialNumber: 'R-120', connectionState });
+    const session = async (clientId: string, headerId: number) => {
+      const c = await connectMqtt(t.mqttUrl, {
+        clientId,
+        username: r.credentials.username,
+        password: r.credentials.password,
+        will: { topic, payload: Buffer.from(message(headerId, 'CONNECTIONBROKEN')), qos: 1, retain: true },
+      });
+      await c.publishAsync(topic, message(headerId + 1, 'ONLINE'), { qos: 1, retain: true });
+      return c;
+    };
+    const connection = async () => (await t.api('GET', `/api/robots/${r.device.id}`, { token: t.adminToken })).body.connection;
+    const presence = t.cp.app.get(DevicePresenceService);
+    // the old link (half-open, say, after a Wi-Fi roam) and the robot's new one, with another client id
+    const old = await session('r120-old', 1);
+    const fresh = track(await session('r120-new', 10));
+    await waitFor(() => presence.get(r.device.id)?.sessions === 2, 3000, 'two live sessions');
+    expect(await connection()).toBe('ONLINE');
+    old.stream.destroy();
+    await waitFor(() => presence.get(r.device.id)?.sessions === 1, 3000, 'the old session gone');
+    expect(await connection()).toBe('ONLINE');
+    expect((await t.api('GET', `/api/devices/${r.device.id}`, { token: t.adminToken })).body.online).toBe(true);
+    // the retained connection state a newcomer reads is still the live session's ONLINE
+    const monitor = await t.registerDevice({ kind: 'integration', name: 'R-120 monitor', acl: [{ effect: 'allow', action: 'subscribe', pattern: topic }] });
+    const m = track(await connectMqtt(t.mqttUrl, { username: monitor.credentials.username, password: monitor.credentials.password }));
+    const got = collect(m);
+    await m.subscribeAsync(topic, { qos: 1 });
+    const retained = await waitFor(() => got.find((g) => g.retain), 3000, 'retained connection state');
+    expect(JSON.parse(retained.payload.toString()).connectionState).toBe('ONLINE');
+    expect((await t.api('GET', '/metrics')).text).toMatch(/medloop_rejected_inputs_total\{[^}]*reason="will_superseded"[^}]*\} 1/);
+    // the robot's last session dropping is a broken link, announced by its will
+    fresh.stream.destroy();
+    await waitForAsync(async () => (await connection()) === 'CONNECTIONBROKEN', 3000, 'robot CONNECTIONBROKEN');
+    const live = await waitFor(() => got.find((g) => !g.retain), 3000, 'the will');
+    expect(JSON.parse(live.payload.toString()).connectionState).toBe('CONNECTIONBROKEN');
+  });
+
   it('integration principals get exactly their rule list', async () => {
     const bms = await t.registerDevice({
       kind: 'integration',

@@ -51,8 +51,11 @@ export interface BrokerHooks {
 
 export interface BrokerObserver {
   connected?(s: BrokerSession): void;
-  /** graceful: the client sent DISCONNECT (otherwise its will, if any, was published) */
-  disconnected?(s: BrokerSession, graceful: boolean): void;
+  /**
+   * graceful: the client sent DISCONNECT (otherwise its will, if any, was published unless a
+   * live session superseded it); remaining: the device's sessions still connected
+   */
+  disconnected?(s: BrokerSession, graceful: boolean, remaining: number): void;
   authFailed?(reason: AuthFailure | 'no_credentials', username: string | undefined): void;
   denied?(s: BrokerSession, action: 'publish' | 'subscribe' | 'will', topic: string, reason: string): void;
   messageIn?(family: string, bytes: number): void;
@@ -178,6 +181,11 @@ export class EmbeddedBroker {
     return (this.byDevice.get(deviceId)?.size ?? 0) > 0;
   }
 
+  private hasOtherLiveSession(deviceId: string, client: SessionClient): boolean {
+    for (const c of this.byDevice.get(deviceId) ?? []) if (c !== client && !c.closed) return true;
+    return false;
+  }
+
   /** Drops every live session of a device at once (revocation, credential rotation). */
   disconnectDevice(deviceId: string): number {
     const clients = this.byDevice.get(deviceId);
@@ -287,6 +295,13 @@ export class EmbeddedBroker {
       return cb(new Error(d.reason));
     }
     const family = this.family(packet.topic);
+    if (isWill && session.deviceId && this.hasOtherLiveSession(session.deviceId, client)) {
+      // the device is connected on another session (it reconnected before this link was
+      // noticed dead): its will would announce a broken link that is not broken, and as a
+      // retained message would keep saying so
+      this.opts.observer?.rejected?.(session, family, 'will_superseded');
+      return cb(new Error('last will superseded by a live session of the device'));
+    }
     const payload = packet.payload as Buffer;
     this.opts.observer?.messageIn?.(family, payload.length);
     if (this.mq && this.mq.length > MQ_HIGH_WATER) this.pausePublisher(client);
@@ -388,12 +403,14 @@ export class EmbeddedBroker {
     this.paused.delete(client);
     const s = client[SESSION];
     if (!s) return;
+    let remaining = 0;
     if (s.deviceId) {
       const set = this.byDevice.get(s.deviceId);
       set?.delete(client);
+      remaining = set?.size ?? 0;
       if (set && set.size === 0) this.byDevice.delete(s.deviceId);
     }
-    this.opts.observer?.disconnected?.(s, (client as unknown as { _disconnected?: boolean })._disconnected === true);
+    this.opts.observer?.disconnected?.(s, (client as unknown as { _disconnected?: boolean })._disconnected === true, remaining);
   }
 
   private family(topic: string): string {

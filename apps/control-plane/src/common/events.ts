@@ -35,7 +35,8 @@ export interface DomainEventMap {
   'mission.robot_lost': { missionId: string; robotId: string; cargo: Record<string, unknown> | null };
   'alarm.changed': { change: AlarmChange; alarm: AlarmView };
   'device.online': { deviceId: string; kind: string; clientId: string; at: string };
-  'device.offline': { deviceId: string; kind: string; graceful: boolean; at: string };
+  /** one session ended; `sessions` says how many of the device's sessions are still live */
+  'device.offline': { deviceId: string; kind: string; graceful: boolean; sessions: number; at: string };
   'device.registered': { deviceId: string; kind: string };
   /** a device's live sessions must end now (revoked, or its credentials rotated) */
   'device.sessions_invalidated': { deviceId: string; reason: 'revoked' | 'credentials_rotated' };

@@ -60,9 +60,10 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   onApplicationBootstrap(): void {
-    // a robot whose link dropped without a last will is still known to be gone
+    // a robot whose link dropped without a last will is still known to be gone, unless it is
+    // still connected on another session (it reconnected before the old link was noticed dead)
     this.sub = this.bus.on('device.offline').subscribe((e) => {
-      if (e.kind === 'robot') this.sessionEnded(e.deviceId, e.graceful);
+      if (e.kind === 'robot' && e.sessions === 0) this.sessionEnded(e.deviceId, e.graceful);
     });
     const every = Math.max(100, Math.min(5_000, Math.floor(this.config.fleet.staleAfterMs / 3)));
     this.timer = setInterval(() => this.checkStaleness(Date.now()), every);

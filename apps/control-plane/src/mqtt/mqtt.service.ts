@@ -91,9 +91,9 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
         this.metrics.mqttConnections.inc();
         if (s.deviceId) this.bus.emit('device.online', { deviceId: s.deviceId, kind: kindOf(s), clientId: s.clientId, at: new Date().toISOString() });
       },
-      disconnected: (s, graceful) => {
+      disconnected: (s, graceful, remaining) => {
         this.metrics.mqttConnections.dec();
-        if (s.deviceId) this.bus.emit('device.offline', { deviceId: s.deviceId, kind: kindOf(s), graceful, at: new Date().toISOString() });
+        if (s.deviceId) this.bus.emit('device.offline', { deviceId: s.deviceId, kind: kindOf(s), graceful, sessions: remaining, at: new Date().toISOString() });
       },
       authFailed: (reason, username) => {
         this.metrics.mqttAuthFailures.inc({ reason });
