@@ -257,6 +257,24 @@ describe('live gateway (socket.io)', () => {
     expect(seen.some((p) => p.deviceId === other.device.id)).toBe(false);
   });
 
+  it('does not tell stations a device went offline while it is still connected on another session', async () => {
+    const nurse = await t.userToken('nurse', ['W-PAED']);
+    const c = connect(nurse.token);
+    await join(c, 'ward:W-PAED');
+    const d = await t.registerDevice({ kind: 'sensor', name: 'Paed fridge (two links)', ward: 'W-PAED', location: 'room' });
+    const link = (clientId: string) => connectMqtt(t.mqttUrl, { username: d.device.id, password: d.credentials.password, clientId });
+    const presence = () => c.deltas.flatMap((x) => (x.event.type === 'device' && x.event.data.deviceId === d.device.id ? [x.event.data] : []));
+    const first = await link(`${d.device.id}-a`);
+    const second = await link(`${d.device.id}-b`);
+    await waitFor(() => presence().filter((p) => p.online).length >= 2, 5000, 'both sessions online');
+    await first.endAsync(true);
+    // the second session's end is the device's: its offline delta is the first one a station sees
+    await second.endAsync(true);
+    await waitFor(() => presence().some((p) => !p.online), 5000, 'offline');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(presence().map((p) => p.online)).toEqual([true, true, false]);
+  });
+
   it('sends what a room produced in one tick as one frame per client (split every 64 deltas), in seq order', async () => {
     const nurse = await t.userToken('nurse', ['W-SURG']);
     const c = connect(nurse.token);

@@ -112,6 +112,8 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
           return this.later(() => this.onMission(e.payload.missionId, e.payload.robotId));
         case 'device.online':
         case 'device.offline': {
+          // one of two sessions ending leaves the device online: nothing a nurse should see
+          if (e.type === 'device.offline' && e.payload.sessions > 0) return;
           const { deviceId, kind, at } = e.payload;
           this.presence.push({ deviceId, kind, online: e.type === 'device.online', at });
           if (this.presence.length === 1) this.later(() => this.publishPresence());
