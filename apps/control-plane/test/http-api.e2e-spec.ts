@@ -10,12 +10,13 @@ describe('HTTP API foundation', () => {
     await t?.close();
   });
 
-  it('GET /health reports database and broker up', async () => {
+  it('GET /health reports database, broker and dispatch loop up', async () => {
     const r = await t.api('GET', '/health');
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('ok');
     expect(r.body.checks.database.status).toBe('up');
     expect(r.body.checks.broker.status).toBe('up');
+    expect(r.body.checks.dispatcher).toMatchObject({ status: 'up', lastRoundAgoMs: expect.any(Number) });
   });
 
   it('serves the OpenAPI document and its UI', async () => {

@@ -103,6 +103,7 @@ const envSchema = z
     ORDER_ACK_TIMEOUT_MS: positiveInt('ORDER_ACK_TIMEOUT_MS', 3_000),
     ORDER_MAX_ATTEMPTS: positiveInt('ORDER_MAX_ATTEMPTS', 5),
     DISPATCH_INTERVAL_MS: positiveInt('DISPATCH_INTERVAL_MS', 1_000),
+    HEALTH_STALL_AFTER_MS: positiveInt('HEALTH_STALL_AFTER_MS', 30_000),
     BATTERY_RESERVE_PCT: positiveInt('BATTERY_RESERVE_PCT', 15),
     LOW_BATTERY_PCT: positiveInt('LOW_BATTERY_PCT', 25),
     ROBOT_OFFLINE_GRACE_MS: positiveInt('ROBOT_OFFLINE_GRACE_MS', 60_000),
@@ -160,6 +161,8 @@ export interface AppConfig {
   };
   logLevel: (typeof LOG_LEVELS)[number];
   devicePresenceFlushMs: number;
+  /** a database write or a dispatch round running longer than this makes /health degraded */
+  healthStallAfterMs: number;
   /** a site JSON file; unset = the built-in demo hospital */
   siteFile?: string;
   custody: {
@@ -250,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: e.LOG_LEVEL,
     devicePresenceFlushMs: e.DEVICE_PRESENCE_FLUSH_MS,
+    healthStallAfterMs: e.HEALTH_STALL_AFTER_MS,
     ...(e.SITE_FILE ? { siteFile: e.SITE_FILE } : {}),
     custody: { receiptAlarmMs: e.DELIVERY_RECEIPT_ALARM_MS, lostAfterMs: e.DELIVERY_LOST_MS, tickMs: e.CUSTODY_TICK_MS },
     fleet: {

@@ -66,6 +66,9 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private again = false;
+  /** when the running round started, and when the last one ended (for /health) */
+  private roundStartedAt: number | null = null;
+  private lastRoundEndedAt = Date.now();
   private subs: Subscription[] = [];
   /**
    * Shortest-time trees and mission legs cached across dispatch rounds: the site graph does
@@ -125,6 +128,14 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
     return this.active.get(robotId)?.mission;
   }
 
+  /**
+   * The loop's pulse. A round that never ends stops every mission (no dispatch, no resends, no
+   * offline timeouts) while robots still look fine, so /health reports it.
+   */
+  loopState(now = Date.now()): { lastRoundAgoMs: number; roundRunningForMs: number } {
+    return { lastRoundAgoMs: now - this.lastRoundEndedAt, roundRunningForMs: this.roundStartedAt === null ? 0 : now - this.roundStartedAt };
+  }
+
   /** Runs a dispatch round now (coalesced: at most one runs at a time, one more queued). */
   poke(): void {
     if (this.ticking) {
@@ -132,10 +143,13 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
       return;
     }
     this.ticking = true;
+    this.roundStartedAt = Date.now();
     void this.tick()
       .catch((err: unknown) => this.logger.error({ err }, 'dispatch round failed'))
       .finally(() => {
         this.ticking = false;
+        this.roundStartedAt = null;
+        this.lastRoundEndedAt = Date.now();
         if (this.again) {
           this.again = false;
           this.poke();

@@ -1,41 +1,70 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { type WriteQueueState, writeQueueState } from '#persistence';
 import { Public } from '../common/auth.decorators.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { FleetDispatcher } from '../fleet/fleet-dispatcher.service.js';
 import { MqttService } from '../mqtt/mqtt.service.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
   uptimeSeconds: number;
-  checks: { database: { status: 'up' | 'down'; type: string; latencyMs?: number; error?: string }; broker: { status: 'up' | 'down'; connections: number } };
+  checks: {
+    /** 'stalled': it answers reads, but a write has been running past the limit and holds every later one */
+    database: { status: 'up' | 'down' | 'stalled'; type: string; latencyMs?: number; error?: string; writeQueue?: WriteQueueState };
+    broker: { status: 'up' | 'down'; connections: number };
+    /** 'stalled': no dispatch round has ended within the limit (missions are not assigned, resent or timed out) */
+    dispatcher: { status: 'up' | 'stalled'; lastRoundAgoMs: number; roundRunningForMs: number };
+  };
 }
 
-/** Liveness and readiness in one: 200 when the database answers and the broker listens. */
+/**
+ * Liveness and readiness in one: 200 when the database answers and takes writes, the broker
+ * listens and the dispatch loop turns; 503 naming what is not.
+ */
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly db: DataSource,
     private readonly mqtt: MqttService,
+    private readonly dispatcher: FleetDispatcher,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Public()
   @Get()
-  @ApiOkResponse({ description: 'database and broker are up' })
-  @ApiServiceUnavailableResponse({ description: 'a dependency is down' })
+  @ApiOkResponse({ description: 'database, broker and dispatch loop are up' })
+  @ApiServiceUnavailableResponse({ description: 'a dependency is down or stalled' })
   async health(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
+    const limit = this.config.healthStallAfterMs;
     const started = Date.now();
+    const type = String(this.db.options.type);
     let database: HealthReport['checks']['database'];
     try {
       await this.db.query('SELECT 1');
-      database = { status: 'up', type: String(this.db.options.type), latencyMs: Date.now() - started };
+      database = { status: 'up', type, latencyMs: Date.now() - started };
     } catch {
-      database = { status: 'down', type: String(this.db.options.type), error: 'database did not answer' };
+      database = { status: 'down', type, error: 'database did not answer' };
+    }
+    const writeQueue = writeQueueState(this.db);
+    if (writeQueue) {
+      database.writeQueue = writeQueue;
+      if (database.status === 'up' && writeQueue.runningForMs > limit) {
+        database = {
+          ...database,
+          status: 'stalled',
+          error: `a write has been running for ${writeQueue.runningForMs} ms; ${writeQueue.pending - 1} wait behind it`,
+        };
+      }
     }
     const broker = { status: this.mqtt.broker.started ? ('up' as const) : ('down' as const), connections: this.mqtt.broker.connectedClients };
-    const ok = database.status === 'up' && broker.status === 'up';
+    const loop = this.dispatcher.loopState();
+    const dispatcher = { status: loop.lastRoundAgoMs > limit ? ('stalled' as const) : ('up' as const), ...loop };
+    const ok = database.status === 'up' && broker.status === 'up' && dispatcher.status === 'up';
     res.status(ok ? 200 : 503);
-    return { status: ok ? 'ok' : 'degraded', uptimeSeconds: Math.round(process.uptime()), checks: { database, broker } };
+    return { status: ok ? 'ok' : 'degraded', uptimeSeconds: Math.round(process.uptime()), checks: { database, broker, dispatcher } };
   }
 }

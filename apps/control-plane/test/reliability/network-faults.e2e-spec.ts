@@ -83,7 +83,8 @@ describe('network faults', () => {
       // say which missions stuck where, and what their robots report, instead of a bare timeout
       const stuck = last.filter((m) => !['finished', 'failed', 'cancelled'].includes(m.status));
       const views = await Promise.all(robots.map((r) => robotView(r.id)));
-      throw new Error(`${e.message}\nstuck: ${JSON.stringify(stuck, null, 1)}` + `\nrobots: ${JSON.stringify(views, null, 1)}`);
+      const health = (await t.api('GET', '/health')).body;
+      throw new Error(`${e.message}\nstuck: ${JSON.stringify(stuck, null, 1)}\nrobots: ${JSON.stringify(views, null, 1)}\nhealth: ${JSON.stringify(health)}`);
     });
     const finished = ends.filter((m) => m.status === 'finished').length;
     for (const m of ends.filter((x) => x.status !== 'finished')) {
