@@ -143,16 +143,17 @@ describe('web UI in a browser', () => {
     const nurse = await user('nurse', ['W-CARD']);
     const page = await signIn(nurse);
     expect(page.url()).toContain('#/nurse/W-CARD');
-    await expect(page.locator('header .title').textContent()).resolves.toContain('Cardiology');
+    // the title names the ward once the site has loaded (the ward id stands in until then)
+    await page.locator('header .title', { hasText: 'Cardiology' }).waitFor({ timeout: 10_000 });
     // the floor map is the ward's floor, drawn from the site with the ward's station marked
-    const map = page.locator('#map figure.map');
-    await expect(map.getAttribute('data-floor')).resolves.toBe('F1');
+    await page.locator('#map figure.map[data-floor="F1"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#map figure.map').count()).toBe(1);
     expect(await page.locator('#map .station.mine').count()).toBe(1);
     // nothing invented: no arrival yet, the patient's dose is on the record, nothing failed to load
     await page.locator('#arrivals .empty').first().waitFor();
     await page.locator(`#doses [data-patient="${patient.id}"]`).waitFor({ timeout: 10_000 });
     expect(await page.locator('#arrivals .error, #doses .error, #incoming .error').count()).toBe(0);
-    expect(await page.locator('#incoming').textContent()).toContain('No robot is on its way');
+    await page.locator('#incoming', { hasText: 'No robot is on its way' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: `${SHOTS}/01-nurse-station-idle.png`, fullPage: true });
 
     // the pharmacy builds and dispatches the delivery through the API, as custody.e2e-spec does
