@@ -8,7 +8,8 @@
  * per-minute query writes its device's open buckets first; shutdown writes every bucket. A
  * periodic purge bounds the raw table (TELEMETRY_RETENTION_HOURS) and the rollups
  * (TELEMETRY_ROLLUP_RETENTION_DAYS). A failed write keeps the batch for the next flush
- * (bounded, so a dead database cannot eat memory).
+ * (bounded, so a dead database cannot eat memory). After a crash, the buckets that were only
+ * in memory are rebuilt at boot from the samples already written.
  */
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -42,11 +43,15 @@ type RollupScope = 'none' | 'closed' | { deviceId: string } | 'all';
 
 /** Samples kept in memory at most while the database refuses writes. */
 const MAX_BACKLOG_SAMPLES = 100_000;
+/** Minutes the accumulator keeps a bucket open for late readings (and rebuilds at boot). */
+const ROLLUP_KEEP_MINUTES = 5;
+/** Samples read per page when rebuilding rollups at boot. */
+const REBUILD_PAGE = 5_000;
 
 @Injectable()
 export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
   private buffer: Sample[] = [];
-  private readonly rollups = new RollupAccumulator(5);
+  private readonly rollups = new RollupAccumulator(ROLLUP_KEEP_MINUTES);
   private flushing: Promise<void> | null = null;
   private flushTimer: NodeJS.Timeout | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
@@ -58,7 +63,11 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: MetricsService,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    // before the broker starts (it does at bootstrap): no live sample is counted twice
+    const started = Date.now();
+    const n = await this.rebuildRecentRollups(new Date());
+    if (n > 0) this.logger.info({ samples: n, ms: Date.now() - started }, 'rebuilt the rollups of the last minutes from stored samples');
     this.flushTimer = setInterval(() => void this.flush('closed'), this.config.telemetry.flushMs);
     this.flushTimer.unref();
     this.purgeTimer = setInterval(() => void this.purge(new Date()), this.config.telemetry.purgeIntervalMs);
@@ -69,6 +78,31 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.flushTimer);
     clearInterval(this.purgeTimer);
     await this.flush('all');
+  }
+
+  /**
+   * Re-accumulates the samples of the minutes the accumulator keeps, from the raw table, so the
+   * next flushes write those buckets whole. After a crash they were only in memory (their
+   * samples were written every TELEMETRY_FLUSH_MS); after a clean shutdown this rewrites the
+   * same values. Returns the samples read.
+   */
+  async rebuildRecentRollups(now: Date): Promise<number> {
+    const from = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - ROLLUP_KEEP_MINUTES * 60_000);
+    let after: { at: string; id: number } | null = null;
+    let n = 0;
+    for (;;) {
+      const page = await this.repo.recentPage(from, after, REBUILD_PAGE);
+      for (const s of page) {
+        const at = new Date(s.at);
+        for (const [channel, metric, value] of JSON.parse(s.readings) as Triple[]) this.rollups.add({ deviceId: s.deviceId, channel, metric, value, at }, now);
+      }
+      n += page.length;
+      if (page.length < REBUILD_PAGE) break;
+      const last = page[page.length - 1]!;
+      after = { at: last.at, id: last.id };
+    }
+    this.metrics.telemetryPending.set({ kind: 'rollups' }, this.rollups.pending);
+    return n;
   }
 
   /** Buffers the readings of one message (booleans stored as 0/1); no I/O on the message path. */

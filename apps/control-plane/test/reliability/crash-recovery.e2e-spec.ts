@@ -7,9 +7,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, waitForAsync, type TestDatabase } from '#testing';
+import { deviceTopic } from '#contracts';
+import { connectMqtt, createTestDatabase, waitForAsync, type TestDatabase } from '#testing';
 import type { RobotSimulator } from '../../../../simulators/robot/index.js';
-import { CustodyFixture, ServerProcess, startRobot } from './support.js';
+import { CustodyFixture, ServerProcess, sleep, startRobot } from './support.js';
 
 const ADMIN_PASSWORD = `crash-admin-${randomBytes(6).toString('hex')}`;
 
@@ -148,4 +149,40 @@ describe('crash recovery (kill -9, restart on the same data)', () => {
       `crash-recovery: ${before.body.events} events before, ${verified.body.events} after; restart ${restartMs} ms; robot back ${reconnectMs} ms after the crash\n`,
     );
   }, 150_000);
+
+  it('rebuilds the per-minute rollups that were only in memory from the samples it had written', async () => {
+    server ??= await ServerProcess.start(env);
+    const ports = { http: server.httpPort, mqtt: server.mqttPort };
+    const admin = await server.login('admin', ADMIN_PASSWORD);
+    const reg = await server.api('POST', '/api/devices', {
+      token: admin,
+      body: { kind: 'sensor', name: 'Crash fridge', ward: 'W-CARD', location: 'med room' },
+    });
+    expect(reg.status).toBe(201);
+    const id = reg.body.device.id as string;
+    const client = await connectMqtt(server.mqttUrl, { username: id, password: reg.body.credentials.password });
+    // five readings early in a minute that is still open when the server dies (its bucket is
+    // written once the minute is over, so a kill now leaves it only in memory)
+    if (Date.now() % 60_000 > 40_000) await sleep(60_000 - (Date.now() % 60_000) + 100);
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const values = [4, 5, 6, 7, 8];
+    for (const [i, v] of values.entries()) {
+      const msg = { v: 1, deviceId: id, seq: i + 1, ts: new Date(minute + i * 100).toISOString(), readings: [{ channel: 'main', temperatureC: v }] };
+      await client.publishAsync(deviceTopic('sensor', id, 'telemetry'), JSON.stringify(msg), { qos: 1 });
+    }
+    await client.endAsync(true);
+    const range = `from=${new Date(minute - 60_000).toISOString()}&to=${new Date(minute + 60_000).toISOString()}&metric=temperatureC`;
+    // a raw query writes the buffered samples, not the open minute's rollups
+    await waitForAsync(
+      async () => (await server!.api('GET', `/api/sensors/${id}/readings?${range}`, { token: admin })).body?.length === 5,
+      10_000,
+      'samples written',
+    );
+
+    await server.kill9();
+    server = await ServerProcess.start(env, ports);
+    const perMinute = await server.api('GET', `/api/sensors/${id}/readings?${range}&resolution=1m`, { token: admin });
+    expect(perMinute.status).toBe(200);
+    expect(perMinute.body).toEqual([expect.objectContaining({ at: new Date(minute).toISOString(), min: 4, max: 8, avg: 6, count: 5 })]);
+  }, 120_000);
 });

@@ -74,6 +74,17 @@ export class TelemetryRepository {
     return qb.orderBy('s.at', 'ASC').addOrderBy('s.id', 'ASC').take(take).getMany();
   }
 
+  /**
+   * Every device's samples with `at >= from`, oldest first, starting after `after` (as in
+   * rawPage): what the rollups of the last minutes are rebuilt from at boot.
+   */
+  recentPage(from: Date, after: { at: string; id: number } | null, take: number): Promise<TelemetrySampleEntity[]> {
+    const qb = this.samples.createQueryBuilder('s');
+    if (after) qb.where('(s.at > :afterAt OR (s.at = :afterAt AND s.id > :afterId))', { afterAt: after.at, afterId: after.id });
+    else qb.where('s.at >= :from', { from: from.toISOString() });
+    return qb.orderBy('s.at', 'ASC').addOrderBy('s.id', 'ASC').take(take).getMany();
+  }
+
   perMinute(f: TelemetrySeriesFilter): Promise<TelemetryRollupEntity[]> {
     const bucket = (d: Date) => d.toISOString();
     return this.rollups.find({
