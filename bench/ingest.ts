@@ -362,6 +362,13 @@ async function main(): Promise<void> {
           await respawnAedes(t);
           continue;
         }
+        if (t.name === 'aedes' && t.pid !== null && !isAlive(t.pid) && respawnAedes) {
+          // it died within this measurement: what it delivered before dying is not its throughput
+          rec.note(`raw aedes died during round ${r}, QoS ${load.qos} ${load.label} (delivered ${Math.round(m.deliveredPerS)}/s before): left out, restarted`);
+          aedesCrashes++;
+          await respawnAedes(t);
+          continue;
+        }
         results.push(m);
         console.log(
           `round ${r} QoS ${load.qos} ${load.label.padEnd(24)} ${t.label.padEnd(22)} delivered ${Math.round(m.deliveredPerS).toString().padStart(7)}/s  published ${Math.round(
@@ -378,6 +385,7 @@ async function main(): Promise<void> {
   for (const load of LOADS) {
     for (const t of targets) {
       const ms = results.filter((m) => m.load === load && m.target === t);
+      if (!ms.length) continue; // raw aedes died in every round of this load (the notes say so)
       rows.push({
         QoS: load.qos,
         load: load.label,
@@ -428,6 +436,15 @@ async function main(): Promise<void> {
         const y = ratio(perCpuS(a), perCpuS(b));
         if (y !== null) perCpu.push(y);
       }
+      // Throughput targets: what each broker sustains under the same load. QoS 1 runs closed
+      // loop (the broker sets the pace); QoS 0 at an offered rate above MedLoop's capacity.
+      // The light QoS 0 load is below every broker's capacity: both deliver it all, and what
+      // differs is the CPU it costs (reported in the ratios, not a throughput figure).
+      if (ref === 'aedes' && load.key !== 'q0-light') {
+        const name = load.key === 'q1' ? 'QoS 1 delivered msg/s, MedLoop / raw aedes' : `QoS 0 delivered msg/s at ${load.rate}/s offered, MedLoop / raw aedes`;
+        if (per.length) rec.target(name, '>= 0.50', round(median(per), 2), median(per) >= 0.5);
+        else rec.target(name, '>= 0.50', 'n/a: raw aedes died in every round of this load (see the notes)', null);
+      }
       if (!per.length) continue;
       ratioRows.push({
         QoS: load.qos,
@@ -438,19 +455,6 @@ async function main(): Promise<void> {
         'msgs per broker CPU-s': perCpu.length ? round(median(perCpu), 2) : null,
         'CPU-s per round': perCpu.map((x) => x.toFixed(2)).join(' '),
       });
-      // Throughput targets: what each broker sustains under the same load. QoS 1 runs closed
-      // loop (the broker sets the pace); QoS 0 at an offered rate above MedLoop's capacity.
-      // The light QoS 0 load is below every broker's capacity: both deliver it all, and what
-      // differs is the CPU it costs (reported in the ratios, not a throughput figure).
-      if (ref === 'aedes' && load.key !== 'q0-light') {
-        const v = median(per);
-        rec.target(
-          load.key === 'q1' ? 'QoS 1 delivered msg/s, MedLoop / raw aedes' : `QoS 0 delivered msg/s at ${load.rate}/s offered, MedLoop / raw aedes`,
-          '>= 0.50',
-          round(v, 2),
-          v >= 0.5,
-        );
-      }
     }
   }
   rec.table('Ratios (each round compares measurements taken back to back)', ratioRows);
