@@ -31,16 +31,12 @@ function serialised<T>(ds: DataSource, work: () => Promise<T>): Promise<T> {
     return work();
   };
   const next = queue.tail.then(run, run);
-  queue.tail = next.then(
-    () => void settle(queue),
-    () => void settle(queue),
-  );
+  const settle = () => {
+    queue.pending -= 1;
+    queue.runningSince = null;
+  };
+  queue.tail = next.then(settle, settle);
   return next;
-}
-
-function settle(q: WriteQueue): void {
-  q.pending -= 1;
-  q.runningSince = null;
 }
 
 const isSqlite = (ds: DataSource) => ds.options.type === 'better-sqlite3';

@@ -21,6 +21,8 @@ import { RollupAccumulator } from './telemetry-rollup.js';
 
 type Sample = Omit<TelemetrySampleEntity, 'id'>;
 type Triple = [channel: string, metric: string, value: number];
+/** A stored sample's readings, as written by append(). */
+const triplesOf = (s: Pick<TelemetrySampleEntity, 'readings'>) => JSON.parse(s.readings) as Triple[];
 
 export interface SeriesPoint {
   at: string;
@@ -94,7 +96,7 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
       const page = await this.repo.recentPage(from, after, REBUILD_PAGE);
       for (const s of page) {
         const at = new Date(s.at);
-        for (const [channel, metric, value] of JSON.parse(s.readings) as Triple[]) this.rollups.add({ deviceId: s.deviceId, channel, metric, value, at }, now);
+        for (const [channel, metric, value] of triplesOf(s)) this.rollups.add({ deviceId: s.deviceId, channel, metric, value, at }, now);
       }
       n += page.length;
       if (page.length < REBUILD_PAGE) break;
@@ -192,7 +194,7 @@ export class TelemetryStore implements OnModuleInit, OnApplicationShutdown {
     for (;;) {
       const page = await this.repo.rawPage(q, after, pageSize);
       for (const s of page) {
-        for (const [channel, metric, value] of JSON.parse(s.readings) as Triple[]) {
+        for (const [channel, metric, value] of triplesOf(s)) {
           if ((q.metric && metric !== q.metric) || (q.channel && channel !== q.channel)) continue;
           points.push({ at: s.at, channel, metric, value });
           if (points.length >= q.limit) return points;
