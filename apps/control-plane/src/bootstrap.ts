@@ -14,6 +14,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { PortInUseError } from '#broker';
 import { AppModule } from './app.module.js';
+import { answerClientErrors } from './common/http-client-errors.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import type { AppConfig } from './config/config.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -58,6 +59,9 @@ export async function startControlPlane(config: AppConfig, opts: { logger?: Logg
     app.get(MetricsService).rejectedInput('http', 'body', error);
     res.status(status).json({ statusCode: status, error, message });
   });
+  // requests the HTTP parser refuses (headers over the limit, a malformed request line) answer
+  // with the same JSON error body, not Node's bare status line
+  answerClientErrors(app.getHttpServer(), app.get(MetricsService));
   if (opts.shutdownHooks !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
   const doc = SwaggerModule.createDocument(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { connect } from 'node:net';
 import { startTestApp, type TestApp } from '#testing';
 
 describe('HTTP API foundation', () => {
@@ -105,6 +106,27 @@ describe('HTTP API foundation', () => {
       const r = await t.api('POST', '/api/auth/login', { raw: JSON.stringify({ username: 'a'.repeat(2_000_000), password: 'x' }) });
       expect(r.status).toBe(413);
       expect(r.body.error).toBe('payload_too_large');
+    });
+
+    it('431 for a request line and headers over the limit, 400 for a malformed request line: JSON, counted', async () => {
+      const long = await t.api('GET', `/api/devices/${'x'.repeat(20_000)}`, { token: t.adminToken });
+      expect(long.status).toBe(431);
+      expect(long.body).toEqual({ statusCode: 431, error: 'headers_too_large', message: 'request line and headers exceed 16384 bytes' });
+      // a request line no HTTP parser accepts, sent over a raw socket
+      const answer = await new Promise<string>((resolve, reject) => {
+        const s = connect(t.cp.httpPort, '127.0.0.1', () => s.write('GET /health HTTP/1.1 trailing-junk\r\n\r\n'));
+        let text = '';
+        s.on('data', (d) => (text += d.toString()));
+        s.on('end', () => resolve(text));
+        s.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(answer).toContain('Content-Type: application/json');
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ statusCode: 400, error: 'malformed_request' });
+      const metrics = (await t.api('GET', '/metrics')).text;
+      expect(metrics).toMatch(/medloop_rejected_inputs_total\{channel="http",family="request",reason="headers_too_large"\} [1-9]/);
+      expect(metrics).toMatch(/medloop_rejected_inputs_total\{channel="http",family="request",reason="malformed_request"\} [1-9]/);
+      expect((await t.api('GET', '/health')).status).toBe(200);
     });
 
     it('404 for unknown ids, 409 for duplicates', async () => {
