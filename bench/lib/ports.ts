@@ -1,16 +1,8 @@
 /** Free TCP ports on 127.0.0.1 and waiting for a port to accept connections. */
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// the same port choice as the tests: below the ephemeral range, so no client's connect() takes one
+export { freePort, freePorts } from '../../libs/testing/src/ports.js';
 
 export function canConnect(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -24,24 +16,6 @@ export function canConnect(port: number, host = '127.0.0.1', timeoutMs = 1000): 
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
   });
-}
-
-/** `n` distinct free ports (all held open until every one is known, so none repeats). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const srv = createServer();
-          srv.once('error', reject);
-          srv.listen(0, '127.0.0.1', () => resolve(srv));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { closed, connectMqtt, waitFor } from '#testing';
+import { closed, connectMqtt, freePort, waitFor } from '#testing';
 
 const MAIN = resolve('dist/apps/control-plane/src/main.js');
 
@@ -27,14 +27,6 @@ function run(env: Record<string, string>): Running {
   child.stderr!.on('data', (d: Buffer) => err.push(d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, out, err, exited };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
 }
 
 describe('the control-plane process', () => {

@@ -1,3 +1,4 @@
 export * from './mqtt-helpers.js';
 export * from './test-app.js';
 export * from './raw-mqtt.js';
+export * from './ports.js';

@@ -5,10 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { gtinCheckDigit } from '#domain';
-import { waitForAsync } from '#testing';
+import { freePorts, waitForAsync } from '#testing';
 import { parseFleetConfig, RobotSimulator } from '../../../../simulators/robot/index.js';
 
 export const MAIN = resolve('dist/apps/control-plane/src/main.js');
@@ -17,14 +16,6 @@ export const FUZZ_RUNS = Number(process.env['FUZZ_RUNS'] ?? 0) || 0;
 export const runs = (ciDefault: number) => Math.max(ciDefault, FUZZ_RUNS);
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 export type ApiResult = { status: number; body: any; text: string };
 
@@ -60,6 +51,8 @@ export class ServerProcess {
   readonly out: string[] = [];
   readonly err: string[] = [];
   readonly exited: Promise<number | null>;
+  /** after exit, once its last output has been read */
+  private readonly stdioClosed: Promise<void>;
   private constructor(
     readonly child: ChildProcess,
     readonly httpPort: number,
@@ -68,12 +61,27 @@ export class ServerProcess {
     child.stdout!.on('data', (d: Buffer) => this.out.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => this.err.push(d.toString()));
     this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
+    this.stdioClosed = new Promise((r) => child.once('close', () => r()));
   }
 
+  /**
+   * Starts dist/main.js on the given ports (a restart on the same data), or on free ones; a
+   * free port can still be taken by another listener before the child binds it, so a start
+   * on free ports that fails with "already in use" tries new ones.
+   */
   static async start(env: Record<string, string>, ports?: { http: number; mqtt: number }): Promise<ServerProcess> {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
-    const httpPort = ports?.http ?? (await freePort());
-    const mqttPort = ports?.mqtt ?? (await freePort());
+    for (let attempt = 1; ; attempt++) {
+      const [http, mqtt] = ports ? [ports.http, ports.mqtt] : await freePorts(2);
+      try {
+        return await ServerProcess.startOn(env, http!, mqtt!);
+      } catch (err) {
+        if (ports || attempt === 3 || !/is already in use/.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  private static async startOn(env: Record<string, string>, httpPort: number, mqttPort: number): Promise<ServerProcess> {
     const child = spawn(process.execPath, [MAIN], {
       env: {
         PATH: process.env['PATH'] ?? '',
@@ -91,7 +99,10 @@ export class ServerProcess {
     const p = new ServerProcess(child, httpPort, mqttPort);
     const started = Date.now();
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${p.err.join('')}`);
+      if (child.exitCode !== null) {
+        await Promise.race([p.stdioClosed, sleep(2000)]);
+        throw new Error(`server exited with ${child.exitCode}: ${p.err.join('')}`);
+      }
       if (p.output.includes('MedLoop control plane ready')) break;
       const health = await fetch(`${p.baseUrl}/health`).then(
         (r) => r.status,
