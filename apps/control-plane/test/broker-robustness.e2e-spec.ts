@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PortInUseError } from '#broker';
-import { collect, connectMqtt, startTestApp, waitFor, type TestApp } from '#testing';
+import { collect, connectMqtt, freePort, startTestApp, waitFor, type TestApp } from '#testing';
 import { MqttService } from '../src/mqtt/mqtt.service.js';
 
 const kSetNoDelay = (s: Socket): unknown => {
@@ -210,10 +210,7 @@ describe('ports', () => {
   });
 
   it('reports a taken HTTP port naming HTTP_PORT, and releases the broker port it had opened', async () => {
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const mqttPort = (probe.address() as AddressInfo).port;
-    await new Promise((r) => probe.close(r));
+    const mqttPort = await freePort();
     const err = await startTestApp({ HTTP_PORT: String(taken), MQTT_PORT: String(mqttPort) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PortInUseError);
     expect((err as Error).message).toContain(`HTTP_PORT=${taken}`);
