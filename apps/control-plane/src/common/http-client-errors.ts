@@ -13,10 +13,10 @@ interface ParserError extends Error {
 }
 
 /** What to answer for a parser error code: status, stable error code, message. */
-export function clientErrorAnswer(code: string | undefined, maxHeaderSize: number): { status: number; error: string; message: string } {
+export function clientErrorAnswer(code: string | undefined, headerLimit: number): { status: number; error: string; message: string } {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, error: 'headers_too_large', message: `request line and headers exceed ${maxHeaderSize} bytes` };
+      return { status: 431, error: 'headers_too_large', message: `request line and headers exceed ${headerLimit} bytes` };
     case 'HPE_REQUEST_TIMEOUT':
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return { status: 408, error: 'request_timeout', message: 'the request did not arrive in time' };
