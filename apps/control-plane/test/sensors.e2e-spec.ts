@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic, rejectionTopic, type RejectionEvent } from '#contracts';
+import { TelemetryRepository } from '#persistence';
 import { connectMqtt, startTestApp, waitFor, waitForAsync, type TestApp } from '#testing';
 import { EventBus, type DomainEventMap } from '../src/common/events.js';
 import { COLD_CHAIN_QUARANTINE, type ColdChainExposure, type ColdChainHooks } from '../src/sensors/cold-chain.hooks.js';
@@ -170,6 +171,37 @@ describe('ward sensors, cold chain and alarm rules', () => {
     await waitForAsync(async () => (await t.api('GET', `/api/alarms/${alarm.id}`, { token: pharmacist.token })).body.state === 'cleared', 3000, 'cleared');
     expect((await t.api('GET', `/api/sensors/${id}`, { token: nurse.token })).body.coldChain).toBe('normal');
   }, 60_000);
+
+  it('pages stored samples in (instant, id) order without losing or repeating one when many share an instant', async () => {
+    const repo = t.cp.app.get(TelemetryRepository);
+    // 3 instants × 5 samples each for two devices, in the future so no other test's rows match;
+    // the last instant written first, so ids do not follow instants
+    const base = Date.UTC(2099, 0, 1);
+    const rows = [2, 0, 1].flatMap((k) =>
+      Array.from({ length: 10 }, (_, i) => ({
+        deviceId: i % 2 ? 'PAGE-B' : 'PAGE-A',
+        at: new Date(base + k * 1000).toISOString(),
+        readings: `[["main","n",${k * 10 + i}]]`,
+      })),
+    );
+    await repo.writeBatch(rows, []);
+    const all = async (next: (after: { at: string; id: number } | null) => Promise<{ at: string; id: number; readings: string }[]>) => {
+      const seen: { at: string; id: number; readings: string }[] = [];
+      for (let after: { at: string; id: number } | null = null, guard = 0; guard < 50; guard++) {
+        const page = await next(after);
+        seen.push(...page);
+        if (page.length < 4) break;
+        after = { at: page[3]!.at, id: page[3]!.id };
+      }
+      return seen;
+    };
+    const from = new Date(base);
+    const recent = await all((after) => repo.recentPage(from, after, 4));
+    expect(recent.map((r) => JSON.parse(r.readings)[0][2])).toEqual(Array.from({ length: 30 }, (_, n) => n));
+    expect(new Set(recent.map((r) => r.id)).size).toBe(30);
+    const deviceA = await all((after) => repo.rawPage({ deviceId: 'PAGE-A', from, to: new Date(base + 2000) }, after, 4));
+    expect(deviceA.map((r) => JSON.parse(r.readings)[0][2])).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28]);
+  });
 
   describe('with a raw MQTT sensor', () => {
     let id: string;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Between, LessThan, type Repository } from 'typeorm';
+import { Between, LessThan, type Repository, type SelectQueryBuilder } from 'typeorm';
 import { TelemetryRollupEntity, TelemetrySampleEntity } from '../entities/telemetry.entity.js';
 import { runTransaction, runWrite } from '../transactions.js';
 
@@ -69,9 +69,7 @@ export class TelemetryRepository {
       .createQueryBuilder('s')
       .where('s.deviceId = :deviceId', { deviceId: f.deviceId })
       .andWhere('s.at <= :to', { to: f.to.toISOString() });
-    if (after) qb.andWhere('(s.at > :afterAt OR (s.at = :afterAt AND s.id > :afterId))', { afterAt: after.at, afterId: after.id });
-    else qb.andWhere('s.at >= :from', { from: f.from.toISOString() });
-    return qb.orderBy('s.at', 'ASC').addOrderBy('s.id', 'ASC').take(take).getMany();
+    return this.pageFrom(qb, f.from, after, take);
   }
 
   /**
@@ -79,9 +77,23 @@ export class TelemetryRepository {
    * rawPage): what the rollups of the last minutes are rebuilt from at boot.
    */
   recentPage(from: Date, after: { at: string; id: number } | null, take: number): Promise<TelemetrySampleEntity[]> {
-    const qb = this.samples.createQueryBuilder('s');
-    if (after) qb.where('(s.at > :afterAt OR (s.at = :afterAt AND s.id > :afterId))', { afterAt: after.at, afterId: after.id });
-    else qb.where('s.at >= :from', { from: from.toISOString() });
+    return this.pageFrom(this.samples.createQueryBuilder('s'), from, after, take);
+  }
+
+  /**
+   * One page in (at, id) order from `from`, or after the previous page's last sample. The
+   * lower bound on `at` stays a plain range so the index on `at` is searched, not scanned: with
+   * the keyset condition alone (`at > x OR (at = x AND id > y)`) SQLite scanned the index from
+   * its oldest entry, 166 ms a page on 3 million samples instead of 6 ms.
+   */
+  private pageFrom(
+    qb: SelectQueryBuilder<TelemetrySampleEntity>,
+    from: Date,
+    after: { at: string; id: number } | null,
+    take: number,
+  ): Promise<TelemetrySampleEntity[]> {
+    if (after) qb.andWhere('s.at >= :afterAt AND (s.at > :afterAt OR s.id > :afterId)', { afterAt: after.at, afterId: after.id });
+    else qb.andWhere('s.at >= :from', { from: from.toISOString() });
     return qb.orderBy('s.at', 'ASC').addOrderBy('s.id', 'ASC').take(take).getMany();
   }
 
