@@ -344,29 +344,27 @@ async function main(): Promise<void> {
       for (const t of targets) {
         // raw aedes can die of its own mqemitter recursion under load (see the header): the
         // crash is recorded, the measurement it spoilt left out, and a fresh one takes its place
-        if (t.name === 'aedes' && t.pid !== null && !isAlive(t.pid) && respawnAedes) {
-          rec.note(
-            `raw aedes had died (its mqemitter recursion) by round ${r}, before QoS ${load.qos} ${load.label}: restarted; the earlier measurement it was in may be short`,
-          );
+        const aedesDied = () => t.name === 'aedes' && t.pid !== null && !isAlive(t.pid) && respawnAedes !== null;
+        const restartAedes = async (note: string) => {
+          rec.note(note);
           aedesCrashes++;
-          await respawnAedes(t);
-        }
+          await respawnAedes!(t);
+        };
+        if (aedesDied()) await restartAedes(`raw aedes had died between measurements, before round ${r} QoS ${load.qos} ${load.label}: restarted`);
         let m: Measurement;
         try {
           m = await measure(t, load, r);
         } catch (err) {
-          if (t.name !== 'aedes' || t.pid === null || isAlive(t.pid) || !respawnAedes) throw err;
-          rec.note(`raw aedes died during round ${r}, QoS ${load.qos} ${load.label} (${(err as Error).message.split('\n')[0]}): left out, restarted`);
-          aedesCrashes++;
+          if (!aedesDied()) throw err;
           await stopAll(live);
-          await respawnAedes(t);
+          await restartAedes(`raw aedes died during round ${r}, QoS ${load.qos} ${load.label} (${(err as Error).message.split('\n')[0]}): left out, restarted`);
           continue;
         }
-        if (t.name === 'aedes' && t.pid !== null && !isAlive(t.pid) && respawnAedes) {
+        if (aedesDied()) {
           // it died within this measurement: what it delivered before dying is not its throughput
-          rec.note(`raw aedes died during round ${r}, QoS ${load.qos} ${load.label} (delivered ${Math.round(m.deliveredPerS)}/s before): left out, restarted`);
-          aedesCrashes++;
-          await respawnAedes(t);
+          await restartAedes(
+            `raw aedes died during round ${r}, QoS ${load.qos} ${load.label} (delivered ${Math.round(m.deliveredPerS)}/s before): left out, restarted`,
+          );
           continue;
         }
         results.push(m);
