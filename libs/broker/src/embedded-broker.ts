@@ -1,18 +1,19 @@
 /**
  * The embedded MQTT broker: aedes behind our own listeners, with authentication,
- * per-principal topic ACLs (from libs/domain), payload ingestion hooks, a packet-size cap and
- * the MQTT 3.1.1 conformance fixes aedes lacks. Framework-free; the control plane owns its
- * lifecycle.
+ * per-principal topic ACLs (from libs/domain), payload ingestion hooks, a packet-size cap, a
+ * per-device rejection budget and the MQTT 3.1.1 conformance fixes aedes lacks.
+ * Framework-free; the control plane owns its lifecycle.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { rejectionTopic, topicFamily, type RejectionEvent } from '#contracts';
-import { compileAcl, type CompiledAcl, type Principal } from '#domain';
+import { type AdmitVerdict, compileAcl, type CompiledAcl, type Principal, RejectionBudget, type RejectionBudgetPolicy } from '#domain';
 import { limitPacketSize } from './frame-limit.js';
 import { createMessageQueue, type MessageQueue } from './message-queue.js';
 import { guardProtocol } from './protocol-guards.js';
+import { keepCountWhilePaused } from './read-pause.js';
 import { SLOW_CONSUMER_BYTES, startListener, type ListenerSpec, type RunningListener } from './listeners.js';
 
 /** `locked`: too many failed attempts; refused before the password is checked */
@@ -61,6 +62,12 @@ export interface BrokerObserver {
   messageIn?(family: string, bytes: number): void;
   messageOut?(family: string): void;
   rejected?(s: BrokerSession, family: string, reason: string): void;
+  /** the device went over its rejection budget: its messages are dropped unread until `until` */
+  throttled?(s: BrokerSession, family: string, until: Date): void;
+  /** a message of a throttled device was acknowledged and dropped before it was parsed */
+  throttleDropped?(s: BrokerSession, family: string, bytes: number): void;
+  /** a throttled device kept sending and this session was closed; `dropped` since the throttle began */
+  throttleDisconnected?(s: BrokerSession, dropped: number): void;
   droppedSlowConsumer?(family: string): void;
   /** a publisher was paused because the message queue is over its high-water mark */
   backpressure?(): void;
@@ -76,10 +83,28 @@ export interface EmbeddedBrokerOptions {
   drainTimeoutMs?: number;
   /** QoS 0 messages to a subscriber with more than this many bytes unsent are dropped */
   slowConsumerBytes?: number;
+  /** rejected input one device may send (see RejectionBudget); unset: no limit */
+  rejectionBudget?: RejectionBudgetPolicy;
 }
 
+/**
+ * What a rejection event may carry back to the device: a payload of 250 KB can fail a schema
+ * in thousands of places, and some messages quote the value at fault. The device gets the
+ * first errors, each clipped, and the number left out; never its payload echoed.
+ */
+export const REJECTION_MAX_ERRORS = 20;
+export const REJECTION_MAX_TEXT = 200;
+
 const SESSION = Symbol('medloop.session');
-type SessionClient = Client & { [SESSION]?: BrokerSession; pause(): void; resume(): void; _parser?: unknown; conn: Duplex; _will?: PublishPacket | null };
+type SessionClient = Client & {
+  [SESSION]?: BrokerSession;
+  pause(): void;
+  resume(): void;
+  _parser?: unknown;
+  _nextBatch(err?: Error | null): void;
+  conn: Duplex;
+  _will?: PublishPacket | null;
+};
 
 /** Messages delivered concurrently by the bus; more wait in its queue. */
 const MQ_CONCURRENCY = 1000;
@@ -92,6 +117,8 @@ const MQ_HIGH_WATER = 5_000;
 const MQ_LOW_WATER = 1_000;
 
 const AUTH_RETURN_CODE: Record<AuthFailure, number> = { bad_credentials: 4, revoked: 5, not_authorized: 5, unavailable: 3, locked: 5 };
+const INTERNAL_ERROR: IngestResult = { ok: false, reason: 'internal_error', errors: [{ path: '', message: 'the message could not be processed' }] };
+const EMPTY = Buffer.alloc(0);
 
 export class EmbeddedBroker {
   private aedes: Aedes | null = null;
@@ -104,8 +131,15 @@ export class EmbeddedBroker {
   /** publishers we stopped reading from while the message queue was over its high-water mark */
   private readonly paused = new Set<SessionClient>();
   private resumeTimer: NodeJS.Timeout | null = null;
+  private readonly budget: RejectionBudget | null;
+  /** throttled devices we stopped reading from, until their budget has refilled */
+  private readonly throttlePauses = new Map<SessionClient, NodeJS.Timeout>();
+  /** packets acknowledged but routed nowhere (dropped messages of throttled devices) */
+  private readonly unrouted = new WeakSet<PublishPacket>();
 
-  constructor(private readonly opts: EmbeddedBrokerOptions) {}
+  constructor(private readonly opts: EmbeddedBrokerOptions) {
+    this.budget = opts.rejectionBudget ? new RejectionBudget(opts.rejectionBudget) : null;
+  }
 
   get started(): boolean {
     return this.aedes !== null && !this.closing;
@@ -141,6 +175,15 @@ export class EmbeddedBroker {
       authorizeForward: (client, packet) => this.authorizeForward(client as SessionClient, packet),
     });
     this.aedes = aedes;
+    // aedes' PUBLISH handler acknowledges a message and then publishes it; a dropped message
+    // ends here instead (on the next turn, so a batch of them cannot recurse into the parser)
+    const route = aedes.publish.bind(aedes) as (packet: PublishPacket, client: unknown, done?: unknown) => void;
+    (aedes as unknown as { publish: typeof route }).publish = (packet, client, done) => {
+      if (!this.unrouted.has(packet)) return route(packet, client, done);
+      this.unrouted.delete(packet);
+      const cb = typeof client === 'function' ? client : done;
+      if (typeof cb === 'function') setImmediate(cb as () => void);
+    };
     aedes.on('clientReady', (client) => this.onReady(client as SessionClient));
     aedes.on('clientDisconnect', (client) => this.onGone(client as SessionClient));
     aedes.on('clientError', (client, err) => this.opts.observer?.clientError?.((client as SessionClient)[SESSION], err));
@@ -153,6 +196,7 @@ export class EmbeddedBroker {
       const client = aedes.handle(stream, req) as SessionClient;
       limitPacketSize(client._parser as Parameters<typeof limitPacketSize>[0], this.opts.maxPacketBytes, () => undefined);
       guardProtocol(client._parser as Parameters<typeof guardProtocol>[0], stream);
+      keepCountWhilePaused(client);
     };
     try {
       for (const spec of this.opts.listeners) this.listeners.push(await startListener(spec, handle, this.sockets));
@@ -211,6 +255,8 @@ export class EmbeddedBroker {
     this.listeners = [];
     if (this.resumeTimer) clearInterval(this.resumeTimer);
     this.resumeTimer = null;
+    for (const t of this.throttlePauses.values()) clearTimeout(t);
+    this.throttlePauses.clear();
     const closed = Promise.all(listeners.map((l) => l.close()));
     const aedes = this.aedes;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
@@ -305,6 +351,11 @@ export class EmbeddedBroker {
     const payload = packet.payload as Buffer;
     this.opts.observer?.messageIn?.(family, payload.length);
     if (this.mq && this.mq.length > MQ_HIGH_WATER) this.pausePublisher(client);
+    // a will is the broker's, published once the device is gone: never throttled
+    if (this.budget && session.deviceId && !isWill) {
+      const v = this.budget.admit(session.deviceId, payload.length, performance.now());
+      if (v.action !== 'pass') return this.dropThrottled(client, session, packet, family, v, cb);
+    }
     const ingest = this.opts.hooks.ingest;
     if (!ingest) return cb(null);
     const msg: IngestMessage = { session, topic: packet.topic, family, payload, qos: packet.qos, retain: packet.retain, will: isWill };
@@ -312,41 +363,106 @@ export class EmbeddedBroker {
     try {
       result = ingest(msg);
     } catch (err) {
-      result = { ok: false, reason: 'internal_error', errors: [{ path: '', message: 'the message could not be processed' }] };
+      result = INTERNAL_ERROR;
       this.opts.observer?.clientError?.(session, err as Error);
     }
     if (result instanceof Promise) {
       result.then(
-        (r) => this.finishIngest(session, packet, family, r, cb),
+        (r) => this.finishIngest(client, msg, packet, r, cb),
         (err: Error) => {
           this.opts.observer?.clientError?.(session, err);
-          this.finishIngest(
-            session,
-            packet,
-            family,
-            { ok: false, reason: 'internal_error', errors: [{ path: '', message: 'the message could not be processed' }] },
-            cb,
-          );
+          this.finishIngest(client, msg, packet, INTERNAL_ERROR, cb);
         },
       );
     } else {
-      this.finishIngest(session, packet, family, result, cb);
+      this.finishIngest(client, msg, packet, result, cb);
     }
   }
 
   /**
    * A rejected message is acknowledged (MQTT-3.3.5-2 allows it) but never routed: the packet
    * is turned into a rejection event on the sender's own rejection topic, so the device can
-   * learn why and no subscriber ever sees the bad payload.
+   * learn why and no subscriber ever sees the bad payload. The event is bounded whatever the
+   * payload was, and the rejection is charged to the device's budget.
    */
-  private finishIngest(session: BrokerSession, packet: PublishPacket, family: string, r: IngestResult, cb: (err?: Error | null) => void): void {
+  private finishIngest(client: SessionClient, msg: IngestMessage, packet: PublishPacket, r: IngestResult, cb: (err?: Error | null) => void): void {
     if (r.ok) return cb(null);
+    const { session, family } = msg;
     this.opts.observer?.rejected?.(session, family, r.reason);
-    const event: RejectionEvent = { topic: packet.topic, reason: r.reason, errors: r.errors, at: new Date().toISOString() };
+    const event: RejectionEvent = { topic: msg.topic, reason: r.reason, errors: boundErrors(r.errors), at: new Date().toISOString() };
     packet.topic = rejectionTopic(session.deviceId ?? 'server');
     packet.payload = Buffer.from(JSON.stringify(event));
     packet.retain = false;
     cb(null);
+    if (this.budget && session.deviceId && !msg.will) this.chargeRejection(client, msg, this.budget);
+  }
+
+  /**
+   * Charges a rejection to the device's budget: overdrawn, the device is throttled and told so;
+   * overdrawn again right after a throttle, it is disconnected.
+   */
+  private chargeRejection(client: SessionClient, msg: IngestMessage, budget: RejectionBudget): void {
+    const { session, family, topic } = msg;
+    const now = performance.now();
+    const v = budget.rejected(session.deviceId!, msg.payload.length, now);
+    if (v.action === 'ok') return;
+    const until = new Date(Date.now() + (v.until - now));
+    this.opts.observer?.throttled?.(session, family, until);
+    if (v.action === 'disconnect') {
+      if (client.closed) return;
+      this.opts.observer?.throttleDisconnected?.(session, v.dropped);
+      client.close();
+      return;
+    }
+    const p = budget.policy;
+    const event: RejectionEvent = {
+      topic,
+      reason: 'throttled',
+      errors: [
+        {
+          path: '',
+          message: `more than ${p.maxPerSec} rejected messages or ${p.maxBytesPerSec} rejected bytes per second: every message is acknowledged and dropped unread until ${until.toISOString()}; keep sending and the connection is closed`,
+        },
+      ],
+      at: new Date().toISOString(),
+    };
+    this.publish(rejectionTopic(session.deviceId!), JSON.stringify(event)).catch(() => undefined);
+  }
+
+  /**
+   * A throttled device's message is acknowledged like any other (the server may discard a
+   * message it acknowledged, as for a rejection) but never parsed, validated or routed: the
+   * cost of a 250 KB payload is its bytes on the socket. While its budget is in debt the
+   * device is not read at all (TCP backpressure); one that keeps sending is disconnected.
+   */
+  private dropThrottled(
+    client: SessionClient,
+    session: BrokerSession,
+    packet: PublishPacket,
+    family: string,
+    v: Exclude<AdmitVerdict, { action: 'pass' }>,
+    cb: (err?: Error | null) => void,
+  ): void {
+    const bytes = (packet.payload as Buffer).length;
+    this.unrouted.add(packet);
+    packet.payload = EMPTY;
+    this.opts.observer?.throttleDropped?.(session, family, bytes);
+    cb(null);
+    // the rest of a batch read before the close still arrives here
+    if (client.closed) return;
+    if (v.action === 'disconnect') {
+      this.opts.observer?.throttleDisconnected?.(session, v.dropped);
+      client.close();
+    } else if (v.pauseMs > 0 && !this.throttlePauses.has(client)) {
+      client.pause();
+      const timer = setTimeout(() => {
+        this.throttlePauses.delete(client);
+        // a publisher the message queue paused is resumed by the queue
+        if (!client.closed && !this.paused.has(client)) client.resume();
+      }, v.pauseMs);
+      timer.unref();
+      this.throttlePauses.set(client, timer);
+    }
   }
 
   private authorizeSubscribe(client: SessionClient, sub: Subscription, cb: (err: Error | null, sub?: Subscription | null) => void): void {
@@ -381,7 +497,7 @@ export class EmbeddedBroker {
     this.opts.observer?.backpressure?.();
     this.resumeTimer ??= setInterval(() => {
       if (this.mq && this.mq.length > MQ_LOW_WATER) return;
-      for (const c of this.paused) if (!c.closed) c.resume();
+      for (const c of this.paused) if (!c.closed && !this.throttlePauses.has(c)) c.resume();
       this.paused.clear();
       clearInterval(this.resumeTimer!);
       this.resumeTimer = null;
@@ -401,6 +517,9 @@ export class EmbeddedBroker {
 
   private onGone(client: SessionClient): void {
     this.paused.delete(client);
+    const pause = this.throttlePauses.get(client);
+    if (pause) clearTimeout(pause);
+    this.throttlePauses.delete(client);
     const s = client[SESSION];
     if (!s) return;
     let remaining = 0;
@@ -422,6 +541,13 @@ export class EmbeddedBroker {
     }
     return f;
   }
+}
+
+function boundErrors(errors: readonly { path: string; message: string }[]): { path: string; message: string }[] {
+  const clip = (s: string) => (s.length > REJECTION_MAX_TEXT ? `${s.slice(0, REJECTION_MAX_TEXT - 1)}…` : s);
+  const out = errors.slice(0, REJECTION_MAX_ERRORS).map((e) => ({ path: clip(String(e.path)), message: clip(String(e.message)) }));
+  if (errors.length > REJECTION_MAX_ERRORS) out.push({ path: '', message: `${errors.length - REJECTION_MAX_ERRORS} more errors not shown` });
+  return out;
 }
 
 function displayClientId(id: string | null | undefined): string {

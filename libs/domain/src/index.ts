@@ -14,3 +14,4 @@ export * from './fleet/index.js';
 export * from './cold-chain/index.js';
 export * from './alarm-rules/index.js';
 export * from './inventory/index.js';
+export * from './ingress/index.js';

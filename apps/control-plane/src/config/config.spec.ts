@@ -42,6 +42,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ MQTT_WS_PORT: 'off' }).mqtt.wsPort).toBeNull();
   });
 
+  it('reads the per-device rejection budget, with defaults, and names a bad value', () => {
+    expect(loadConfig({}).mqtt.rejectionBudget).toEqual({ maxPerSec: 10, maxBytesPerSec: 262144, burstMs: 5000, throttleMs: 10000 });
+    expect(
+      loadConfig({ DEVICE_REJECT_MAX_PER_SEC: '3', DEVICE_REJECT_MAX_BYTES_PER_SEC: '1000', DEVICE_REJECT_BURST_MS: '200', DEVICE_REJECT_THROTTLE_MS: '1500' })
+        .mqtt.rejectionBudget,
+    ).toEqual({ maxPerSec: 3, maxBytesPerSec: 1000, burstMs: 200, throttleMs: 1500 });
+    expect(() => loadConfig({ DEVICE_REJECT_MAX_BYTES_PER_SEC: '0' })).toThrow(/DEVICE_REJECT_MAX_BYTES_PER_SEC must be a positive integer, got '0'/);
+    expect(() => loadConfig({ DEVICE_REJECT_THROTTLE_MS: '1.5' })).toThrow(/DEVICE_REJECT_THROTTLE_MS/);
+  });
+
   it('refuses a short admin password', () => {
     expect(() => loadConfig({ ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD/);
   });

@@ -77,6 +77,10 @@ const envSchema = z
     MQTT_TLS_CERT: z.string().optional(),
     MQTT_TLS_KEY: z.string().optional(),
     MQTT_MAX_PACKET_BYTES: positiveInt('MQTT_MAX_PACKET_BYTES', 256 * 1024),
+    DEVICE_REJECT_MAX_PER_SEC: positiveInt('DEVICE_REJECT_MAX_PER_SEC', 10),
+    DEVICE_REJECT_MAX_BYTES_PER_SEC: positiveInt('DEVICE_REJECT_MAX_BYTES_PER_SEC', 256 * 1024),
+    DEVICE_REJECT_BURST_MS: positiveInt('DEVICE_REJECT_BURST_MS', 5_000),
+    DEVICE_REJECT_THROTTLE_MS: positiveInt('DEVICE_REJECT_THROTTLE_MS', 10_000),
     DATA_DIR: z.string().default('./data'),
     DATABASE_URL: z
       .string()
@@ -143,6 +147,17 @@ export interface AppConfig {
     wsPort: number | null;
     tls: { port: number; certPath: string; keyPath: string } | null;
     maxPacketBytes: number;
+    /**
+     * rejected input one device may send: a device over it has its messages dropped unread
+     * for throttleMs, and is disconnected if it keeps sending (a `device.input_flood` alarm)
+     */
+    rejectionBudget: {
+      maxPerSec: number;
+      maxBytesPerSec: number;
+      /** each budget holds this many milliseconds of its rate: the burst a device may send */
+      burstMs: number;
+      throttleMs: number;
+    };
   };
   database: { type: 'sqlite'; path: string } | { type: 'postgres'; url: string; schema?: string };
   dataDir: string;
@@ -237,6 +252,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       wsPort: e.MQTT_WS_PORT,
       tls: e.MQTT_TLS_CERT && e.MQTT_TLS_KEY ? { port: e.MQTT_TLS_PORT, certPath: e.MQTT_TLS_CERT, keyPath: e.MQTT_TLS_KEY } : null,
       maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
+      rejectionBudget: {
+        maxPerSec: e.DEVICE_REJECT_MAX_PER_SEC,
+        maxBytesPerSec: e.DEVICE_REJECT_MAX_BYTES_PER_SEC,
+        burstMs: e.DEVICE_REJECT_BURST_MS,
+        throttleMs: e.DEVICE_REJECT_THROTTLE_MS,
+      },
     },
     database: e.DATABASE_URL
       ? { type: 'postgres', url: e.DATABASE_URL, ...(e.DATABASE_SCHEMA ? { schema: e.DATABASE_SCHEMA } : {}) }

@@ -61,6 +61,27 @@ export class MetricsService {
     help: 'Times a publisher was paused because the broker message queue was over its high-water mark',
     registers: [this.registry],
   });
+  readonly mqttThrottled = new Counter({
+    name: 'medloop_mqtt_throttled_total',
+    help: 'Times a device went over its rejection budget and had its messages dropped unread',
+    registers: [this.registry],
+  });
+  readonly mqttThrottleDropped = new Counter({
+    name: 'medloop_mqtt_throttle_dropped_total',
+    help: 'Messages of throttled devices acknowledged and dropped before parsing, by topic family',
+    labelNames: ['family'],
+    registers: [this.registry],
+  });
+  readonly mqttThrottleDroppedBytes = new Counter({
+    name: 'medloop_mqtt_throttle_dropped_bytes_total',
+    help: 'Payload bytes of throttled devices dropped before parsing',
+    registers: [this.registry],
+  });
+  readonly mqttThrottleDisconnects = new Counter({
+    name: 'medloop_mqtt_throttle_disconnects_total',
+    help: 'Sessions closed because a throttled device kept sending',
+    registers: [this.registry],
+  });
   readonly mqttClientErrors = new Counter({
     name: 'medloop_mqtt_client_errors_total',
     help: 'Connections closed by a protocol or transport error',

@@ -1,7 +1,9 @@
 /**
  * Routes device messages that passed the ACL to the feature that owns their topic family,
  * after parsing them at the edge. Every payload must be a JSON object; a feature may add a
- * schema. Anything malformed is rejected with a specific reason and never applied.
+ * schema and a size limit. Anything malformed is rejected with a specific reason and never
+ * applied. A payload is parsed once, here: checks and handlers get the parsed value, and one
+ * over its family's size limit is refused before it is parsed at all.
  * Features register handlers at module init (robots, cabinets, sensors…).
  */
 import { Injectable } from '@nestjs/common';
@@ -10,11 +12,13 @@ import type { IngestMessage, IngestResult } from '#broker';
 export type PayloadCheck<T> = (payload: unknown) => { ok: true; value: T } | { ok: false; errors: { path: string; message: string }[] };
 
 export interface IngressHandler<T = unknown> {
+  /** payloads larger than this are refused unread (`too_large`); omit for the broker's packet cap */
+  maxBytes?: number;
   /** validates the parsed JSON; omit to accept any JSON object */
   check?: PayloadCheck<T>;
   /** applies the message; a thrown DomainError becomes a rejection, returned errors too */
   handle(msg: IngestMessage, value: T): void | IngestResult | Promise<void | IngestResult>;
-  /** told when `check` refused a message (e.g. to count rejections per device) */
+  /** told when `maxBytes` or `check` refused a message (e.g. to count rejections per device) */
   onRejected?(msg: IngestMessage, reason: string): void;
 }
 
@@ -34,6 +38,13 @@ export class IngressRouter {
   ingest(msg: IngestMessage): IngestResult | Promise<IngestResult> {
     // an empty retained payload clears a retained message (MQTT-3.3.1-10): nothing to parse
     if (msg.payload.length === 0 && msg.retain) return OK;
+    const handlers = this.handlers.get(msg.family);
+    for (const h of handlers ?? []) {
+      if (h.maxBytes !== undefined && msg.payload.length > h.maxBytes) {
+        h.onRejected?.(msg, 'too_large');
+        return { ok: false, reason: 'too_large', errors: [{ path: '', message: `payload is ${msg.payload.length} bytes, the limit is ${h.maxBytes}` }] };
+      }
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(msg.payload.toString('utf8'));
@@ -43,7 +54,6 @@ export class IngressRouter {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       return { ok: false, reason: 'invalid_payload', errors: [{ path: '', message: 'payload must be a JSON object' }] };
     }
-    const handlers = this.handlers.get(msg.family);
     if (!handlers) return OK;
     let pending: Promise<void | IngestResult>[] | undefined;
     for (const h of handlers) {

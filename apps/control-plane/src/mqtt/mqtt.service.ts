@@ -2,7 +2,8 @@
  * Owns the embedded broker's lifecycle inside the Nest app: it listens during bootstrap
  * (after the database is up), and on shutdown stops accepting, disconnects clients and
  * closes before the database goes away. It feeds presence, metrics and logs from broker
- * events, and drops a device's sessions the moment it is revoked.
+ * events, drops a device's sessions the moment it is revoked, and gives the broker each
+ * device's rejection budget (its throttling is reported by DeviceThrottleReporter).
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DevicePresenceService } from '../devices/device-presence.service.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { DeviceThrottleReporter } from './device-throttle.reporter.js';
 import { IngressRouter } from './ingress.router.js';
 
 @Injectable()
@@ -32,6 +34,7 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly bus: EventBus,
     private readonly router: IngressRouter,
     private readonly attempts: LoginAttempts,
+    private readonly throttle: DeviceThrottleReporter,
   ) {
     const m = config.mqtt;
     const listeners: ListenerSpec[] = [{ kind: 'tcp', host: m.host, port: m.port, variable: 'MQTT_PORT' }];
@@ -40,6 +43,7 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
     this.broker = new EmbeddedBroker({
       listeners,
       maxPacketBytes: m.maxPacketBytes,
+      rejectionBudget: m.rejectionBudget,
       hooks: {
         authenticate: (username, password, info) => this.authenticate(username, password, info.remoteAddress),
         ingest: (msg) => {
@@ -113,6 +117,7 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
         this.metrics.rejectedInput('mqtt', family, reason);
         this.logger.debug({ deviceId: s.deviceId, family, reason }, 'MQTT message rejected');
       },
+      ...this.throttle.observer(),
       droppedSlowConsumer: (family) => this.metrics.mqttDropped.inc({ family }),
       backpressure: () => this.metrics.mqttBackpressure.inc(),
       clientError: (s, err) => {

@@ -1,8 +1,9 @@
 /**
- * The edge of the v1 cabinet/sensor protocol (libs/contracts/src/devices): every message on
- * `medloop/v1/{cabinet|sensor}/{id}/{telemetry|event|ack|status}` is parsed with
- * `parseDeviceMessage` (the payload must name the device of its topic), then run through the
- * device's SequenceTracker. Malformed messages are refused (the broker turns the refusal into
+ * The edge of the v1 cabinet/sensor protocol (libs/contracts/src/devices): a message on
+ * `medloop/v1/{cabinet|sensor}/{id}/{telemetry|event|ack|status}` over the protocol's size
+ * limit is refused before it is parsed (by the router, which parses each payload once); the
+ * rest is checked with `parseDeviceMessage` (the payload must name the device of its topic),
+ * then run through the device's SequenceTracker. Malformed messages are refused (the broker turns the refusal into
  * a rejection event for the device and counts it) and never reach a feature; duplicates
  * (QoS 1 redeliveries) are dropped silently; late messages are passed on flagged as not
  * current, so no feature lets them overwrite newer state.
@@ -10,6 +11,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   isCurrent,
+  MAX_DEVICE_PAYLOAD_BYTES,
   parseDeviceMessage,
   parseDeviceTopic,
   SequenceTracker,
@@ -65,7 +67,11 @@ export class DeviceProtocolEdge {
 
   /** Registers the handler of one kind and channel (call at module init). */
   route<K extends ProtocolDeviceKind, C extends Channel>(kind: K, channel: C, handler: DeviceMessageHandler<K, C>): void {
-    this.router.on(`medloop.${kind}.${channel}`, { handle: (msg, value) => this.accept(kind, channel, msg, value, handler) });
+    this.router.on(`medloop.${kind}.${channel}`, {
+      maxBytes: MAX_DEVICE_PAYLOAD_BYTES,
+      onRejected: (msg, reason) => this.count(deviceIdOf(msg), msg.family, reason),
+      handle: (msg, value) => this.accept(kind, channel, msg, value, handler),
+    });
   }
 
   statsOf(deviceId: string): DeviceLinkStats {
@@ -84,7 +90,7 @@ export class DeviceProtocolEdge {
     value: unknown,
     handler: DeviceMessageHandler<K, C>,
   ): IngestResult | void | Promise<IngestResult | void> {
-    const deviceId = parseDeviceTopic(msg.topic)?.deviceId ?? msg.session.deviceId ?? 'unknown';
+    const deviceId = deviceIdOf(msg);
     const parsed = parseDeviceMessage(kind, channel, value, { deviceId });
     if (!parsed.ok) return this.reject(deviceId, msg.family, parsed.reason, parsed.errors);
     const stats = this.entry(deviceId);
@@ -142,6 +148,10 @@ export class DeviceProtocolEdge {
     if (!s) this.stats.set(deviceId, (s = emptyStats()));
     return s;
   }
+}
+
+function deviceIdOf(msg: IngestMessage): string {
+  return parseDeviceTopic(msg.topic)?.deviceId ?? msg.session.deviceId ?? 'unknown';
 }
 
 function emptyStats(): DeviceLinkStats {

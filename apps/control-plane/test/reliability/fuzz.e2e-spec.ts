@@ -45,8 +45,15 @@ describe('fuzzing every edge', () => {
   let controlLoop: Promise<void>;
 
   beforeAll(async () => {
-    // one source address sends thousands of bad logins here: the address lock would end the run
-    t = await startTestApp({ AUTH_MAX_FAILURES_PER_ADDRESS: '1000000', AUTH_MAX_FAILURES: '1000000' });
+    // one source address sends thousands of bad logins here: the address lock would end the run;
+    // and three devices send a thousand malformed payloads as fast as they are acknowledged: the
+    // rejection budget would throttle them (input-flood.e2e-spec tests that)
+    t = await startTestApp({
+      AUTH_MAX_FAILURES_PER_ADDRESS: '1000000',
+      AUTH_MAX_FAILURES: '1000000',
+      DEVICE_REJECT_MAX_PER_SEC: '1000000',
+      DEVICE_REJECT_MAX_BYTES_PER_SEC: '1000000000',
+    });
     const ctl = await t.registerDevice({
       kind: 'integration',
       name: 'control',

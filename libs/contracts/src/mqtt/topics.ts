@@ -37,9 +37,15 @@ export function rejectionTopic(deviceId: string): string {
 export interface RejectionEvent {
   /** the topic the refused message was published to */
   topic: string;
-  /** stable reason code, e.g. `invalid_json`, `schema`, `acl_denied`, `too_large` */
+  /**
+   * stable reason code, e.g. `invalid_json`, `schema`, `acl_denied`, `too_large`; `throttled`:
+   * the device is over its rejection budget and its messages are dropped unread for a while
+   */
   reason: string;
-  /** human-readable details naming the field at fault */
+  /**
+   * human-readable details naming the field at fault; bounded whatever the payload was: at
+   * most 20 entries (then one saying how many more), path and message clipped to 200 characters
+   */
   errors: { path: string; message: string }[];
   at: string;
 }

@@ -1,0 +1,1 @@
+export * from './rejection-budget.js';
