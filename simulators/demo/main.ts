@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { PortInUseError } from '#broker';
+import { DatabaseStartError } from '#persistence';
 import { ConfigError, loadConfig } from '../../apps/control-plane/src/config/config.js';
 import { DEMO_ADMIN_PASSWORD, DEMO_JWT_SECRET } from './data.js';
 import { DEFAULT_OPTIONS, startDemo } from './demo.js';
@@ -152,7 +153,7 @@ Ctrl-C stops the demo.
 }
 
 main().catch((err: unknown) => {
-  const known = err instanceof ConfigError || err instanceof PortInUseError;
+  const known = err instanceof ConfigError || err instanceof PortInUseError || err instanceof DatabaseStartError;
   process.stderr.write(`demo: ${known ? '' : 'failed to start: '}${(err as Error)?.message ?? String(err)}\n`);
   process.exit(1);
 });

@@ -46,7 +46,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config, logger),
-        PersistenceModule.forRoot(config.database),
+        PersistenceModule.forRoot(config.database, { logger }),
         AuthModule,
         DiscoveryModule,
         SiteModule.forRoot(site),

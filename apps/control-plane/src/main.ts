@@ -1,12 +1,13 @@
 /**
  * Entry point: `npm start`. Reads `.env` (without overriding the real environment),
- * validates configuration, and starts the control plane. Configuration and port problems
- * end the process with one clear line instead of a stack trace.
+ * validates configuration, and starts the control plane. Configuration, port and database
+ * problems end the process with one clear line instead of a stack trace.
  */
 import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
 import { SiteFileError } from '#contracts';
 import { PortInUseError } from '#broker';
+import { DatabaseStartError } from '#persistence';
 import { startControlPlane } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/config.js';
 
@@ -15,7 +16,8 @@ loadDotenv({ quiet: true });
 async function main(): Promise<void> {
   const config = loadConfig();
   const cp = await startControlPlane(config, { shutdownHooks: false });
-  cp.logger.info({ http: cp.httpPort, mqtt: cp.mqttPorts, database: config.database.type }, 'MedLoop control plane ready');
+  const durability = config.database.type === 'sqlite' ? { sqliteSynchronous: config.database.synchronous } : {};
+  cp.logger.info({ http: cp.httpPort, mqtt: cp.mqttPorts, database: config.database.type, ...durability }, 'MedLoop control plane ready');
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof PortInUseError || err instanceof SiteFileError) {
+  if (err instanceof ConfigError || err instanceof PortInUseError || err instanceof SiteFileError || err instanceof DatabaseStartError) {
     process.stderr.write(`medloop: ${err.message}\n`);
   } else {
     process.stderr.write(`medloop: failed to start: ${(err as Error)?.message ?? String(err)}\n`);

@@ -1,5 +1,6 @@
 export * from './columns.js';
 export * from './data-source.js';
+export * from './start-errors.js';
 export * from './entities/index.js';
 export * from './migrations/index.js';
 export * from './persistence.module.js';

@@ -4,7 +4,7 @@
  */
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { type DatabaseSettings, dataSourceOptions, ensurePostgresSchema } from './data-source.js';
+import { type DatabaseLogger, type DatabaseSettings, dataSourceOptions, openDatabase } from './data-source.js';
 import { ENTITIES } from './entities/index.js';
 import { AlarmsRepository } from './repositories/alarms.repository.js';
 import { CabinetRepository } from './repositories/cabinet.repository.js';
@@ -15,6 +15,7 @@ import { CustodyRepository } from './repositories/custody.repository.js';
 import { DevicesRepository } from './repositories/devices.repository.js';
 import { MissionsRepository } from './repositories/missions.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
+import { DatabaseStartError } from './start-errors.js';
 
 const REPOSITORIES = [
   UsersRepository,
@@ -28,18 +29,29 @@ const REPOSITORIES = [
   SensorRepository,
 ];
 
+/**
+ * Start-up attempts for a database that may just be coming up (connection refused, starting
+ * up): short and bounded, so a wrong DATABASE_URL stops the process within seconds. Anything
+ * else (authentication, missing database, locked or read-only SQLite) fails at once.
+ */
+const START_ATTEMPTS = 3;
+const START_RETRY_DELAY_MS = 1000;
+
 @Module({})
 export class PersistenceModule {
-  static forRoot(db: DatabaseSettings): DynamicModule {
+  static forRoot(db: DatabaseSettings, opts: { logger?: DatabaseLogger } = {}): DynamicModule {
     return {
       module: PersistenceModule,
       global: true,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: async () => {
-            await ensurePostgresSchema(db);
-            return { ...dataSourceOptions(db), retryAttempts: 3, retryDelay: 1000 };
-          },
+          useFactory: () => ({
+            ...dataSourceOptions(db),
+            retryAttempts: START_ATTEMPTS,
+            retryDelay: START_RETRY_DELAY_MS,
+            toRetry: (err: unknown) => err instanceof DatabaseStartError && err.transient,
+          }),
+          dataSourceFactory: (options) => openDatabase(db, opts.logger, options),
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],

@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     expect(c.mqtt.port).toBe(1883);
     expect(c.mqtt.wsPort).toBe(8083);
     expect(c.mqtt.tls).toBeNull();
-    expect(c.database).toEqual({ type: 'sqlite', path: './data/medloop.sqlite' });
+    expect(c.database).toEqual({ type: 'sqlite', path: './data/medloop.sqlite', synchronous: 'FULL', busyTimeoutMs: 5000 });
     expect(c.logLevel).toBe('info');
   });
 
@@ -32,6 +32,13 @@ describe('loadConfig', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.problems.map((p) => p.variable).sort()).toEqual(['DATABASE_URL', 'HTTP_PORT', 'LOG_LEVEL']);
     expect(err.message).toContain("HTTP_PORT: HTTP_PORT must be an integer port 0-65535 (0 = any free port), got 'abc'");
+  });
+
+  it('chooses SQLite durability with SQLITE_SYNCHRONOUS (FULL by default) and refuses anything else', () => {
+    expect(loadConfig({ SQLITE_SYNCHRONOUS: 'normal', SQLITE_BUSY_TIMEOUT_MS: '250' }).database).toMatchObject({ synchronous: 'NORMAL', busyTimeoutMs: 250 });
+    expect(loadConfig({ SQLITE_SYNCHRONOUS: 'FULL' }).database).toMatchObject({ synchronous: 'FULL' });
+    expect(() => loadConfig({ SQLITE_SYNCHRONOUS: 'OFF' })).toThrow(/SQLITE_SYNCHRONOUS: SQLITE_SYNCHRONOUS must be FULL .* or NORMAL .*, got 'OFF'/);
+    expect(() => loadConfig({ SQLITE_BUSY_TIMEOUT_MS: '0' })).toThrow(/SQLITE_BUSY_TIMEOUT_MS/);
   });
 
   it('requires TLS cert and key together', () => {

@@ -82,6 +82,19 @@ const envSchema = z
     DEVICE_REJECT_BURST_MS: positiveInt('DEVICE_REJECT_BURST_MS', 5_000),
     DEVICE_REJECT_THROTTLE_MS: positiveInt('DEVICE_REJECT_THROTTLE_MS', 10_000),
     DATA_DIR: z.string().default('./data'),
+    SQLITE_SYNCHRONOUS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const s = (v || 'FULL').toUpperCase();
+        if (s === 'FULL' || s === 'NORMAL') return s;
+        ctx.addIssue({
+          code: 'custom',
+          message: `SQLITE_SYNCHRONOUS must be FULL (a commit survives a power loss) or NORMAL (a process crash only), got '${v}'`,
+        });
+        return z.NEVER;
+      }),
+    SQLITE_BUSY_TIMEOUT_MS: positiveInt('SQLITE_BUSY_TIMEOUT_MS', 5_000),
     DATABASE_URL: z
       .string()
       .optional()
@@ -159,7 +172,16 @@ export interface AppConfig {
       throttleMs: number;
     };
   };
-  database: { type: 'sqlite'; path: string } | { type: 'postgres'; url: string; schema?: string };
+  database:
+    | {
+        type: 'sqlite';
+        path: string;
+        /** FULL: every commit is synced to disk (survives a power loss); NORMAL: only at checkpoints */
+        synchronous: 'FULL' | 'NORMAL';
+        /** how long a statement waits for another process's lock before failing */
+        busyTimeoutMs: number;
+      }
+    | { type: 'postgres'; url: string; schema?: string };
   dataDir: string;
   adminPassword?: string;
   jwt: { secret?: string; ttlSeconds: number };
@@ -261,7 +283,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     database: e.DATABASE_URL
       ? { type: 'postgres', url: e.DATABASE_URL, ...(e.DATABASE_SCHEMA ? { schema: e.DATABASE_SCHEMA } : {}) }
-      : { type: 'sqlite', path: `${dataDir.replace(/\/$/, '')}/medloop.sqlite` },
+      : {
+          type: 'sqlite',
+          path: `${dataDir.replace(/\/$/, '')}/medloop.sqlite`,
+          synchronous: e.SQLITE_SYNCHRONOUS,
+          busyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS,
+        },
     dataDir,
     ...(e.ADMIN_PASSWORD ? { adminPassword: e.ADMIN_PASSWORD } : {}),
     jwt: { ...(e.JWT_SECRET ? { secret: e.JWT_SECRET } : {}), ttlSeconds: e.JWT_TTL_SECONDS },
