@@ -17,6 +17,7 @@ export const SCENARIOS = [
   { name: 'dispatch-profile', file: 'dispatch-profile.js', title: 'Dispatch: where a cold round spends its time' },
   { name: 'pingpong-nagle', file: 'pingpong-nagle.js', title: 'Client-side Nagle: QoS 1 ping-pong' },
   { name: 'flood', file: 'flood.js', title: 'Flood: one device sending large invalid payloads vs everyone else' },
+  { name: 'backup', file: 'backup.js', title: 'Backup and restore: time, throughput, cost to writers' },
 ] as const;
 
 const here = dirname(fileURLToPath(import.meta.url));
