@@ -2,6 +2,9 @@
  * A small HTTP client for the demo bots: JSON in and out, one bearer session per user that
  * signs in again when its token is refused. The bots only use the public HTTP API.
  */
+import { randomUUID } from 'node:crypto';
+import { honoursIdempotencyKey } from '#contracts';
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
@@ -20,10 +23,18 @@ export interface ApiResult<T = any> {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
-export async function request<T = any>(baseUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<ApiResult<T>> {
+export async function request<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+  idempotencyKey?: string,
+): Promise<ApiResult<T>> {
   const headers: Record<string, string> = {};
   if (token) headers['authorization'] = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
   const res = await fetch(`${baseUrl}${path}`, {
     method,
     headers,
@@ -62,14 +73,26 @@ export class Session {
     return r.body.accessToken as string;
   }
 
-  /** The raw answer (any status); signs in again once on 401. */
+  /**
+   * The raw answer (any status); signs in again once on 401. A custody POST/PUT carries an
+   * Idempotency-Key and is retried with it (twice at most) when the answer is lost or 503, so
+   * a retried scan or receipt is never recorded twice.
+   */
   async raw<T = any>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
-    let r = await request<T>(this.baseUrl, method, path, await this.bearer(), body);
-    if (r.status === 401) {
-      this.token = undefined;
-      r = await request<T>(this.baseUrl, method, path, await this.bearer(), body);
+    const key = honoursIdempotencyKey(method, path) ? randomUUID() : undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        let r = await request<T>(this.baseUrl, method, path, await this.bearer(), body, key);
+        if (r.status === 401) {
+          this.token = undefined;
+          r = await request<T>(this.baseUrl, method, path, await this.bearer(), body, key);
+        }
+        if (r.status !== 503 || !key || attempt >= 2) return r;
+      } catch (err) {
+        if (!key || attempt >= 2) throw err;
+      }
+      await new Promise((res) => setTimeout(res, 500 * (attempt + 1)));
     }
-    return r;
   }
 
   async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { PersistenceModule } from '#persistence';
 import { AlarmsModule } from './alarms/alarms.module.js';
@@ -7,6 +7,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AllExceptionsFilter } from './common/error.filter.js';
 import { EventBus } from './common/events.js';
+import { IdempotencyInterceptor } from './common/idempotency.js';
 import { LOGGER } from './common/logger.js';
 import { PolicyCheck } from './common/policy-check.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
@@ -20,6 +21,7 @@ import { LiveModule } from './live/live.module.js';
 import { SiteModule } from './site/site.module.js';
 import type { Site } from '#contracts';
 import { HealthController } from './health/health.controller.js';
+import { StoreHealthService } from './health/store-health.service.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { MqttModule } from './mqtt/mqtt.module.js';
@@ -64,6 +66,8 @@ export class AppModule {
       providers: [
         UsersService,
         PolicyCheck,
+        StoreHealthService,
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useFactory: (metrics: MetricsService) => new AllExceptionsFilter(logger, metrics), inject: [MetricsService] },
       ],

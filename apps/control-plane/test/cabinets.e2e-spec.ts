@@ -219,6 +219,24 @@ describe('smart cabinets', () => {
     expect(expired.body.error).toBe('lot_expired');
   });
 
+  it('a removal resent with its Idempotency-Key opens nothing and records nothing twice', async () => {
+    await locked(cabA, 'D1-P2');
+    const removes = async () => (await ledger(cabA, 'D1-P2')).filter((e) => e['type'] === 'override_remove').length;
+    const before = await removes();
+    const key = `rm-${Date.now()}`;
+    const body = { quantity: 1, override: { reason: 'breakthrough pain' } };
+    const send = () => t.api('POST', `/api/cabinets/${cabA}/pockets/D1-P2/remove`, { token: nurseA.token, body, headers: { 'idempotency-key': key } });
+    const first = await send();
+    expect(first.status).toBe(201);
+    const commandsBefore = (await t.api('GET', `/api/cabinets/${cabA}/commands`, { token: pharmacist.token })).body.length as number;
+    const again = await send();
+    expect(again.status).toBe(201);
+    expect(again.body.entryId).toBe(first.body.entryId);
+    expect(await removes()).toBe(before + 1);
+    // no second unlock went to the cabinet
+    expect((await t.api('GET', `/api/cabinets/${cabA}/commands`, { token: pharmacist.token })).body.length).toBe(commandsBefore);
+  });
+
   it('shows an unacknowledged command timing out, with an alarm', async () => {
     simB.faults.ignoreCommands(1);
     const r = await t.api('POST', `/api/cabinets/${cabB}/lockdown`, { token: pharmacist.token, body: { reason: 'diversion review' } });

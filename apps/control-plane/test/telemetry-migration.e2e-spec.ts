@@ -52,16 +52,17 @@ describe('telemetry samples migration', () => {
   };
 
   it('groups the old rows per device and instant, and splits them back on revert', async () => {
-    const last = MIGRATIONS[MIGRATIONS.length - 1]!;
-    expect(last.name).toBe('TelemetrySamples1764210000000');
+    // the migrations up to this one (later ones are not this test's business)
+    const at = MIGRATIONS.findIndex((m) => m.name === 'TelemetrySamples1764210000000');
+    expect(at).toBeGreaterThan(0);
 
-    const before = await open(MIGRATIONS.slice(0, -1));
+    const before = await open(MIGRATIONS.slice(0, at));
     await before.runMigrations();
     for (const r of OLD_ROWS)
       await before.query(`INSERT INTO ${q('telemetry_readings')} (device_id, channel, metric, value, at) VALUES (${[1, 2, 3, 4, 5].map(param).join(', ')})`, r);
     await before.destroy();
 
-    const after = await open(MIGRATIONS);
+    const after = await open(MIGRATIONS.slice(0, at + 1));
     await after.runMigrations();
     const samples: { device_id: string; at: string; readings: string }[] = await after.query(
       `SELECT device_id, at, readings FROM ${q('telemetry_samples')} ORDER BY id`,

@@ -3,6 +3,7 @@
  * building (custody): a 404 for the route itself means "not available yet", which the panels
  * show as such instead of inventing data.
  */
+import { honoursIdempotencyKey, IDEMPOTENCY_HEADER } from '../../../libs/contracts/src/http/idempotency';
 import { loadSession, saveSession } from './session';
 
 export class ApiError extends Error {
@@ -18,12 +19,38 @@ export class ApiError extends Error {
   }
 }
 
+/** A random key per action; crypto.randomUUID exists only in secure contexts (https, localhost). */
+function newIdempotencyKey(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+const RETRY_DELAYS_MS = [400, 1200];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One call. A custody POST/PUT carries an Idempotency-Key, and is retried with the same key
+ * when the answer was lost (network error) or the server said 503: the server then returns the
+ * first outcome instead of recording a scan or a receipt twice.
+ */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const s = loadSession();
   const headers: Record<string, string> = {};
   if (s) headers['authorization'] = `Bearer ${s.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  // only where the server honours the key is a resend safe: it returns the first outcome
+  const retryable = honoursIdempotencyKey(method, path);
+  if (retryable) headers[IDEMPOTENCY_HEADER] = newIdempotencyKey();
+  let res: Response | undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      if (res.status !== 503 || !retryable || attempt >= RETRY_DELAYS_MS.length) break;
+    } catch (err) {
+      if (!retryable || attempt >= RETRY_DELAYS_MS.length) throw err;
+    }
+    await sleep(RETRY_DELAYS_MS[attempt]!);
+  }
   const text = await res.text();
   const json = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
   if (res.status === 401 && s) {

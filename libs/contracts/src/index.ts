@@ -3,3 +3,4 @@ export * from './vda5050/index.js';
 export * from './site/index.js';
 export * from './devices/index.js';
 export * from './live/index.js';
+export * from './http/idempotency.js';

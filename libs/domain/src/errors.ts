@@ -67,3 +67,15 @@ export class RuleViolationError extends DomainError {
     super(message, code, details);
   }
 }
+
+/**
+ * A dependency cannot do its part right now (HTTP 503): e.g. the database cannot commit.
+ * Nothing the request asked for was acknowledged; the client may retry (with the same
+ * Idempotency-Key where the route takes one).
+ */
+export class UnavailableError extends DomainError {
+  readonly kind = 'unavailable' as const;
+  constructor(message: string, code: string, details?: Record<string, unknown>) {
+    super(message, code, details);
+  }
+}

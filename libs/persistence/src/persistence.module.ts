@@ -15,6 +15,7 @@ import { CustodyRepository } from './repositories/custody.repository.js';
 import { DevicesRepository } from './repositories/devices.repository.js';
 import { MissionsRepository } from './repositories/missions.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
+import { IdempotencyRepository } from './repositories/idempotency.repository.js';
 import { DatabaseStartError } from './start-errors.js';
 
 const REPOSITORIES = [
@@ -27,6 +28,7 @@ const REPOSITORIES = [
   CommandRepository,
   TelemetryRepository,
   SensorRepository,
+  IdempotencyRepository,
 ];
 
 /**

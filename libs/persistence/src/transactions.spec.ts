@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { runWrite, writeQueueState } from './transactions.js';
+import { onStoreEvent, probeWrite, runTransaction, runWrite, storageFailureCode, storeHealth, writeQueueState } from './transactions.js';
 
-const fakeDs = (type: string) => ({ options: { type } }) as unknown as DataSource;
+const fakeDs = (type: string) => ({ options: { type }, manager: { upsert: () => Promise.resolve() } }) as unknown as DataSource;
 const gate = () => {
   let open!: () => void;
   const p = new Promise<void>((r) => (open = r));
@@ -60,5 +60,52 @@ describe('SQLite write queue', () => {
     expect(writeQueueState(ds)).toBeNull();
     held.open();
     await a;
+  });
+});
+
+describe('store health', () => {
+  it('tells storage failures (disk, I/O, connection) from errors about the write itself', () => {
+    expect(storageFailureCode(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))).toBe('SQLITE_FULL');
+    expect(storageFailureCode({ driverError: { code: 'SQLITE_IOERR_WRITE' } })).toBe('SQLITE_IOERR_WRITE');
+    expect(storageFailureCode({ code: '53100', message: 'could not extend file: No space left on device' })).toBe('53100');
+    expect(storageFailureCode({ code: '57P01', message: 'terminating connection due to administrator command' })).toBe('57P01');
+    expect(storageFailureCode({ code: 'ECONNREFUSED' })).toBe('ECONNREFUSED');
+    expect(storageFailureCode(new Error('Connection terminated unexpectedly'))).toBe('connection_lost');
+    expect(storageFailureCode({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' })).toBeNull();
+    expect(storageFailureCode({ code: '23505', message: 'duplicate key value violates unique constraint' })).toBeNull();
+    expect(storageFailureCode(new Error('a bug'))).toBeNull();
+  });
+
+  it('a failed commit is a 503 storage_unavailable and marks the store failing until a write commits', async () => {
+    const ds = fakeDs('postgres');
+    const seen: string[] = [];
+    onStoreEvent(ds, (e) => seen.push(e.type));
+    expect(storeHealth(ds).writable).toBe(true);
+    const full = runWrite(ds, () => Promise.reject(Object.assign(new Error('could not extend file'), { code: '53100' })));
+    await expect(full).rejects.toMatchObject({ kind: 'unavailable', code: 'storage_unavailable', details: { cause: '53100', outcome: 'not_committed' } });
+    expect(storeHealth(ds)).toMatchObject({ writable: false, failure: { code: '53100', failedWrites: 1 } });
+    // an error about the write itself does not say anything about the store
+    await expect(runWrite(ds, () => Promise.reject(Object.assign(new Error('dup'), { code: '23505' })))).rejects.toMatchObject({ code: '23505' });
+    expect(storeHealth(ds).failure?.failedWrites).toBe(1);
+    // a write that succeeds is not proof (it may have been a read, or matched nothing): the probe's write is
+    await expect(runWrite(ds, () => Promise.resolve('ok'))).resolves.toBe('ok');
+    expect(storeHealth(ds).writable).toBe(false);
+    await expect(probeWrite(ds)).resolves.toBe(true);
+    expect(storeHealth(ds)).toMatchObject({ writable: true, failure: null });
+    expect(seen).toEqual(['write_failed', 'recovered']);
+  });
+
+  it('a connection lost after the work was done (at COMMIT) is an unknown outcome, not a refusal', async () => {
+    const ds = Object.assign(fakeDs('postgres'), {
+      transaction: async (work: (em: unknown) => Promise<unknown>) => {
+        await work({});
+        throw new Error('Connection terminated unexpectedly');
+      },
+    }) as unknown as DataSource;
+    await expect(runTransaction(ds, () => Promise.resolve(1))).rejects.toMatchObject({ code: 'storage_unavailable', details: { outcome: 'unknown' } });
+    const before = Object.assign(fakeDs('postgres'), {
+      transaction: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+    }) as unknown as DataSource;
+    await expect(runTransaction(before, () => Promise.resolve(1))).rejects.toMatchObject({ details: { outcome: 'not_committed' } });
   });
 });

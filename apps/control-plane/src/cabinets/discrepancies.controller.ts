@@ -6,9 +6,11 @@ import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { DiscrepanciesQuery, DiscrepancyIdParam, ResolveDiscrepancySchema, type ResolveDiscrepancy } from './cabinet.dto.js';
 import { PocketRecordsService, type DiscrepancyView } from './pocket-records.service.js';
+import { Idempotent } from '../common/idempotency.js';
 
 @ApiTags('cabinets')
 @ApiBearerAuth()
+@Idempotent()
 @Controller('api/discrepancies')
 export class DiscrepanciesController {
   constructor(private readonly records: PocketRecordsService) {}

@@ -10,6 +10,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConflictError, ForbiddenError, isExpired, NotFoundError, RuleViolationError, type PocketInventory } from '#domain';
 import type { AuthUser } from '../common/auth.decorators.js';
+import { type IdempotencyScope, pendingIdempotencyScope } from '../common/idempotency.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ColdChainService } from '../sensors/cold-chain.service.js';
 import { DeviceCommandsService, type CommandView } from '../sensors/device-commands.service.js';
@@ -41,6 +42,13 @@ interface PocketEntryContext {
 
 @Injectable()
 export class PocketAccessService implements OnModuleInit {
+  /**
+   * The Idempotency-Key scope of each request waiting for its cabinet, by ledger entry id: the
+   * entry is appended when the cabinet's ack arrives, outside the request's async context, and
+   * the key must be stored in that append's transaction.
+   */
+  private readonly waiting = new Map<string, IdempotencyScope>();
+
   constructor(
     private readonly ledger: PocketLedgerService,
     private readonly commands: DeviceCommandsService,
@@ -56,7 +64,8 @@ export class PocketAccessService implements OnModuleInit {
     // the entry is stamped when the cabinet confirms the unlock, not when it was asked for
     this.commands.onDone(POCKET_ENTRY_ACTION, async (c) => {
       const ctx = c.context as unknown as PocketEntryContext;
-      await this.ledger.append(ctx.cabinetId, ctx.pocketId, { ...ctx.draft, at: new Date().toISOString() } as LedgerDraft, ctx.facts);
+      const idem = this.waiting.get(ctx.draft.id);
+      await this.ledger.append(ctx.cabinetId, ctx.pocketId, { ...ctx.draft, at: new Date().toISOString() } as LedgerDraft, ctx.facts, idem);
     });
   }
 
@@ -143,13 +152,20 @@ export class PocketAccessService implements OnModuleInit {
     // refuse before anything opens: stock, expiry, recall, witness, cancel window…
     this.ledger.check(cabinet.id, pocketId, draft);
     const context: PocketEntryContext = { action: POCKET_ENTRY_ACTION, cabinetId: cabinet.id, pocketId, draft, facts };
-    const sent = await this.commands.send(
-      'cabinet',
-      cabinet.id,
-      { type: 'unlockPocket', pocketId, userId: user.id, reason, expiresAt: new Date(Date.now() + this.config.devices.commandAckTimeoutMs).toISOString() },
-      { requestedBy: user.id, context: context as unknown as Record<string, unknown> },
-    );
-    const command = await this.commands.settled(sent.id);
+    const idem = pendingIdempotencyScope();
+    if (idem) this.waiting.set(draft.id, idem);
+    let command: CommandView;
+    try {
+      const sent = await this.commands.send(
+        'cabinet',
+        cabinet.id,
+        { type: 'unlockPocket', pocketId, userId: user.id, reason, expiresAt: new Date(Date.now() + this.config.devices.commandAckTimeoutMs).toISOString() },
+        { requestedBy: user.id, context: context as unknown as Record<string, unknown> },
+      );
+      command = await this.commands.settled(sent.id);
+    } finally {
+      this.waiting.delete(draft.id);
+    }
     if (command.status === 'timed_out')
       throw new CommandTimedOutError(`cabinet ${cabinet.id} did not acknowledge the unlock of ${pocketId}; nothing was recorded`, {
         commandId: command.commandId,

@@ -25,6 +25,7 @@ import {
 import { PocketAccessService, type PocketActionResult } from './pocket-access.service.js';
 import type { PocketRecord } from './pocket-ledger.service.js';
 import { PocketRecordsService } from './pocket-records.service.js';
+import { Idempotent } from '../common/idempotency.js';
 
 const cabinet = () => new ZodPipe(CabinetIdParam, 'id');
 const pocket = () => new ZodPipe(PocketIdParam, 'pocketId');
@@ -32,6 +33,7 @@ const pocket = () => new ZodPipe(PocketIdParam, 'pocketId');
 /** Pocket inventory acts. Opening a pocket needs the cabinet's ward (nurses) or a pharmacist/admin. */
 @ApiTags('cabinets')
 @ApiBearerAuth()
+@Idempotent()
 @Controller('api/cabinets/:id/pockets/:pocketId')
 export class PocketActionsController {
   constructor(

@@ -14,6 +14,7 @@ import { AlarmsService } from '../alarms/alarms.service.js';
 import { EventBus } from '../common/events.js';
 import { DeviceDirectory } from '../sensors/device-directory.service.js';
 import type { ConfigurePocket } from './cabinet.dto.js';
+import { type IdempotencyScope, idempotencyRow, pendingIdempotencyScope } from '../common/idempotency.js';
 import { KeyedQueue } from '../common/keyed-queue.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -89,12 +90,13 @@ export class PocketLedgerService implements OnModuleInit {
   /** Creates a pocket or changes what it holds; its ledger and stock are kept. */
   configure(cabinetId: string, pocketId: string, input: ConfigurePocket): Promise<PocketRecord> {
     return this.queue.run(pocketKey(cabinetId, pocketId), async () => {
-      const existing = this.pockets.get(pocketKey(cabinetId, pocketId));
-      const inventory: PocketInventory = existing
-        ? { ...existing.inventory, medicationId: input.gtin, controlled: input.controlled, parLevel: input.parLevel }
-        : emptyPocket({ pocketId, medicationId: input.gtin, controlled: input.controlled, parLevel: input.parLevel });
-      const entity: CabinetPocketEntity = { cabinetId, pocketId, ...input, inventory, updatedAt: new Date() };
-      await this.repo.savePocket(entity);
+      // from the committed row: a cached copy behind a lost COMMIT reply would move the ledger's sequence back
+      const entity = await this.repo.configurePocket(cabinetId, pocketId, (existing) => {
+        const inventory: PocketInventory = existing
+          ? { ...existing.inventory, medicationId: input.gtin, controlled: input.controlled, parLevel: input.parLevel }
+          : emptyPocket({ pocketId, medicationId: input.gtin, controlled: input.controlled, parLevel: input.parLevel });
+        return { cabinetId, pocketId, ...input, inventory, updatedAt: new Date() };
+      });
       this.pockets.set(pocketKey(cabinetId, pocketId), entity);
       return record(entity);
     });
@@ -108,29 +110,62 @@ export class PocketLedgerService implements OnModuleInit {
   }
 
   /** Applies and stores one entry; resolves with the pocket's new state. */
-  append(cabinetId: string, pocketId: string, draft: LedgerDraft, facts: RemovalFacts = {}): Promise<PocketRecord> {
-    return this.queue.run(pocketKey(cabinetId, pocketId), async () => {
-      const p = this.pockets.get(pocketKey(cabinetId, pocketId));
-      if (!p) throw new NotFoundError('Pocket', `${cabinetId}/${pocketId}`);
-      const entry = { ...draft, seq: p.inventory.lastSeq + 1 } as LedgerEntry;
-      const before = p.inventory;
-      const inventory = applyEntry(before, entry, this.context(p.gtin));
-      const next: CabinetPocketEntity = { ...p, inventory, updatedAt: new Date() };
-      const row: CabinetLedgerEntryEntity = {
-        id: entry.id,
-        cabinetId,
-        pocketId,
-        seq: entry.seq,
-        type: entry.type,
-        actor: entry.actor,
-        at: new Date(entry.at),
-        entry: { ...entry, ...(facts.orderId ? { orderId: facts.orderId } : {}), ...(facts.serial ? { serial: facts.serial } : {}) },
-      };
-      await this.repo.append(row, next);
-      this.pockets.set(pocketKey(cabinetId, pocketId), next);
-      this.announce(next, entry, before, facts);
-      return record(next);
+  append(
+    cabinetId: string,
+    pocketId: string,
+    draft: LedgerDraft,
+    facts: RemovalFacts = {},
+    idem: IdempotencyScope | undefined = pendingIdempotencyScope(),
+  ): Promise<PocketRecord> {
+    const key = pocketKey(cabinetId, pocketId);
+    return this.queue.run(key, async () => {
+      if (!this.pockets.has(key)) throw new NotFoundError('Pocket', key);
+      let before!: PocketInventory;
+      let entry!: LedgerEntry;
+      let written: Awaited<ReturnType<CabinetRepository['appendEntry']>>;
+      try {
+        written = await this.repo.appendEntry(
+          cabinetId,
+          pocketId,
+          (p) => {
+            before = p.inventory;
+            entry = { ...draft, seq: p.inventory.lastSeq + 1 } as LedgerEntry;
+            const inventory = applyEntry(before, entry, this.context(p.gtin));
+            const row: CabinetLedgerEntryEntity = {
+              id: entry.id,
+              cabinetId,
+              pocketId,
+              seq: entry.seq,
+              type: entry.type,
+              actor: entry.actor,
+              at: new Date(entry.at),
+              entry: { ...entry, ...(facts.orderId ? { orderId: facts.orderId } : {}), ...(facts.serial ? { serial: facts.serial } : {}) },
+            };
+            return { entry: row, pocket: { ...p, inventory, updatedAt: new Date() } };
+          },
+          idem && !idem.stored ? (row) => idempotencyRow(idem, [{ cabinetId, pocketId, ledgerEntryId: row.id, seq: row.seq, type: row.type }]) : undefined,
+        );
+      } catch (err) {
+        // whatever happened to that write, the cached pocket must not outlive it
+        await this.reload(cabinetId, pocketId);
+        throw err;
+      }
+      if (!written) throw new NotFoundError('Pocket', key);
+      if (idem) idem.stored = true;
+      this.pockets.set(key, written.pocket);
+      this.announce(written.pocket, entry, before, facts);
+      return record(written.pocket);
     });
+  }
+
+  /** Re-reads one pocket from the database into the cache (after a write whose outcome is not known here). */
+  private async reload(cabinetId: string, pocketId: string): Promise<void> {
+    try {
+      const p = await this.repo.findPocket(cabinetId, pocketId);
+      if (p) this.pockets.set(pocketKey(cabinetId, pocketId), p);
+    } catch {
+      // the database is away: the next append reads the pocket inside its own transaction anyway
+    }
   }
 
   async ledger(cabinetId: string, filter: { pocketId?: string | undefined; limit?: number | undefined }): Promise<Record<string, unknown>[]> {

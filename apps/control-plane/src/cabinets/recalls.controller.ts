@@ -6,9 +6,11 @@ import { ZodPipe } from '../common/zod.pipe.js';
 import type { CommandView } from '../sensors/device-commands.service.js';
 import { RecallSchema, type RecallInput } from './cabinet.dto.js';
 import { RecallsService, type RecallView } from './recalls.service.js';
+import { Idempotent } from '../common/idempotency.js';
 
 @ApiTags('cabinets')
 @ApiBearerAuth()
+@Idempotent()
 @Controller('api/recalls')
 export class RecallsController {
   constructor(private readonly recalls: RecallsService) {}

@@ -7,6 +7,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { DomainError } from '#domain';
+import { storageFailureCode, storageUnavailable } from '#persistence';
 import type { MetricsService } from '../metrics/metrics.service.js';
 
 const STATUS: Record<DomainError['kind'], number> = {
@@ -18,6 +19,16 @@ const STATUS: Record<DomainError['kind'], number> = {
   rule: 422,
   unavailable: 503,
 };
+
+/** An error outcome stored with an Idempotency-Key, answered again with its original status and body. */
+export class ReplayedOutcome extends HttpException {
+  constructor(
+    status: number,
+    readonly body: unknown,
+  ) {
+    super('replayed outcome', status);
+  }
+}
 
 export interface ErrorBody {
   statusCode: number;
@@ -43,6 +54,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const res = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof ReplayedOutcome) {
+      if (!res.headersSent) res.status(exception.getStatus()).json(exception.body);
+      return;
+    }
     let body: ErrorBody;
     if (exception instanceof DomainError) {
       body = domainErrorBody(exception);
@@ -56,6 +71,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
             ? (r as { message: string[] }).message.join('; ')
             : String((r as { message?: unknown }).message ?? exception.message);
       body = { statusCode: status, error: httpErrorCode(status, exception), message };
+    } else if (storageFailureCode(exception)) {
+      // a read (or anything outside the write path) that found the database gone: not a bug
+      const code = storageFailureCode(exception)!;
+      this.metrics.storageFailures.inc({ operation: 'read', code });
+      this.logger.warn({ err: exception }, 'database unavailable');
+      body = domainErrorBody(storageUnavailable(code));
     } else {
       this.logger.error({ err: exception }, 'unhandled error');
       body = { statusCode: 500, error: 'internal_error', message: 'internal server error' };

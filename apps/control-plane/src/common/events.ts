@@ -5,6 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { filter, map, Subject, type Observable } from 'rxjs';
+import { outsideIdempotencyScope } from './idempotency.js';
 
 import type { AlarmChange, AlarmView } from '../alarms/alarms.service.js';
 
@@ -90,7 +91,8 @@ export class EventBus {
   private readonly subject = new Subject<DomainEvent>();
 
   emit<K extends keyof DomainEventMap>(type: K, payload: DomainEventMap[K]): void {
-    this.subject.next({ type, payload } as DomainEvent);
+    // a reaction is not part of the request that set it off: it must not take its Idempotency-Key
+    outsideIdempotencyScope(() => this.subject.next({ type, payload } as DomainEvent));
   }
 
   on<K extends keyof DomainEventMap>(type: K): Observable<DomainEventMap[K]> {

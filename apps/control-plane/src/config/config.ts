@@ -127,6 +127,8 @@ const envSchema = z
     DELIVERY_RECEIPT_ALARM_MS: positiveInt('DELIVERY_RECEIPT_ALARM_MS', 15 * 60_000),
     DELIVERY_LOST_MS: positiveInt('DELIVERY_LOST_MS', 60 * 60_000),
     CUSTODY_TICK_MS: positiveInt('CUSTODY_TICK_MS', 10_000),
+    IDEMPOTENCY_RETENTION_HOURS: positiveInt('IDEMPOTENCY_RETENTION_HOURS', 24),
+    STORE_PROBE_MS: positiveInt('STORE_PROBE_MS', 1_000),
     COMMAND_ACK_TIMEOUT_MS: positiveInt('COMMAND_ACK_TIMEOUT_MS', 10_000),
     TELEMETRY_FLUSH_MS: positiveInt('TELEMETRY_FLUSH_MS', 1_000),
     TELEMETRY_FLUSH_ROWS: positiveInt('TELEMETRY_FLUSH_ROWS', 500),
@@ -200,6 +202,10 @@ export interface AppConfig {
   devicePresenceFlushMs: number;
   /** a database write or a dispatch round running longer than this makes /health degraded */
   healthStallAfterMs: number;
+  /** while writes fail, how often a probe write checks whether the database commits again */
+  storeProbeMs: number;
+  /** how long an Idempotency-Key and its first outcome are kept */
+  idempotencyRetentionHours: number;
   /** a site JSON file; unset = the built-in demo hospital */
   siteFile?: string;
   custody: {
@@ -302,6 +308,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     devicePresenceFlushMs: e.DEVICE_PRESENCE_FLUSH_MS,
     healthStallAfterMs: e.HEALTH_STALL_AFTER_MS,
+    storeProbeMs: e.STORE_PROBE_MS,
+    idempotencyRetentionHours: e.IDEMPOTENCY_RETENTION_HOURS,
     ...(e.SITE_FILE ? { siteFile: e.SITE_FILE } : {}),
     custody: { receiptAlarmMs: e.DELIVERY_RECEIPT_ALARM_MS, lostAfterMs: e.DELIVERY_LOST_MS, tickMs: e.CUSTODY_TICK_MS },
     fleet: {

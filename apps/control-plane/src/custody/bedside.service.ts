@@ -158,7 +158,7 @@ export class BedsideService {
       this.pharmacy.doseChanged(saved.dose, patient.ward);
       return { dose: doseView(saved.dose), slot: saved.slot ? slotView(saved.slot) : null, rights: rights.rights, flaggedForReview: !!flagged };
     } catch (err) {
-      if (err instanceof DomainError) await audit(err.code, { message: err.message });
+      if (err instanceof DomainError && err.kind !== 'unavailable') await audit(err.code, { message: err.message });
       throw err;
     }
   }

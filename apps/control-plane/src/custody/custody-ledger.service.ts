@@ -1,16 +1,20 @@
 /**
  * The custody ledger: every custody transition is written as an append-only event in the
  * same database transaction as the state change it records, and chained by hash (libs/domain
- * audit). Writes go through one queue so the chain has a single, gap-free order; the head is
- * kept in memory and in the database (so a truncated log fails verification).
+ * audit). Writes go through one queue so the chain has a single, gap-free order; the head
+ * lives only in the database (read and locked inside each writing transaction, so a truncated
+ * log fails verification and a lost COMMIT reply can never leave a stale copy behind).
  */
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { chainHash, GENESIS_HASH, verifyChain, type ChainVerdict } from '#domain';
-import { type CustodyEventEntity, CustodyRepository, type CustodyTx } from '#persistence';
+import { chainHash, DomainError, GENESIS_HASH } from '#domain';
+import { type CustodyEventEntity, CustodyRepository, type CustodyTx, storageUnavailable } from '#persistence';
 import { EventBus } from '../common/events.js';
+import { type IdempotencyScope, idempotencyRow, pendingIdempotencyScope } from '../common/idempotency.js';
 import { LOGGER } from '../common/logger.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { eventContent, verifyCustodyChain, type AuditReport } from './chain-verify.js';
 
 export type Actor = { type: 'user' | 'device' | 'system'; id: string; role?: string };
 
@@ -26,59 +30,38 @@ export interface CustodyEventDraft {
   evidence?: Record<string, unknown>;
 }
 
-/** What the hash covers: everything stored about the event except the hash fields. */
-export function eventContent(
-  e: Pick<
-    CustodyEventEntity,
-    'seq' | 'id' | 'at' | 'doseId' | 'deliveryId' | 'orderId' | 'action' | 'fromState' | 'toState' | 'actor' | 'location' | 'evidence'
-  >,
-) {
-  return {
-    seq: e.seq,
-    id: e.id,
-    at: e.at.toISOString(),
-    doseId: e.doseId,
-    deliveryId: e.deliveryId,
-    orderId: e.orderId,
-    action: e.action,
-    fromState: e.fromState,
-    toState: e.toState,
-    actor: e.actor,
-    location: e.location,
-    evidence: e.evidence,
-  };
+/** How an idempotency key lists the custody events its request committed. */
+function eventSummary(e: CustodyEventEntity): Record<string, unknown> {
+  return { seq: e.seq, action: e.action, doseId: e.doseId, deliveryId: e.deliveryId, orderId: e.orderId, toState: e.toState };
 }
 
-export interface AuditReport {
-  ok: boolean;
-  events: number;
-  head: { seq: number; hash: string } | null;
-  brokenAt?: { seq: number; expectedSeq: number; reason: string; detail: string };
-}
+// what the hash covers and the whole-chain verification live in chain-verify.ts (shared with
+// the restore command); re-exported for the modules that import them from here
+export { eventContent, type AuditReport } from './chain-verify.js';
 
 @Injectable()
-export class CustodyLedger implements OnModuleInit {
-  private head = { seq: 0, hash: GENESIS_HASH };
+export class CustodyLedger {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly repo: CustodyRepository,
     private readonly bus: EventBus,
+    private readonly metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    const h = await this.repo.head();
-    if (h) this.head = { seq: h.seq, hash: h.hash };
-  }
-
   /**
    * Runs `work` in one transaction with a `record` function; the recorded events are chained
-   * and inserted in that transaction, so a state change and its custody event commit together
-   * or not at all. Serialised: one custody write at a time.
+   * onto the head read (and on PostgreSQL locked) inside that transaction and inserted in it,
+   * so a state change and its custody event commit together or not at all. Serialised in
+   * this process (one custody write at a time); the lock serialises writers across processes.
+   * When the request carries an Idempotency-Key, the key is stored in the same transaction.
    */
   run<T>(work: (tx: CustodyTx, record: (e: CustodyEventDraft) => void) => Promise<T>): Promise<T> {
-    const job = this.queue.then(() => this.execute(work));
+    // a refusal audited after a 4xx stores the key with the refusal (its retry replays the
+    // refusal); callers skip the audit of a 503, which must leave the key free for the retry
+    const idem = pendingIdempotencyScope();
+    const job = this.queue.then(() => this.execute(work, idem));
     this.queue = job.then(
       () => undefined,
       () => undefined,
@@ -86,41 +69,65 @@ export class CustodyLedger implements OnModuleInit {
     return job;
   }
 
-  private async execute<T>(work: (tx: CustodyTx, record: (e: CustodyEventDraft) => void) => Promise<T>): Promise<T> {
+  private async execute<T>(work: (tx: CustodyTx, record: (e: CustodyEventDraft) => void) => Promise<T>, idem: IdempotencyScope | undefined): Promise<T> {
     const drafts: CustodyEventDraft[] = [];
     let committed: CustodyEventEntity[] = [];
-    let newHead = this.head;
-    const result = await this.repo.transaction(async (tx) => {
-      const out = await work(tx, (e) => drafts.push(e));
-      let { seq, hash } = this.head;
-      const now = new Date();
-      committed = drafts.map((d) => {
-        seq += 1;
-        const e = {
-          seq,
-          id: randomUUID(),
-          at: now,
-          doseId: d.doseId ?? null,
-          deliveryId: d.deliveryId ?? null,
-          orderId: d.orderId ?? null,
-          action: d.action,
-          fromState: d.fromState ?? null,
-          toState: d.toState ?? null,
-          actor: d.actor,
-          location: d.location ?? null,
-          evidence: (d.evidence ?? {}) as Record<string, any>,
-          prevHash: hash,
-          hash: '',
-        } satisfies CustodyEventEntity;
-        e.hash = chainHash(hash, eventContent(e));
-        hash = e.hash;
-        return e;
+    let commitSent = false;
+    let workOut: T | undefined;
+    let result!: T;
+    try {
+      result = await this.repo.transaction(async (tx) => {
+        // the head first: on PostgreSQL its lock serialises custody writers of every process
+        // before any of them reads the state its checks rely on
+        let { seq, hash } = (await tx.lockedHead()) ?? { seq: 0, hash: GENESIS_HASH };
+        const out = await work(tx, (e) => drafts.push(e));
+        workOut = out;
+        if (drafts.length === 0) return out;
+        const now = new Date();
+        committed = drafts.map((d) => {
+          seq += 1;
+          const e = {
+            seq,
+            id: randomUUID(),
+            at: now,
+            doseId: d.doseId ?? null,
+            deliveryId: d.deliveryId ?? null,
+            orderId: d.orderId ?? null,
+            action: d.action,
+            fromState: d.fromState ?? null,
+            toState: d.toState ?? null,
+            actor: d.actor,
+            location: d.location ?? null,
+            evidence: (d.evidence ?? {}) as Record<string, any>,
+            prevHash: hash,
+            hash: '',
+          } satisfies CustodyEventEntity;
+          e.hash = chainHash(hash, eventContent(e));
+          hash = e.hash;
+          return e;
+        });
+        await tx.appendEvents(committed, { seq, hash });
+        // checked again here: another write of the same request may have stored it meanwhile
+        if (idem && !idem.stored && !idem.closed) await tx.insertIdempotencyKey(idempotencyRow(idem, committed.map(eventSummary)));
+        commitSent = true;
+        return out;
       });
-      newHead = { seq, hash };
-      if (committed.length) await tx.appendEvents(committed, newHead);
-      return out;
-    });
-    this.head = newHead;
+    } catch (err) {
+      // the reply to COMMIT was lost (connection cut after the work was done): whether it
+      // committed is a fact in the database, not a guess — read the first event back
+      if (!commitSent || committed.length === 0 || !(err instanceof DomainError && err.code === 'storage_unavailable')) throw err;
+      const found = await this.repo.eventByIdAfterWriters(committed[0]!.id).then(
+        (e) => (e ? 'committed' : 'not_committed'),
+        () => 'unknown' as const,
+      );
+      this.metrics.storageOutcomeUnknown.inc({ resolved: found });
+      this.logger.warn({ outcome: found, events: committed.length, firstSeq: committed[0]!.seq }, 'custody commit reply lost; outcome read back');
+      if (found === 'unknown') throw storageUnavailable(String((err.details as { cause?: string } | undefined)?.cause ?? 'connection_lost'), 'unknown');
+      if (found === 'not_committed') throw err;
+      // committed: the work's result stands (its entities are the ones written)
+      result = workOut as T;
+    }
+    if (idem && committed.length) idem.stored = true;
     for (const e of committed) {
       this.bus.emit('custody.event', {
         seq: e.seq,
@@ -137,44 +144,8 @@ export class CustodyLedger implements OnModuleInit {
 
   /** Recomputes the whole chain from the database and compares it with the stored head. */
   async verify(): Promise<AuditReport> {
-    const PAGE = 2000;
-    let after = 0;
-    let start = { seq: 0, hash: GENESIS_HASH };
-    let total = 0;
-    for (;;) {
-      const page = await this.repo.eventsAfter(after, PAGE);
-      if (page.length === 0) break;
-      const verdict: ChainVerdict = verifyChain(
-        page.map((e) => ({ seq: e.seq, prevHash: e.prevHash, hash: e.hash, content: eventContent(e) })),
-        start,
-      );
-      if (!verdict.ok) {
-        return { ok: false, events: total + verdict.events, head: null, brokenAt: verdict.brokenAt };
-      }
-      total += verdict.events;
-      const last = page[page.length - 1]!;
-      start = { seq: last.seq, hash: verdict.head };
-      after = last.seq;
-    }
-    const stored = await this.repo.head();
-    if ((stored?.seq ?? 0) !== start.seq || (stored?.hash ?? GENESIS_HASH) !== start.hash) {
-      const missing = (stored?.seq ?? 0) - start.seq;
-      return {
-        ok: false,
-        events: total,
-        head: start,
-        brokenAt: {
-          seq: start.seq + 1,
-          expectedSeq: start.seq + 1,
-          reason: 'truncated',
-          detail:
-            missing > 0
-              ? `the log ends at event #${start.seq} but the chain head records #${stored?.seq}: ${missing} event(s) removed from the end`
-              : 'the stored chain head does not match the log',
-        },
-      };
-    }
-    this.logger.debug({ events: total }, 'custody chain verified');
-    return { ok: true, events: total, head: start };
+    const report = await verifyCustodyChain(this.repo);
+    if (report.ok) this.logger.debug({ events: report.events }, 'custody chain verified');
+    return report;
   }
 }

@@ -30,12 +30,14 @@ import { DeliveryPharmacyService } from './delivery-pharmacy.service.js';
 import { DeliveryWardService } from './delivery-ward.service.js';
 import { OrdersService } from './orders.service.js';
 import { CustodyOrderStopService } from './order-stop.service.js';
+import { Idempotent } from '../common/idempotency.js';
 
 const id = () => new ZodPipe(IdParam, 'id');
 const body = <S extends z.ZodType>(s: S) => new ZodPipe(s);
 
 @ApiTags('custody')
 @ApiBearerAuth()
+@Idempotent()
 @Controller('api')
 export class CustodyController {
   constructor(

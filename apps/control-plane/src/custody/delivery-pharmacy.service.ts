@@ -105,7 +105,7 @@ export class DeliveryPharmacyService {
       this.doseChanged(dose, ward);
       return this.get(deliveryId);
     } catch (err) {
-      if (err instanceof DomainError) await this.auditRefusal(deliveryId, orderId, barcode, user, err);
+      if (err instanceof DomainError && err.kind !== 'unavailable') await this.auditRefusal(deliveryId, orderId, barcode, user, err);
       throw err;
     }
   }

@@ -66,7 +66,8 @@ export class DeliveryWardService {
       if (d0.state !== 'arrived' && d0.state !== 'unlocked')
         throw new ConflictError(`the delivery is ${d0.state}; it can be opened once the robot has arrived`, 'delivery_not_arrived', { state: d0.state });
     } catch (err) {
-      if (err instanceof DomainError) await this.audit(d0, 'unlock_refused', user, { compartmentId, code: err.code, badge: badge ? badge.gsrn : null });
+      if (err instanceof DomainError && err.kind !== 'unavailable')
+        await this.audit(d0, 'unlock_refused', user, { compartmentId, code: err.code, badge: badge ? badge.gsrn : null });
       throw err;
     }
     const d = await this.ledger.run(async (tx, record) => {

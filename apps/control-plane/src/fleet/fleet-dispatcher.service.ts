@@ -42,6 +42,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { SiteService } from '../site/site.service.js';
 import { type OrderBody, type RobotAddress, RobotCommandsService } from './robot-commands.service.js';
 import { type LiveRobot, RobotStateService } from './robot-state.service.js';
+import { outsideIdempotencyScope } from '../common/idempotency.js';
 
 interface ActiveMission {
   mission: MissionEntity;
@@ -144,7 +145,8 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
     }
     this.ticking = true;
     this.roundStartedAt = Date.now();
-    void this.tick()
+    // a round a request set off runs for everyone, outside that request's Idempotency-Key scope
+    void outsideIdempotencyScope(() => this.tick())
       .catch((err: unknown) => this.logger.error({ err }, 'dispatch round failed'))
       .finally(() => {
         this.ticking = false;

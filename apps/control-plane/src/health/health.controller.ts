@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { type WriteQueueState, writeQueueState } from '#persistence';
+import { storeHealth, type StoreFailure, type WriteQueueState, writeQueueState } from '#persistence';
 import { Public } from '../common/auth.decorators.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { FleetDispatcher } from '../fleet/fleet-dispatcher.service.js';
@@ -13,7 +13,18 @@ export interface HealthReport {
   uptimeSeconds: number;
   checks: {
     /** 'stalled': it answers reads, but a write has been running past the limit and holds every later one */
-    database: { status: 'up' | 'down' | 'stalled'; type: string; latencyMs?: number; error?: string; writeQueue?: WriteQueueState };
+    /**
+     * 'failing': it answers reads, but writes do not commit (disk full, I/O error, connection
+     * lost mid-commit): every write answers 503 until one commits again
+     */
+    database: {
+      status: 'up' | 'down' | 'stalled' | 'failing';
+      type: string;
+      latencyMs?: number;
+      error?: string;
+      writeQueue?: WriteQueueState;
+      writeFailure?: StoreFailure;
+    };
     broker: { status: 'up' | 'down'; connections: number };
     /** 'stalled': no dispatch round has ended within the limit (missions are not assigned, resent or timed out) */
     dispatcher: { status: 'up' | 'stalled'; lastRoundAgoMs: number; roundRunningForMs: number };
@@ -21,7 +32,7 @@ export interface HealthReport {
 }
 
 /**
- * Liveness and readiness in one: 200 when the database answers and takes writes, the broker
+ * Liveness and readiness in one: 200 when the database answers and commits writes, the broker
  * listens and the dispatch loop turns; 503 naming what is not.
  */
 @ApiTags('health')
@@ -48,6 +59,16 @@ export class HealthController {
       database = { status: 'up', type, latencyMs: Date.now() - started };
     } catch {
       database = { status: 'down', type, error: 'database did not answer' };
+    }
+    const store = storeHealth(this.db);
+    if (database.status === 'up' && !store.writable) {
+      const f = store.failure;
+      database = {
+        ...database,
+        status: 'failing',
+        error: store.broken ?? `writes fail since ${f!.since} (${f!.code}: ${f!.message}); ${f!.failedWrites} write(s) refused`,
+        ...(f ? { writeFailure: f } : {}),
+      };
     }
     const writeQueue = writeQueueState(this.db);
     if (writeQueue) {

@@ -95,6 +95,24 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly storageFailures = new Counter({
+    name: 'medloop_storage_failures_total',
+    help: 'Database operations that failed because the store could not take them (disk full, I/O, connection lost), by operation (write|read) and driver code',
+    labelNames: ['operation', 'code'],
+    registers: [this.registry],
+  });
+  readonly storageOutcomeUnknown = new Counter({
+    name: 'medloop_storage_outcome_unknown_total',
+    help: 'Commits whose reply was lost, resolved by reading the write back',
+    labelNames: ['resolved'],
+    registers: [this.registry],
+  });
+  readonly storageWritable = new Gauge({
+    name: 'medloop_storage_writable',
+    help: '1 while the last database write committed, 0 while writes fail (503 storage_unavailable)',
+    registers: [this.registry],
+  });
+
   readonly authFailures = new Counter({
     name: 'medloop_auth_failures_total',
     help: 'Failed password checks (HTTP sign-in, MQTT CONNECT) by channel and reason (bad_credentials | locked)',

@@ -6,9 +6,11 @@ import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { ColdChainService, type ExcursionView, type StorageView } from './cold-chain.service.js';
 import { DecideQuarantineSchema, ExcursionIdParam, ExcursionsQuery } from './sensor.dto.js';
+import { Idempotent } from '../common/idempotency.js';
 
 @ApiTags('cold-chain')
 @ApiBearerAuth()
+@Idempotent()
 @Controller('api/cold-chain')
 export class ColdChainController {
   constructor(private readonly coldChain: ColdChainService) {}

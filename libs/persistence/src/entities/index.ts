@@ -16,6 +16,7 @@ import {
 import { DeviceEntity } from './device.entity.js';
 import { MissionEntity, MissionEventEntity } from './mission.entity.js';
 import { UserEntity } from './user.entity.js';
+import { IdempotencyKeyEntity, StoreProbeEntity } from './store.entities.js';
 
 export * from './alarm.entity.js';
 export * from './cabinet.entity.js';
@@ -26,6 +27,7 @@ export * from './custody.entities.js';
 export * from './device.entity.js';
 export * from './mission.entity.js';
 export * from './user.entity.js';
+export * from './store.entities.js';
 
 /** Every entity, registered with the data source. */
 export const ENTITIES = [
@@ -50,4 +52,6 @@ export const ENTITIES = [
   TelemetryRollupEntity,
   SensorAlarmRuleEntity,
   SensorExcursionEntity,
+  StoreProbeEntity,
+  IdempotencyKeyEntity,
 ];

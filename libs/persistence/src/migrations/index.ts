@@ -4,6 +4,7 @@ import { Missions1764180000000 } from './1764180000000-missions.js';
 import { Custody1764200000000 } from './1764200000000-custody.js';
 import { CabinetsSensors1764190000001 } from './1764190000001-cabinets-sensors.js';
 import { TelemetrySamples1764210000000 } from './1764210000000-telemetry-samples.js';
+import { StoreTruth1764220000000 } from './1764220000000-store-truth.js';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Custody1764200000000,
   CabinetsSensors1764190000001,
   TelemetrySamples1764210000000,
+  StoreTruth1764220000000,
 ];

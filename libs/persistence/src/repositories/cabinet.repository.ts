@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { In, type EntityManager, type Repository } from 'typeorm';
 import { CabinetLedgerEntryEntity, CabinetPocketEntity, CabinetRecallEntity } from '../entities/cabinet.entity.js';
+import { IdempotencyKeyEntity } from '../entities/store.entities.js';
 import { runTransaction, runWrite } from '../transactions.js';
 
 /** Data access for cabinet pockets, their append-only ledger, and lot recalls. */
@@ -21,15 +22,46 @@ export class CabinetRepository {
     return this.pockets.findOneBy({ cabinetId, pocketId });
   }
 
-  savePocket(p: CabinetPocketEntity): Promise<unknown> {
-    return runWrite(this.pockets.manager.connection, () => this.pockets.save(p));
+  /** Creates or changes a pocket from its committed row (read and locked in the transaction), never from a cached copy. */
+  async configurePocket(
+    cabinetId: string,
+    pocketId: string,
+    build: (current: CabinetPocketEntity | null) => CabinetPocketEntity,
+  ): Promise<CabinetPocketEntity> {
+    return runTransaction(this.pockets.manager.connection, async (em) => {
+      const next = build(await this.lockedPocket(em, cabinetId, pocketId));
+      await em.save(CabinetPocketEntity, next);
+      return next;
+    });
   }
 
-  /** Appends one ledger entry and stores the pocket's new projection in one transaction. */
-  async append(entry: CabinetLedgerEntryEntity, pocket: CabinetPocketEntity): Promise<void> {
-    await runTransaction(this.pockets.manager.connection, async (em) => {
-      await em.insert(CabinetLedgerEntryEntity, entry);
-      await em.save(CabinetPocketEntity, pocket);
+  private lockedPocket(em: EntityManager, cabinetId: string, pocketId: string): Promise<CabinetPocketEntity | null> {
+    const qb = em.createQueryBuilder(CabinetPocketEntity, 'p').where('p.cabinetId = :cabinetId AND p.pocketId = :pocketId', { cabinetId, pocketId });
+    if (em.connection.options.type === 'postgres') qb.setLock('pessimistic_write');
+    return qb.getOne();
+  }
+
+  /**
+   * Appends one ledger entry and stores the pocket's new projection in one transaction. The
+   * entry is built from the pocket as committed, read inside the transaction (locked on
+   * PostgreSQL), never from a copy in memory: after a COMMIT whose reply was lost, a cached
+   * pocket would hand out the same sequence number again for ever. With an idempotency row,
+   * it is inserted in the same transaction.
+   */
+  async appendEntry(
+    cabinetId: string,
+    pocketId: string,
+    build: (current: CabinetPocketEntity) => { entry: CabinetLedgerEntryEntity; pocket: CabinetPocketEntity },
+    idempotency?: (entry: CabinetLedgerEntryEntity) => IdempotencyKeyEntity,
+  ): Promise<{ entry: CabinetLedgerEntryEntity; pocket: CabinetPocketEntity } | null> {
+    return runTransaction(this.pockets.manager.connection, async (em) => {
+      const current = await this.lockedPocket(em, cabinetId, pocketId);
+      if (!current) return null;
+      const next = build(current);
+      await em.insert(CabinetLedgerEntryEntity, next.entry);
+      await em.save(CabinetPocketEntity, next.pocket);
+      if (idempotency) await em.insert(IdempotencyKeyEntity, idempotency(next.entry));
+      return next;
     });
   }
 

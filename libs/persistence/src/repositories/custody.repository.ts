@@ -6,6 +6,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager } from 'typeorm';
+import { ConflictError, GENESIS_HASH } from '#domain';
 import {
   AdministrationSlotEntity,
   CustodyChainHeadEntity,
@@ -16,6 +17,7 @@ import {
   MedicationOrderEntity,
   PatientEntity,
 } from '../entities/custody.entities.js';
+import { IdempotencyKeyEntity } from '../entities/store.entities.js';
 
 import { runTransaction, runWrite } from '../transactions.js';
 
@@ -50,6 +52,40 @@ export class CustodyTx {
   ): Promise<T> {
     return this.em.save(entity);
   }
+  /**
+   * The chain head as committed, read inside this transaction — on PostgreSQL locked
+   * (`FOR UPDATE`) until it commits, so two writers (two processes, or a retry racing a reply
+   * that was lost) can never chain onto the same head. Never a copy kept in memory: a commit
+   * whose reply was lost would leave that copy behind the database for good.
+   */
+  async lockedHead(): Promise<{ seq: number; hash: string } | null> {
+    const qb = this.em.createQueryBuilder(CustodyChainHeadEntity, 'h').where('h.id = :id', { id: HEAD_ID });
+    const pg = this.em.connection.options.type === 'postgres';
+    if (pg) {
+      // a writer that never finishes (a half-open connection idle in its transaction) must not
+      // hang every custody write: past this, 55P03 → 503 storage_unavailable
+      await this.em.query(`SET LOCAL lock_timeout = '15s'`);
+      qb.setLock('pessimistic_write');
+    }
+    const h = await qb.getOne();
+    if (h) return { seq: h.seq, hash: h.hash };
+    if (!pg) return null;
+    // no head yet: create the genesis row (a concurrent first writer's wins) so there is a row to lock
+    await this.em.createQueryBuilder().insert().into(CustodyChainHeadEntity).values({ id: HEAD_ID, seq: 0, hash: GENESIS_HASH }).orIgnore().execute();
+    return this.lockedHead();
+  }
+  /** Stores the request's Idempotency-Key in this transaction: it exists if and only if the write committed. */
+  async insertIdempotencyKey(row: IdempotencyKeyEntity): Promise<void> {
+    try {
+      await this.em.insert(IdempotencyKeyEntity, row);
+    } catch (err) {
+      // another request with the same key (on another process) got there first: this one must not commit
+      const code = String((err as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code ?? (err as { code?: unknown }).code ?? '');
+      if (code === '23505' || code.startsWith('SQLITE_CONSTRAINT'))
+        throw new ConflictError('a request with this Idempotency-Key is still being processed', 'idempotency_request_in_progress');
+      throw err;
+    }
+  }
   async appendEvents(events: CustodyEventEntity[], head: { seq: number; hash: string }): Promise<void> {
     if (events.length) await this.em.insert(CustodyEventEntity, events);
     await this.em.upsert(CustodyChainHeadEntity, { id: HEAD_ID, seq: head.seq, hash: head.hash }, ['id']);
@@ -62,6 +98,22 @@ export class CustodyRepository {
 
   transaction<T>(work: (tx: CustodyTx) => Promise<T>): Promise<T> {
     return runTransaction(this.ds, (em) => work(new CustodyTx(em)));
+  }
+
+  /**
+   * One event by id, read once no writer holds the chain head: how a commit whose reply was
+   * lost is found to have happened or not. On PostgreSQL the lost transaction may still be
+   * finishing (its COMMIT in flight, or waiting for a synchronous standby) and holds the head's
+   * lock until then, so the read first waits for that lock (bounded: a timeout rejects, and the
+   * outcome stays unknown).
+   */
+  eventByIdAfterWriters(id: string): Promise<CustodyEventEntity | null> {
+    if (this.ds.options.type !== 'postgres') return this.ds.manager.findOneBy(CustodyEventEntity, { id });
+    return this.ds.transaction(async (em) => {
+      await em.query(`SET LOCAL lock_timeout = '5s'`);
+      await em.createQueryBuilder(CustodyChainHeadEntity, 'h').setLock('pessimistic_read').where('h.id = :id', { id: HEAD_ID }).getOne();
+      return em.findOneBy(CustodyEventEntity, { id });
+    });
   }
 
   head(): Promise<CustodyChainHeadEntity | null> {
