@@ -79,11 +79,12 @@ describe('stalls', () => {
     released = release;
     sim.faults.eStop('NONE');
     // the dispatcher's pulse and the held write's age cross the limit within a round of each
-    // other (its last round may have ended just before the hold), so wait for both
+    // other, in either order (its last round may have ended just before the hold, or another
+    // write — a robot's state — may be the one held first), so wait for both
     const stalled = await waitForAsync(
       async () => {
         const r = await health();
-        return r.status === 503 && (!sqlite || r.body.checks.database.status === 'stalled') ? r : null;
+        return r.status === 503 && r.body.checks.dispatcher.status === 'stalled' && (!sqlite || r.body.checks.database.status === 'stalled') ? r : null;
       },
       10_000,
       sqlite ? 'health 503 with the write queue stalled' : 'health 503',
