@@ -24,14 +24,7 @@ describe('Idempotency-Key (custody routes)', () => {
     await t?.close();
   });
 
-  const orderBody = (amount = 500) => ({
-    patientId,
-    medicationId: fx.medicationId,
-    dose: { amount, unit: 'mg' },
-    route: 'oral',
-    schedule: { times: [new Date(Date.now() + 3600_000).toISOString()], windowMinutes: 60 },
-    priority: 'routine',
-  });
+  const orderBody = (amount = 500) => fx.orderBody(patientId, { amount });
   const post = (token: string, path: string, body: unknown, key?: string) =>
     t.api('POST', path, { token, body, ...(key !== undefined ? { headers: { 'idempotency-key': key } } : {}) });
   const ordersOfPatient = async () => ((await t.api('GET', `/api/orders?patientId=${patientId}`, { token: pharmacist })).body as unknown[]).length;

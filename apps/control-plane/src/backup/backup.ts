@@ -6,12 +6,11 @@
  * backup holds. Exit status 0, or 1 with a one-line reason on stderr.
  */
 import 'reflect-metadata';
-import { config as loadDotenv } from 'dotenv';
 import { ConfigError } from '../config/config.js';
 import { loadBackupConfig, parseCommandLine } from './backup.config.js';
 import { describeRetention, formatBytes } from './backup-files.js';
 import { createBackup } from './backup-jobs.js';
-import { BackupError, describeHead, exitOnInterrupt } from './custody-check.js';
+import { describeHead, runCommand } from './custody-check.js';
 
 const USAGE = 'usage: npm run backup [-- --dir=<backup dir>] [--keep=<retention, e.g. 7d,4w>]';
 
@@ -32,16 +31,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-loadDotenv({ quiet: true });
-const fail = (line: string) => process.stderr.write(`backup: ${line}\n`);
-process.once('SIGINT', () => exitOnInterrupt('SIGINT', fail));
-process.once('SIGTERM', () => exitOnInterrupt('SIGTERM', fail));
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof ConfigError) fail(err.problems.map((p) => p.message).join('; '));
-    else if (err instanceof BackupError) fail(err.message);
-    else fail(`failed: ${(err as Error)?.message ?? String(err)}`);
-    process.exit(1);
-  },
-);
+runCommand('backup', main, 1);

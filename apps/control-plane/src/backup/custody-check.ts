@@ -6,8 +6,10 @@
  * upgraded on the way.
  */
 import 'reflect-metadata';
+import { config as loadDotenv } from 'dotenv';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { CustodyRepository, dataSourceOptions, type DatabaseSettings } from '#persistence';
+import { ConfigError } from '../config/config.js';
 import { verifyCustodyChain, type AuditReport } from '../custody/chain-verify.js';
 
 export interface ChainHead {
@@ -97,4 +99,24 @@ export function describeHead(h: ChainHead | null): string {
 export function describeBreak(r: AuditReport): string {
   const b = r.brokenAt!;
   return `event #${b.seq} (${b.reason}: ${b.detail})`;
+}
+
+/**
+ * Runs one of the backup commands as a process: `.env` read, Ctrl-C cleans up, the exit status
+ * is what `main` returns, and any error is one line on stderr (`<name>: …`) with `errorExit`.
+ */
+export function runCommand(name: string, main: (argv: readonly string[], fail: (line: string) => void) => Promise<number>, errorExit: number): void {
+  loadDotenv({ quiet: true });
+  const fail = (line: string) => process.stderr.write(`${name}: ${line}\n`);
+  process.once('SIGINT', () => exitOnInterrupt('SIGINT', fail));
+  process.once('SIGTERM', () => exitOnInterrupt('SIGTERM', fail));
+  main(process.argv.slice(2), fail).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof ConfigError) fail(err.problems.map((p) => p.message).join('; '));
+      else if (err instanceof BackupError) fail(err.message);
+      else fail(`failed: ${(err as Error)?.message ?? String(err)}`);
+      process.exit(errorExit);
+    },
+  );
 }

@@ -8,15 +8,14 @@
  * chain is broken (the first broken link is named); 2 when the restore refused or failed.
  */
 import 'reflect-metadata';
-import { config as loadDotenv } from 'dotenv';
 import { ConfigError } from '../config/config.js';
 import { loadBackupConfig, parseCommandLine } from './backup.config.js';
 import { restoreBackup } from './backup-jobs.js';
-import { BackupError, describeBreak, describeHead, exitOnInterrupt } from './custody-check.js';
+import { describeBreak, describeHead, runCommand } from './custody-check.js';
 
 const USAGE = 'usage: npm run restore -- <backup file> [--keep-unverified]';
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[], fail: (line: string) => void): Promise<number> {
   const cl = parseCommandLine(argv, { values: [], flags: ['keep-unverified', 'help'] });
   if (cl.flags.has('help')) {
     process.stdout.write(`${USAGE}\n`);
@@ -38,16 +37,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 1;
 }
 
-loadDotenv({ quiet: true });
-const fail = (line: string) => process.stderr.write(`restore: ${line}\n`);
-process.once('SIGINT', () => exitOnInterrupt('SIGINT', fail));
-process.once('SIGTERM', () => exitOnInterrupt('SIGTERM', fail));
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof ConfigError) fail(err.problems.map((p) => p.message).join('; '));
-    else if (err instanceof BackupError) fail(err.message);
-    else fail(`failed: ${(err as Error)?.message ?? String(err)}`);
-    process.exit(2);
-  },
-);
+runCommand('restore', main, 2);

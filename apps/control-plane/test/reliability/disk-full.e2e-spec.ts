@@ -80,15 +80,7 @@ function fillDisk(path: string): number {
     const statuses = new Map<number, number>();
     const errors = new Map<string, number>();
     let stop = false;
-    const order = () =>
-      api(admin, 'POST', '/api/orders', {
-        patientId: patient.id,
-        medicationId: fx.medicationId,
-        dose: { amount: 500, unit: 'mg' },
-        route: 'oral',
-        schedule: { times: [new Date(Date.now() + 3600_000).toISOString()], windowMinutes: 60 },
-        priority: 'routine',
-      });
+    const order = () => api(admin, 'POST', '/api/orders', fx.orderBody(patient.id));
     const lane = async () => {
       for (let i = 0; i < 20_000 && !stop; i++) {
         const r = await order().catch(() => ({ status: 0, body: undefined, text: '' }));

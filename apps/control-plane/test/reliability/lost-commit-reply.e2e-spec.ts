@@ -44,14 +44,7 @@ const ADMIN_PASSWORD = `lost-admin-${randomBytes(6).toString('hex')}`;
       server!.api(method, path, { token: admin, ...(body !== undefined ? { body } : {}), ...(key ? { headers: { 'idempotency-key': key } } : {}) });
     const fx = await CustodyFixture.create((_t, m, p, b) => api(m, p, b), admin);
     const patient = await fx.patient('W-CARD');
-    const orderBody = () => ({
-      patientId: patient.id,
-      medicationId: fx.medicationId,
-      dose: { amount: 500, unit: 'mg' },
-      route: 'oral',
-      schedule: { times: [new Date(Date.now() + 3600_000).toISOString()], windowMinutes: 60 },
-      priority: 'routine',
-    });
+    const orderBody = () => fx.orderBody(patient.id);
     const ordersOfPatient = async () => ((await api('GET', `/api/orders?patientId=${patient.id}`)).body as { id: string }[]).map((o) => o.id);
 
     // 1. the reply to one COMMIT is lost, the database stays reachable: the server reads the

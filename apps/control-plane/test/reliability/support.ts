@@ -212,15 +212,20 @@ export class CustodyFixture {
     return { id: r.body.id as string, gsrn: g };
   }
 
-  async verifiedOrder(patientId: string): Promise<string> {
-    const o = await this.api(this.pharmacist, 'POST', '/api/orders', {
+  /** The body of POST /api/orders for one oral dose of this medication, due in `inMinutes`. */
+  orderBody(patientId: string, opts: { amount?: number; inMinutes?: number; priority?: 'routine' | 'urgent' } = {}) {
+    return {
       patientId,
       medicationId: this.medicationId,
-      dose: { amount: 500, unit: 'mg' },
+      dose: { amount: opts.amount ?? 500, unit: 'mg' },
       route: 'oral',
-      schedule: { times: [new Date(Date.now() + 10 * 60_000).toISOString()], windowMinutes: 60 },
-      priority: 'urgent',
-    });
+      schedule: { times: [new Date(Date.now() + (opts.inMinutes ?? 60) * 60_000).toISOString()], windowMinutes: 60 },
+      priority: opts.priority ?? 'routine',
+    };
+  }
+
+  async verifiedOrder(patientId: string): Promise<string> {
+    const o = await this.api(this.pharmacist, 'POST', '/api/orders', this.orderBody(patientId, { inMinutes: 10, priority: 'urgent' }));
     if (o.status !== 201) throw new Error(`order: ${o.status} ${o.text}`);
     const v = await this.api(this.pharmacist, 'POST', `/api/orders/${o.body.id}/verify`);
     if (v.status !== 200) throw new Error(`verify: ${v.status} ${v.text}`);
