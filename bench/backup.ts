@@ -339,7 +339,4 @@ rec.note(
   'PostgreSQL: backup = pg_dump --format=custom of the schema, then the head read back with pg_restore; restore = pg_restore | psql --single-transaction into a staging schema, verification, move into the target',
 );
 rec.note("SQLite runs with the app's pragmas from dataSourceOptions (the writer's rate depends on its synchronous setting)");
-const out = rec.finish();
-console.log(`saved ${out.paths.json} and ${out.paths.md}`);
-for (const t of out.targets) console.log(`target ${t.name}: wanted ${t.target}, measured ${t.measured} → ${t.met ? 'met' : 'NOT met'}`);
-if (failed) process.exitCode = 1;
+rec.report(failed);

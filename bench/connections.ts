@@ -169,6 +169,4 @@ try {
     server.removeDataDir();
   }
 }
-const out = rec.finish();
-console.log(`saved ${out.paths.json} and ${out.paths.md}`);
-for (const t of out.targets) console.log(`target ${t.name}: wanted ${t.target}, measured ${t.measured} → ${t.met ? 'met' : 'NOT met'}`);
+rec.report(false);

@@ -432,7 +432,4 @@ rec.note(
 rec.note(
   `SQLite database files under ${P.dataDir} (${fileSystemOf(P.dataDir)}); synchronous=FULL costs a sync per commit only where the file system really syncs (on tmpfs the two settings measure the same)`,
 );
-const out = rec.finish();
-console.log(`saved ${out.paths.json} and ${out.paths.md}`);
-for (const t of out.targets) console.log(`target ${t.name}: wanted ${t.target}, measured ${t.measured} → ${t.met ? 'met' : 'NOT met'}`);
-if (failed) process.exitCode = 1;
+rec.report(failed);

@@ -283,7 +283,4 @@ rec.target('prototype picks the same robots as planDispatch', 'same', same ? 'sa
 rec.target('prototype cold round median', '<= 5 ms', round(proto.p50, 3), proto.p50 <= 5);
 rec.note(`prototype / cold planDispatch median: ${round(ratio(proto.p50, cold.p50), 3)} (${round(ratio(cold.p50, proto.p50), 0)}× faster)`);
 rec.note(`distinct robot speeds ${speeds.join(', ')}; first stops ${firstStops.length}; chargers ${chargers.length}`);
-const out = rec.finish();
-console.log(`saved ${out.paths.json} and ${out.paths.md}`);
-for (const t of out.targets) console.log(`target ${t.name}: wanted ${t.target}, measured ${t.measured} → ${t.met ? 'met' : 'NOT met'}`);
-if (!same) process.exitCode = 1;
+rec.report(!same);

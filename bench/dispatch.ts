@@ -166,7 +166,4 @@ rec.target('planDispatch agrees with the reference', 'same assignments', agree ?
 rec.note(
   `site: ${P.floors} floors × ${P.side}² grid = ${graph.nodeCount} nodes, ${site.edges.length} edges, 2 lifts; ${P.docks} first-stop docks; ${plan.assignments.length} missions assigned, ${plan.unassigned.length} unassigned`,
 );
-const out = rec.finish();
-console.log(`saved ${out.paths.json} and ${out.paths.md}`);
-for (const t of out.targets) console.log(`target ${t.name}: wanted ${t.target}, measured ${t.measured} → ${t.met ? 'met' : 'NOT met'}`);
-if (!agree) process.exitCode = 1;
+rec.report(!agree);

@@ -206,7 +206,4 @@ try {
     medloop.removeDataDir();
   }
 }
-const out = rec.finish();
-console.log(`saved ${out.paths.json} and ${out.paths.md}`);
-for (const t of out.targets) console.log(`target ${t.name}: wanted ${t.target}, measured ${t.measured} → ${t.met ? 'met' : 'NOT met'}`);
-if (failed) process.exitCode = 1;
+rec.report(failed);

@@ -160,6 +160,14 @@ export class Recorder {
     this.notes.push(s);
   }
 
+  /** Saves the result, prints where and each target, and sets a failing exit status when the scenario failed. */
+  report(failed: boolean): void {
+    const out = this.finish();
+    console.log(`saved ${out.paths.json} and ${out.paths.md}`);
+    for (const t of out.targets) console.log(`target ${t.name}: wanted ${t.target}, measured ${t.measured} → ${t.met ? 'met' : 'NOT met'}`);
+    if (failed) process.exitCode = 1;
+  }
+
   finish(): BenchResult & { paths: { json: string; md: string } } {
     const r: BenchResult = {
       scenario: this.scenario,
