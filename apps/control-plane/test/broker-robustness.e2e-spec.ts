@@ -1,36 +1,13 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PortInUseError } from '#broker';
-import { collect, connectMqtt, freePort, startTestApp, waitFor, type TestApp } from '#testing';
+import { collect, connectMqtt, freePort, startTestApp, vdaStateJson, waitFor, type TestApp } from '#testing';
 import { MqttService } from '../src/mqtt/mqtt.service.js';
 
 const kSetNoDelay = (s: Socket): unknown => {
   const sym = Object.getOwnPropertySymbols(s).find((x) => x.description === 'kSetNoDelay');
   return sym ? (s as unknown as Record<symbol, unknown>)[sym] : undefined;
 };
-
-/** A schema-valid VDA 5050 state (the broker validates robot messages before routing them). */
-function vdaState(serialNumber: string, headerId: number, extra: { battery?: number; pad?: string } = {}): string {
-  return JSON.stringify({
-    headerId,
-    timestamp: new Date().toISOString(),
-    version: '2.0.0',
-    manufacturer: 'Acme',
-    serialNumber,
-    orderId: '',
-    orderUpdateId: 0,
-    lastNodeId: extra.pad ?? '',
-    lastNodeSequenceId: 0,
-    nodeStates: [],
-    edgeStates: [],
-    driving: false,
-    actionStates: [],
-    batteryState: { batteryCharge: extra.battery ?? 50, charging: false },
-    operatingMode: 'AUTOMATIC',
-    errors: [],
-    safetyState: { eStop: 'NONE', fieldViolation: false },
-  });
-}
 
 describe('embedded broker robustness', () => {
   let t: TestApp;
@@ -67,7 +44,7 @@ describe('embedded broker robustness', () => {
       let sent = 0;
       const burst = () => {
         if (stop) return;
-        for (let i = 0; i < 500; i++) pub.publish('uagv/v2/Acme/FLOOD/state', vdaState('FLOOD', ++headerId, { pad }), { qos: 0 });
+        for (let i = 0; i < 500; i++) pub.publish('uagv/v2/Acme/FLOOD/state', vdaStateJson('FLOOD', ++headerId, { lastNodeId: pad }), { qos: 0 });
         sent += 500;
         setImmediate(burst);
       };
@@ -83,7 +60,7 @@ describe('embedded broker robustness', () => {
     const check = await connectMqtt(t.mqttUrl, { username: mon.credentials.username, password: mon.credentials.password, clientId: 'flood-check' });
     const got = collect(check);
     await check.subscribeAsync('uagv/v2/+/+/state', { qos: 1 });
-    await pub.publishAsync('uagv/v2/Acme/FLOOD/state', vdaState('FLOOD', ++headerId, { battery: 99.5 }), { qos: 1 });
+    await pub.publishAsync('uagv/v2/Acme/FLOOD/state', vdaStateJson('FLOOD', ++headerId, { battery: 99.5 }), { qos: 1 });
     await waitFor(() => got.find((g) => g.payload.toString().includes('"batteryCharge":99.5')), 10_000, 'message after the flood');
     // and its connection count did not drift: publisher + checker
     await waitFor(() => broker().connectedClients === 2, 10_000, 'connection count to settle');
@@ -115,7 +92,7 @@ describe('embedded broker robustness', () => {
     // backlog, where the broker rightly drops for it too
     for (let i = 0; i < total; i++) {
       if (i % 50 === 0) await new Promise((r) => setImmediate(r));
-      pub.publish('uagv/v2/Acme/BUSY/state', vdaState('BUSY', i + 1, { pad }), { qos: 0 });
+      pub.publish('uagv/v2/Acme/BUSY/state', vdaStateJson('BUSY', i + 1, { lastNodeId: pad }), { qos: 0 });
     }
     await waitFor(() => received === total, 20_000, `live subscriber to receive all ${total}`);
     const m = await t.api('GET', '/metrics');

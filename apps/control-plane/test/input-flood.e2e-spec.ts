@@ -8,30 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic, rejectionTopic, type RejectionEvent } from '#contracts';
-import { closed, collect, connectMqtt, startTestApp, waitFor, waitForAsync, type TestApp } from '#testing';
-
-/** A schema-valid VDA 5050 2.0.0 state. */
-function vdaState(serialNumber: string, headerId: number, battery: number): string {
-  return JSON.stringify({
-    headerId,
-    timestamp: new Date().toISOString(),
-    version: '2.0.0',
-    manufacturer: 'Acme',
-    serialNumber,
-    orderId: '',
-    orderUpdateId: 0,
-    lastNodeId: '',
-    lastNodeSequenceId: 0,
-    nodeStates: [],
-    edgeStates: [],
-    driving: false,
-    actionStates: [],
-    batteryState: { batteryCharge: battery, charging: false },
-    operatingMode: 'AUTOMATIC',
-    errors: [],
-    safetyState: { eStop: 'NONE', fieldViolation: false },
-  });
-}
+import { closed, collect, connectMqtt, startTestApp, vdaStateJson, waitFor, waitForAsync, type TestApp } from '#testing';
 
 /** ~245 KB of valid JSON that fails the VDA 5050 state schema in thousands of places. */
 function bigInvalidState(serialNumber: string, headerId: number): string {
@@ -94,7 +71,7 @@ describe('a device flooding invalid input', () => {
     expect(throttled.errors[0]!.message).toMatch(/dropped unread until/);
     await waitFor(() => rejections(r.got, r.id).filter((e) => e.reason === 'invalid_json').length === 11, 5000, 'a rejection event for each of the 11');
     // a valid state is acknowledged, but not read: the robot's state stays empty
-    await r.c.publishAsync(r.topic, vdaState('T-1', 1, 77), { qos: 1 });
+    await r.c.publishAsync(r.topic, vdaStateJson('T-1', 1, { battery: 77 }), { qos: 1 });
     expect(await battery(r.id)).toBeNull();
     const m = (await t.api('GET', '/metrics')).text;
     expect(metric(m, 'medloop_mqtt_throttled_total')).toBeGreaterThanOrEqual(1);
@@ -105,7 +82,7 @@ describe('a device flooding invalid input', () => {
     let headerId = 1;
     await waitForAsync(
       async () => {
-        await r.c.publishAsync(r.topic, vdaState('T-1', ++headerId, 78), { qos: 1 });
+        await r.c.publishAsync(r.topic, vdaStateJson('T-1', ++headerId, { battery: 78 }), { qos: 1 });
         return (await battery(r.id)) === 78;
       },
       15_000,
@@ -130,7 +107,7 @@ describe('a device flooding invalid input', () => {
     const goodLoop = (async () => {
       while (!stopGood && goodSent < 3000) {
         goodSent++;
-        await good.c.publishAsync(good.topic, vdaState('GOOD-1', goodSent, goodSent % 100), { qos: 1 });
+        await good.c.publishAsync(good.topic, vdaStateJson('GOOD-1', goodSent, { battery: goodSent % 100 }), { qos: 1 });
         await sleep(5);
       }
     })();
@@ -194,7 +171,7 @@ describe('a device flooding invalid input', () => {
 
   it('bounds the rejection event whatever the payload: no echo of a huge value, at most 20 errors', async () => {
     const r = await robot('ECHO-1');
-    const huge = JSON.parse(vdaState('ECHO-1', 1, 50)) as Record<string, unknown>;
+    const huge = JSON.parse(vdaStateJson('ECHO-1', 1, { battery: 50 })) as Record<string, unknown>;
     huge['version'] = 'x'.repeat(200_000);
     await r.c.publishAsync(r.topic, JSON.stringify(huge), { qos: 1 });
     const robotEvent = await waitFor(() => r.got.find((g) => g.topic === rejectionTopic(r.id)), 5000, 'robot rejection');
