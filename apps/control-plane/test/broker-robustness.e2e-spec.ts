@@ -1,7 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PortInUseError } from '#broker';
-import { collect, connectMqtt, freePort, startTestApp, vdaStateJson, waitFor, type TestApp } from '#testing';
+import { collect, connectMqtt, freePort, vdaStateJson, waitFor } from '#testing';
+import { startTestApp, type TestApp } from './support/test-app.js';
 import { MqttService } from '../src/mqtt/mqtt.service.js';
 
 const kSetNoDelay = (s: Socket): unknown => {

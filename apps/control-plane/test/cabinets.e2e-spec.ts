@@ -9,7 +9,8 @@ import { CustodyEventEntity } from '#persistence';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic, rejectionTopic, type RejectionEvent } from '#contracts';
 import { gtinCheckDigit } from '#domain';
-import { connectMqtt, startTestApp, waitFor, waitForAsync, type TestApp } from '#testing';
+import { connectMqtt, waitFor, waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from './support/test-app.js';
 import { EventBus, type DomainEventMap } from '../src/common/events.js';
 import { CabinetFleet, parseCabinetFleetConfig, type CabinetSimulator } from '../../../simulators/cabinet/index.js';
 

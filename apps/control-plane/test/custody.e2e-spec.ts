@@ -8,9 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { DataSource } from 'typeorm';
 import { gtinCheckDigit, validateEpcisDocument, validateFhirBundle } from '#domain';
 import { CustodyEventEntity } from '#persistence';
-import { startTestApp, waitForAsync, type TestApp } from '#testing';
+import { waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from './support/test-app.js';
 import { parseFleetConfig, RobotSimulator } from '../../../simulators/robot/index.js';
-import { ColdChainService } from '../src/sensors/cold-chain.service.js';
+import { ColdChainService } from '../src/cold-chain/cold-chain.service.js';
 
 const GS = '\u001d';
 const withCheck = (digits: string) => digits + gtinCheckDigit(digits);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
 import { DevicesRepository } from '#persistence';
 import { DevicePresenceService } from '../src/devices/device-presence.service.js';
-import { closed, collect, connectMqtt, connectRefused, startTestApp, subscribeCodes, waitFor, waitForAsync, type TestApp } from '#testing';
+import { closed, collect, connectMqtt, connectRefused, subscribeCodes, waitFor, waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('device registry and broker access control', () => {
   let t: TestApp;

@@ -6,7 +6,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
 import { validateVda, type VdaTopicName } from '#contracts';
-import { connectMqtt, startTestApp, waitForAsync, type TestApp } from '#testing';
+import { connectMqtt, waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from './support/test-app.js';
 import { parseFleetConfig, RobotSimulator } from '../../../simulators/robot/index.js';
 
 const SETTINGS = {

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic, rejectionTopic, type RejectionEvent } from '#contracts';
-import { closed, collect, connectMqtt, startTestApp, vdaStateJson, waitFor, waitForAsync, type TestApp } from '#testing';
+import { closed, collect, connectMqtt, vdaStateJson, waitFor, waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** ~245 KB of valid JSON that fails the VDA 5050 state schema in thousands of places. */
 function bigInvalidState(serialNumber: string, headerId: number): string {

@@ -17,7 +17,8 @@ import {
   type LiveRoom,
   type LiveSnapshot,
 } from '#contracts';
-import { connectMqtt, startTestApp, waitFor, type TestApp } from '#testing';
+import { connectMqtt, waitFor } from '#testing';
+import { startTestApp, type TestApp } from './support/test-app.js';
 import { AlarmsService, type AlarmView } from '../src/alarms/alarms.service.js';
 import { EventBus } from '../src/common/events.js';
 import { RobotStateService } from '../src/fleet/robot-state.service.js';

@@ -13,7 +13,6 @@ import {
   disconnectPacket,
   pingreqPacket,
   publishPacket,
-  startTestApp,
   subscribePacket,
   unsubscribePacket,
   type Ack,
@@ -21,8 +20,8 @@ import {
   type ConnectOptions,
   type Publish,
   type Suback,
-  type TestApp,
 } from '#testing';
+import { startTestApp, type TestApp } from './support/test-app.js';
 
 const MOSQUITTO = { host: process.env['MOSQUITTO_HOST'] ?? '127.0.0.1', port: Number(process.env['MOSQUITTO_PORT'] ?? 1883) };
 /** unique per run, so retained messages and sessions on the shared Mosquitto never leak between runs */

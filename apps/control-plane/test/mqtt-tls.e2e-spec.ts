@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { connectMqtt, connectRefused, startTestApp, type TestApp } from '#testing';
+import { connectMqtt, connectRefused } from '#testing';
+import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('MQTT over TLS', () => {
   let t: TestApp;

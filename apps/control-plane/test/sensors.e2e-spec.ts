@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic, rejectionTopic, type RejectionEvent } from '#contracts';
 import { TelemetryRepository } from '#persistence';
-import { connectMqtt, startTestApp, waitFor, waitForAsync, type TestApp } from '#testing';
+import { connectMqtt, waitFor, waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from './support/test-app.js';
 import { EventBus, type DomainEventMap } from '../src/common/events.js';
-import { COLD_CHAIN_QUARANTINE, type ColdChainExposure, type ColdChainHooks } from '../src/sensors/cold-chain.hooks.js';
+import { COLD_CHAIN_QUARANTINE, type ColdChainExposure, type ColdChainHooks } from '../src/cold-chain/cold-chain.hooks.js';
 import { parseSensorFleetConfig, SensorFleet, type SensorSimulator } from '../../../simulators/sensor/index.js';
 
 type Excursion = DomainEventMap['coldchain.excursion'];

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { gtinCheckDigit } from '#domain';
-import { startTestApp, waitForAsync, type TestApp } from '#testing';
+import { waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from './support/test-app.js';
 import { parseFleetConfig, RobotSimulator } from '../../../simulators/robot/index.js';
 import { AlarmsService } from '../src/alarms/alarms.service.js';
 

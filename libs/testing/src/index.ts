@@ -1,5 +1,4 @@
 export * from './mqtt-helpers.js';
-export * from './test-app.js';
 export * from './raw-mqtt.js';
 export * from './ports.js';
 export * from './vda-state.js';

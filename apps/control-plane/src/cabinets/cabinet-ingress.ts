@@ -6,8 +6,8 @@
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { IngestResult } from '#broker';
-import { DeviceDirectory, type DeviceInfo } from '../sensors/device-directory.service.js';
-import { DeviceProtocolEdge } from '../sensors/device-protocol.edge.js';
+import { DeviceDirectory, type DeviceInfo } from '../device-protocol/device-directory.service.js';
+import { DeviceProtocolEdge } from '../device-protocol/device-protocol.edge.js';
 import { CabinetStateService } from './cabinet-state.service.js';
 
 @Injectable()

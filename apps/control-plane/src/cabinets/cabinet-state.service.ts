@@ -11,9 +11,9 @@ import type { CabinetEvent, CabinetTelemetry, DeviceStatus, PocketLockState } fr
 import { AlarmsService, type RaiseAlarm } from '../alarms/alarms.service.js';
 import { AlarmRuleEvaluator, type ObservedValue } from '../alarm-engine/alarm-rule-evaluator.service.js';
 import { LOGGER } from '../common/logger.js';
-import { ColdChainService } from '../sensors/cold-chain.service.js';
-import type { DeviceInfo } from '../sensors/device-directory.service.js';
-import type { DeviceMessageContext } from '../sensors/device-protocol.edge.js';
+import { ColdChainService } from '../cold-chain/cold-chain.service.js';
+import type { DeviceInfo } from '../device-protocol/device-directory.service.js';
+import type { DeviceMessageContext } from '../device-protocol/device-protocol.edge.js';
 import { PocketLedgerService } from './pocket-ledger.service.js';
 
 export interface LiveCabinet {

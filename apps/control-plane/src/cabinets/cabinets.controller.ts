@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
-import type { CommandView } from '../sensors/device-commands.service.js';
+import type { CommandView } from '../device-protocol/device-commands.service.js';
 import { CabinetIdParam, type ConfigurePocket, ConfigurePocketSchema, LedgerQuery, LockdownSchema, PocketIdParam } from './cabinet.dto.js';
 import { CabinetsService, type CabinetView, type PocketView } from './cabinets.service.js';
 

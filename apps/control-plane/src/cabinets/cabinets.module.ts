@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AlarmEngineModule } from '../alarm-engine/alarm-engine.module.js';
 import { AlarmsModule } from '../alarms/alarms.module.js';
-import { SensorsModule } from '../sensors/sensors.module.js';
+import { ColdChainModule } from '../cold-chain/cold-chain.module.js';
+import { DeviceProtocolModule } from '../device-protocol/device-protocol.module.js';
 import { CabinetIngress } from './cabinet-ingress.js';
 import { CabinetStateService } from './cabinet-state.service.js';
 import { CabinetsController } from './cabinets.controller.js';
@@ -23,7 +24,7 @@ import { WitnessService } from './witness.service.js';
  * Exports ORDER_VERIFICATION (custody answers it, see order-verification.ts) and the ledger.
  */
 @Module({
-  imports: [SensorsModule, AlarmsModule, AlarmEngineModule],
+  imports: [DeviceProtocolModule, ColdChainModule, AlarmsModule, AlarmEngineModule],
   controllers: [CabinetsController, PocketActionsController, DiscrepanciesController, RecallsController],
   providers: [
     OrderVerificationRegistry,

@@ -2,9 +2,9 @@
 import { Injectable } from '@nestjs/common';
 import { belowPar, ConflictError, ForbiddenError, NotFoundError, totalCount, type LotStock } from '#domain';
 import type { AuthUser } from '../common/auth.decorators.js';
-import { DeviceCommandsService, type CommandView } from '../sensors/device-commands.service.js';
-import { DeviceDirectory, type DeviceInfo } from '../sensors/device-directory.service.js';
-import { DeviceProtocolEdge, type DeviceLinkStats } from '../sensors/device-protocol.edge.js';
+import { DeviceCommandsService, type CommandView } from '../device-protocol/device-commands.service.js';
+import { DeviceDirectory, type DeviceInfo } from '../device-protocol/device-directory.service.js';
+import { DeviceProtocolEdge, type DeviceLinkStats } from '../device-protocol/device-protocol.edge.js';
 import { CommandTimedOutError } from './command-timed-out.error.js';
 import type { ConfigurePocket } from './cabinet.dto.js';
 import { CabinetStateService, type LiveCabinet } from './cabinet-state.service.js';

@@ -12,9 +12,9 @@ import { ConflictError, ForbiddenError, isExpired, NotFoundError, RuleViolationE
 import type { AuthUser } from '../common/auth.decorators.js';
 import { type IdempotencyScope, pendingIdempotencyScope } from '../common/idempotency.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { ColdChainService } from '../sensors/cold-chain.service.js';
-import { DeviceCommandsService, type CommandView } from '../sensors/device-commands.service.js';
-import { DeviceDirectory, type DeviceInfo } from '../sensors/device-directory.service.js';
+import { ColdChainService } from '../cold-chain/cold-chain.service.js';
+import { DeviceCommandsService, type CommandView } from '../device-protocol/device-commands.service.js';
+import { DeviceDirectory, type DeviceInfo } from '../device-protocol/device-directory.service.js';
 import type { UnlockReason } from '#contracts';
 import type { RemoveInput, RestockInput, WasteInput } from './cabinet.dto.js';
 import { CabinetStateService, drawerStorageId } from './cabinet-state.service.js';

@@ -12,7 +12,7 @@ import { applyEntry, emptyPocket, NotFoundError, type Discrepancy, type LedgerEn
 import { CabinetRepository, type CabinetLedgerEntryEntity, type CabinetPocketEntity } from '#persistence';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { EventBus } from '../common/events.js';
-import { DeviceDirectory } from '../sensors/device-directory.service.js';
+import { DeviceDirectory } from '../device-protocol/device-directory.service.js';
 import type { ConfigurePocket } from './cabinet.dto.js';
 import { type IdempotencyScope, idempotencyRow, pendingIdempotencyScope } from '../common/idempotency.js';
 import { KeyedQueue } from '../common/keyed-queue.js';

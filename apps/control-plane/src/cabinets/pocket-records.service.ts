@@ -7,8 +7,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError, countPrompt, ForbiddenError, NotFoundError, type Discrepancy } from '#domain';
 import type { AuthUser } from '../common/auth.decorators.js';
-import { DeviceCommandsService, type CommandView } from '../sensors/device-commands.service.js';
-import { DeviceDirectory } from '../sensors/device-directory.service.js';
+import { DeviceCommandsService, type CommandView } from '../device-protocol/device-commands.service.js';
+import { DeviceDirectory } from '../device-protocol/device-directory.service.js';
 import type { CountInput, ResolveDiscrepancy, ReturnInput, WasteInput } from './cabinet.dto.js';
 import { CommandTimedOutError } from './command-timed-out.error.js';
 import { PocketAccessService } from './pocket-access.service.js';

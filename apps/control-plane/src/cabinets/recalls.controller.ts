@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
-import type { CommandView } from '../sensors/device-commands.service.js';
+import type { CommandView } from '../device-protocol/device-commands.service.js';
 import { RecallSchema, type RecallInput } from './cabinet.dto.js';
 import { RecallsService, type RecallView } from './recalls.service.js';
 import { Idempotent } from '../common/idempotency.js';

@@ -10,8 +10,8 @@ import { ConflictError } from '#domain';
 import { CabinetRepository } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
-import { DeviceCommandsService, type CommandView } from '../sensors/device-commands.service.js';
-import { DeviceDirectory } from '../sensors/device-directory.service.js';
+import { DeviceCommandsService, type CommandView } from '../device-protocol/device-commands.service.js';
+import { DeviceDirectory } from '../device-protocol/device-directory.service.js';
 import type { RecallInput } from './cabinet.dto.js';
 import { PocketLedgerService } from './pocket-ledger.service.js';
 

@@ -13,7 +13,7 @@ import { CustodyRepository, type CustodyEventEntity } from '#persistence';
 import { ORDER_VERIFICATION, type OrderVerificationRegistry } from '../cabinets/order-verification.js';
 import { EventBus } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
-import { COLD_CHAIN_QUARANTINE, type ColdChainExposure, type ColdChainHooks } from '../sensors/cold-chain.hooks.js';
+import { COLD_CHAIN_QUARANTINE, type ColdChainExposure, type ColdChainHooks } from '../cold-chain/cold-chain.hooks.js';
 import { CustodyLedger } from './custody-ledger.service.js';
 import { DeliveryPharmacyService } from './delivery-pharmacy.service.js';
 

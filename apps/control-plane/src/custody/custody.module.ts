@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AlarmsModule } from '../alarms/alarms.module.js';
 import { CabinetsModule } from '../cabinets/cabinets.module.js';
 import { FleetModule } from '../fleet/fleet.module.js';
-import { SensorsModule } from '../sensors/sensors.module.js';
+import { ColdChainModule } from '../cold-chain/cold-chain.module.js';
 import { AuditController } from './audit.controller.js';
 import { AuditService } from './audit.service.js';
 import { BedsideService } from './bedside.service.js';
@@ -18,7 +18,7 @@ import { OrdersService } from './orders.service.js';
 
 /** Closed-loop drug custody: orders, doses, deliveries, bedside, and the hash-chained audit. */
 @Module({
-  imports: [FleetModule, AlarmsModule, CabinetsModule, SensorsModule],
+  imports: [FleetModule, AlarmsModule, CabinetsModule, ColdChainModule],
   controllers: [CustodyController, AuditController],
   providers: [
     CustodyLedger,

@@ -3,7 +3,7 @@ import { validateVda } from '#contracts';
 import type { BrokerSession, IngestMessage, IngestResult } from '#broker';
 import { compileAcl, type Principal } from '#domain';
 import { EventBus } from '../common/events.js';
-import { DeviceProtocolEdge } from '../sensors/device-protocol.edge.js';
+import { DeviceProtocolEdge } from '../device-protocol/device-protocol.edge.js';
 import { IngressRouter } from './ingress.router.js';
 
 function message(principal: Principal, topic: string, family: string, payload: string): IngestMessage {

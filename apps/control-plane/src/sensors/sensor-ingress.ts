@@ -5,8 +5,8 @@
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { IngestResult } from '#broker';
-import { DeviceDirectory, type DeviceInfo } from './device-directory.service.js';
-import { DeviceProtocolEdge } from './device-protocol.edge.js';
+import { DeviceDirectory, type DeviceInfo } from '../device-protocol/device-directory.service.js';
+import { DeviceProtocolEdge } from '../device-protocol/device-protocol.edge.js';
 import { SensorStateService } from './sensor-state.service.js';
 
 @Injectable()

@@ -12,9 +12,9 @@ import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
 import { AlarmRuleEvaluator } from '../alarm-engine/alarm-rule-evaluator.service.js';
 import type { SensorType } from '../alarm-engine/alarm-rule.dto.js';
-import { ColdChainService } from './cold-chain.service.js';
-import { DeviceDirectory, type DeviceInfo } from './device-directory.service.js';
-import { DeviceProtocolEdge, type DeviceLinkStats, type DeviceMessageContext } from './device-protocol.edge.js';
+import { ColdChainService } from '../cold-chain/cold-chain.service.js';
+import { DeviceDirectory, type DeviceInfo } from '../device-protocol/device-directory.service.js';
+import { DeviceProtocolEdge, type DeviceLinkStats, type DeviceMessageContext } from '../device-protocol/device-protocol.edge.js';
 import { classifySensor, flattenReadings, productTemperature } from './sensor-type.js';
 import { TelemetryStore } from './telemetry-store.service.js';
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { QUARANTINE_DISPOSITIONS } from '#domain';
 
 export const SensorIdParam = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'id must be a device id');
 export const WardParam = z.string().min(1).max(64);
@@ -22,11 +21,3 @@ export const ReadingsQuery = z
   })
   .refine((q) => q.from.getTime() <= q.to.getTime(), { path: ['from'], message: 'from must not be after to' });
 export type ReadingsQuery = z.output<typeof ReadingsQuery>;
-
-export const ExcursionsQuery = z.strictObject({
-  state: z.enum(['open', 'all']).default('open'),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-});
-
-export const ExcursionIdParam = z.uuid({ message: 'id must be a UUID' });
-export const DecideQuarantineSchema = z.strictObject({ disposition: z.enum(QUARANTINE_DISPOSITIONS) });

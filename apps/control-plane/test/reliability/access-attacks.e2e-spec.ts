@@ -9,7 +9,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { CustodyEventEntity } from '#persistence';
-import { closed, connectMqtt, connectRefused, startTestApp, subscribeCodes, waitForAsync, type TestApp } from '#testing';
+import { closed, connectMqtt, connectRefused, subscribeCodes, waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 import { CustodyFixture, scrape, STACK_TRACE } from './support.js';
 
 const JWT_SECRET = randomBytes(32).toString('hex');

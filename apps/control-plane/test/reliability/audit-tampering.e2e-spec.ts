@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { CustodyEventEntity } from '#persistence';
-import { startTestApp, type TestApp } from '#testing';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 import { CustodyFixture, runs } from './support.js';
 
 type Mutation =

@@ -15,7 +15,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { CustodyEventEntity, dataSourceOptions } from '#persistence';
-import { createTestDatabase, waitForAsync, type TestDatabase } from '#testing';
+import { waitForAsync } from '#testing';
+import { createTestDatabase, type TestDatabase } from '../support/test-app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { CustodyFixture, ServerProcess } from './support.js';
 

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
-import { connectMqtt, connectPacket, RawMqttClient, startTestApp, subscribePacket, waitForAsync, type TestApp } from '#testing';
+import { connectMqtt, connectPacket, RawMqttClient, subscribePacket, waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 import { percentile, scrape, sleep } from './support.js';
 
 const CHURN = Number(process.env['CHURN_CLIENTS'] ?? 1500);

@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { deviceTopic } from '#contracts';
-import { connectMqtt, createTestDatabase, waitForAsync, type TestDatabase } from '#testing';
+import { connectMqtt, waitForAsync } from '#testing';
+import { createTestDatabase, type TestDatabase } from '../support/test-app.js';
 import type { RobotSimulator } from '../../../../simulators/robot/index.js';
 import { CustodyFixture, ServerProcess, sleep, startRobot } from './support.js';
 

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';
 import { io } from 'socket.io-client';
-import { collect, connectMqtt, RawMqttClient, connectPacket, publishPacket, rawPacket, startTestApp, waitFor, type TestApp } from '#testing';
+import { collect, connectMqtt, RawMqttClient, connectPacket, publishPacket, rawPacket, waitFor } from '#testing';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 import { percentile, runs, scrape, sleep, STACK_TRACE } from './support.js';
 
 const seed = Number(process.env['FUZZ_SEED'] ?? Date.now() % 2 ** 31);

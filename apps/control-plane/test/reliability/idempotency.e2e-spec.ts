@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic } from '#contracts';
-import { connectMqtt, connectPacket, PacketType, publishPacket, RawMqttClient, startTestApp, waitForAsync, type TestApp } from '#testing';
+import { connectMqtt, connectPacket, PacketType, publishPacket, RawMqttClient, waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 import { runs, sleep, startRobot } from './support.js';
 
 const seed = Number(process.env['FUZZ_SEED'] ?? Date.now() % 2 ** 31);

@@ -10,7 +10,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '#testing';
+import { createTestDatabase, type TestDatabase } from '../support/test-app.js';
 import { LossyPgProxy } from './pg-proxy.js';
 import { CustodyFixture, ServerProcess, sleep } from './support.js';
 

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
-import { connectMqtt, startTestApp, waitForAsync, type TestApp } from '#testing';
+import { connectMqtt, waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 import type { RobotSimulator } from '../../../../simulators/robot/index.js';
 import { MqttService } from '../../src/mqtt/mqtt.service.js';
 import { seeded, sleep, startRobot } from './support.js';

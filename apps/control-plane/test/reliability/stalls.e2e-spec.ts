@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { MissionEntity, runWrite } from '#persistence';
-import { startTestApp, waitForAsync, type TestApp } from '#testing';
+import { waitForAsync } from '#testing';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 import type { RobotSimulator } from '../../../../simulators/robot/index.js';
 import { startRobot } from './support.js';
 

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
-import { freePort, startTestApp } from '#testing';
+import { freePort } from '#testing';
+import { startTestApp } from '../support/test-app.js';
 import { MAIN, ServerProcess, STACK_TRACE } from './support.js';
 
 interface Outcome {

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { startControlPlane, type ControlPlane } from '../../../apps/control-plane/src/bootstrap.js';
-import { loadConfig } from '../../../apps/control-plane/src/config/config.js';
+import { startControlPlane, type ControlPlane } from '../../src/bootstrap.js';
+import { loadConfig } from '../../src/config/config.js';
 
 export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
 

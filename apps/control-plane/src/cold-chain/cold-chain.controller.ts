@@ -5,7 +5,7 @@ import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.dec
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { ColdChainService, type ExcursionView, type StorageView } from './cold-chain.service.js';
-import { DecideQuarantineSchema, ExcursionIdParam, ExcursionsQuery } from './sensor.dto.js';
+import { DecideQuarantineSchema, ExcursionIdParam, ExcursionsQuery } from './cold-chain.dto.js';
 import { Idempotent } from '../common/idempotency.js';
 
 @ApiTags('cold-chain')
