@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Socket as NetSocket } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import {
+  deviceTopic,
   LIVE_NAMESPACE,
   LiveMirror,
   type LiveDelta,
@@ -23,6 +24,7 @@ import { AlarmsService, type AlarmView } from '../src/alarms/alarms.service.js';
 import { EventBus } from '../src/common/events.js';
 import { RobotStateService } from '../src/fleet/robot-state.service.js';
 import { LiveHub } from '../src/live/live-hub.service.js';
+import { LIVE_SENSOR_INTERVAL_MS } from '../src/live/live.routes.js';
 
 interface Client {
   socket: Socket;
@@ -209,21 +211,39 @@ describe('live gateway (socket.io)', () => {
     expect(p.deltas.filter((d) => d.event.type === 'alarm').length).toBeGreaterThanOrEqual(4);
   });
 
-  it('forwards ward-scoped events of other features by their ward (custody, sensors)', async () => {
+  it("shows a real sensor's readings live on its ward's station only, at most once a second per sensor (newest wins)", async () => {
     const nurse = await t.userToken('nurse', ['W-ONC']);
     const c = connect(nurse.token);
     await join(c, 'ward:W-ONC');
-    const emit = bus.emit.bind(bus) as (type: string, payload: unknown) => void;
-    emit('custody.delivery_changed', { ward: 'W-ONC', deliveryId: 'd-1', status: 'arrived' });
-    emit('custody.dose_changed', { ward: 'W-PAED', doseId: 'x' });
-    emit('custody.dose_changed', { doseId: 'no ward' });
-    emit('sensor.reading', { ward: 'W-ONC', sensorId: 's-1', celsius: 4.2 });
-    await waitFor(() => c.deltas.length >= 2, 5000, 'custody and sensor deltas');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(c.deltas.map((d) => d.event)).toEqual([
-      { type: 'custody.delivery_changed', data: { ward: 'W-ONC', deliveryId: 'd-1', status: 'arrived' } },
-      { type: 'sensor.reading', data: { ward: 'W-ONC', sensorId: 's-1', celsius: 4.2 } },
-    ]);
+    const other = await t.userToken('nurse', ['W-PAED']);
+    const o = connect(other.token);
+    await join(o, 'ward:W-PAED');
+    const reg = await t.registerDevice({ kind: 'sensor', name: 'Onc fridge (live)', ward: 'W-ONC', location: 'med room' });
+    const id = reg.device.id;
+    const sensor = await connectMqtt(t.mqttUrl, { username: id, password: reg.credentials.password });
+    try {
+      const base = Date.now();
+      const telemetry = (seq: number, temperatureC: number) =>
+        sensor.publishAsync(
+          deviceTopic('sensor', id, 'telemetry'),
+          JSON.stringify({ v: 1, deviceId: id, seq, ts: new Date(base + seq).toISOString(), readings: [{ channel: 'main', temperatureC }] }),
+          { qos: 1 },
+        );
+      const readings = () => c.deltas.flatMap((d) => (d.event.type === 'sensor.reading' && d.event.data.deviceId === id ? [d.event.data] : []));
+      await telemetry(1, 4.2);
+      await waitFor(() => readings().length >= 1, 5000, 'first reading live');
+      expect(readings()[0]).toEqual({ deviceId: id, ward: 'W-ONC', at: new Date(base + 1).toISOString(), values: { 'main.temperatureC': 4.2 } });
+      // a burst within the interval: held back, then only the newest goes out
+      for (let seq = 2; seq <= 6; seq++) await telemetry(seq, 4 + seq / 10);
+      await waitFor(() => readings().length >= 2, 5000, 'the held-back reading');
+      await new Promise((r) => setTimeout(r, LIVE_SENSOR_INTERVAL_MS + 200));
+      expect(readings()).toHaveLength(2);
+      expect(readings()[1]!.values).toEqual({ 'main.temperatureC': 4.6 });
+      // another ward's station never hears this ward's sensor
+      expect(o.deltas.some((d) => d.event.type === 'sensor.reading' && d.event.data.deviceId === id)).toBe(false);
+    } finally {
+      await sensor.endAsync(true);
+    }
   });
 
   it("tells a ward's stations when its devices come online and go offline, by the device's ward", async () => {
@@ -281,12 +301,11 @@ describe('live gateway (socket.io)', () => {
     const c = connect(nurse.token);
     await join(c, 'ward:W-SURG');
     const framesBefore = c.frames;
-    const emit = bus.emit.bind(bus) as (type: string, payload: unknown) => void;
     const N = 150;
-    for (let i = 0; i < N; i++) emit('sensor.reading', { ward: 'W-SURG', sensorId: 'burst', n: i });
+    for (let i = 0; i < N; i++) bus.emit('custody.order_changed', { orderId: `burst-${i}`, status: 'verified', ward: 'W-SURG' });
     await waitFor(() => c.deltas.length >= N, 5000, 'burst delivered');
     const burst = c.deltas.slice(-N);
-    expect(burst.map((d) => (d.event.data as unknown as { n: number }).n)).toEqual([...Array(N).keys()]);
+    expect(burst.map((d) => (d.event.type === 'custody.order_changed' ? d.event.data.orderId : null))).toEqual([...Array(N).keys()].map((i) => `burst-${i}`));
     const seqs = burst.map((d) => d.seq);
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
     // 150 deltas from one synchronous burst: three frames (64 + 64 + 22), not 150 messages

@@ -4,3 +4,6 @@ export * from './site/index.js';
 export * from './devices/index.js';
 export * from './live/index.js';
 export * from './http/idempotency.js';
+export * from './custody/index.js';
+export * from './events/index.js';
+export * from './alarms/index.js';

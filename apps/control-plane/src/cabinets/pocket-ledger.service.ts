@@ -189,7 +189,6 @@ export class PocketLedgerService implements OnModuleInit {
 
   private announce(p: CabinetPocketEntity, entry: LedgerEntry, before: PocketInventory, facts: RemovalFacts): void {
     const base = { cabinetId: p.cabinetId, pocketId: p.pocketId };
-    this.bus.emit('cabinet.ledger', { ...base, entryId: entry.id, type: entry.type, actor: entry.actor, at: entry.at });
     if (entry.type === 'remove' || entry.type === 'override_remove') {
       const lot = before.lots[entry.lot]!;
       this.bus.emit('cabinet.removed', {
@@ -208,14 +207,6 @@ export class PocketLedgerService implements OnModuleInit {
     }
     const d = p.inventory.discrepancy;
     if (d && d !== before.discrepancy) {
-      this.bus.emit('cabinet.discrepancy', {
-        ...base,
-        discrepancyId: d.countEntryId,
-        status: d.status,
-        expected: d.expected,
-        counted: d.counted,
-        at: entry.at,
-      });
       void this.discrepancyAlarm(p, d);
     }
   }

@@ -42,14 +42,6 @@ export class RecallsService {
     const recall = { id: randomUUID(), gtin: input.gtin, lot: input.lot, reason: input.reason, createdBy: user.id, createdAt: new Date() };
     await this.repo.insertRecall(recall);
     this.ledger.markRecalled(input.gtin, input.lot);
-    this.bus.emit('cabinet.recall', {
-      recallId: recall.id,
-      gtin: recall.gtin,
-      lot: recall.lot,
-      reason: recall.reason,
-      by: user.id,
-      at: recall.createdAt.toISOString(),
-    });
     const cabinets = await this.directory.list('cabinet');
     const sent = await Promise.all(
       cabinets.map((c) =>

@@ -128,17 +128,6 @@ export class CustodyLedger {
       result = workOut as T;
     }
     if (idem && committed.length) idem.stored = true;
-    for (const e of committed) {
-      this.bus.emit('custody.event', {
-        seq: e.seq,
-        action: e.action,
-        doseId: e.doseId,
-        deliveryId: e.deliveryId,
-        toState: e.toState,
-        location: e.location,
-        at: e.at.toISOString(),
-      });
-    }
     return result;
   }
 

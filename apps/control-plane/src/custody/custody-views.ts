@@ -1,10 +1,13 @@
-/** JSON views of custody records for the HTTP API and live events. */
+/** JSON views of custody records for the HTTP API and live events (shapes: libs/contracts custody.views). */
+import type { Delivery, Dose, Medication, MedicationOrder, Patient, Slot } from '#contracts';
 import type { AdministrationSlotEntity, DeliveryEntity, DoseEntity, MedicationEntity, MedicationOrderEntity, PatientEntity } from '#persistence';
 
 export const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** a column that is never null (creation and update times) */
+const isoOf = (d: Date) => d.toISOString();
 
-export const patientView = (p: PatientEntity) => ({ id: p.id, mrn: p.mrn, wristbandGsrn: p.wristbandGsrn, name: p.name, ward: p.ward, bed: p.bed });
-export const medicationView = (m: MedicationEntity) => ({
+export const patientView = (p: PatientEntity): Patient => ({ id: p.id, mrn: p.mrn, wristbandGsrn: p.wristbandGsrn, name: p.name, ward: p.ward, bed: p.bed });
+export const medicationView = (m: MedicationEntity): Medication => ({
   id: m.id,
   gtin: m.gtin,
   name: m.name,
@@ -15,7 +18,7 @@ export const medicationView = (m: MedicationEntity) => ({
   refrigerated: m.refrigerated,
   robotTransportAllowed: m.robotTransportAllowed,
 });
-export const orderView = (o: MedicationOrderEntity) => ({
+export const orderView = (o: MedicationOrderEntity): MedicationOrder => ({
   id: o.id,
   patientId: o.patientId,
   medicationId: o.medicationId,
@@ -28,9 +31,9 @@ export const orderView = (o: MedicationOrderEntity) => ({
   verifiedBy: o.verifiedBy,
   verifiedAt: iso(o.verifiedAt),
   statusReason: o.statusReason,
-  createdAt: iso(o.createdAt),
+  createdAt: isoOf(o.createdAt),
 });
-export const doseView = (d: DoseEntity) => ({
+export const doseView = (d: DoseEntity): Dose => ({
   id: d.id,
   orderId: d.orderId,
   patientId: d.patientId,
@@ -45,9 +48,9 @@ export const doseView = (d: DoseEntity) => ({
   compartmentId: d.compartmentId,
   location: d.location,
   custodian: d.custodian,
-  updatedAt: iso(d.updatedAt),
+  updatedAt: isoOf(d.updatedAt),
 });
-export const deliveryView = (d: DeliveryEntity, doses?: DoseEntity[]) => ({
+export const deliveryView = (d: DeliveryEntity, doses?: DoseEntity[]): Delivery => ({
   id: d.id,
   ward: d.ward,
   stationNodeId: d.stationNodeId,
@@ -59,14 +62,14 @@ export const deliveryView = (d: DeliveryEntity, doses?: DoseEntity[]) => ({
   courier: d.courier,
   dispatchedAt: iso(d.dispatchedAt),
   arrivedAt: iso(d.arrivedAt),
-  createdAt: iso(d.createdAt),
+  createdAt: isoOf(d.createdAt),
   ...(doses ? { doses: doses.map(doseView) } : {}),
 });
-export const slotView = (s: AdministrationSlotEntity) => ({
+export const slotView = (s: AdministrationSlotEntity): Slot => ({
   id: s.id,
   orderId: s.orderId,
   patientId: s.patientId,
-  scheduledAt: iso(s.scheduledAt),
+  scheduledAt: isoOf(s.scheduledAt),
   windowMinutes: s.windowMinutes,
   state: s.state,
   doseId: s.doseId,

@@ -140,7 +140,6 @@ export class DeviceCommandsService implements OnModuleInit, OnApplicationBootstr
     await this.commands.insert(entity);
     this.pending.set(id, entity);
     this.schedule(entity);
-    this.bus.emit('device.command', { commandId: id, deviceId, type: entity.type, status: 'pending', detail: null });
     await this.mqtt.broker.publish(deviceTopic(kind, deviceId, 'command'), JSON.stringify(parsed.message), { qos: 1, retain: false });
     return entity;
   }
@@ -237,7 +236,6 @@ export class DeviceCommandsService implements OnModuleInit, OnApplicationBootstr
   }
 
   private settle(c: DeviceCommandEntity): void {
-    this.bus.emit('device.command', { commandId: c.id, deviceId: c.deviceId, type: c.type, status: c.status, detail: c.detail });
     const view = toCommandView(c);
     for (const resolve of this.waiters.get(c.id) ?? []) resolve(view);
     this.waiters.delete(c.id);

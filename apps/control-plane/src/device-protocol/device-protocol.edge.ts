@@ -140,7 +140,6 @@ export class DeviceProtocolEdge {
   private count(deviceId: string, family: string, reason: string): void {
     const s = this.entry(deviceId);
     s.rejected[reason] = (s.rejected[reason] ?? 0) + 1;
-    this.bus.emit('device.rejected', { deviceId, family, reason, at: new Date().toISOString() });
   }
 
   private entry(deviceId: string): DeviceLinkStats {

@@ -77,7 +77,6 @@ export class DevicesService {
       createdAt: now,
     };
     await this.devices.insert(entity);
-    this.bus.emit('device.registered', { deviceId: id, kind: input.kind });
     return { device: this.view(entity), credentials: { username: id, password: secret } };
   }
 

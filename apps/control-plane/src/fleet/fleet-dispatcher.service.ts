@@ -446,7 +446,6 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
       details: { missionId: a.mission.id, connection, cargo: a.mission.cargo },
     });
     await this.updatePaused(a, 'paused', { reason: `robot ${connection}` });
-    this.bus.emit('mission.robot_lost', { missionId: a.mission.id, robotId, cargo: a.mission.cargo });
   }
 
   /** A robot offline longer than the grace period fails its mission. */
@@ -505,8 +504,6 @@ export class FleetDispatcher implements OnApplicationBootstrap, OnModuleDestroy 
     a.mission.failureReason = reason;
     a.mission.paused = false;
     await this.transition(a, to, to, details);
-    if (to === 'failed')
-      this.bus.emit('mission.failed', { missionId: a.mission.id, robotId: a.robot.deviceId, reason: reason ?? 'failed', cargo: a.mission.cargo });
     await this.alarms.clear(`robot.offline_mid_mission:${a.robot.deviceId}`, `mission ${to}`);
     await this.alarms.clear(`robot.estop:${a.robot.deviceId}`, `mission ${to}`);
     this.poke();

@@ -164,7 +164,6 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
           details: { lastMessageAt: new Date(r.lastMessageAt).toISOString() },
         })
         .catch((err: unknown) => this.logger.error({ err }, 'could not raise stale alarm'));
-      this.bus.emit('robot.stale', { deviceId: r.deviceId });
       this.changed(r);
     }
   }

@@ -23,7 +23,7 @@ function hub(): LiveHub {
   return h;
 }
 
-const event = (n: number) => ({ type: 'sensor.reading' as const, data: { ward: 'W', n } });
+const event = (n: number) => ({ type: 'custody.order_changed' as const, data: { orderId: `o-${n}`, status: 'verified', ward: 'W' } });
 const nextImmediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('LiveHub flush scheduling', () => {

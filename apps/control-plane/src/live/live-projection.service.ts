@@ -26,13 +26,13 @@ import {
 import { MISSION_STATUSES, type MissionStatus } from '#domain';
 import { DevicesRepository, type MissionEntity, MissionsRepository } from '#persistence';
 import { type AlarmView, AlarmsService, toAlarmView } from '../alarms/alarms.service.js';
-import { EventBus, type DomainEvent } from '../common/events.js';
+import { EventBus, type DomainEvent, type DomainEventMap } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
 import { FleetDispatcher } from '../fleet/fleet-dispatcher.service.js';
 import { type LiveRobot as RobotLiveState, RobotStateService } from '../fleet/robot-state.service.js';
 import { SiteService } from '../site/site.service.js';
 import { LiveHub } from './live-hub.service.js';
-import { WARD_SCOPED_ROUTES, wardScopedPayload } from './live.routes.js';
+import { LIVE_ROUTES, LIVE_SENSOR_INTERVAL_MS, type ForwardedEvent, type ProjectedEvent } from './live.routes.js';
 
 const TERMINAL: ReadonlySet<string> = new Set(['finished', 'failed', 'cancelled']);
 /** how long an ended mission stays in snapshots (a nurse sees "arrived", a pharmacist "failed") */
@@ -54,6 +54,18 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly robotRooms = new Map<string, Set<LiveRoom>>();
   private readonly missions = new Map<string, { entity: MissionEntity; view: LiveMission; endedAt: number | null }>();
   private readonly wardFloors = new Map<string, string>();
+  /** per sensor: when its last reading went out, and the newest one held back since */
+  private readonly sensors = new Map<string, { sentAt: number; pending: DomainEventMap['sensor.reading'] | null; timer: NodeJS.Timeout | null }>();
+
+  /** one handler per projected event: the type makes a route marked `projected` without one a compile error */
+  private readonly projectors: { [K in ProjectedEvent]: (p: DomainEventMap[K]) => void } = {
+    'robot.updated': (p) => this.onRobot(p.deviceId),
+    'alarm.changed': (p) => this.publish(this.roomsOfWard(p.alarm.ward), { type: 'alarm', data: { change: p.change, alarm: p.alarm } }),
+    'mission.changed': (p) => this.later(() => this.onMission(p.missionId, p.robotId)),
+    'device.online': (p) => this.onPresence(p.deviceId, p.kind, true, p.at),
+    // one of two sessions ending leaves the device online: nothing a nurse should see
+    'device.offline': (p) => (p.sessions > 0 ? undefined : this.onPresence(p.deviceId, p.kind, false, p.at)),
+  };
 
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
@@ -84,6 +96,7 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.sub?.unsubscribe();
+    for (const s of this.sensors.values()) if (s.timer) clearTimeout(s.timer);
   }
 
   snapshot(room: LiveRoom, seq: number, epoch: string): LiveSnapshot {
@@ -103,39 +116,54 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
 
   private onEvent(e: DomainEvent): void {
     try {
-      switch (e.type) {
-        case 'robot.updated':
-          return this.onRobot(e.payload.deviceId);
-        case 'alarm.changed':
-          return this.publish(this.roomsOfWard(e.payload.alarm.ward), { type: 'alarm', data: { change: e.payload.change, alarm: e.payload.alarm } });
-        case 'mission.changed':
-          return this.later(() => this.onMission(e.payload.missionId, e.payload.robotId));
-        case 'device.online':
-        case 'device.offline': {
-          // one of two sessions ending leaves the device online: nothing a nurse should see
-          if (e.type === 'device.offline' && e.payload.sessions > 0) return;
-          const { deviceId, kind, at } = e.payload;
-          this.presence.push({ deviceId, kind, online: e.type === 'device.online', at });
-          if (this.presence.length === 1) this.later(() => this.publishPresence());
-          return;
-        }
-        default:
-          return this.onWardScoped(e.type, e.payload);
-      }
+      const route = LIVE_ROUTES[e.type];
+      if (route === 'projected') (this.projectors[e.type as ProjectedEvent] as (p: unknown) => void)(e.payload);
+      else if ('forward' in route) this.onForwarded(e as Extract<DomainEvent, { type: ForwardedEvent }>);
     } catch (err) {
       this.logger.error({ err, event: e.type }, 'live projection failed on an event');
     }
   }
 
-  private onWardScoped(type: string, payload: unknown): void {
-    const liveType = WARD_SCOPED_ROUTES[type];
-    if (!liveType) return;
-    const parsed = wardScopedPayload.safeParse(payload);
-    if (!parsed.success) {
-      this.logger.warn({ event: type }, 'ward-scoped event without a ward: not forwarded to nurse stations');
+  private onForwarded(e: Extract<DomainEvent, { type: ForwardedEvent }>): void {
+    if (e.type === 'sensor.reading') return this.onSensorReading(e.payload);
+    const live = LIVE_ROUTES[e.type].forward;
+    this.publish(this.roomsOfWard(e.payload.ward), { type: live, data: e.payload } as LiveEvent);
+  }
+
+  /** A sensor's newest values, at most once per LIVE_SENSOR_INTERVAL_MS; a reading held back goes out when the interval ends. */
+  private onSensorReading(p: DomainEventMap['sensor.reading']): void {
+    const now = Date.now();
+    const s = this.sensors.get(p.deviceId) ?? { sentAt: 0, pending: null, timer: null };
+    this.sensors.set(p.deviceId, s);
+    if (s.timer) {
+      s.pending = p;
       return;
     }
-    this.publish(this.roomsOfWard(parsed.data.ward), { type: liveType, data: parsed.data } as LiveEvent);
+    const wait = s.sentAt + LIVE_SENSOR_INTERVAL_MS - now;
+    if (wait <= 0) {
+      s.sentAt = now;
+      this.publish(this.roomsOfWard(p.ward), { type: 'sensor.reading', data: p });
+      return;
+    }
+    s.pending = p;
+    s.timer = setTimeout(() => {
+      s.timer = null;
+      const held = s.pending;
+      s.pending = null;
+      if (!held) return;
+      s.sentAt = Date.now();
+      try {
+        this.publish(this.roomsOfWard(held.ward), { type: 'sensor.reading', data: held });
+      } catch (err) {
+        this.logger.error({ err }, 'live projection failed on a sensor reading');
+      }
+    }, wait);
+    s.timer.unref();
+  }
+
+  private onPresence(deviceId: string, kind: string, online: boolean, at: string): void {
+    this.presence.push({ deviceId, kind, online, at });
+    if (this.presence.length === 1) this.later(() => this.publishPresence());
   }
 
   private onRobot(robotId: string): void {

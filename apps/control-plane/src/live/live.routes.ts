@@ -1,19 +1,50 @@
 /**
- * Which in-process events reach which rooms. The robot, mission, alarm and device events are
- * projected by LiveProjection (they need live state or a lookup); any event that carries its
- * own `ward` is forwarded as it is by one line here. A feature adding such an event adds a
- * line below and the matching entry in LiveEventMap (libs/contracts/src/live/live.types.ts).
+ * Where every domain event goes, live: the table is typed over DomainEventMap
+ * (libs/contracts/src/events), so an event declared and not placed here — or a misspelled one —
+ * is a compile error. Each event is one of:
+ *   - `forward`: its payload names its ward and is a LiveEventMap entry as it is; it goes to
+ *     the ward's room and the site room unchanged (the compiler checks the payload fits);
+ *   - `projected`: LiveProjection turns it into room events (it needs live state or a
+ *     lookup); the projection's handler table is typed over these, so each has a handler;
+ *   - `internal`: features hear it in process and no browser needs it; the string says who
+ *     hears it, and an e2e spec checks at run time that someone does.
+ * Sensor readings are forwarded at most once per LIVE_SENSOR_INTERVAL_MS per sensor (newest
+ * wins), as robot positions are coalesced.
  */
-import { z } from 'zod';
-import type { LiveEventType } from '#contracts';
+import type { DomainEventMap, DomainEventType, LiveEventMap, LiveEventType } from '#contracts';
 
-/** bus event type → live event type, for events whose payload names its ward */
-export const WARD_SCOPED_ROUTES: Readonly<Record<string, LiveEventType>> = {
-  'custody.dose_changed': 'custody.dose_changed',
-  'custody.delivery_changed': 'custody.delivery_changed',
-  'custody.order_changed': 'custody.order_changed',
-  'sensor.reading': 'sensor.reading',
-};
+/** the live types whose payload this domain event can be forwarded as, unchanged */
+type ForwardableAs<K extends DomainEventType> = {
+  [L in LiveEventType]: DomainEventMap[K] extends LiveEventMap[L] ? (DomainEventMap[K] extends { ward: string | null } ? L : never) : never;
+}[LiveEventType];
 
-/** The payload contract of a ward-scoped event: whatever it carries, it names its ward. */
-export const wardScopedPayload = z.looseObject({ ward: z.string().min(1).max(64) });
+export type LiveRoute<K extends DomainEventType> = { forward: ForwardableAs<K> } | 'projected' | { internal: string };
+
+export const LIVE_ROUTES = {
+  'custody.order_changed': { forward: 'custody.order_changed' },
+  'custody.delivery_changed': { forward: 'custody.delivery_changed' },
+  'custody.dose_changed': { forward: 'custody.dose_changed' },
+  'sensor.reading': { forward: 'sensor.reading' },
+  'robot.updated': 'projected',
+  'mission.changed': 'projected',
+  'alarm.changed': 'projected',
+  'device.online': 'projected',
+  'device.offline': 'projected',
+  'robot.connection': { internal: 'the dispatcher (pause/fail a mission) and custody (robot lost)' },
+  'robot.state': { internal: 'the dispatcher (mission progress) and custody (compartments)' },
+  'device.sessions_invalidated': { internal: 'the MQTT service (drops the sessions)' },
+  'cabinet.removed': { internal: 'custody (links the unit to the dose’s pick step)' },
+  'coldchain.excursion': { internal: 'custody (quarantines the exposed doses)' },
+} as const satisfies { readonly [K in DomainEventType]: LiveRoute<K> };
+
+type Routes = typeof LIVE_ROUTES;
+export type ProjectedEvent = { [K in DomainEventType]: Routes[K] extends 'projected' ? K : never }[DomainEventType];
+export type ForwardedEvent = { [K in DomainEventType]: Routes[K] extends { forward: LiveEventType } ? K : never }[DomainEventType];
+export type InternalEvent = { [K in DomainEventType]: Routes[K] extends { internal: string } ? K : never }[DomainEventType];
+
+export const INTERNAL_EVENTS = (Object.keys(LIVE_ROUTES) as DomainEventType[]).filter(
+  (k): k is InternalEvent => typeof LIVE_ROUTES[k] === 'object' && 'internal' in LIVE_ROUTES[k],
+);
+
+/** a sensor's readings reach a room at most this often (the newest wins) */
+export const LIVE_SENSOR_INTERVAL_MS = 1_000;

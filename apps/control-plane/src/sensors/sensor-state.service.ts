@@ -84,7 +84,9 @@ export class SensorStateService {
     const product = type === 'fridge' ? productTemperature(msg.readings) : null;
     if (product)
       await this.coldChain.record({ storageId: device.id, storageKind: 'fridge', ward: device.ward, temperatureC: product.temperatureC, at: msg.ts });
-    this.bus.emit('sensor.updated', { deviceId: device.id, ward: device.ward, at: msg.ts });
+    const latest: Record<string, number | boolean> = {};
+    for (const v of values) latest[`${v.channel}.${v.metric}`] = v.value;
+    this.bus.emit('sensor.reading', { deviceId: device.id, ward: device.ward, at: msg.ts, values: latest });
   }
 
   async applyEvent(device: DeviceInfo, e: SensorEvent): Promise<void> {

@@ -12,6 +12,9 @@
  * events: they are coalesced per robot, sent volatile and carry no seq of their own.
  */
 
+import type { AlarmChange, AlarmView } from '../alarms/alarm.views.js';
+import type { DomainEventMap } from '../events/domain-events.js';
+
 /** socket.io namespace of the live gateway. */
 export const LIVE_NAMESPACE = '/live';
 
@@ -71,32 +74,15 @@ export interface LiveMission {
   updatedAt: string;
 }
 
-export type LiveAlarmChange = 'raised' | 'repeated' | 'acknowledged' | 'cleared' | 'escalated';
-
-export interface LiveAlarm {
-  id: string;
-  key: string;
-  type: string;
-  severity: string;
-  state: string;
-  ward: string | null;
-  source: { kind: string; id: string };
-  message: string;
-  details: Record<string, unknown>;
-  occurrences: number;
-  raisedAt: string;
-  lastRaisedAt: string;
-  acknowledged: { at: string; by: string } | null;
-  cleared: { at: string; reason: string | null } | null;
-  escalationLevel: number;
-}
-
-/** An event another feature announces for one ward (custody, sensors): forwarded as it is. */
-export type WardScopedPayload = { ward: string } & Record<string, unknown>;
+/** Alarms travel as the REST API's view (libs/contracts/src/alarms). */
+export type LiveAlarmChange = AlarmChange;
+export type LiveAlarm = AlarmView;
 
 /**
- * Every sequenced event a room carries, by type. Adding a ward-scoped event on the server is
- * one mapping line (apps/control-plane/src/live/live.routes.ts) plus one line here.
+ * Every sequenced event a room carries, by type. The custody and sensor events are domain
+ * events forwarded as they are (their payload names their ward): adding one is one line here
+ * and one in the server's routing table (apps/control-plane/src/live/live.routes.ts), which
+ * the compiler holds to this map and to DomainEventMap.
  */
 export interface LiveEventMap {
   /** a robot's state as a person sees it changed (or it became relevant to the room) */
@@ -106,10 +92,10 @@ export interface LiveEventMap {
   mission: LiveMission;
   alarm: { change: LiveAlarmChange; alarm: LiveAlarm };
   device: { deviceId: string; kind: string; ward: string | null; online: boolean; at: string };
-  'custody.dose_changed': WardScopedPayload;
-  'custody.delivery_changed': WardScopedPayload;
-  'custody.order_changed': WardScopedPayload;
-  'sensor.reading': WardScopedPayload;
+  'custody.dose_changed': DomainEventMap['custody.dose_changed'];
+  'custody.delivery_changed': DomainEventMap['custody.delivery_changed'];
+  'custody.order_changed': DomainEventMap['custody.order_changed'];
+  'sensor.reading': DomainEventMap['sensor.reading'];
 }
 export type LiveEventType = keyof LiveEventMap;
 export type LiveEvent = { [K in LiveEventType]: { type: K; data: LiveEventMap[K] } }[LiveEventType];
