@@ -30,7 +30,6 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { DataSource } from 'typeorm';
 import { CustodyRepository, dataSourceOptions, ensurePostgresSchema, SQLITE_SYNCHRONOUS, type SqliteSynchronous } from '#persistence';
-import { EventBus } from '../apps/control-plane/src/common/events.js';
 import { MetricsService } from '../apps/control-plane/src/metrics/metrics.service.js';
 import { CustodyLedger, type AuditReport } from '../apps/control-plane/src/custody/custody-ledger.service.js';
 import { num, parseArgs, str } from './lib/args.js';
@@ -153,7 +152,7 @@ async function measureMode(ledger: CustodyLedger, db: string, mode: 'single' | '
 }
 
 async function ledgerOn(ds: DataSource): Promise<CustodyLedger> {
-  return new CustodyLedger(new CustodyRepository(ds), new EventBus(), new MetricsService(), pino({ level: 'silent' }));
+  return new CustodyLedger(new CustodyRepository(ds), new MetricsService(), pino({ level: 'silent' }));
 }
 
 async function inProcess(v: Variant): Promise<{ modes: ModeResult[]; verify: AuditReport; verifyS: number } | null> {

@@ -8,13 +8,12 @@ import { DataSource } from 'typeorm';
 import { CustodyEventEntity } from '#persistence';
 import type { MqttClient } from 'mqtt';
 import { deviceTopic, rejectionTopic, type RejectionEvent } from '#contracts';
-import { gtinCheckDigit } from '#domain';
-import { connectMqtt, waitFor, waitForAsync } from '#testing';
+import { connectMqtt, waitFor, waitForAsync, withCheck } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { EventBus, type DomainEventMap } from '../src/common/events.js';
 import { CabinetFleet, parseCabinetFleetConfig, type CabinetSimulator } from '../../../simulators/cabinet/index.js';
 
-const gtin = (body13: string) => `${body13}${gtinCheckDigit(body13)}`;
+const gtin = withCheck;
 const PARACETAMOL = gtin('0950600013435');
 const MORPHINE = gtin('0950600099999');
 

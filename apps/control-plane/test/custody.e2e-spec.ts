@@ -6,23 +6,18 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { gtinCheckDigit, validateEpcisDocument, validateFhirBundle } from '#domain';
+import { validateEpcisDocument, validateFhirBundle } from '#domain';
 import { CustodyEventEntity } from '#persistence';
-import { waitForAsync } from '#testing';
+import { NEXT_YEAR, newGsrn, orderBody, patientBody, unitBarcode, waitForAsync, withCheck, wristband } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { parseFleetConfig, RobotSimulator } from '../../../simulators/robot/index.js';
 import { ColdChainService } from '../src/cold-chain/cold-chain.service.js';
 
-const GS = '\u001d';
-const withCheck = (digits: string) => digits + gtinCheckDigit(digits);
 const GTIN_AMOX = withCheck('0950600013435');
 const GTIN_MORPH = withCheck('0950600013436');
-let gsrnSeq = 100;
-const gsrn = () => withCheck(`80180000000000${String(++gsrnSeq).padStart(3, '0')}`);
-const yymmdd = (d: Date) => `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
-const NEXT_YEAR = yymmdd(new Date(Date.now() + 365 * 86400_000));
-const unit = (gtin: string, serial: string, expiry = NEXT_YEAR, lot = 'LOT42') => `]d201${gtin}17${expiry}10${lot}${GS}21${serial}`;
-const wristband = (g: string) => `(8018)${g}`;
+const gsrn = newGsrn;
+const unit = (gtin: string, serial: string, expiry?: string, lot?: string) =>
+  unitBarcode(gtin, serial, { ...(expiry ? { expiry } : {}), ...(lot ? { lot } : {}) });
 
 describe('closed-loop custody', () => {
   let t: TestApp;
@@ -85,26 +80,13 @@ describe('closed-loop custody', () => {
 
   async function patient(ward = 'W-CARD') {
     const g = gsrn();
-    const r = await api(pharmacist.token, 'POST', '/api/patients', {
-      mrn: `MRN${g.slice(-6)}`,
-      wristbandGsrn: g,
-      name: `Patient ${g.slice(-4)}`,
-      ward,
-      bed: '3',
-    });
+    const r = await api(pharmacist.token, 'POST', '/api/patients', patientBody(g, ward));
     expect(r.status).toBe(201);
     return { id: r.body.id as string, gsrn: g };
   }
 
   async function verifiedOrder(patientId: string, medicationId = amox) {
-    const o = await api(pharmacist.token, 'POST', '/api/orders', {
-      patientId,
-      medicationId,
-      dose: { amount: 500, unit: 'mg' },
-      route: 'oral',
-      schedule: { times: [new Date(Date.now() + 10 * 60_000).toISOString()], windowMinutes: 60 },
-      priority: 'urgent',
-    });
+    const o = await api(pharmacist.token, 'POST', '/api/orders', orderBody(patientId, medicationId, { inMinutes: 10, priority: 'urgent' }));
     expect(o.status).toBe(201);
     const v = await api(pharmacist.token, 'POST', `/api/orders/${o.body.id}/verify`);
     expect(v.status).toBe(200);
@@ -327,6 +309,29 @@ describe('closed-loop custody', () => {
       evidence: { reason?: string };
     }[];
     expect(timeline.find((e) => e.action === 'quarantined')?.evidence.reason).toBe('cold-chain excursion');
+    // custody told the cold chain how many doses it holds for the excursion
+    await waitForAsync(
+      async () =>
+        ((await api(pharmacist.token, 'GET', '/api/cold-chain/excursions')).body as { storageId: string; dosesQuarantined: number | null }[]).find(
+          (e) => e.storageId === `${robotId}/C3`,
+        )?.dosesQuarantined === 1,
+      10_000,
+      'dosesQuarantined reported',
+    );
+    // and the pharmacist's quarantine alarm says so
+    const alarm = await waitForAsync(
+      async () => {
+        const open = (await api(pharmacist.token, 'GET', '/api/alarms?type=coldchain.quarantine&state=open')).body as {
+          source: { id: string };
+          message: string;
+          details: { dosesQuarantined: number | null };
+        }[];
+        return open.find((x) => x.source.id === `${robotId}/C3` && x.details.dosesQuarantined === 1);
+      },
+      10_000,
+      'quarantine alarm with its count',
+    );
+    expect(alarm.message).toMatch(/\(1 dose\)/);
   }, 60_000);
 
   it('recalls the delivery when its order is stopped in transit: the robot returns and the doses come back', async () => {

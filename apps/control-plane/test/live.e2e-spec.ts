@@ -105,13 +105,12 @@ describe('live gateway (socket.io)', () => {
   function raise(ward: string | null, extra: Partial<{ key: string; message: string }> = {}): Promise<AlarmView> {
     const key = extra.key ?? `test.alarm:${++seq}`;
     return alarms.raise({
-      key,
-      type: 'test.alarm',
-      severity: 'warning',
+      type: 'sensor.tamper',
+      subject: key,
       ward,
       sourceKind: 'test',
       sourceId: key,
-      message: extra.message ?? `test alarm ${seq}`,
+      params: { sensor: 'test sensor', detail: extra.message ?? `test alarm ${seq}` },
     });
   }
 
@@ -232,7 +231,13 @@ describe('live gateway (socket.io)', () => {
       const readings = () => c.deltas.flatMap((d) => (d.event.type === 'sensor.reading' && d.event.data.deviceId === id ? [d.event.data] : []));
       await telemetry(1, 4.2);
       await waitFor(() => readings().length >= 1, 5000, 'first reading live');
-      expect(readings()[0]).toEqual({ deviceId: id, ward: 'W-ONC', at: new Date(base + 1).toISOString(), values: { 'main.temperatureC': 4.2 } });
+      expect(readings()[0]).toEqual({
+        deviceId: id,
+        name: 'Onc fridge (live)',
+        ward: 'W-ONC',
+        at: new Date(base + 1).toISOString(),
+        values: { 'main.temperatureC': 4.2 },
+      });
       // a burst within the interval: held back, then only the newest goes out
       for (let seq = 2; seq <= 6; seq++) await telemetry(seq, 4 + seq / 10);
       await waitFor(() => readings().length >= 2, 5000, 'the held-back reading');
@@ -418,6 +423,7 @@ describe('live gateway (socket.io)', () => {
           state: 'raised',
           ward: 'W-CARD',
           source: { kind: 'test', id: 'flood' },
+          title: 'flood',
           message: `flood ${i}`,
           details: { big },
           occurrences: i + 1,
@@ -425,6 +431,8 @@ describe('live gateway (socket.io)', () => {
           lastRaisedAt: new Date().toISOString(),
           acknowledged: null,
           cleared: null,
+          clears: null,
+          resolution: null,
           escalationLevel: 0,
         },
       });

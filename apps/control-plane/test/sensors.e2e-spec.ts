@@ -10,10 +10,10 @@ import { TelemetryRepository } from '#persistence';
 import { connectMqtt, waitFor, waitForAsync } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { EventBus, type DomainEventMap } from '../src/common/events.js';
-import { COLD_CHAIN_QUARANTINE, type ColdChainExposure, type ColdChainHooks } from '../src/cold-chain/cold-chain.hooks.js';
 import { parseSensorFleetConfig, SensorFleet, type SensorSimulator } from '../../../simulators/sensor/index.js';
 
 type Excursion = DomainEventMap['coldchain.excursion'];
+type ExcursionRow = { id: string; storageId: string; status: string; dosesQuarantined: number | null };
 
 describe('ward sensors, cold chain and alarm rules', () => {
   let t: TestApp;
@@ -134,25 +134,30 @@ describe('ward sensors, cold chain and alarm rules', () => {
     expect(raw.body.some((p: { value: number }) => p.value === 15.2)).toBe(true);
   }, 30_000);
 
-  it('quarantines a fridge whose excursion lasts: custody is asked to quarantine the exposed doses and a pharmacist decides', async () => {
-    const calls: ColdChainExposure[] = [];
-    t.cp.app.get<ColdChainHooks>(COLD_CHAIN_QUARANTINE).register({
-      quarantineExposedDoses: async (e) => {
-        calls.push(e);
-        return { quarantined: 3 };
-      },
-    });
+  it('quarantines a fridge whose excursion lasts: custody hears it, reports the exposed doses it quarantined, and a pharmacist decides', async () => {
     const { fleet, sim, id } = await startFridge('Fridge quarantine', 'ward-4w');
     await minutes(fleet, 3);
     sim.faults.doorOpen(true);
     await minutes(fleet, 45);
     const alarm = await waitForAsync(async () => (await alarmsOf(id, 'coldchain.quarantine'))[0], 5000, 'quarantine alarm');
-    expect(alarm.details).toMatchObject({ targetRoles: ['pharmacist'], dosesQuarantined: 3 });
-    expect(calls[0]).toMatchObject({ storageId: id, storageKind: 'fridge', ward: 'ward-4w', window: { end: null } });
-    const excursion = (await t.api('GET', '/api/cold-chain/excursions', { token: pharmacist.token })).body.find(
-      (e: { storageId: string }) => e.storageId === id,
+    expect(alarm.details).toMatchObject({ targetRoles: ['pharmacist'] });
+    expect(excursions.find((e) => e.storageId === id && e.status === 'quarantine')).toMatchObject({
+      storageKind: 'fridge',
+      ward: 'ward-4w',
+      window: { end: null },
+    });
+    const excursionOf = async () =>
+      ((await t.api('GET', '/api/cold-chain/excursions', { token: pharmacist.token })).body as ExcursionRow[]).find((e) => e.storageId === id);
+    // custody heard the quarantine and answered with its count: no dose was ever stored in this fridge
+    const excursion = await waitForAsync(
+      async () => {
+        const e = await excursionOf();
+        return e && e.dosesQuarantined !== null ? e : undefined;
+      },
+      5000,
+      'custody reports the quarantined doses',
     );
-    expect(excursion.status).toBe('quarantine');
+    expect(excursion).toMatchObject({ status: 'quarantine', dosesQuarantined: 0 });
     // still out of range: the window is not final, so no release yet
     const early = await t.api('POST', `/api/cold-chain/excursions/${excursion.id}/decision`, { token: pharmacist.token, body: { disposition: 'released' } });
     expect(early.status).toBe(422);
@@ -160,15 +165,16 @@ describe('ward sensors, cold chain and alarm rules', () => {
 
     sim.faults.doorOpen(false);
     await minutes(fleet, 40);
-    // the window closed: custody is asked again with its end, the quarantine stays
-    await waitFor(() => calls.find((c) => c.window.end !== null), 5000, 'final window');
+    // the window closed: custody hears the quarantine again with its end, the quarantine stays
+    await waitFor(() => excursions.find((e) => e.storageId === id && e.status === 'quarantine' && e.window.end !== null), 5000, 'final window');
     expect(excursions.filter((e) => e.storageId === id).map((e) => e.status)).toEqual(['excursion', 'quarantine', 'quarantine']);
     expect((await t.api('POST', `/api/cold-chain/excursions/${excursion.id}/decision`, { token: nurse.token, body: { disposition: 'released' } })).status).toBe(
       403,
     );
     const decided = await t.api('POST', `/api/cold-chain/excursions/${excursion.id}/decision`, { token: pharmacist.token, body: { disposition: 'destroyed' } });
     expect(decided.status).toBe(200);
-    expect(decided.body).toMatchObject({ status: 'destroyed', decidedBy: expect.any(String), dosesQuarantined: 3 });
+    expect(decided.body).toMatchObject({ status: 'destroyed', decidedBy: expect.any(String), dosesQuarantined: 0 });
+    expect(excursions.find((e) => e.storageId === id && e.status === 'destroyed')).toMatchObject({ by: expect.any(String) });
     await waitForAsync(async () => (await t.api('GET', `/api/alarms/${alarm.id}`, { token: pharmacist.token })).body.state === 'cleared', 3000, 'cleared');
     expect((await t.api('GET', `/api/sensors/${id}`, { token: nurse.token })).body.coldChain).toBe('normal');
   }, 60_000);

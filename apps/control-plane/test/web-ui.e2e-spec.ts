@@ -11,22 +11,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { gtinCheckDigit } from '#domain';
-import { waitForAsync } from '#testing';
+import { deviceTopic } from '#contracts';
+import { connectMqtt, keyedUnit as keyedUnitOf, unitBarcode, waitForAsync, withCheck, wristband } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { parseFleetConfig, RobotSimulator } from '../../../simulators/robot/index.js';
 import { AlarmsService } from '../src/alarms/alarms.service.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = 'test-output/web-ui';
-const GS = '\u001d';
-const GTIN = '0950600017788' + gtinCheckDigit('0950600017788');
-const WRISTBAND_GSRN = '80180000000000777' + gtinCheckDigit('80180000000000777');
-const yymmdd = (d: Date) => `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
-const NEXT_YEAR = yymmdd(new Date(Date.now() + 365 * 86400_000));
+const GTIN = withCheck('0950600017788');
+const WRISTBAND_GSRN = withCheck('80180000000000777');
 /** the raw DataMatrix stream (what the pharmacy API receives) and the bracketed form a person keys in */
-const rawUnit = (serial: string) => `]d201${GTIN}17${NEXT_YEAR}10LOT7${GS}21${serial}`;
-const keyedUnit = (serial: string) => `(01)${GTIN}(17)${NEXT_YEAR}(10)LOT7(21)${serial}`;
+const rawUnit = (serial: string) => unitBarcode(GTIN, serial, { lot: 'LOT7' });
+const keyedUnit = (serial: string) => keyedUnitOf(GTIN, serial, { lot: 'LOT7' });
 
 describe('web UI in a browser', () => {
   let t: TestApp;
@@ -157,6 +154,14 @@ describe('web UI in a browser', () => {
     await page.locator('#incoming', { hasText: 'No robot is on its way' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: `${SHOTS}/01-nurse-station-idle.png`, fullPage: true });
 
+    // the ward's fridge reports over MQTT: its temperature appears on the open page, rounded
+    const fridge = await t.registerDevice({ kind: 'sensor', name: 'Cardiology med fridge', ward: 'W-CARD', location: 'med room' });
+    const link = await connectMqtt(t.mqttUrl, { username: fridge.device.id, password: fridge.credentials.password });
+    const reading = { v: 1, deviceId: fridge.device.id, seq: 1, ts: new Date().toISOString(), readings: [{ channel: 'main', temperatureC: 4.26 }] };
+    await link.publishAsync(deviceTopic('sensor', fridge.device.id, 'telemetry'), JSON.stringify(reading), { qos: 1 });
+    await page.locator(`#sensors [data-sensor="${fridge.device.id}"]`, { hasText: 'main 4.3 °C' }).waitFor({ timeout: 15_000 });
+    await link.endAsync(true);
+
     // the pharmacy builds and dispatches the delivery through the API, as custody.e2e-spec does
     const delivery = (await ph('POST', '/api/deliveries', { ward: 'W-CARD' })).body.id as string;
     const picked = await ph('POST', `/api/deliveries/${delivery}/picks`, { orderId, barcode: rawUnit('UI-S1') });
@@ -231,7 +236,7 @@ describe('web UI in a browser', () => {
 
     // bedside: the wrong wristband is refused with the rule's own message, the right one passes all five rights
     const bedside = page.locator('#bedside');
-    await bedside.locator('input[name="wristband"]').fill('(8018)' + '80180000000000999' + gtinCheckDigit('80180000000000999'));
+    await bedside.locator('input[name="wristband"]').fill(wristband(withCheck('80180000000000999')));
     await bedside.locator('input[name="dose"]').fill(keyedUnit('UI-S1'));
     await bedside.getByRole('button', { name: 'Check five rights and record' }).click();
     await bedside.locator('[data-result="refused"][data-code="unknown_wristband"]').waitFor({ timeout: 15_000 });
@@ -245,13 +250,21 @@ describe('web UI in a browser', () => {
 
     // an alarm raised on the ward reaches the open page live; the nurse acknowledges it there
     const alarm = await t.cp.app.get(AlarmsService).raise({
-      key: 'cold_chain.excursion:FRIDGE-CARD-1',
-      type: 'cold_chain.excursion',
-      severity: 'critical',
+      type: 'coldchain.excursion',
+      subject: 'FRIDGE-CARD-1',
       ward: 'W-CARD',
       sourceKind: 'sensor',
       sourceId: 'FRIDGE-CARD-1',
-      message: 'Medication fridge CARD-1 at 9.4 °C (allowed 2–8 °C)',
+      params: {
+        storageId: 'FRIDGE-CARD-1',
+        excursionId: 'ui-test',
+        minAllowedC: 2,
+        maxAllowedC: 8,
+        window: { start: new Date().toISOString(), end: null },
+        nowC: 9.4,
+        minC: 9.4,
+        maxC: 9.4,
+      },
     });
     const item = page.locator(`#alarms [data-alarm="${alarm.id}"]`);
     await item.waitFor({ timeout: 15_000 });
@@ -278,7 +291,7 @@ describe('web UI in a browser', () => {
   it('lets a pharmacist verify an order and build a delivery step by step, and a ward-round pharmacist read a dose timeline on a phone', async () => {
     const p2 = await ph('POST', '/api/patients', {
       mrn: 'MRN-UI-2',
-      wristbandGsrn: '80180000000000778' + gtinCheckDigit('80180000000000778'),
+      wristbandGsrn: withCheck('80180000000000778'),
       name: 'Grace Hopper',
       ward: 'W-CARD',
       bed: '7',

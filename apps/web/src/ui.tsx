@@ -1,7 +1,7 @@
 /** Small shared pieces: panels, empty states, alarm and mission lists, time formatting. */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import type { LiveAlarm, LiveMission } from '../../../libs/contracts/src/live/live.types';
+import type { LiveAlarm, LiveMission, LiveSensorReading } from '../../../libs/contracts/src/live/live.types';
 import { api, type Optional } from './api';
 import type { LinkState } from './live';
 import { nodeName, type Site } from './site';
@@ -90,7 +90,7 @@ export function AlarmList(props: { alarms: LiveAlarm[]; canAck: boolean }) {
           <li key={a.id} class={`alarm ${a.severity} ${a.state}`} data-alarm={a.id} data-state={a.state}>
             <div class="row">
               <span class={`sev ${a.severity}`}>{a.severity}</span>
-              <strong>{a.type}</strong>
+              <strong title={a.type}>{a.title || a.type}</strong>
               <span class="muted">{clock(a.lastRaisedAt)}</span>
               {a.escalationLevel > 0 && <span class="tag warn">escalated ×{a.escalationLevel}</span>}
             </div>
@@ -111,6 +111,38 @@ export function AlarmList(props: { alarms: LiveAlarm[]; canAck: boolean }) {
       </ul>
     </>
   );
+}
+
+/** A ward's sensors with their newest values (temperature first), and since when each has shown them. */
+export function SensorList(props: { sensors: LiveSensorReading[] }) {
+  if (!props.sensors.length) return <Empty>No sensor has reported since the server started.</Empty>;
+  const sorted = [...props.sensors].sort((a, b) => a.name.localeCompare(b.name));
+  return (
+    <ul class="list sensors">
+      {sorted.map((s) => (
+        <li key={s.deviceId} data-sensor={s.deviceId}>
+          <strong>{s.name}</strong>{' '}
+          {Object.entries(s.values)
+            .sort(([a], [b]) => Number(!a.endsWith('temperatureC')) - Number(!b.endsWith('temperatureC')) || a.localeCompare(b))
+            .map(([k, v]) => (
+              <span key={k} class="value">
+                {sensorValue(k, v)}
+              </span>
+            ))}
+          {/* stations hear a reading when its shown value changes (or once a minute): the value has held since then */}
+          <span class="muted"> · since {clock(s.at)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function sensorValue(key: string, v: number | boolean): string {
+  const [channel, metric] = key.split('.') as [string, string];
+  if (typeof v === 'boolean') return `${channel} ${metric.replace(/([A-Z])/g, ' $1').toLowerCase()}: ${v ? 'yes' : 'no'}`;
+  if (metric === 'temperatureC') return `${channel} ${v.toFixed(1)} °C`;
+  if (metric === 'humidityPct' || metric === 'batteryPct') return `${channel} ${Math.round(v)} %`;
+  return `${channel} ${metric} ${Math.round(v * 10) / 10}`;
 }
 
 export function MissionList(props: { missions: LiveMission[]; site: Site | null; empty: string; now: number }) {

@@ -8,6 +8,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
+  alarmKey,
+  alarmSubject,
   EMPTY_ALARM_RULE_STATE,
   evaluateReadings,
   nextTickDueMs,
@@ -30,7 +32,14 @@ export interface ObservedValue {
   value: number | boolean;
 }
 
-export const RULE_ALARM_PREFIX = 'alarm-rule:';
+/** The catalogue type of a rule-engine alarm: `{device kind}.threshold` or `{device kind}.stale`. */
+export function ruleAlarmType(kind: 'sensor' | 'cabinet' | 'device', cause: AlarmDecision['cause']): RuleAlarmType {
+  return `${kind}.${cause === 'stale' ? 'stale' : 'threshold'}`;
+}
+type RuleAlarmType = `${'sensor' | 'cabinet' | 'device'}.${'threshold' | 'stale'}`;
+const RULE_ALARM_TYPES: ReadonlySet<string> = new Set(
+  (['sensor', 'cabinet', 'device'] as const).flatMap((k) => [ruleAlarmType(k, 'threshold'), ruleAlarmType(k, 'stale')]),
+);
 
 @Injectable()
 export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
@@ -143,18 +152,17 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
   private apply(decisions: readonly AlarmDecision[]): void {
     for (const d of decisions) {
       const device = this.devices.get(d.deviceId);
-      const key = `${RULE_ALARM_PREFIX}${d.key}`;
+      const type = ruleAlarmType(device?.kind ?? 'device', d.cause);
+      const key = alarmKey(type, d.key);
       const work =
         d.action === 'raise'
           ? this.alarms.raise({
-              key,
-              type: `${device?.kind ?? 'device'}.${d.cause === 'stale' ? 'stale' : 'threshold'}`,
-              severity: d.severity,
+              type,
+              subject: d.key,
+              params: { deviceId: d.deviceId, channel: d.channel, ruleId: d.ruleId, condition: d.message, value: d.value, severity: d.severity, at: d.at },
               ward: device?.ward ?? null,
               sourceKind: device?.kind ?? 'device',
               sourceId: d.deviceId,
-              message: `${d.deviceId}${d.channel ? `/${d.channel}` : ''}: ${d.message}`,
-              details: { ruleId: d.ruleId, ...(d.channel ? { channel: d.channel } : {}), ...(d.value !== undefined ? { value: d.value } : {}), at: d.at },
             })
           : this.alarms.clear(key, d.message);
       work.catch((err: unknown) => this.logger.error({ err, key }, 'could not apply an alarm-rule decision'));
@@ -172,7 +180,7 @@ export class AlarmRuleEvaluator implements OnApplicationBootstrap, OnModuleDestr
       });
     }
     for (const a of this.alarms.openAlarms()) {
-      const ruleId = a.key.startsWith(RULE_ALARM_PREFIX) ? a.key.slice(RULE_ALARM_PREFIX.length).split('/')[0]! : null;
+      const ruleId = RULE_ALARM_TYPES.has(a.type) ? String(a.details['ruleId'] ?? alarmSubject(a.key).split('/')[0]) : null;
       if (ruleId && gone(ruleId)) await this.alarms.clear(a.key, `rule ${ruleId} removed or disabled`);
     }
   }

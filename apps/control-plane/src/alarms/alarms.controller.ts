@@ -1,8 +1,9 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ALARM_SEVERITIES, ALARM_STATES } from '#domain';
 import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { Idempotent } from '../common/idempotency.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { AlarmsService, type AlarmView } from './alarms.service.js';
 
@@ -14,6 +15,17 @@ const ListAlarmsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 const AlarmId = z.uuid({ message: 'id must be a UUID' });
+/** Why the alarm is closed: kept on the alarm (and on the custody ledger for a delivery's alarm). */
+const ResolveAlarmBody = z.preprocess(
+  (v) => v ?? {},
+  z.strictObject({
+    reason: z
+      .string({ message: 'reason is required: say why the alarm can be closed' })
+      .trim()
+      .min(1, { message: 'reason must not be empty' })
+      .max(500, { message: 'reason must be at most 500 characters' }),
+  }),
+);
 
 @ApiTags('alarms')
 @ApiBearerAuth()
@@ -39,5 +51,22 @@ export class AlarmsController {
   @HttpCode(200)
   acknowledge(@Param('id', new ZodPipe(AlarmId, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<AlarmView> {
     return this.alarms.acknowledge(id, user);
+  }
+
+  /**
+   * Closes an alarm whose type clears by a person's decision (the alarm catalogue lists which
+   * and by whom), with a reason. 422 for a type that clears by itself, 403 for another role or
+   * a nurse of another ward, 409 when it is already cleared.
+   */
+  @Roles(...ALL_ROLES)
+  @Post(':id/resolve')
+  @Idempotent()
+  @HttpCode(200)
+  resolve(
+    @Param('id', new ZodPipe(AlarmId, 'id')) id: string,
+    @Body(new ZodPipe(ResolveAlarmBody)) body: z.infer<typeof ResolveAlarmBody>,
+    @CurrentUser() user: AuthUser,
+  ): Promise<AlarmView> {
+    return this.alarms.resolve(id, body.reason, user);
   }
 }

@@ -5,23 +5,63 @@
  * key: raising it again while its alarm is open counts an occurrence, never a duplicate.
  */
 import { randomUUID } from 'node:crypto';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { type AlarmSeverity, type AlarmState, ForbiddenError, NotFoundError, alarmMachine, assertTransition } from '#domain';
-import { type AlarmEntity, AlarmsRepository } from '#persistence';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  type AlarmClearance,
+  type AlarmParams,
+  type AlarmSeverity,
+  type AlarmState,
+  type AlarmType,
+  type AlarmWordingContext,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RuleViolationError,
+  alarmKey,
+  alarmMachine,
+  alarmSpec,
+  alarmSubject,
+  alarmTitle,
+  assertTransition,
+  describeAlarm,
+} from '#domain';
+import { AlarmEntity, AlarmsRepository, IdempotencyKeyEntity, runTransaction } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
+import { idempotencyRow, pendingIdempotencyScope } from '../common/idempotency.js';
 import { KeyedQueue } from '../common/keyed-queue.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
-export interface RaiseAlarm {
-  /** identifies the condition, e.g. `robot.stale:rbt-1` */
-  key: string;
-  type: string;
-  severity: AlarmSeverity;
-  ward?: string | null | undefined;
-  sourceKind: string;
-  sourceId: string;
-  message: string;
-  details?: Record<string, unknown> | undefined;
+/**
+ * One raise: the caller names the catalogued type, the subject (key = `{type}:{subject}`) and
+ * the type's parameters; severity, title and message come from the catalogue
+ * (libs/domain/alarms/alarm-catalogue). The parameters are stored as the alarm's details,
+ * with `details` (facts for machines, not wording) beside them.
+ */
+export type RaiseAlarm = {
+  [T in AlarmType]: {
+    type: T;
+    /** what the alarm is about, e.g. the robot id: key = `{type}:{subject}` */
+    subject: string;
+    params: AlarmParams<T>;
+    ward?: string | null | undefined;
+    sourceKind: string;
+    sourceId: string;
+    details?: Record<string, unknown> | undefined;
+  };
+}[AlarmType];
+
+/** A raise without its ward and source, for a feature that adds those once for all its alarms. */
+export type RaiseAlarmAbout = RaiseAlarm extends infer R ? (R extends RaiseAlarm ? Omit<R, 'ward' | 'sourceKind' | 'sourceId'> : never) : never;
+
+/** Who closed a `resolution` alarm, when and why (stored in the alarm's details). */
+export interface AlarmResolution {
+  by: string;
+  role: string;
+  reason: string;
+  at: string;
 }
 
 export interface AlarmView {
@@ -32,6 +72,8 @@ export interface AlarmView {
   state: AlarmState;
   ward: string | null;
   source: { kind: string; id: string };
+  /** a short line for a nurse (from the catalogue) */
+  title: string;
   message: string;
   details: Record<string, unknown>;
   occurrences: number;
@@ -39,6 +81,10 @@ export interface AlarmView {
   lastRaisedAt: string;
   acknowledged: { at: string; by: string } | null;
   cleared: { at: string; reason: string | null } | null;
+  /** how this type ends (catalogue); null for a type the catalogue does not know */
+  clears: AlarmClearance | null;
+  /** set when a person resolved it */
+  resolution: AlarmResolution | null;
   escalationLevel: number;
 }
 
@@ -53,6 +99,7 @@ export function toAlarmView(a: AlarmEntity): AlarmView {
     state: a.state,
     ward: a.ward,
     source: { kind: a.sourceKind, id: a.sourceId },
+    title: alarmTitle(a.type, a.details),
     message: a.message,
     details: a.details,
     occurrences: a.occurrences,
@@ -60,8 +107,43 @@ export function toAlarmView(a: AlarmEntity): AlarmView {
     lastRaisedAt: a.lastRaisedAt.toISOString(),
     acknowledged: a.acknowledgedAt ? { at: a.acknowledgedAt.toISOString(), by: a.acknowledgedBy ?? 'unknown' } : null,
     cleared: a.clearedAt ? { at: a.clearedAt.toISOString(), reason: a.clearedReason } : null,
+    clears: alarmSpec(a.type)?.clears ?? null,
+    resolution: (a.details['resolution'] as AlarmResolution | undefined) ?? null,
     escalationLevel: a.escalationLevel,
   };
+}
+
+/** The catalogue key of a stored alarm (rows of older releases were keyed otherwise, e.g. `robot.fatal:…`). */
+function canonicalKey(a: AlarmEntity): string {
+  return alarmSpec(a.type) && !a.key.startsWith(`${a.type}:`) ? alarmKey(a.type as AlarmType, alarmSubject(a.key)) : a.key;
+}
+
+/**
+ * The open alarms by key, and by type: the condition listeners look up the few open alarms of
+ * one type on every robot state (1,000 robots at 1 Hz), not every open alarm.
+ */
+class OpenAlarms extends Map<string, AlarmEntity> {
+  private readonly byType = new Map<string, Map<string, AlarmEntity>>();
+
+  override set(key: string, a: AlarmEntity): this {
+    const prev = this.get(key);
+    if (prev) this.byType.get(prev.type)?.delete(key);
+    let of = this.byType.get(a.type);
+    if (!of) this.byType.set(a.type, (of = new Map()));
+    of.set(key, a);
+    return super.set(key, a);
+  }
+
+  override delete(key: string): boolean {
+    const prev = this.get(key);
+    if (prev) this.byType.get(prev.type)?.delete(key);
+    return super.delete(key);
+  }
+
+  ofType(type: string): AlarmEntity[] {
+    const of = this.byType.get(type);
+    return of ? [...of.values()] : [];
+  }
 }
 
 /** Roles that oversee every ward; nurses see and acknowledge only their own wards' alarms. */
@@ -70,46 +152,78 @@ const ALL_WARD_ROLES = new Set(['admin', 'pharmacist', 'ward_pharmacist']);
 @Injectable()
 export class AlarmsService implements OnModuleInit {
   /** open (not cleared) alarms by condition key */
-  private readonly open = new Map<string, AlarmEntity>();
+  private readonly open = new OpenAlarms();
   /** serialises changes per key so concurrent raises of one condition stay one alarm */
   private readonly queue = new KeyedQueue();
+  /** how messages are worded: times in the site's local time */
+  readonly wording: AlarmWordingContext;
 
   constructor(
     private readonly alarms: AlarmsRepository,
     private readonly bus: EventBus,
-  ) {}
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.wording = { timeZone: config.alarmEngine.siteTimeZone };
+  }
 
   async onModuleInit(): Promise<void> {
-    for (const a of await this.alarms.findOpen()) this.open.set(a.key, a);
+    for (const a of await this.alarms.findOpen()) {
+      // rows of older releases keyed otherwise (`robot.fatal:…`, `alarm-rule:…`) are found
+      // by their catalogue key: type and key agree from now on
+      a.key = canonicalKey(a);
+      this.open.set(a.key, a);
+    }
   }
 
   isOpen(key: string): boolean {
     return this.open.has(key);
   }
 
+  /**
+   * New facts about a condition that is still open (not a new occurrence): the message and
+   * details are rewritten from the catalogue and announced; nothing happens once it cleared.
+   */
+  update(input: RaiseAlarm): Promise<AlarmView | null> {
+    const key = alarmKey(input.type, input.subject);
+    const { message } = describeAlarm(input, this.wording);
+    const details: Record<string, unknown> = { ...(input.details ?? {}), ...(input.params as object) };
+    return this.queue.run(key, async () => {
+      const a = this.open.get(key);
+      if (!a) return null;
+      a.message = message.slice(0, 500);
+      a.details = { ...a.details, ...details };
+      await this.alarms.update(a.id, { message: a.message, details: a.details });
+      return this.announce(a, 'repeated');
+    });
+  }
+
   raise(input: RaiseAlarm): Promise<AlarmView> {
-    return this.queue.run(input.key, async () => {
+    const key = alarmKey(input.type, input.subject);
+    const { severity, message } = describeAlarm(input, this.wording);
+    const details: Record<string, unknown> = { ...(input.details ?? {}), ...(input.params as object) };
+    return this.queue.run(key, async () => {
       const now = new Date();
-      const existing = this.open.get(input.key);
+      const existing = this.open.get(key);
       if (existing) {
         existing.occurrences += 1;
         existing.lastRaisedAt = now;
-        existing.message = input.message;
-        if (input.details) existing.details = input.details;
+        existing.message = message.slice(0, 500);
+        existing.details = { ...existing.details, ...details };
         await this.alarms.update(existing.id, { occurrences: existing.occurrences, lastRaisedAt: now, message: existing.message, details: existing.details });
         return this.announce(existing, 'repeated');
       }
       const alarm: AlarmEntity = {
         id: randomUUID(),
-        key: input.key,
+        key,
         type: input.type,
-        severity: input.severity,
+        severity,
         state: 'raised',
         ward: input.ward ?? null,
         sourceKind: input.sourceKind,
         sourceId: input.sourceId,
-        message: input.message,
-        details: input.details ?? {},
+        message: message.slice(0, 500),
+        details,
         occurrences: 1,
         raisedAt: now,
         lastRaisedAt: now,
@@ -146,9 +260,10 @@ export class AlarmsService implements OnModuleInit {
     const found = await this.alarms.findById(id);
     if (!found) throw new NotFoundError('Alarm', id);
     this.assertCanSee(found, user);
-    return this.queue.run(found.key, async () => {
+    const key = canonicalKey(found);
+    return this.queue.run(key, async () => {
       // the in-memory copy is authoritative for open alarms
-      const a = this.open.get(found.key)?.id === id ? this.open.get(found.key)! : ((await this.alarms.findById(id)) ?? found);
+      const a = this.open.get(key)?.id === id ? this.open.get(key)! : ((await this.alarms.findById(id)) ?? found);
       if (a.state === 'cleared' && !a.acknowledgedAt) {
         // cleared before anyone saw it: acknowledging records who saw it, state stays cleared
         a.acknowledgedAt = new Date();
@@ -163,6 +278,69 @@ export class AlarmsService implements OnModuleInit {
       await this.alarms.update(a.id, { state: a.state, acknowledgedAt: a.acknowledgedAt, acknowledgedBy: a.acknowledgedBy });
       return this.announce(a, 'acknowledged');
     });
+  }
+
+  /**
+   * A person closes an alarm whose type clears by resolution (catalogue), with a reason: only
+   * the roles the catalogue lists, a nurse only on her wards. The resolution (who, role, when,
+   * why) is stored on the alarm, with the Idempotency-Key, in one transaction, and shown in its
+   * view. Announced as `cleared`: custody hears a custody alarm's resolution and records it on
+   * the delivery's custody ledger.
+   */
+  async resolve(id: string, reason: string, user: AuthUser): Promise<AlarmView> {
+    const found = await this.alarms.findById(id);
+    if (!found) throw new NotFoundError('Alarm', id);
+    this.assertCanSee(found, user);
+    const spec = alarmSpec(found.type);
+    if (!spec)
+      throw new RuleViolationError(`alarm type '${found.type}' is not in the alarm catalogue: it cannot be resolved by hand`, 'alarm_not_resolvable', {
+        type: found.type,
+      });
+    if (spec.clears.by !== 'resolution')
+      throw new RuleViolationError(
+        `a ${found.type} alarm clears by itself when ${spec.clears.condition}; it cannot be resolved by hand`,
+        'alarm_clears_by_condition',
+        { type: found.type, condition: spec.clears.condition },
+      );
+    const clears = spec.clears;
+    if (!(clears.roles as readonly string[]).includes(user.role))
+      throw new ForbiddenError(`only ${clears.roles.join(' or ')} may resolve a ${found.type} alarm`, 'role_forbidden', { roles: clears.roles });
+    const key = canonicalKey(found);
+    return this.queue.run(key, async () => {
+      const a = this.open.get(key)?.id === id ? this.open.get(key)! : ((await this.alarms.findById(id)) ?? found);
+      if (a.state === 'cleared')
+        throw new ConflictError(
+          `this alarm was already cleared at ${a.clearedAt?.toISOString() ?? '?'} (${a.clearedReason ?? 'no reason'})`,
+          'alarm_already_cleared',
+          {
+            clearedAt: a.clearedAt?.toISOString() ?? null,
+          },
+        );
+      assertTransition(alarmMachine, a.state, 'cleared');
+      const now = new Date();
+      const resolution: AlarmResolution = { by: user.username, role: user.role, reason, at: now.toISOString() };
+      const patch: Pick<AlarmEntity, 'state' | 'clearedAt' | 'clearedReason' | 'details'> = {
+        state: 'cleared',
+        clearedAt: now,
+        clearedReason: `resolved by ${user.username}: ${reason}`.slice(0, 200),
+        details: { ...a.details, resolution },
+      };
+      const idem = pendingIdempotencyScope();
+      await runTransaction(this.ds, async (em) => {
+        await em.update(AlarmEntity, { id: a.id }, patch);
+        if (idem && !idem.stored && !idem.closed)
+          await em.insert(IdempotencyKeyEntity, idempotencyRow(idem, [{ action: 'alarm_resolved', alarmId: a.id, type: a.type }]));
+      });
+      if (idem) idem.stored = true;
+      Object.assign(a, patch);
+      if (this.open.get(key)?.id === a.id) this.open.delete(key);
+      return this.announce(a, 'cleared');
+    });
+  }
+
+  /** Open alarms of one catalogued type (the condition listeners look through these). */
+  openOfType(type: AlarmType): AlarmEntity[] {
+    return this.open.ofType(type);
   }
 
   /** Raises an unacknowledged alarm's escalation level (the escalation policy decides when). */

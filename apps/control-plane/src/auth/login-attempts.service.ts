@@ -119,13 +119,11 @@ export class LoginAttempts {
     this.logger.warn({ scope, channel, subject, failures: lock.failures, lockedUntil: until, locks: lock.locks }, 'sign-in locked after repeated failures');
     void this.alarms
       .raise({
-        key: alarmKey(scope, channel, subject),
         type: 'security.sign_in_locked',
-        severity: 'warning',
+        subject: `${scope}:${channel}:${subject}`,
+        params: { scope, channel, subject, failures: lock.failures, lockedUntil: until, locks: lock.locks },
         sourceKind: scope === 'address' ? 'address' : channel === 'mqtt' ? 'device' : 'user',
         sourceId: subject,
-        message: `${scope === 'address' ? `source ${subject}` : `${channel === 'mqtt' ? 'device' : 'user'} '${subject}'`} locked until ${until} after ${lock.failures} failed sign-ins`,
-        details: { scope, channel, failures: lock.failures, lockedUntil: until, locks: lock.locks },
       })
       .catch((err: unknown) => this.logger.error({ err }, 'could not raise the sign-in lock alarm'));
   }

@@ -8,7 +8,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { CabinetEvent, CabinetTelemetry, DeviceStatus, PocketLockState } from '#contracts';
-import { AlarmsService, type RaiseAlarm } from '../alarms/alarms.service.js';
+import { AlarmsService, type RaiseAlarmAbout } from '../alarms/alarms.service.js';
 import { AlarmRuleEvaluator, type ObservedValue } from '../alarm-engine/alarm-rule-evaluator.service.js';
 import { LOGGER } from '../common/logger.js';
 import { ColdChainService } from '../cold-chain/cold-chain.service.js';
@@ -79,26 +79,21 @@ export class CabinetStateService {
   async applyEvent(device: DeviceInfo, e: CabinetEvent): Promise<void> {
     const c = this.entry(device.id);
     c.recentEvents = [{ type: e.type, at: e.ts, ...('pocketId' in e ? { pocketId: e.pocketId } : {}) }, ...c.recentEvents].slice(0, 30);
-    const alarm = (a: Omit<RaiseAlarm, 'ward' | 'sourceKind' | 'sourceId'>) =>
-      this.alarms.raise({ ...a, ward: device.ward, sourceKind: 'cabinet', sourceId: device.id });
+    const alarm = (a: RaiseAlarmAbout) => this.alarms.raise({ ...a, ward: device.ward, sourceKind: 'cabinet', sourceId: device.id });
     switch (e.type) {
       case 'pocketOpened':
         if (!e.commandId)
           await alarm({
-            key: `cabinet.unexpected_open:${device.id}/${e.pocketId}`,
             type: 'cabinet.unexpected_open',
-            severity: 'critical',
-            message: `${device.name}: pocket ${e.pocketId} opened without an unlock`,
-            details: { pocketId: e.pocketId, at: e.ts, ...(e.userId ? { userId: e.userId } : {}) },
+            subject: `${device.id}/${e.pocketId}`,
+            params: { cabinet: device.name, pocketId: e.pocketId, at: e.ts, ...(e.userId ? { userId: e.userId } : {}) },
           });
         break;
       case 'pocketLeftOpen':
         await alarm({
-          key: `cabinet.pocket_left_open:${device.id}/${e.pocketId}`,
           type: 'cabinet.pocket_left_open',
-          severity: 'warning',
-          message: `${device.name}: pocket ${e.pocketId} open for ${Math.round(e.openS)} s`,
-          details: { pocketId: e.pocketId },
+          subject: `${device.id}/${e.pocketId}`,
+          params: { cabinet: device.name, pocketId: e.pocketId, openS: e.openS },
         });
         break;
       case 'pocketClosed':
@@ -106,15 +101,13 @@ export class CabinetStateService {
         break;
       case 'doorForced':
         await alarm({
-          key: `cabinet.door_forced:${device.id}`,
           type: 'cabinet.door_forced',
-          severity: 'critical',
-          message: `${device.name}: door forced${e.drawerId ? ` (drawer ${e.drawerId})` : ''}`,
-          details: { ...(e.drawerId ? { drawerId: e.drawerId } : {}), at: e.ts },
+          subject: device.id,
+          params: { cabinet: device.name, ...(e.drawerId ? { drawerId: e.drawerId } : {}), at: e.ts },
         });
         break;
       case 'powerLost':
-        await alarm({ key: `cabinet.power_lost:${device.id}`, type: 'cabinet.power_lost', severity: 'warning', message: `${device.name}: mains power lost` });
+        await alarm({ type: 'cabinet.power_lost', subject: device.id, params: { cabinet: device.name } });
         break;
       case 'powerRestored':
         await this.alarms.clear(`cabinet.power_lost:${device.id}`, 'power restored');

@@ -8,7 +8,6 @@ import { CabinetStateService } from './cabinet-state.service.js';
 import { CabinetsController } from './cabinets.controller.js';
 import { CabinetsService } from './cabinets.service.js';
 import { DiscrepanciesController } from './discrepancies.controller.js';
-import { ORDER_VERIFICATION, OrderVerificationRegistry } from './order-verification.js';
 import { PocketAccessService } from './pocket-access.service.js';
 import { PocketActionsController } from './pocket-actions.controller.js';
 import { PocketLedgerService } from './pocket-ledger.service.js';
@@ -20,15 +19,13 @@ import { WitnessService } from './witness.service.js';
 /**
  * Smart medication cabinets: live state from the v1 protocol, pocket configuration, the
  * append-only inventory ledger (remove, return, waste, restock, count, override, cancel),
- * unlock commands gated by ward and verified order, discrepancies and lot recalls.
- * Exports ORDER_VERIFICATION (custody answers it, see order-verification.ts) and the ledger.
+ * unlock commands gated by ward and verified order (the order's status is read from the
+ * shared database, not asked of custody), discrepancies and lot recalls. Exports the ledger.
  */
 @Module({
   imports: [DeviceProtocolModule, ColdChainModule, AlarmsModule, AlarmEngineModule],
   controllers: [CabinetsController, PocketActionsController, DiscrepanciesController, RecallsController],
   providers: [
-    OrderVerificationRegistry,
-    { provide: ORDER_VERIFICATION, useExisting: OrderVerificationRegistry },
     PocketLedgerService,
     CabinetStateService,
     CabinetIngress,
@@ -38,6 +35,6 @@ import { WitnessService } from './witness.service.js';
     RecallsService,
     CabinetsService,
   ],
-  exports: [ORDER_VERIFICATION, PocketLedgerService],
+  exports: [PocketLedgerService],
 })
 export class CabinetsModule {}

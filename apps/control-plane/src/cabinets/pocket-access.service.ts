@@ -1,8 +1,9 @@
 /**
  * Everything that physically opens a pocket: remove, override-remove, restock, waste from
  * pocket stock and cancel-remove. Each runs the same use case: the user must be authorised
- * for the cabinet's ward, a removal needs a pharmacist-verified order (ORDER_VERIFICATION)
- * or an override with a reason, the ledger must accept the entry (stock, expiry, recall,
+ * for the cabinet's ward, a removal needs a pharmacist-verified order (its status read from
+ * the database at the moment of the removal, so a stopped, cancelled or completed order stops
+ * opening pockets at once) or an override with a reason, the ledger must accept the entry (stock, expiry, recall,
  * witness) and the drawer must not be in cold-chain quarantine; then an `unlockPocket`
  * command goes to the cabinet carrying the entry, which is appended when the cabinet
  * acknowledges `done`. The request waits for the outcome (bounded by the ack time-out).
@@ -16,10 +17,10 @@ import { ColdChainService } from '../cold-chain/cold-chain.service.js';
 import { DeviceCommandsService, type CommandView } from '../device-protocol/device-commands.service.js';
 import { DeviceDirectory, type DeviceInfo } from '../device-protocol/device-directory.service.js';
 import type { UnlockReason } from '#contracts';
+import { CustodyRepository } from '#persistence';
 import type { RemoveInput, RestockInput, WasteInput } from './cabinet.dto.js';
 import { CabinetStateService, drawerStorageId } from './cabinet-state.service.js';
 import { CommandTimedOutError } from './command-timed-out.error.js';
-import { ORDER_VERIFICATION, type OrderVerification } from './order-verification.js';
 import { PocketLedgerService, type LedgerDraft, type PocketRecord, type RemovalFacts } from './pocket-ledger.service.js';
 import { WitnessService } from './witness.service.js';
 
@@ -56,7 +57,7 @@ export class PocketAccessService implements OnModuleInit {
     private readonly cabinets: CabinetStateService,
     private readonly coldChain: ColdChainService,
     private readonly witnesses: WitnessService,
-    @Inject(ORDER_VERIFICATION) private readonly orders: OrderVerification,
+    private readonly orders: CustodyRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -75,7 +76,7 @@ export class PocketAccessService implements OnModuleInit {
     if (!input.override) {
       if (!input.orderId)
         throw new RuleViolationError('a removal needs a pharmacist-verified order, or an override with a reason', 'order_not_verified', { field: 'orderId' });
-      if (!(await this.orders.isOrderVerified(input.orderId)))
+      if ((await this.orders.order(input.orderId))?.status !== 'verified')
         throw new RuleViolationError(
           `order ${input.orderId} is not verified by a pharmacist; doses can only be removed for a verified order`,
           'order_not_verified',

@@ -219,14 +219,20 @@ export class PocketLedgerService implements OnModuleInit {
     }
     const ward = (await this.directory.get(p.cabinetId))?.ward ?? null;
     await this.alarms.raise({
-      key,
       type: 'cabinet.discrepancy',
-      severity: 'warning',
+      subject: `${p.cabinetId}/${p.pocketId}`,
+      params: {
+        medication: p.medicationName,
+        cabinetId: p.cabinetId,
+        pocketId: p.pocketId,
+        counted: d.counted,
+        expected: d.expected,
+        discrepancyId: d.countEntryId,
+      },
       ward,
       sourceKind: 'cabinet',
       sourceId: p.cabinetId,
-      message: `${p.medicationName} in ${p.cabinetId}/${p.pocketId}: counted ${d.counted}, expected ${d.expected}`,
-      details: { discrepancyId: d.countEntryId, pocketId: p.pocketId, expected: d.expected, counted: d.counted, targetRoles: ['pharmacist'] },
+      details: { targetRoles: ['pharmacist'] },
     });
   }
 }

@@ -1,18 +1,19 @@
 import { Module } from '@nestjs/common';
 import { AlarmsModule } from '../alarms/alarms.module.js';
 import { ColdChainController } from './cold-chain.controller.js';
-import { COLD_CHAIN_QUARANTINE, ColdChainHooks } from './cold-chain.hooks.js';
 import { ColdChainService } from './cold-chain.service.js';
 
 /**
  * The cold chain of every storage unit (ward fridges, refrigerated cabinet drawers, robot
  * compartments): the sensors and cabinets features feed it temperatures, it keeps each unit's
- * excursion state and announces excursions and quarantines on the event bus.
+ * excursion state and announces excursions and quarantines on the event bus (custody hears
+ * a quarantine, quarantines the exposed doses and reports their count back through
+ * ColdChainService.recordDosesQuarantined).
  */
 @Module({
   imports: [AlarmsModule],
   controllers: [ColdChainController],
-  providers: [ColdChainHooks, { provide: COLD_CHAIN_QUARANTINE, useExisting: ColdChainHooks }, ColdChainService],
-  exports: [ColdChainService, COLD_CHAIN_QUARANTINE],
+  providers: [ColdChainService],
+  exports: [ColdChainService],
 })
 export class ColdChainModule {}

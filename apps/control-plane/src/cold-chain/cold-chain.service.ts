@@ -3,8 +3,10 @@
  * drawers (cabinet telemetry) and robot compartments (fed by the fleet/custody features via
  * `record`). Each unit runs the pure evaluator (libs/domain/cold-chain: debounce, hysteresis,
  * exposure windows); an excursion is persisted, raises a critical alarm for the ward and is
- * announced as `coldchain.excursion`; a quarantine asks custody (ColdChainHooks) to
- * quarantine every exposed dose and raises an alarm for the pharmacist, who alone ends it.
+ * announced as `coldchain.excursion`. A quarantine is announced too (again when its exposure
+ * window closes, and when the pharmacist, who alone ends it, releases or destroys the stock)
+ * and raises an alarm for the pharmacist; custody hears it, quarantines every exposed dose
+ * and reports back how many (`recordDosesQuarantined`). The cold chain knows nothing of doses.
  */
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
@@ -23,10 +25,10 @@ import {
 } from '#domain';
 import { SensorRepository, type SensorExcursionEntity } from '#persistence';
 import { AlarmsService } from '../alarms/alarms.service.js';
+import type { StorageKind } from '#contracts';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
-import { COLD_CHAIN_QUARANTINE, ColdChainHooks, type ColdChainExposure, type StorageKind } from './cold-chain.hooks.js';
 import { KeyedQueue } from '../common/keyed-queue.js';
 
 export interface StorageReading {
@@ -83,7 +85,6 @@ export class ColdChainService implements OnModuleInit {
     private readonly repo: SensorRepository,
     private readonly alarms: AlarmsService,
     private readonly bus: EventBus,
-    @Inject(COLD_CHAIN_QUARANTINE) private readonly hooks: ColdChainHooks,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -138,8 +139,7 @@ export class ColdChainService implements OnModuleInit {
       await this.repo.saveExcursion(e);
       s.excursion = null;
       await this.alarms.clear(`${QUARANTINE_ALARM}:${s.storageId}`, `stock ${disposition} by ${user.username}`);
-      this.announce(s, e, disposition);
-      await this.hooks.decided(exposureOf(s, e), { disposition, by: user.username, at: at.toISOString() });
+      this.announce(s, e, disposition, user.username);
       return excursionView(e);
     });
   }
@@ -183,14 +183,21 @@ export class ColdChainService implements OnModuleInit {
       s.excursion = e;
       await this.repo.saveExcursion(e);
       await this.alarms.raise({
-        key: `${EXCURSION_ALARM}:${s.storageId}`,
         type: EXCURSION_ALARM,
-        severity: 'critical',
+        subject: s.storageId,
         ward: s.ward,
         sourceKind: s.storageKind,
         sourceId: s.storageId,
-        message: `${s.storageId}: out of ${REFRIGERATED_PROFILE.min}–${REFRIGERATED_PROFILE.max} °C since ${w.start} (now ${s.state.lastC} °C)`,
-        details: { excursionId: e.id, window: { start: w.start, end: null }, minC: w.minC, maxC: w.maxC },
+        params: {
+          storageId: s.storageId,
+          excursionId: e.id,
+          minAllowedC: REFRIGERATED_PROFILE.min,
+          maxAllowedC: REFRIGERATED_PROFILE.max,
+          window: { start: w.start, end: null },
+          nowC: s.state.lastC ?? w.maxC,
+          minC: w.minC,
+          maxC: w.maxC,
+        },
       });
       this.announce(s, e, 'excursion');
       return;
@@ -203,9 +210,7 @@ export class ColdChainService implements OnModuleInit {
     await this.repo.saveExcursion(e);
     await this.alarms.clear(`${EXCURSION_ALARM}:${s.storageId}`, `back in range since ${w.end}`);
     if (quarantined) {
-      // the window is final now: custody re-checks which doses were exposed
-      e.dosesQuarantined = await this.quarantineDoses(s, e);
-      await this.repo.saveExcursion(e);
+      // the window is final now: custody hears it and re-checks which doses were exposed
       this.announce(s, e, 'quarantine');
     } else {
       s.excursion = null;
@@ -217,28 +222,29 @@ export class ColdChainService implements OnModuleInit {
     const e = s.excursion;
     if (!e) return;
     e.status = 'quarantine';
-    e.dosesQuarantined = await this.quarantineDoses(s, e);
     await this.repo.saveExcursion(e);
-    await this.alarms.raise({
-      key: `${QUARANTINE_ALARM}:${s.storageId}`,
-      type: QUARANTINE_ALARM,
-      severity: 'critical',
-      ward: s.ward,
-      sourceKind: s.storageKind,
-      sourceId: s.storageId,
-      message: `${s.storageId}: stock quarantined after a cold-chain excursion since ${e.start.toISOString()}; a pharmacist must release or destroy it`,
-      details: { excursionId: e.id, targetRoles: ['pharmacist'], dosesQuarantined: e.dosesQuarantined },
-    });
+    await this.alarms.raise({ type: QUARANTINE_ALARM, ...quarantineAlarm(s, e) });
     this.announce(s, e, 'quarantine');
   }
 
-  private async quarantineDoses(s: Storage, e: SensorExcursionEntity): Promise<number | null> {
-    try {
-      return await this.hooks.quarantine(exposureOf(s, e));
-    } catch (err) {
-      this.logger.error({ err, storageId: s.storageId }, 'custody could not quarantine exposed doses');
-      return null;
-    }
+  /**
+   * Custody's answer to a quarantine: how many doses it holds in quarantine for the excursion
+   * (it answers again when the window closes). Stored on the excursion, in the unit's queue so
+   * it never races the unit's own saves of the same row.
+   */
+  async recordDosesQuarantined(excursionId: string, count: number): Promise<void> {
+    const found = await this.repo.findExcursion(excursionId);
+    if (!found) throw new NotFoundError('Excursion', excursionId);
+    await this.queue.run(found.storageId, async () => {
+      const current = this.storages.get(found.storageId)?.excursion;
+      const e = current?.id === excursionId ? current : ((await this.repo.findExcursion(excursionId)) ?? found);
+      if (e.dosesQuarantined === count) return;
+      e.dosesQuarantined = count;
+      await this.repo.saveExcursion(e);
+      // the pharmacist's alarm says how many doses wait for the decision
+      const s = this.storages.get(e.storageId);
+      if (s && s.excursion?.id === e.id && s.state.status === 'quarantine') await this.alarms.update({ type: QUARANTINE_ALARM, ...quarantineAlarm(s, e) });
+    });
   }
 
   private async setStatus(s: Storage, status: string): Promise<void> {
@@ -247,7 +253,7 @@ export class ColdChainService implements OnModuleInit {
     await this.repo.saveExcursion(s.excursion);
   }
 
-  private announce(s: Storage, e: SensorExcursionEntity, status: 'excursion' | 'quarantine' | 'closed' | 'released' | 'destroyed'): void {
+  private announce(s: Storage, e: SensorExcursionEntity, status: 'excursion' | 'quarantine' | 'closed' | 'released' | 'destroyed', by?: string): void {
     this.bus.emit('coldchain.excursion', {
       excursionId: e.id,
       storageId: s.storageId,
@@ -257,21 +263,10 @@ export class ColdChainService implements OnModuleInit {
       window: { start: e.start.toISOString(), end: e.end ? e.end.toISOString() : null },
       minC: e.minC,
       maxC: e.maxC,
+      ...(by ? { by } : {}),
       at: new Date().toISOString(),
     });
   }
-}
-
-function exposureOf(s: Storage, e: SensorExcursionEntity): ColdChainExposure {
-  return {
-    excursionId: e.id,
-    storageId: s.storageId,
-    storageKind: s.storageKind,
-    ward: s.ward,
-    window: { start: e.start.toISOString(), end: e.end ? e.end.toISOString() : null },
-    minC: e.minC,
-    maxC: e.maxC,
-  };
 }
 
 function storageView(s: Storage): StorageView {
@@ -301,4 +296,16 @@ function excursionView(e: SensorExcursionEntity): ExcursionView {
     decidedBy: e.decidedBy,
     decidedAt: e.decidedAt ? e.decidedAt.toISOString() : null,
   };
+}
+
+/** The pharmacist's quarantine alarm about this unit (its `type` is QUARANTINE_ALARM). */
+function quarantineAlarm(s: Storage, e: SensorExcursionEntity) {
+  return {
+    subject: s.storageId,
+    ward: s.ward,
+    sourceKind: s.storageKind,
+    sourceId: s.storageId,
+    params: { storageId: s.storageId, excursionId: e.id, since: e.start.toISOString(), dosesQuarantined: e.dosesQuarantined },
+    details: { targetRoles: ['pharmacist'] },
+  } as const;
 }

@@ -41,6 +41,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SQLITE_BUSY_TIMEOUT_MS: '0' })).toThrow(/SQLITE_BUSY_TIMEOUT_MS/);
   });
 
+  it('takes the site time zone for alarm wording (Asia/Shanghai by default) and refuses one Intl does not know', () => {
+    expect(loadConfig({}).alarmEngine.siteTimeZone).toBe('Asia/Shanghai');
+    expect(loadConfig({ SITE_TIME_ZONE: 'Europe/Berlin' }).alarmEngine.siteTimeZone).toBe('Europe/Berlin');
+    expect(() => loadConfig({ SITE_TIME_ZONE: 'Mars/Olympus' })).toThrow(/SITE_TIME_ZONE: must be an IANA time zone/);
+  });
+
   it('requires TLS cert and key together', () => {
     expect(() => loadConfig({ MQTT_TLS_CERT: '/c.pem' })).toThrow(/MQTT_TLS_KEY: MQTT_TLS_CERT and MQTT_TLS_KEY must be set together/);
   });

@@ -138,6 +138,10 @@ const envSchema = z
     ALARM_RULE_TICK_MS: positiveInt('ALARM_RULE_TICK_MS', 5_000),
     ALARM_ESCALATION_CHECK_MS: positiveInt('ALARM_ESCALATION_CHECK_MS', 5_000),
     ALARM_ESCALATION_SPEEDUP: positiveInt('ALARM_ESCALATION_SPEEDUP', 1),
+    SITE_TIME_ZONE: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine((tz) => isTimeZone(tz), { message: 'must be an IANA time zone such as Asia/Shanghai' }),
     LIVE_POSITION_HZ: positiveNumber('LIVE_POSITION_HZ', 2, 50),
     LIVE_REPLAY_BUFFER: positiveInt('LIVE_REPLAY_BUFFER', 1000),
     LIVE_CLIENT_MAX_BUFFER: positiveInt('LIVE_CLIENT_MAX_BUFFER', 64),
@@ -242,6 +246,8 @@ export interface AppConfig {
     escalationCheckMs: number;
     /** divides the escalation policy's delays (tests and drills); 1 in production */
     escalationSpeedup: number;
+    /** IANA zone of the hospital: times in alarm messages are shown in it */
+    siteTimeZone: string;
   };
   live: {
     /** robot positions per robot per client per second (coalesced, latest wins) */
@@ -333,10 +339,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ruleTickMs: e.ALARM_RULE_TICK_MS,
       escalationCheckMs: e.ALARM_ESCALATION_CHECK_MS,
       escalationSpeedup: e.ALARM_ESCALATION_SPEEDUP,
+      siteTimeZone: e.SITE_TIME_ZONE,
     },
     live: { positionHz: e.LIVE_POSITION_HZ, replayBuffer: e.LIVE_REPLAY_BUFFER, clientMaxBuffer: e.LIVE_CLIENT_MAX_BUFFER, batchMs: e.LIVE_BATCH_MS },
     webDir: e.WEB_DIR === 'off' ? null : e.WEB_DIR,
   };
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Injection token for the AppConfig object. */

@@ -14,3 +14,6 @@ export function assertWardAccess(user: AuthUser, ward: string): void {
 
 export const userActor = (u: AuthUser): Actor => ({ type: 'user', id: u.username, role: u.role });
 export const SYSTEM: Actor = { type: 'system', id: 'medloop' };
+
+/** The site-graph node kind robots load at and return to (the pharmacy). */
+export const PHARMACY_DOCK_KIND = 'pharmacy_dock';

@@ -26,8 +26,8 @@ import { AuthService } from '../auth/auth.service.js';
 import { assertWardAccess, userActor } from './access.js';
 import { CustodyLedger } from './custody-ledger.service.js';
 import type { AdministrationSchema } from './custody.dto.js';
+import { CustodyTransitions } from './custody-transitions.js';
 import { doseView, slotView } from './custody-views.js';
-import { DeliveryPharmacyService } from './delivery-pharmacy.service.js';
 
 type Input = z.infer<typeof AdministrationSchema>;
 
@@ -36,7 +36,7 @@ export class BedsideService {
   constructor(
     private readonly repo: CustodyRepository,
     private readonly ledger: CustodyLedger,
-    private readonly pharmacy: DeliveryPharmacyService,
+    private readonly transitions: CustodyTransitions,
     private readonly auth: AuthService,
   ) {}
 
@@ -124,20 +124,26 @@ export class BedsideService {
         witness = w?.username ?? null;
       }
       const flagged = !rights.ok && input.outcome === 'given' ? { reason: input.override!.reason, rights: [...rights.failed] } : null;
-      const saved = await this.ledger.run(async (tx, record) => {
+      const saved = await this.transitions.run(async (w) => {
+        const tx = w.tx;
         const fresh = (await tx.dose(dose.id))!;
         const to = input.outcome === 'given' ? 'administered' : input.outcome;
-        this.pharmacy.move(record, fresh, to, input.outcome === 'given' ? 'administered' : input.outcome, userActor(user), patient.ward, {
-          patientId: patient.id,
-          wristband: wrist.gsrnRecipient,
-          barcode: { gtin: scan.gtin, serial: scan.serial ?? null, lot: scan.lot ?? null },
-          rights: rights.rights,
-          ...(input.reason ? { reason: input.reason } : {}),
-          ...(flagged ? { override: flagged } : {}),
-          ...(witness ? { witness } : {}),
-        });
         fresh.custodian = patient.id;
-        await tx.save(fresh);
+        await w.moveDose(fresh, to, {
+          action: to,
+          actor: userActor(user),
+          location: patient.ward,
+          ward: patient.ward,
+          evidence: {
+            patientId: patient.id,
+            wristband: wrist.gsrnRecipient,
+            barcode: { gtin: scan.gtin, serial: scan.serial ?? null, lot: scan.lot ?? null },
+            rights: rights.rights,
+            ...(input.reason ? { reason: input.reason } : {}),
+            ...(flagged ? { override: flagged } : {}),
+            ...(witness ? { witness } : {}),
+          },
+        });
         let s: AdministrationSlotEntity | null = fresh.slotId ? await tx.slot(fresh.slotId) : null;
         if (s) {
           if (s.state === 'scheduled') s.state = 'due';
@@ -155,7 +161,6 @@ export class BedsideService {
         }
         return { dose: fresh, slot: s };
       });
-      this.pharmacy.doseChanged(saved.dose, patient.ward);
       return { dose: doseView(saved.dose), slot: saved.slot ? slotView(saved.slot) : null, rights: rights.rights, flaggedForReview: !!flagged };
     } catch (err) {
       if (err instanceof DomainError && err.kind !== 'unavailable') await audit(err.code, { message: err.message });

@@ -10,7 +10,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { chainHash, DomainError, GENESIS_HASH } from '#domain';
 import { type CustodyEventEntity, CustodyRepository, type CustodyTx, storageUnavailable } from '#persistence';
-import { EventBus } from '../common/events.js';
 import { type IdempotencyScope, idempotencyRow, pendingIdempotencyScope } from '../common/idempotency.js';
 import { LOGGER } from '../common/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -45,7 +44,6 @@ export class CustodyLedger {
 
   constructor(
     private readonly repo: CustodyRepository,
-    private readonly bus: EventBus,
     private readonly metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -58,6 +56,18 @@ export class CustodyLedger {
    * When the request carries an Idempotency-Key, the key is stored in the same transaction.
    */
   run<T>(work: (tx: CustodyTx, record: (e: CustodyEventDraft) => void) => Promise<T>): Promise<T> {
+    return this.runCommitted(work).then((r) => r.result);
+  }
+
+  /**
+   * `run`, also answering the custody events the transaction committed (in chain order; empty
+   * when it recorded none). A commit whose reply was lost but which is found in the database
+   * answers its events too. What custody announces after a write is derived from this list
+   * (custody-transitions.ts), so nothing is announced that did not commit.
+   */
+  runCommitted<T>(
+    work: (tx: CustodyTx, record: (e: CustodyEventDraft) => void) => Promise<T>,
+  ): Promise<{ result: T; committed: readonly CustodyEventEntity[] }> {
     // a refusal audited after a 4xx stores the key with the refusal (its retry replays the
     // refusal); callers skip the audit of a 503, which must leave the key free for the retry
     const idem = pendingIdempotencyScope();
@@ -69,7 +79,10 @@ export class CustodyLedger {
     return job;
   }
 
-  private async execute<T>(work: (tx: CustodyTx, record: (e: CustodyEventDraft) => void) => Promise<T>, idem: IdempotencyScope | undefined): Promise<T> {
+  private async execute<T>(
+    work: (tx: CustodyTx, record: (e: CustodyEventDraft) => void) => Promise<T>,
+    idem: IdempotencyScope | undefined,
+  ): Promise<{ result: T; committed: readonly CustodyEventEntity[] }> {
     const drafts: CustodyEventDraft[] = [];
     let committed: CustodyEventEntity[] = [];
     let commitSent = false;
@@ -128,7 +141,7 @@ export class CustodyLedger {
       result = workOut as T;
     }
     if (idem && committed.length) idem.stored = true;
-    return result;
+    return { result, committed };
   }
 
   /** Recomputes the whole chain from the database and compares it with the stored head. */

@@ -1,6 +1,17 @@
 /** JSON views of custody records for the HTTP API and live events (shapes: libs/contracts custody.views). */
 import type { Delivery, Dose, Medication, MedicationOrder, Patient, Slot } from '#contracts';
-import type { AdministrationSlotEntity, DeliveryEntity, DoseEntity, MedicationEntity, MedicationOrderEntity, PatientEntity } from '#persistence';
+import { NotFoundError } from '#domain';
+import type {
+  AdministrationSlotEntity,
+  CustodyRepository,
+  DeliveryEntity,
+  DoseEntity,
+  MedicationEntity,
+  MedicationOrderEntity,
+  PatientEntity,
+} from '#persistence';
+import type { AuthUser } from '../common/auth.decorators.js';
+import { assertWardAccess } from './access.js';
 
 export const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /** a column that is never null (creation and update times) */
@@ -78,3 +89,11 @@ export const slotView = (s: AdministrationSlotEntity): Slot => ({
   recordedAt: iso(s.recordedAt),
   override: s.override,
 });
+
+/** A delivery with its doses, as GET /api/deliveries/:id answers it. A nurse reads only her wards' deliveries (their doses name patients). */
+export async function readDelivery(repo: CustodyRepository, id: string, user?: AuthUser): Promise<Delivery> {
+  const d = await repo.delivery(id);
+  if (!d) throw new NotFoundError('Delivery', id);
+  if (user) assertWardAccess(user, d.ward);
+  return deliveryView(d, await repo.dosesOfDelivery(id));
+}

@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AlarmsModule } from '../alarms/alarms.module.js';
-import { CabinetsModule } from '../cabinets/cabinets.module.js';
 import { FleetModule } from '../fleet/fleet.module.js';
 import { ColdChainModule } from '../cold-chain/cold-chain.module.js';
+import { AdministrationSlotsService } from './administration-slots.service.js';
 import { AuditController } from './audit.controller.js';
 import { AuditService } from './audit.service.js';
 import { BedsideService } from './bedside.service.js';
 import { CatalogService } from './catalog.service.js';
 import { CustodyLedger } from './custody-ledger.service.js';
 import { CustodyLinksService } from './custody-links.service.js';
+import { CustodyTransitions } from './custody-transitions.js';
 import { CustodyController } from './custody.controller.js';
 import { DeliveryPharmacyService } from './delivery-pharmacy.service.js';
 import { DeliveryTrackingService } from './delivery-tracking.service.js';
@@ -16,17 +17,24 @@ import { DeliveryWardService } from './delivery-ward.service.js';
 import { CustodyOrderStopService } from './order-stop.service.js';
 import { OrdersService } from './orders.service.js';
 
-/** Closed-loop drug custody: orders, doses, deliveries, bedside, and the hash-chained audit. */
+/**
+ * Closed-loop drug custody: orders, doses, deliveries, bedside, and the hash-chained audit.
+ * Every dose and delivery move goes through CustodyTransitions (machine check, persisted with
+ * its custody event, announced after commit). Depends downward on fleet, alarms and the cold
+ * chain; the cabinets feature reads order status from the database and needs nothing of custody.
+ */
 @Module({
-  imports: [FleetModule, AlarmsModule, CabinetsModule, ColdChainModule],
+  imports: [FleetModule, AlarmsModule, ColdChainModule],
   controllers: [CustodyController, AuditController],
   providers: [
     CustodyLedger,
+    CustodyTransitions,
     CatalogService,
     OrdersService,
     DeliveryPharmacyService,
     DeliveryWardService,
     DeliveryTrackingService,
+    AdministrationSlotsService,
     CustodyOrderStopService,
     BedsideService,
     AuditService,

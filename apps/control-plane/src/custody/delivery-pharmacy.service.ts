@@ -4,7 +4,8 @@
  * error), check it (an independent second pharmacist for high-alert drugs), load the doses
  * into a robot's locked compartments, and dispatch it as a fleet mission to the ward station
  * with a wait-for-recipient step. Also the exception paths the pharmacy drives: escalate to a
- * human courier, and recall.
+ * human courier. Every dose and delivery move goes through CustodyTransitions, which also
+ * announces it after commit.
  */
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
@@ -20,22 +21,21 @@ import {
   assertRobotTransportAllowed,
   assertTransition,
   assertWitness,
+  canTransition,
   deliveryMachine,
   doseMachine,
   parseGs1Barcode,
 } from '#domain';
-import { CustodyRepository, type CustodyTx, DeliveryEntity, DevicesRepository, type DoseEntity } from '#persistence';
+import { CustodyRepository, type CustodyTx, DeliveryEntity, DevicesRepository } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { AuthService } from '../auth/auth.service.js';
-import { EventBus } from '../common/events.js';
 import { MissionsService } from '../fleet/missions.service.js';
-import { FleetDispatcher } from '../fleet/fleet-dispatcher.service.js';
+import { MissionProgress } from '../fleet/mission-progress.js';
 import { SiteService } from '../site/site.service.js';
-import { assertWardAccess, canActOnWard, userActor } from './access.js';
-import { CustodyLedger, type CustodyEventDraft } from './custody-ledger.service.js';
-import { deliveryView } from './custody-views.js';
-
-export const PHARMACY_DOCK_KIND = 'pharmacy_dock';
+import { canActOnWard, PHARMACY_DOCK_KIND, userActor } from './access.js';
+import { CustodyLedger } from './custody-ledger.service.js';
+import { CustodyTransitions } from './custody-transitions.js';
+import { deliveryView, readDelivery } from './custody-views.js';
 
 @Injectable()
 export class DeliveryPharmacyService {
@@ -43,11 +43,11 @@ export class DeliveryPharmacyService {
     private readonly repo: CustodyRepository,
     private readonly devices: DevicesRepository,
     private readonly ledger: CustodyLedger,
+    private readonly transitions: CustodyTransitions,
     private readonly site: SiteService,
     private readonly missions: MissionsService,
-    private readonly dispatcher: FleetDispatcher,
+    private readonly dispatcher: MissionProgress,
     private readonly auth: AuthService,
-    private readonly bus: EventBus,
   ) {}
 
   async create(ward: string, stationNodeId: string | undefined, user: AuthUser) {
@@ -71,27 +71,15 @@ export class DeliveryPharmacyService {
       createdAt: now,
       updatedAt: now,
     } satisfies DeliveryEntity);
-    await this.ledger.run(async (tx, record) => {
-      await tx.save(d);
-      record({
-        action: 'delivery_created',
-        deliveryId: d.id,
-        toState: 'building',
-        actor: userActor(user),
-        location: 'pharmacy',
-        evidence: { ward, stationNodeId: station },
-      });
-    });
-    this.changed(d);
+    await this.transitions.run((w) =>
+      w.createDelivery(d, { action: 'delivery_created', actor: userActor(user), location: 'pharmacy', evidence: { ward, stationNodeId: station } }),
+    );
     return deliveryView(d, []);
   }
 
   /** A nurse reads only her wards' deliveries (their doses name patients). */
   async get(id: string, user?: AuthUser) {
-    const d = await this.repo.delivery(id);
-    if (!d) throw new NotFoundError('Delivery', id);
-    if (user) assertWardAccess(user, d.ward);
-    return deliveryView(d, await this.repo.dosesOfDelivery(id));
+    return readDelivery(this.repo, id, user);
   }
 
   async list(ward?: string, state?: string, user?: AuthUser) {
@@ -101,8 +89,7 @@ export class DeliveryPharmacyService {
   /** Scans one picked unit for an order into the delivery. Every refusal is audited. */
   async pick(deliveryId: string, orderId: string, barcode: string, user: AuthUser) {
     try {
-      const { dose, ward } = await this.pickUnit(deliveryId, orderId, barcode, user);
-      this.doseChanged(dose, ward);
+      await this.pickUnit(deliveryId, orderId, barcode, user);
       return this.get(deliveryId);
     } catch (err) {
       if (err instanceof DomainError && err.kind !== 'unavailable') await this.auditRefusal(deliveryId, orderId, barcode, user, err);
@@ -113,7 +100,8 @@ export class DeliveryPharmacyService {
   private async pickUnit(deliveryId: string, orderId: string, barcode: string, user: AuthUser) {
     const scan = parseGs1Barcode(barcode);
     if (!scan.gtin) throw new ValidationError('barcode: no GTIN (AI 01) in the scanned code', 'barcode');
-    return this.ledger.run(async (tx, record) => {
+    return this.transitions.run(async (w) => {
+      const tx = w.tx;
       const d = await this.delivery(tx, deliveryId);
       if (d.state !== 'building')
         throw new ConflictError(`delivery is ${d.state}; doses are picked while it is building`, 'delivery_not_building', { state: d.state });
@@ -139,12 +127,14 @@ export class DeliveryPharmacyService {
       }
       const next = doses.find((x) => x.state === 'queued');
       if (!next) throw new ConflictError('every dose of this order is already picked', 'nothing_to_pick', { field: 'orderId' });
-      next.deliveryId = d.id;
-      this.move(record, next, 'picked', 'picked', userActor(user), 'pharmacy', {
-        barcode: { gtin: scan.gtin, lot: scan.lot ?? null, expiry: scan.expiry, serial: scan.serial ?? null },
+      Object.assign(next, { deliveryId: d.id, gtin: scan.gtin, lot: scan.lot ?? null, expiry: scan.expiry, serial: scan.serial ?? null });
+      return w.moveDose(next, 'picked', {
+        action: 'picked',
+        actor: userActor(user),
+        location: 'pharmacy',
+        ward: d.ward,
+        evidence: { barcode: { gtin: scan.gtin, lot: scan.lot ?? null, expiry: scan.expiry, serial: scan.serial ?? null } },
       });
-      Object.assign(next, { gtin: scan.gtin, lot: scan.lot ?? null, expiry: scan.expiry, serial: scan.serial ?? null });
-      return { dose: await tx.save(next), ward: d.ward };
     });
   }
 
@@ -166,9 +156,9 @@ export class DeliveryPharmacyService {
     const witness = witnessToken ? await this.auth.verify(witnessToken).catch(() => null) : null;
     if (witnessToken && (!witness || !['pharmacist', 'admin'].includes(witness.role)))
       throw new ForbiddenError('the witness token is not a valid pharmacist session', 'witness_invalid');
-    await this.ledger.run(async (tx, record) => {
-      const d = await this.delivery(tx, deliveryId);
-      const doses = (await tx.dosesOfDelivery(d.id)).filter((x) => x.state === 'picked');
+    await this.transitions.run(async (w) => {
+      const d = await this.delivery(w.tx, deliveryId);
+      const doses = (await w.tx.dosesOfDelivery(d.id)).filter((x) => x.state === 'picked');
       if (doses.length === 0) throw new ConflictError('no picked doses to check', 'nothing_to_check');
       for (const dose of doses) {
         const med = (await this.repo.medication(dose.medicationId))!;
@@ -178,8 +168,13 @@ export class DeliveryPharmacyService {
           actor: { userId: user.username },
           ...(witness ? { witness: { userId: witness.username, authenticated: true } } : {}),
         });
-        this.move(record, dose, 'checked', 'checked', userActor(user), 'pharmacy', { ...(witness && med.highAlert ? { witness: witness.username } : {}) });
-        await tx.save(dose);
+        await w.moveDose(dose, 'checked', {
+          action: 'checked',
+          actor: userActor(user),
+          location: 'pharmacy',
+          ward: d.ward,
+          evidence: { ...(witness && med.highAlert ? { witness: witness.username } : {}) },
+        });
       }
     });
     return this.get(deliveryId);
@@ -189,7 +184,8 @@ export class DeliveryPharmacyService {
   async load(deliveryId: string, robotId: string, compartments: Record<string, string[]>, user: AuthUser) {
     const robot = await this.devices.findById(robotId);
     if (!robot || robot.kind !== 'robot' || robot.revokedAt) throw new ValidationError(`robotId: unknown robot '${robotId}'`, 'robotId');
-    const d = await this.ledger.run(async (tx, record) => {
+    await this.transitions.run(async (w) => {
+      const tx = w.tx;
       const d = await this.delivery(tx, deliveryId);
       assertTransition(deliveryMachine, d.state, 'loaded');
       const all = await tx.dosesOfDelivery(d.id);
@@ -207,23 +203,18 @@ export class DeliveryPharmacyService {
               field: `compartments.${compartmentId}`,
             });
           dose.compartmentId = compartmentId;
-          this.move(record, dose, 'loaded', 'loaded', userActor(user), `robot:${robotId}:${compartmentId}`, { robotId, compartmentId, sealed: true });
-          await tx.save(dose);
+          await w.moveDose(dose, 'loaded', {
+            action: 'loaded',
+            actor: userActor(user),
+            location: `robot:${robotId}:${compartmentId}`,
+            ward: d.ward,
+            evidence: { robotId, compartmentId, sealed: true },
+          });
         }
       }
-      record({
-        action: 'delivery_loaded',
-        deliveryId: d.id,
-        fromState: d.state,
-        toState: 'loaded',
-        actor: userActor(user),
-        location: 'pharmacy',
-        evidence: { robotId, compartments },
-      });
-      Object.assign(d, { state: 'loaded', robotId, compartments, updatedAt: new Date() });
-      return tx.save(d);
+      Object.assign(d, { robotId, compartments });
+      return w.moveDelivery(d, 'loaded', { action: 'delivery_loaded', actor: userActor(user), location: 'pharmacy', evidence: { robotId, compartments } });
     });
-    this.changed(d);
     return this.get(deliveryId);
   }
 
@@ -238,87 +229,52 @@ export class DeliveryPharmacyService {
       { nodeId: d0.stationNodeId, actions: [{ kind: 'waitForRecipient' as const, parameters: { recipientId: `ward:${d0.ward}` } }] },
     ];
     const mission = await this.missions.create({ stops, priority: 'urgent', requiredRobotId: d0.robotId!, cargo: { deliveryId: d0.id, ward: d0.ward } }, user);
-    const d = await this.ledger.run(async (tx, record) => {
-      const d = await this.delivery(tx, deliveryId);
+    await this.transitions.run(async (w) => {
+      const d = await this.delivery(w.tx, deliveryId);
       assertTransition(deliveryMachine, d.state, 'dispatched');
-      for (const dose of await tx.dosesOfDelivery(d.id)) {
+      for (const dose of await w.tx.dosesOfDelivery(d.id)) {
         if (dose.state !== 'loaded') continue;
-        this.move(record, dose, 'in_transit', 'dispatched', userActor(user), `robot:${d.robotId}:${dose.compartmentId}`, {
-          missionId: mission.id,
-          robotId: d.robotId,
+        await w.moveDose(dose, 'in_transit', {
+          action: 'dispatched',
+          actor: userActor(user),
+          location: `robot:${d.robotId}:${dose.compartmentId}`,
+          ward: d.ward,
+          evidence: { missionId: mission.id, robotId: d.robotId },
         });
-        await tx.save(dose);
       }
-      record({
-        action: 'delivery_dispatched',
-        deliveryId: d.id,
-        fromState: d.state,
-        toState: 'dispatched',
-        actor: userActor(user),
-        location: 'pharmacy',
-        evidence: { missionId: mission.id, robotId: d.robotId },
-      });
-      Object.assign(d, { state: 'dispatched', missionId: mission.id, dispatchedAt: new Date(), updatedAt: new Date() });
-      return tx.save(d);
+      const evidence = { missionId: mission.id, robotId: d.robotId };
+      Object.assign(d, { missionId: mission.id, dispatchedAt: new Date() });
+      return w.moveDelivery(d, 'dispatched', { action: 'delivery_dispatched', actor: userActor(user), location: 'pharmacy', evidence });
     });
-    this.changed(d);
     return this.get(deliveryId);
   }
 
   /** Robot failure: a named human courier takes custody of every dose aboard, explicitly. */
   async escalate(deliveryId: string, courier: string, reason: string, user: AuthUser) {
-    const d = await this.ledger.run(async (tx, record) => {
-      const d = await this.delivery(tx, deliveryId);
+    const d = await this.transitions.run(async (w) => {
+      const d = await this.delivery(w.tx, deliveryId);
       assertTransition(deliveryMachine, d.state, 'escalated_manual');
-      for (const dose of await tx.dosesOfDelivery(d.id)) {
-        if (!doseMachine.states[dose.state].to.includes('escalated_manual' as never)) continue;
-        this.move(record, dose, 'escalated_manual', 'courier_handoff', userActor(user), `courier:${courier}`, { courier, reason, from: `robot:${d.robotId}` });
+      for (const dose of await w.tx.dosesOfDelivery(d.id)) {
+        if (!canTransition(doseMachine, dose.state, 'escalated_manual')) continue;
         dose.custodian = courier;
-        await tx.save(dose);
+        await w.moveDose(dose, 'escalated_manual', {
+          action: 'courier_handoff',
+          actor: userActor(user),
+          location: `courier:${courier}`,
+          ward: d.ward,
+          evidence: { courier, reason, from: `robot:${d.robotId}` },
+        });
       }
-      record({
-        action: 'delivery_escalated',
-        deliveryId: d.id,
-        fromState: d.state,
-        toState: 'escalated_manual',
-        actor: userActor(user),
-        evidence: { courier, reason },
-      });
-      Object.assign(d, { state: 'escalated_manual', courier, updatedAt: new Date() });
-      return tx.save(d);
+      d.courier = courier;
+      return w.moveDelivery(d, 'escalated_manual', { action: 'delivery_escalated', actor: userActor(user), evidence: { courier, reason } });
     });
     if (d.missionId) await this.dispatcher.cancel(d.missionId, user.username).catch(() => undefined);
-    this.changed(d);
     return this.get(deliveryId);
   }
 
-  async delivery(tx: CustodyTx, id: string): Promise<DeliveryEntity> {
+  private async delivery(tx: CustodyTx, id: string): Promise<DeliveryEntity> {
     const d = await tx.delivery(id);
     if (!d) throw new NotFoundError('Delivery', id);
     return d;
-  }
-
-  move(
-    record: (e: CustodyEventDraft) => void,
-    dose: DoseEntity,
-    to: DoseEntity['state'],
-    action: string,
-    actor: CustodyEventDraft['actor'],
-    location: string | null,
-    evidence: Record<string, unknown> = {},
-  ): void {
-    assertTransition(doseMachine, dose.state, to, dose.heldFrom ? { heldFrom: dose.heldFrom as 'queued' } : undefined);
-    record({ action, doseId: dose.id, orderId: dose.orderId, deliveryId: dose.deliveryId, fromState: dose.state, toState: to, actor, location, evidence });
-    dose.state = to;
-    dose.location = location;
-    dose.updatedAt = new Date();
-  }
-
-  changed(d: DeliveryEntity): void {
-    this.bus.emit('custody.delivery_changed', { deliveryId: d.id, ward: d.ward, state: d.state, robotId: d.robotId });
-  }
-
-  doseChanged(dose: DoseEntity, ward: string | null): void {
-    this.bus.emit('custody.dose_changed', { doseId: dose.id, ward, state: dose.state, patientId: dose.patientId, deliveryId: dose.deliveryId });
   }
 }

@@ -3,25 +3,25 @@
  * arrived), a compartment reported open without an authorised unlock quarantines its doses,
  * a failed robot leaves the delivery for a human courier, a stopped order recalls the robot,
  * and timers raise an alarm when a delivery is not received in time, later declaring its
- * doses lost. Also moves administration slots to due and, after their window, to missed.
+ * doses lost. (Administration slots have their own timers: administration-slots.service.ts.)
  */
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import { readCompartments, type State } from '#contracts';
-import { administrationMachine, assertTransition, deliveryMachine, doseMachine, type DoseState } from '#domain';
-import { CustodyRepository, type DeliveryEntity, MissionsRepository } from '#persistence';
+import { canTransition, deliveryMachine, doseMachine, type DeliveryState, type DoseState } from '#domain';
+import { CustodyRepository, type DeliveryEntity, type DoseEntity, MissionsRepository } from '#persistence';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { EventBus } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { FleetDispatcher } from '../fleet/fleet-dispatcher.service.js';
+import { MissionProgress } from '../fleet/mission-progress.js';
 import { MissionsService } from '../fleet/missions.service.js';
 import { SiteService } from '../site/site.service.js';
-import { SYSTEM } from './access.js';
-import { type Actor, CustodyLedger } from './custody-ledger.service.js';
-import { DeliveryPharmacyService, PHARMACY_DOCK_KIND } from './delivery-pharmacy.service.js';
+import { PHARMACY_DOCK_KIND, SYSTEM } from './access.js';
+import type { Actor } from './custody-ledger.service.js';
+import { CustodyTransitions } from './custody-transitions.js';
 
 /** Delivery states in which doses ride a robot behind locked doors. */
 const ABOARD = ['loaded', 'dispatched', 'in_transit', 'arrived', 'unlocked', 'recalled', 'returning'];
@@ -45,10 +45,9 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly repo: CustodyRepository,
     private readonly missionsRepo: MissionsRepository,
-    private readonly ledger: CustodyLedger,
-    private readonly pharmacy: DeliveryPharmacyService,
+    private readonly transitions: CustodyTransitions,
     private readonly missions: MissionsService,
-    private readonly dispatcher: FleetDispatcher,
+    private readonly dispatcher: MissionProgress,
     private readonly site: SiteService,
     private readonly alarms: AlarmsService,
     private readonly bus: EventBus,
@@ -62,7 +61,7 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
       this.bus.on('mission.changed').subscribe((e) => safe('mission → delivery', this.onMission(e.missionId, e.status))),
       this.bus.on('robot.state').subscribe((e) => this.checkCompartments(e.deviceId, e.state)),
     );
-    this.timer = setInterval(() => safe('custody timers', this.tick(Date.now())), this.config.custody.tickMs);
+    this.timer = setInterval(() => safe('delivery timers', this.tick(Date.now())), this.config.custody.tickMs);
     this.timer.unref();
   }
 
@@ -118,14 +117,12 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
     if (status === 'failed' && ['dispatched', 'in_transit', 'arrived'].includes(d.state)) {
       await this.moveDelivery(d, 'failed', SYSTEM, { missionId, reason: mission.failureReason });
       await this.alarms.raise({
-        key: `custody.robot_lost:${d.id}`,
         type: 'custody.robot_lost',
-        severity: 'critical',
+        subject: d.id,
         ward: d.ward,
         sourceKind: 'delivery',
         sourceId: d.id,
-        message: `the robot carrying delivery ${d.id.slice(0, 8)} failed (${mission.failureReason ?? 'unknown'}): send a courier and record the handoff`,
-        details: { robotId: d.robotId, missionId },
+        params: { deliveryId: d.id, robotId: d.robotId, missionId, failure: mission.failureReason },
       });
     }
   }
@@ -147,39 +144,39 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
     const d = await this.repo.delivery(deliveryId);
     if (!d) return;
     const ids = new Set(d.compartments[compartmentId] ?? []);
-    const moved = await this.ledger.run(async (tx, record) => {
-      const out = [];
+    const moved = await this.transitions.run(async (w) => {
+      const out: DoseEntity[] = [];
       // an authorised unlock committed meanwhile is not a break-in
-      if ((await tx.delivery(d.id))?.unlocks.some((u) => u.compartmentId === compartmentId)) return null;
-      for (const dose of await tx.dosesOfDelivery(d.id)) {
-        if (!ids.has(dose.id) || !doseMachine.states[dose.state].to.includes('quarantined' as never) || dose.state === 'received') continue;
-        this.pharmacy.move(record, dose, 'quarantined', 'quarantined', { type: 'device', id: robotId }, `robot:${robotId}:${compartmentId}`, {
-          reason: 'compartment opened without an authorised unlock',
-          compartmentId,
-          observed,
-        });
-        out.push(await tx.save(dose));
+      if ((await w.tx.delivery(d.id))?.unlocks.some((u) => u.compartmentId === compartmentId)) return null;
+      for (const dose of await w.tx.dosesOfDelivery(d.id)) {
+        if (!ids.has(dose.id) || !canTransition(doseMachine, dose.state, 'quarantined') || dose.state === 'received') continue;
+        out.push(
+          await w.moveDose(dose, 'quarantined', {
+            action: 'quarantined',
+            actor: { type: 'device', id: robotId },
+            location: `robot:${robotId}:${compartmentId}`,
+            ward: d.ward,
+            evidence: { reason: 'compartment opened without an authorised unlock', compartmentId, observed },
+          }),
+        );
       }
       return out;
     });
     if (!moved) return;
     await this.alarms.raise({
-      key: `custody.compartment_forced:${deliveryId}:${compartmentId}`,
       type: 'custody.compartment_forced',
-      severity: 'critical',
+      subject: `${deliveryId}:${compartmentId}`,
       ward: d.ward,
       sourceKind: 'delivery',
       sourceId: d.id,
-      message: `compartment ${compartmentId} of robot ${robotId} was opened without an authorised unlock: ${moved.length} dose(s) quarantined`,
-      details: { robotId, compartmentId, doses: moved.map((x) => x.id) },
+      params: { deliveryId, robotId, compartmentId, doses: moved.map((x) => x.id) },
     });
-    for (const dose of moved) this.pharmacy.doseChanged(dose, d.ward);
   }
 
   /** A stopped order recalls the delivery carrying its doses: the robot comes back to the pharmacy. */
   async recall(deliveryId: string, reason: string, actor: Actor): Promise<void> {
     const d = await this.repo.delivery(deliveryId);
-    if (!d || !d.robotId || !deliveryMachine.states[d.state].to.includes('recalled' as never)) return;
+    if (!d || !d.robotId || !canTransition(deliveryMachine, d.state, 'recalled')) return;
     if (d.missionId) await this.dispatcher.cancel(d.missionId, actor.id).catch(() => undefined);
     await this.moveAll(d, 'recalled', 'recalled', ['loaded', 'in_transit', 'arrived'], 'recalled_returning', actor, `robot:${d.robotId}`, { reason });
     const dock = this.site.graph.nodesOfKind(PHARMACY_DOCK_KIND)[0]?.id;
@@ -192,22 +189,17 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
     await this.moveDelivery(fresh, 'returning', actor, { missionId: back.id });
   }
 
-  private async moveDelivery(d: DeliveryEntity, to: DeliveryEntity['state'], actor: Actor, evidence: Record<string, unknown>): Promise<void> {
-    const saved = await this.ledger.run(async (tx, record) => {
-      const fresh = (await tx.delivery(d.id))!;
-      assertTransition(deliveryMachine, fresh.state, to);
-      record({ action: `delivery_${to}`, deliveryId: fresh.id, fromState: fresh.state, toState: to, actor, location: fresh.ward, evidence });
-      fresh.state = to;
-      fresh.updatedAt = new Date();
-      return tx.save(fresh);
+  private async moveDelivery(d: DeliveryEntity, to: DeliveryState, actor: Actor, evidence: Record<string, unknown>): Promise<void> {
+    await this.transitions.run(async (w) => {
+      const fresh = (await w.tx.delivery(d.id))!;
+      return w.moveDelivery(fresh, to, { actor, location: fresh.ward, evidence });
     });
-    this.pharmacy.changed(saved);
   }
 
   /** Moves the delivery and every dose of it in one of `fromDoseStates` in one transaction. */
   private async moveAll(
     d: DeliveryEntity,
-    deliveryTo: DeliveryEntity['state'],
+    deliveryTo: DeliveryState,
     action: string,
     fromDoseStates: DoseState[],
     doseTo: DoseState,
@@ -215,103 +207,66 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
     location: string,
     evidence: Record<string, unknown>,
   ): Promise<void> {
-    const { saved, doses } = await this.ledger.run(async (tx, record) => {
-      const fresh = (await tx.delivery(d.id))!;
-      const doses = [];
-      for (const dose of await tx.dosesOfDelivery(fresh.id)) {
+    await this.transitions.run(async (w) => {
+      const fresh = (await w.tx.delivery(d.id))!;
+      for (const dose of await w.tx.dosesOfDelivery(fresh.id)) {
         if (!fromDoseStates.includes(dose.state)) continue;
-        this.pharmacy.move(record, dose, doseTo, action, actor, location, evidence);
-        doses.push(await tx.save(dose));
+        await w.moveDose(dose, doseTo, { action, actor, location, ward: fresh.ward, evidence });
       }
-      assertTransition(deliveryMachine, fresh.state, deliveryTo);
-      record({ action: `delivery_${deliveryTo}`, deliveryId: fresh.id, fromState: fresh.state, toState: deliveryTo, actor, location, evidence });
-      fresh.state = deliveryTo;
       if (deliveryTo === 'arrived') fresh.arrivedAt = new Date();
-      fresh.updatedAt = new Date();
-      return { saved: await tx.save(fresh), doses };
+      return w.moveDelivery(fresh, deliveryTo, { actor, location, evidence });
     });
-    this.pharmacy.changed(saved);
-    for (const dose of doses) this.pharmacy.doseChanged(dose, saved.ward);
   }
 
-  /** Timers: receipt overdue → alarm; much later → lost. Slots: due, then missed. */
+  /** Timers: receipt overdue → alarm; much later → lost. */
   async tick(now: number): Promise<void> {
     const c = this.config.custody;
     for (const d of await this.repo.deliveriesInStates(['dispatched', 'in_transit', 'arrived', 'failed'])) {
       const since = (d.arrivedAt ?? d.dispatchedAt ?? d.updatedAt).getTime();
       if (now - since > c.receiptAlarmMs && !this.alarms.isOpen(`custody.receipt_overdue:${d.id}`)) {
         await this.alarms.raise({
-          key: `custody.receipt_overdue:${d.id}`,
           type: 'custody.receipt_overdue',
-          severity: 'warning',
+          subject: d.id,
           ward: d.ward,
           sourceKind: 'delivery',
           sourceId: d.id,
-          message: `delivery ${d.id.slice(0, 8)} has not been received for ${Math.round((now - since) / 60000)} min`,
-          details: { state: d.state },
+          params: { deliveryId: d.id, minutes: Math.round((now - since) / 60000), state: d.state },
         });
       }
       if (now - since > c.lostAfterMs) await this.declareLost(d);
-    }
-    for (const s of await this.repo.slotsInStates(['scheduled', 'due'])) {
-      const opens = s.scheduledAt.getTime() - s.windowMinutes * 60_000;
-      const closes = s.scheduledAt.getTime() + s.windowMinutes * 60_000;
-      const to = now > closes ? 'missed' : s.state === 'scheduled' && now >= opens ? 'due' : null;
-      if (!to) continue;
-      await this.ledger.run(async (tx, record) => {
-        const fresh = (await tx.slot(s.id))!;
-        if (fresh.state === 'scheduled' && to === 'missed') {
-          assertTransition(administrationMachine, fresh.state, 'due');
-          fresh.state = 'due';
-        }
-        assertTransition(administrationMachine, fresh.state, to);
-        record({
-          action: `slot_${to}`,
-          doseId: fresh.doseId,
-          orderId: fresh.orderId,
-          fromState: null,
-          toState: null,
-          actor: SYSTEM,
-          evidence: { slotId: fresh.id, scheduledAt: fresh.scheduledAt.toISOString(), slotState: to },
-        });
-        fresh.state = to;
-        await tx.save(fresh);
-      });
     }
   }
 
   private async declareLost(d: DeliveryEntity): Promise<void> {
     const evidence = { reason: 'not received within the limit', since: (d.arrivedAt ?? d.dispatchedAt)?.toISOString() ?? null };
-    const { saved, doses } = await this.ledger.run(async (tx, record) => {
-      const fresh = (await tx.delivery(d.id))!;
-      const doses = [];
-      for (const dose of await tx.dosesOfDelivery(fresh.id)) {
-        if (dose.state === 'arrived') this.pharmacy.move(record, dose, 'receipt_discrepancy', 'receipt_discrepancy', SYSTEM, fresh.ward, evidence);
-        if (dose.state === 'in_transit' || dose.state === 'receipt_discrepancy') {
-          this.pharmacy.move(record, dose, 'lost', 'lost', SYSTEM, dose.location, evidence);
-          doses.push(await tx.save(dose));
-        }
+    const doses = await this.transitions.run(async (w) => {
+      const fresh = (await w.tx.delivery(d.id))!;
+      const doses: DoseEntity[] = [];
+      const by = { actor: SYSTEM, ward: fresh.ward, evidence };
+      for (const dose of await w.tx.dosesOfDelivery(fresh.id)) {
+        if (dose.state === 'arrived') await w.moveDose(dose, 'receipt_discrepancy', { ...by, action: 'receipt_discrepancy', location: fresh.ward });
+        if (dose.state === 'in_transit' || dose.state === 'receipt_discrepancy')
+          doses.push(await w.moveDose(dose, 'lost', { ...by, action: 'lost', location: dose.location }));
       }
-      if (deliveryMachine.states[fresh.state].to.includes('failed' as never)) {
-        record({ action: 'delivery_failed', deliveryId: fresh.id, fromState: fresh.state, toState: 'failed', actor: SYSTEM, location: fresh.ward, evidence });
-        fresh.state = 'failed';
+      if (canTransition(deliveryMachine, fresh.state, 'failed')) {
+        await w.moveDelivery(fresh, 'failed', { actor: SYSTEM, location: fresh.ward, evidence });
+      } else {
+        // nothing to move: the delivery is only touched (already failed, waiting for a courier)
+        fresh.updatedAt = new Date();
+        await w.tx.save(fresh);
       }
-      fresh.updatedAt = new Date();
-      return { saved: await tx.save(fresh), doses };
+      return doses;
     });
     if (doses.length) {
       await this.alarms.raise({
-        key: `custody.doses_lost:${d.id}`,
         type: 'custody.doses_lost',
-        severity: 'critical',
+        subject: d.id,
         ward: d.ward,
         sourceKind: 'delivery',
         sourceId: d.id,
-        message: `${doses.length} dose(s) of delivery ${d.id.slice(0, 8)} declared lost`,
-        details: { doses: doses.map((x) => x.id) },
+        params: { deliveryId: d.id, doses: doses.map((x) => x.id) },
       });
     }
-    this.pharmacy.changed(saved);
     this.logger.warn({ deliveryId: d.id, lost: doses.length, id: randomUUID() }, 'delivery doses declared lost');
   }
 }

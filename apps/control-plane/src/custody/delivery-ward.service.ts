@@ -8,18 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type Action, MEDLOOP_ACTION_TYPES, lockCompartmentAction, triggerAction, unlockCompartmentAction } from '#contracts';
-import {
-  ConflictError,
-  DomainError,
-  ForbiddenError,
-  NotFoundError,
-  RuleViolationError,
-  UnauthorizedError,
-  ValidationError,
-  assertTransition,
-  deliveryMachine,
-  parseGs1Barcode,
-} from '#domain';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, RuleViolationError, UnauthorizedError, ValidationError, parseGs1Barcode } from '#domain';
 import { CustodyRepository, type DeliveryEntity, UsersRepository } from '#persistence';
 import { verifyPassword } from '../auth/passwords.js';
 import type { AuthUser } from '../common/auth.decorators.js';
@@ -28,7 +17,8 @@ import { RobotCommandsService } from '../fleet/robot-commands.service.js';
 import { RobotStateService } from '../fleet/robot-state.service.js';
 import { assertWardAccess, userActor } from './access.js';
 import { CustodyLedger } from './custody-ledger.service.js';
-import { DeliveryPharmacyService } from './delivery-pharmacy.service.js';
+import { CustodyTransitions } from './custody-transitions.js';
+import { readDelivery } from './custody-views.js';
 import { DeliveryTrackingService } from './delivery-tracking.service.js';
 
 @Injectable()
@@ -37,7 +27,7 @@ export class DeliveryWardService {
     private readonly repo: CustodyRepository,
     private readonly users: UsersRepository,
     private readonly ledger: CustodyLedger,
-    private readonly pharmacy: DeliveryPharmacyService,
+    private readonly transitions: CustodyTransitions,
     private readonly commands: RobotCommandsService,
     private readonly robots: RobotStateService,
     private readonly alarms: AlarmsService,
@@ -70,30 +60,22 @@ export class DeliveryWardService {
         await this.audit(d0, 'unlock_refused', user, { compartmentId, code: err.code, badge: badge ? badge.gsrn : null });
       throw err;
     }
-    const d = await this.ledger.run(async (tx, record) => {
-      const d = (await tx.delivery(deliveryId))!;
+    const d = await this.transitions.run(async (w) => {
+      const d = (await w.tx.delivery(deliveryId))!;
       d.unlocks = [...d.unlocks, { compartmentId, by: user.username, at: new Date().toISOString() }];
-      record({
+      const move = {
         action: 'compartment_unlocked',
-        deliveryId: d.id,
-        fromState: d.state,
-        toState: 'unlocked',
         actor: userActor(user),
         location: d.ward,
         evidence: { compartmentId, robotId: d.robotId, via: badge ? 'badge' : 'session', doses: d.compartments[compartmentId] },
-      });
-      if (d.state === 'arrived') {
-        assertTransition(deliveryMachine, d.state, 'unlocked');
-        d.state = 'unlocked';
-      }
-      d.updatedAt = new Date();
-      return tx.save(d);
+      };
+      // the first unlock moves the delivery; each further one is recorded on it as it stands
+      return d.state === 'arrived' ? w.moveDelivery(d, 'unlocked', move) : w.updateDelivery(d, { ...move, toState: 'unlocked' });
     });
     // the authorised unlock is on record, and known to the tamper check, before the robot gets the command
     this.tracking.track(d);
     await this.sendToRobot(d, [unlockCompartmentAction({ actionId: `unlock-${randomUUID()}`, compartmentId, recipientId: user.username })]);
-    this.pharmacy.changed(d);
-    return this.pharmacy.get(deliveryId);
+    return readDelivery(this.repo, deliveryId);
   }
 
   /** One receipt scan: the unit must be a dose of this delivery in an unlocked compartment. */
@@ -101,12 +83,12 @@ export class DeliveryWardService {
     const d0 = await this.require(deliveryId);
     assertWardAccess(user, d0.ward);
     const scan = parseGs1Barcode(barcode);
-    const result = await this.ledger.run(async (tx, record) => {
-      const d = (await tx.delivery(deliveryId))!;
+    const result = await this.transitions.run(async (w) => {
+      const d = (await w.tx.delivery(deliveryId))!;
       if (d.state !== 'unlocked' && d.state !== 'escalated_manual')
         throw new ConflictError(`the delivery is ${d.state}; unlock a compartment first`, 'delivery_not_unlocked');
       const opened = new Set(d.state === 'escalated_manual' ? Object.keys(d.compartments) : d.unlocks.map((u) => u.compartmentId));
-      const doses = await tx.dosesOfDelivery(d.id);
+      const doses = await w.tx.dosesOfDelivery(d.id);
       const match = doses.find(
         (x) =>
           x.gtin === scan.gtin &&
@@ -116,7 +98,7 @@ export class DeliveryWardService {
       );
       if (!match) {
         // not one of ours (or not in an opened compartment): an extra item is a discrepancy
-        record({
+        w.record({
           action: 'receipt_extra_item',
           deliveryId: d.id,
           actor: userActor(user),
@@ -125,24 +107,24 @@ export class DeliveryWardService {
         });
         return { dose: null };
       }
-      this.pharmacy.move(record, match, 'received', 'received', userActor(user), d.ward, {
-        barcode: { gtin: scan.gtin, lot: scan.lot ?? null, serial: scan.serial ?? null },
-        compartmentId: match.compartmentId,
-      });
       match.custodian = user.username;
-      await tx.save(match);
-      return { dose: match };
+      const dose = await w.moveDose(match, 'received', {
+        action: 'received',
+        actor: userActor(user),
+        location: d.ward,
+        ward: d.ward,
+        evidence: { barcode: { gtin: scan.gtin, lot: scan.lot ?? null, serial: scan.serial ?? null }, compartmentId: match.compartmentId },
+      });
+      return { dose };
     });
     if (!result.dose) {
       await this.alarms.raise({
-        key: `custody.receipt_discrepancy:${deliveryId}`,
         type: 'custody.receipt_discrepancy',
-        severity: 'warning',
+        subject: deliveryId,
         ward: d0.ward,
         sourceKind: 'delivery',
         sourceId: deliveryId,
-        message: 'a unit scanned on receipt is not part of this delivery',
-        details: { gtin: scan.gtin ?? null },
+        params: { deliveryId, extraGtin: scan.gtin ?? null },
       });
       throw new RuleViolationError(
         'this unit is not part of the delivery (or its compartment is still locked): receipt discrepancy opened',
@@ -150,49 +132,39 @@ export class DeliveryWardService {
         { field: 'barcode' },
       );
     }
-    this.pharmacy.doseChanged(result.dose, d0.ward);
-    return this.pharmacy.get(deliveryId);
+    return readDelivery(this.repo, deliveryId);
   }
 
   /** Ends the receipt: unscanned doses become receipt discrepancies; compartments lock again. */
   async complete(deliveryId: string, user: AuthUser) {
     const d0 = await this.require(deliveryId);
     assertWardAccess(user, d0.ward);
-    const { d, missing } = await this.ledger.run(async (tx, record) => {
-      const d = (await tx.delivery(deliveryId))!;
+    const { d, missing } = await this.transitions.run(async (w) => {
+      const d = (await w.tx.delivery(deliveryId))!;
       if (d.state !== 'unlocked' && d.state !== 'escalated_manual') throw new ConflictError(`the delivery is ${d.state}`, 'delivery_not_unlocked');
       const missing: string[] = [];
-      for (const dose of await tx.dosesOfDelivery(d.id)) {
+      for (const dose of await w.tx.dosesOfDelivery(d.id)) {
         if (dose.state === 'arrived' || dose.state === 'escalated_manual') {
-          this.pharmacy.move(record, dose, 'receipt_discrepancy', 'receipt_discrepancy', userActor(user), d.ward, { reason: 'not scanned on receipt' });
-          await tx.save(dose);
+          await w.moveDose(dose, 'receipt_discrepancy', {
+            action: 'receipt_discrepancy',
+            actor: userActor(user),
+            location: d.ward,
+            ward: d.ward,
+            evidence: { reason: 'not scanned on receipt' },
+          });
           missing.push(dose.id);
         }
       }
-      assertTransition(deliveryMachine, d.state, 'completed');
-      record({
-        action: 'delivery_completed',
-        deliveryId: d.id,
-        fromState: d.state,
-        toState: 'completed',
-        actor: userActor(user),
-        location: d.ward,
-        evidence: { missing },
-      });
-      d.state = 'completed';
-      d.updatedAt = new Date();
-      return { d: await tx.save(d), missing };
+      return { d: await w.moveDelivery(d, 'completed', { actor: userActor(user), location: d.ward, evidence: { missing } }), missing };
     });
     if (missing.length) {
       await this.alarms.raise({
-        key: `custody.receipt_discrepancy:${deliveryId}`,
         type: 'custody.receipt_discrepancy',
-        severity: 'warning',
+        subject: deliveryId,
         ward: d.ward,
         sourceKind: 'delivery',
         sourceId: deliveryId,
-        message: `${missing.length} dose(s) of the delivery were not found on receipt`,
-        details: { missing },
+        params: { deliveryId, missing },
       });
     }
     if (d.robotId && d.courier === null) {
@@ -207,8 +179,7 @@ export class DeliveryWardService {
       await this.sendToRobot(d, actions);
     }
     await this.alarms.clear(`custody.receipt_overdue:${deliveryId}`, 'delivery received');
-    this.pharmacy.changed(d);
-    return this.pharmacy.get(deliveryId);
+    return readDelivery(this.repo, deliveryId);
   }
 
   private async sendToRobot(d: DeliveryEntity, actions: Action[]): Promise<void> {

@@ -6,13 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { NotFoundError, ValidationError, administrationMachine, assertTransition, doseMachine, orderMachine } from '#domain';
+import { NotFoundError, ValidationError, administrationMachine, assertTransition, orderMachine } from '#domain';
 import { AdministrationSlotEntity, CustodyRepository, DoseEntity, MedicationOrderEntity } from '#persistence';
 import type { z } from 'zod';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
 import { assertWardAccess, canActOnWard, userActor } from './access.js';
 import { CustodyLedger } from './custody-ledger.service.js';
+import { CustodyTransitions } from './custody-transitions.js';
 import type { CreateOrderSchema } from './custody.dto.js';
 import { orderView } from './custody-views.js';
 
@@ -21,6 +22,7 @@ export class OrdersService {
   constructor(
     private readonly repo: CustodyRepository,
     private readonly ledger: CustodyLedger,
+    private readonly transitions: CustodyTransitions,
     private readonly bus: EventBus,
   ) {}
 
@@ -155,32 +157,27 @@ export class OrdersService {
 
   /** Stops an order; returns the ids of deliveries that must be recalled (done by the caller). */
   async stop(id: string, reason: string, user: AuthUser): Promise<{ order: ReturnType<typeof orderView>; recall: string[] }> {
-    const { o, recall } = await this.ledger.run(async (tx, record) => {
+    const { o, recall } = await this.transitions.run(async (w) => {
+      const tx = w.tx;
       const o = await this.require(tx.order(id), id);
       assertTransition(orderMachine, o.status, 'stopped');
-      record({ action: 'order_stopped', orderId: o.id, fromState: o.status, toState: 'stopped', actor: userActor(user), evidence: { reason } });
+      w.record({ action: 'order_stopped', orderId: o.id, fromState: o.status, toState: 'stopped', actor: userActor(user), evidence: { reason } });
       o.status = 'stopped';
       o.statusReason = reason;
       o.updatedAt = new Date();
       await tx.save(o);
       const recall = new Set<string>();
+      const ward = (await this.repo.patient(o.patientId))?.ward ?? null;
       for (const d of await tx.dosesOfOrder(o.id)) {
         const to = d.state === 'queued' ? 'cancelled' : d.state === 'picked' || d.state === 'checked' ? 'returned' : null;
         if (to) {
-          assertTransition(doseMachine, d.state, to);
-          record({
+          await w.moveDose(d, to, {
             action: to === 'cancelled' ? 'dose_cancelled' : 'returned',
-            doseId: d.id,
-            orderId: o.id,
-            fromState: d.state,
-            toState: to,
             actor: userActor(user),
             location: d.location,
+            ward,
             evidence: { reason: 'order stopped' },
           });
-          d.state = to;
-          d.updatedAt = new Date();
-          await tx.save(d);
         } else if (d.deliveryId && ['loaded', 'in_transit', 'arrived'].includes(d.state)) {
           recall.add(d.deliveryId);
         }

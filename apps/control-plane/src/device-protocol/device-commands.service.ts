@@ -223,14 +223,19 @@ export class DeviceCommandsService implements OnModuleInit, OnApplicationBootstr
     await this.commands.update(id, { status: c.status, resolvedAt: c.resolvedAt, detail: c.detail });
     const device = await this.devices.findById(c.deviceId);
     await this.alarms.raise({
-      key: `${COMMAND_TIMEOUT_ALARM}:${c.id}`,
       type: COMMAND_TIMEOUT_ALARM,
-      severity: 'warning',
+      subject: c.id,
       ward: device?.ward ?? null,
       sourceKind: c.deviceKind,
       sourceId: c.deviceId,
-      message: `${c.deviceKind} ${c.deviceId} did not acknowledge ${c.type} within ${Math.round(this.config.devices.commandAckTimeoutMs / 100) / 10} s`,
-      details: { commandId: c.id, type: c.type, requestedBy: c.requestedBy },
+      params: {
+        deviceKind: c.deviceKind,
+        deviceId: c.deviceId,
+        commandId: c.id,
+        type: c.type,
+        timeoutS: this.config.devices.commandAckTimeoutMs / 1000,
+        requestedBy: c.requestedBy,
+      },
     });
     this.settle(c);
   }

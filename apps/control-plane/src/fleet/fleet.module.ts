@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AlarmsModule } from '../alarms/alarms.module.js';
 import { MqttModule } from '../mqtt/mqtt.module.js';
-import { FleetDispatcher } from './fleet-dispatcher.service.js';
+import { ActiveMissions } from './active-missions.js';
+import { DispatchRound } from './dispatch-round.js';
+import { MissionLifecycle } from './mission-lifecycle.js';
+import { MissionProgress } from './mission-progress.js';
 import { MissionsController } from './missions.controller.js';
 import { MissionsService } from './missions.service.js';
+import { OrderChannel } from './order-channel.js';
 import { RobotCommandsService } from './robot-commands.service.js';
 import { RobotIngress } from './robot-ingress.js';
 import { RobotStateService } from './robot-state.service.js';
@@ -14,7 +18,18 @@ import { RobotsService } from './robots.service.js';
 @Module({
   imports: [MqttModule, AlarmsModule],
   controllers: [RobotsController, MissionsController],
-  providers: [RobotStateService, RobotIngress, RobotCommandsService, FleetDispatcher, MissionsService, RobotsService],
-  exports: [RobotStateService, RobotCommandsService, FleetDispatcher, MissionsService],
+  providers: [
+    RobotStateService,
+    RobotIngress,
+    RobotCommandsService,
+    ActiveMissions,
+    MissionLifecycle,
+    OrderChannel,
+    MissionProgress,
+    DispatchRound,
+    MissionsService,
+    RobotsService,
+  ],
+  exports: [RobotStateService, RobotCommandsService, ActiveMissions, MissionLifecycle, MissionProgress, DispatchRound, MissionsService],
 })
 export class FleetModule {}

@@ -1,15 +1,18 @@
 /**
  * Transport missions as the pharmacy creates and follows them. Creation validates every stop
- * against the site graph (unknown node → 400 naming the stop, unreachable leg → 422); the
- * dispatcher takes it from the queue. Cancel, pause and resume act on the robot through the
- * dispatcher, which owns the active missions.
+ * against the site graph (unknown node → 400 naming the stop, unreachable leg → 422), queues
+ * it through the MissionLifecycle and wakes the dispatch round. Cancel, pause and resume act on
+ * the robot through MissionProgress, which follows the active missions.
  */
 import { Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError, RuleViolationError, ValidationError, type MissionStatus } from '#domain';
-import { type MissionEntity, MissionsRepository, newQueuedMission } from '#persistence';
+import { type MissionEntity, MissionsRepository } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { SiteService } from '../site/site.service.js';
-import { FleetDispatcher } from './fleet-dispatcher.service.js';
+import { ActiveMissions } from './active-missions.js';
+import { DispatchRound } from './dispatch-round.js';
+import { MissionLifecycle } from './mission-lifecycle.js';
+import { MissionProgress } from './mission-progress.js';
 import type { CreateMission } from './mission.dto.js';
 
 export interface MissionView {
@@ -38,7 +41,10 @@ export class MissionsService {
   constructor(
     private readonly missions: MissionsRepository,
     private readonly site: SiteService,
-    private readonly dispatcher: FleetDispatcher,
+    private readonly lifecycle: MissionLifecycle,
+    private readonly progress: MissionProgress,
+    private readonly round: DispatchRound,
+    private readonly active: ActiveMissions,
   ) {}
 
   async create(input: CreateMission, user: AuthUser | null, kind: MissionEntity['kind'] = 'transport'): Promise<MissionView> {
@@ -55,16 +61,19 @@ export class MissionsService {
         throw new RuleViolationError(`stops[${i}]: no route from '${from}' to '${to}'`, 'destination_unreachable', { field: `stops[${i}].nodeId`, from, to });
       }
     }
-    const m = newQueuedMission({
-      kind,
-      priority: input.priority,
-      stops: input.stops.map((s) => ({ nodeId: s.nodeId, actions: s.actions })),
-      requiredRobotId: input.requiredRobotId ?? null,
-      cargo: (input.cargo as Record<string, unknown> | undefined) ?? null,
-      createdBy: user?.username ?? null,
-    });
-    await this.missions.save(m, 'created', { by: m.createdBy, priority: m.priority, stops: m.stops.length });
-    this.dispatcher.poke();
+    const createdBy = user?.username ?? null;
+    const m = await this.lifecycle.create(
+      {
+        kind,
+        priority: input.priority,
+        stops: input.stops.map((s) => ({ nodeId: s.nodeId, actions: s.actions })),
+        requiredRobotId: input.requiredRobotId ?? null,
+        cargo: (input.cargo as Record<string, unknown> | undefined) ?? null,
+        createdBy,
+      },
+      { by: createdBy, priority: input.priority, stops: input.stops.length },
+    );
+    this.round.poke();
     return this.view(m);
   }
 
@@ -80,13 +89,13 @@ export class MissionsService {
 
   async cancel(id: string, user: AuthUser): Promise<MissionView> {
     await this.require(id);
-    return this.view(await this.dispatcher.cancel(id, user.username));
+    return this.view(await this.progress.cancel(id, user.username));
   }
 
   async pause(id: string, user: AuthUser, paused: boolean): Promise<MissionView> {
     const m = await this.require(id);
     if (m.status === 'queued') throw new ConflictError('a queued mission has no robot to pause yet; cancel it instead', 'mission_not_running');
-    return this.view(await this.dispatcher.setPaused(id, paused, user.username));
+    return this.view(await this.progress.setPaused(id, paused, user.username));
   }
 
   private async require(id: string): Promise<MissionEntity> {
@@ -109,7 +118,7 @@ export class MissionsService {
       orderId: m.orderId,
       orderUpdateId: m.orderUpdateId,
       failureReason: m.failureReason,
-      waitingReason: m.status === 'queued' ? this.dispatcher.waitingReason(m.id) : null,
+      waitingReason: m.status === 'queued' ? this.active.waitingReason(m.id) : null,
       cargo: m.cargo,
       createdAt: m.createdAt.toISOString(),
       updatedAt: m.updatedAt.toISOString(),

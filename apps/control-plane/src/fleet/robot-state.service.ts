@@ -155,13 +155,11 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
       r.stale = true;
       void this.alarms
         .raise({
-          key: `robot.stale:${r.deviceId}`,
           type: 'robot.stale',
-          severity: 'warning',
+          subject: r.deviceId,
           sourceKind: 'robot',
           sourceId: r.deviceId,
-          message: `robot ${r.manufacturer}/${r.serialNumber} has been silent for more than ${Math.round(limit / 1000)} s`,
-          details: { lastMessageAt: new Date(r.lastMessageAt).toISOString() },
+          params: { robot: `${r.manufacturer}/${r.serialNumber}`, silentForS: limit / 1000, lastMessageAt: new Date(r.lastMessageAt).toISOString() },
         })
         .catch((err: unknown) => this.logger.error({ err }, 'could not raise stale alarm'));
       this.changed(r);

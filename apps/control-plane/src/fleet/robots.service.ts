@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { readCompartments, type State } from '#contracts';
 import { NotFoundError } from '#domain';
 import { type DeviceEntity, DevicesRepository } from '#persistence';
-import { FleetDispatcher } from './fleet-dispatcher.service.js';
+import { ActiveMissions } from './active-missions.js';
 import { RobotStateService } from './robot-state.service.js';
 
 export interface RobotView {
@@ -44,7 +44,7 @@ export class RobotsService {
   constructor(
     private readonly devices: DevicesRepository,
     private readonly live: RobotStateService,
-    private readonly dispatcher: FleetDispatcher,
+    private readonly active: ActiveMissions,
   ) {}
 
   async list(): Promise<RobotView[]> {
@@ -60,7 +60,7 @@ export class RobotsService {
   private view(d: DeviceEntity): RobotView {
     const r = this.live.get(d.id);
     const s = r?.state ?? null;
-    const m = this.dispatcher.activeMissionOf(d.id);
+    const m = this.active.activeMissionOf(d.id);
     return {
       id: d.id,
       name: d.name,

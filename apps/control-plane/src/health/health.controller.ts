@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { storeHealth, type StoreFailure, type WriteQueueState, writeQueueState } from '#persistence';
 import { Public } from '../common/auth.decorators.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { FleetDispatcher } from '../fleet/fleet-dispatcher.service.js';
+import { DispatchRound } from '../fleet/dispatch-round.js';
 import { MqttService } from '../mqtt/mqtt.service.js';
 
 export interface HealthReport {
@@ -41,7 +41,7 @@ export class HealthController {
   constructor(
     private readonly db: DataSource,
     private readonly mqtt: MqttService,
-    private readonly dispatcher: FleetDispatcher,
+    private readonly dispatchRound: DispatchRound,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -82,7 +82,7 @@ export class HealthController {
       }
     }
     const broker = { status: this.mqtt.broker.started ? ('up' as const) : ('down' as const), connections: this.mqtt.broker.connectedClients };
-    const loop = this.dispatcher.loopState();
+    const loop = this.dispatchRound.loopState();
     const dispatcher = { status: loop.lastRoundAgoMs > limit ? ('stalled' as const) : ('up' as const), ...loop };
     const ok = database.status === 'up' && broker.status === 'up' && dispatcher.status === 'up';
     res.status(ok ? 200 : 503);

@@ -21,10 +21,11 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Socket } from 'socket.io';
-import type { LiveDelta, LiveError, LiveEvent, LivePositionSample, LiveRoom, LiveSnapshot } from '#contracts';
+import type { LiveDelta, LiveError, LiveEvent, LivePositionSample, LiveRoom } from '#contracts';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { SampleCoalescer } from './live-coalescer.js';
+import { LiveSnapshots } from './live-read-model.service.js';
 import { LiveRoomLog } from './live-room.js';
 import { LiveMetrics } from './live.metrics.js';
 
@@ -47,9 +48,6 @@ export interface LiveClient {
 /** The most deltas one frame carries (a longer backlog goes out in several). */
 export const LIVE_FRAME_MAX_DELTAS = 64;
 
-/** Builds a room's snapshot; synchronous so its seq matches the deltas that follow exactly. */
-export type SnapshotSource = (room: LiveRoom, seq: number, epoch: string) => LiveSnapshot;
-
 @Injectable()
 export class LiveHub implements OnModuleDestroy {
   /** identifies this process's numbering: after a restart, old seqs mean nothing */
@@ -57,7 +55,6 @@ export class LiveHub implements OnModuleDestroy {
   private readonly logs = new Map<LiveRoom, LiveRoomLog>();
   private readonly members = new Map<LiveRoom, Set<LiveClient>>();
   private readonly clients = new Map<string, LiveClient>();
-  private snapshotSource: SnapshotSource | null = null;
   /** deltas appended since the last flush, per room with members */
   private pending = new Map<LiveRoom, LiveDelta[]>();
   /** clients with position samples waiting for the next flush */
@@ -68,11 +65,9 @@ export class LiveHub implements OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: LiveMetrics,
+    /** builds a room's snapshot; synchronous so its seq matches the deltas that follow exactly */
+    private readonly snapshots: LiveSnapshots,
   ) {}
-
-  setSnapshotSource(source: SnapshotSource): void {
-    this.snapshotSource = source;
-  }
 
   /** Rooms exist for the whole process (not only while someone watches) so a reconnecting client can resume. */
   ensureRoom(room: LiveRoom): LiveRoomLog {
@@ -303,8 +298,7 @@ export class LiveHub implements OnModuleDestroy {
       this.metrics.events.inc({ kind: 'delta' }, missed.length);
       return 'resumed';
     }
-    if (!this.snapshotSource) throw new Error('live hub has no snapshot source');
-    const snapshot = this.snapshotSource(room, log.seq, this.epoch);
+    const snapshot = this.snapshots.snapshot(room, log.seq, this.epoch);
     c.socket.emit('snapshot', snapshot);
     m.lastSeq = snapshot.seq;
     this.metrics.catchUps.inc({ mode: 'snapshot' });

@@ -9,6 +9,7 @@ import type { LiveDelta, LiveSnapshot } from '#contracts';
 import type { AppConfig } from '../config/config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { LiveHub } from './live-hub.service.js';
+import type { LiveSnapshots } from './live-read-model.service.js';
 import { LiveMetrics } from './live.metrics.js';
 
 function fakeSocket(id: string, frames: LiveDelta[][]): Socket {
@@ -18,9 +19,10 @@ function fakeSocket(id: string, frames: LiveDelta[][]): Socket {
 
 function hub(): LiveHub {
   const config = { live: { positionHz: 2, replayBuffer: 100, clientMaxBuffer: 64, batchMs: 50 } } as AppConfig;
-  const h = new LiveHub(config, new LiveMetrics(new MetricsService()));
-  h.setSnapshotSource((room, seq, epoch): LiveSnapshot => ({ room, epoch, seq, at: '', robots: [], missions: [], alarms: [] }));
-  return h;
+  const snapshots = {
+    snapshot: (room, seq, epoch): LiveSnapshot => ({ room, epoch, seq, at: '', robots: [], missions: [], alarms: [], sensors: [] }),
+  } as LiveSnapshots;
+  return new LiveHub(config, new LiveMetrics(new MetricsService()), snapshots);
 }
 
 const event = (n: number) => ({ type: 'custody.order_changed' as const, data: { orderId: `o-${n}`, status: 'verified', ward: 'W' } });

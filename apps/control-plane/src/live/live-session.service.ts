@@ -13,7 +13,7 @@ import type { AuthUser } from '../common/auth.decorators.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { assertMayJoin } from './live-access.js';
 import { LiveHub } from './live-hub.service.js';
-import { LiveProjection } from './live-projection.service.js';
+import { LiveReadModel } from './live-read-model.service.js';
 import { LiveMetrics } from './live.metrics.js';
 
 type ClientEvent = keyof typeof LIVE_CLIENT_SCHEMAS;
@@ -33,7 +33,7 @@ export class LiveSessions {
     // the one app-wide instance (AuthModule): it holds the process's signing key
     private readonly auth: AuthService,
     private readonly hub: LiveHub,
-    private readonly projection: LiveProjection,
+    private readonly model: LiveReadModel,
     private readonly metrics: MetricsService,
     private readonly liveMetrics: LiveMetrics,
   ) {}
@@ -84,7 +84,7 @@ export class LiveSessions {
     try {
       // the user as stored now: a disabled account or a changed ward list counts at once
       const user = await this.verify(socket.data['token'] as string);
-      assertMayJoin(user, msg.room, this.projection.wards);
+      assertMayJoin(user, msg.room, this.model.wards);
       if (!socket.connected) return;
       this.hub.join(client, msg.room, msg.resume);
     } catch (err) {

@@ -9,7 +9,8 @@
  *   - `internal`: features hear it in process and no browser needs it; the string says who
  *     hears it, and an e2e spec checks at run time that someone does.
  * Sensor readings are forwarded at most once per LIVE_SENSOR_INTERVAL_MS per sensor (newest
- * wins), as robot positions are coalesced.
+ * wins), as robot positions are coalesced, and an unchanged one (to one decimal) at most once
+ * per LIVE_SENSOR_REPEAT_MS.
  */
 import type { DomainEventMap, DomainEventType, LiveEventMap, LiveEventType } from '#contracts';
 
@@ -30,8 +31,8 @@ export const LIVE_ROUTES = {
   'alarm.changed': 'projected',
   'device.online': 'projected',
   'device.offline': 'projected',
-  'robot.connection': { internal: 'the dispatcher (pause/fail a mission) and custody (robot lost)' },
-  'robot.state': { internal: 'the dispatcher (mission progress) and custody (compartments)' },
+  'robot.connection': { internal: 'the fleet (pause or fail a mission, wake the dispatch round)' },
+  'robot.state': { internal: 'the fleet (mission progress), custody (compartments) and the alarm conditions' },
   'device.sessions_invalidated': { internal: 'the MQTT service (drops the sessions)' },
   'cabinet.removed': { internal: 'custody (links the unit to the dose’s pick step)' },
   'coldchain.excursion': { internal: 'custody (quarantines the exposed doses)' },
@@ -48,3 +49,5 @@ export const INTERNAL_EVENTS = (Object.keys(LIVE_ROUTES) as DomainEventType[]).f
 
 /** a sensor's readings reach a room at most this often (the newest wins) */
 export const LIVE_SENSOR_INTERVAL_MS = 1_000;
+/** an unchanged reading (to one decimal) is sent again only after this long */
+export const LIVE_SENSOR_REPEAT_MS = 60_000;

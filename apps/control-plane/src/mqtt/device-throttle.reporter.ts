@@ -60,15 +60,12 @@ export class DeviceThrottleReporter implements OnApplicationShutdown {
     this.logger.warn({ deviceId, clientId: s.clientId, remoteAddress: s.remoteAddress, dropped }, 'device disconnected: it kept sending while throttled');
     void this.alarms
       .raise({
-        key: `${INPUT_FLOOD_ALARM}:${deviceId}`,
         type: INPUT_FLOOD_ALARM,
-        severity: 'warning',
+        subject: deviceId,
         sourceKind: 'device',
         sourceId: deviceId,
-        message:
-          `device '${deviceId}' disconnected: more than ${b.maxPerSec} rejected messages or ${b.maxBytesPerSec} rejected bytes per second, ` +
-          `and ${dropped} more messages while its input was dropped`,
-        details: {
+        params: {
+          deviceId,
           clientId: s.clientId,
           remoteAddress: s.remoteAddress ?? null,
           droppedWhileThrottled: dropped,

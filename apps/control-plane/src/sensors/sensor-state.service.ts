@@ -86,7 +86,7 @@ export class SensorStateService {
       await this.coldChain.record({ storageId: device.id, storageKind: 'fridge', ward: device.ward, temperatureC: product.temperatureC, at: msg.ts });
     const latest: Record<string, number | boolean> = {};
     for (const v of values) latest[`${v.channel}.${v.metric}`] = v.value;
-    this.bus.emit('sensor.reading', { deviceId: device.id, ward: device.ward, at: msg.ts, values: latest });
+    this.bus.emit('sensor.reading', { deviceId: device.id, name: device.name, ward: device.ward, at: msg.ts, values: latest });
   }
 
   async applyEvent(device: DeviceInfo, e: SensorEvent): Promise<void> {
@@ -97,33 +97,19 @@ export class SensorStateService {
       case 'probeFault':
         await this.alarms.raise({
           ...base,
-          key: `sensor.probe_fault:${device.id}/${e.channel}`,
           type: 'sensor.probe_fault',
-          severity: 'warning',
-          message: `${device.name}: probe ${e.channel} ${e.fault.replace('_', ' ')}${e.detail ? ` (${e.detail})` : ''}`,
-          details: { channel: e.channel, fault: e.fault, at: e.ts },
+          subject: `${device.id}/${e.channel}`,
+          params: { sensor: device.name, channel: e.channel, fault: e.fault, detail: e.detail, at: e.ts },
         });
         break;
       case 'probeRestored':
         await this.alarms.clear(`sensor.probe_fault:${device.id}/${e.channel}`, 'probe restored');
         break;
       case 'tamper':
-        await this.alarms.raise({
-          ...base,
-          key: `sensor.tamper:${device.id}`,
-          type: 'sensor.tamper',
-          severity: 'critical',
-          message: `${device.name}: tamper${e.detail ? ` (${e.detail})` : ''}`,
-        });
+        await this.alarms.raise({ ...base, type: 'sensor.tamper', subject: device.id, params: { sensor: device.name, detail: e.detail } });
         break;
       case 'batteryLow':
-        await this.alarms.raise({
-          ...base,
-          key: `sensor.battery_low:${device.id}`,
-          type: 'sensor.battery_low',
-          severity: 'info',
-          message: `${device.name}: battery at ${e.batteryPct} %`,
-        });
+        await this.alarms.raise({ ...base, type: 'sensor.battery_low', subject: device.id, params: { sensor: device.name, batteryPct: e.batteryPct } });
         break;
       default:
         break;

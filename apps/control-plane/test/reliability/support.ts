@@ -6,8 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { gtinCheckDigit } from '#domain';
-import { freePorts, waitForAsync } from '#testing';
+import { freePorts, newGsrn, orderBody, type OrderOptions, patientBody, unitBarcode, waitForAsync, withCheck, wristband } from '#testing';
 import { parseFleetConfig, RobotSimulator } from '../../../../simulators/robot/index.js';
 
 export const MAIN = resolve('dist/apps/control-plane/src/main.js');
@@ -168,16 +167,9 @@ export function percentile(xs: readonly number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 }
 
-// ---- GS1 fixtures ----------------------------------------------------------------------
+// ---- GS1 fixtures (libs/testing factories) -----------------------------------------------
 
-const GS = '\u001d';
-export const withCheck = (digits: string) => digits + gtinCheckDigit(digits);
-const yymmdd = (d: Date) => `${String(d.getUTCFullYear()).slice(2)}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
-const NEXT_YEAR = yymmdd(new Date(Date.now() + 365 * 86400_000));
-export const unitBarcode = (gtin: string, serial: string) => `]d201${gtin}17${NEXT_YEAR}10LOT42${GS}21${serial}`;
-let gsrnSeq = Math.floor(Math.random() * 900);
-export const newGsrn = () => withCheck(`80180000000${String(++gsrnSeq % 1_000_000).padStart(6, '0')}`);
-export const wristband = (g: string) => `(8018)${g}`;
+export { newGsrn, unitBarcode, withCheck, wristband };
 
 type Api = (token: string, method: string, path: string, body?: unknown) => Promise<ApiResult>;
 
@@ -201,27 +193,14 @@ export class CustodyFixture {
 
   async patient(ward: string): Promise<{ id: string; gsrn: string }> {
     const g = newGsrn();
-    const r = await this.api(this.pharmacist, 'POST', '/api/patients', {
-      mrn: `MRN${g.slice(-8)}`,
-      wristbandGsrn: g,
-      name: `Patient ${g.slice(-4)}`,
-      ward,
-      bed: '3',
-    });
+    const r = await this.api(this.pharmacist, 'POST', '/api/patients', patientBody(g, ward));
     if (r.status !== 201) throw new Error(`patient: ${r.status} ${r.text}`);
     return { id: r.body.id as string, gsrn: g };
   }
 
   /** The body of POST /api/orders for one oral dose of this medication, due in `inMinutes`. */
-  orderBody(patientId: string, opts: { amount?: number; inMinutes?: number; priority?: 'routine' | 'urgent' } = {}) {
-    return {
-      patientId,
-      medicationId: this.medicationId,
-      dose: { amount: opts.amount ?? 500, unit: 'mg' },
-      route: 'oral',
-      schedule: { times: [new Date(Date.now() + (opts.inMinutes ?? 60) * 60_000).toISOString()], windowMinutes: 60 },
-      priority: opts.priority ?? 'routine',
-    };
+  orderBody(patientId: string, opts: OrderOptions = {}) {
+    return orderBody(patientId, this.medicationId, opts);
   }
 
   async verifiedOrder(patientId: string): Promise<string> {

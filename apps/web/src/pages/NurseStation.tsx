@@ -8,7 +8,7 @@ import { WardMedication } from '../mar';
 import { ArrivalsPanel, BedsideForm, IncomingDeliveries } from '../nurse-custody';
 import type { Session } from '../session';
 import { useSite } from '../site';
-import { AlarmList, Empty, isOpenMission, MissionList, Panel } from '../ui';
+import { AlarmList, Empty, isOpenMission, MissionList, Panel, SensorList } from '../ui';
 import { Header } from './Header';
 
 export function NurseStation(props: { session: Session; ward: string }) {
@@ -22,6 +22,7 @@ export function NurseStation(props: { session: Session; ward: string }) {
   // robots that ended a plain errand here (a delivery's robot waits in "arrivals" until received)
   const arrived = missions.filter((m) => m.status === 'finished' && !(m.cargo as { deliveryId?: string } | null)?.deliveryId);
   const alarms = mirror ? [...mirror.alarms.values()] : [];
+  const sensors = mirror ? [...mirror.sensors.values()] : [];
   // custody events for this ward refresh the custody panels at once
   const bump = custodyBump(mirror);
   const catalog = useCatalog(props.ward, bump);
@@ -51,6 +52,9 @@ export function NurseStation(props: { session: Session; ward: string }) {
         <div class="col">
           <Panel title="Floor map" id="map">
             {site && ward ? <FloorMap site={site} floor={ward.floor} robots={robots} highlightWard={props.ward} /> : <Empty>Loading the map…</Empty>}
+          </Panel>
+          <Panel title="Ward sensors" count={sensors.length} id="sensors">
+            <SensorList sensors={sensors} />
           </Panel>
           <Panel title="Doses due, late or missed" id="doses">
             <WardMedication ward={props.ward} bump={doseBump} catalog={catalog} now={now} mode="nurse" />

@@ -12,6 +12,8 @@ export interface AlarmView {
   state: string;
   ward: string | null;
   source: { kind: string; id: string };
+  /** a short line for a nurse, from the alarm catalogue (libs/domain/alarms) */
+  title: string;
   message: string;
   details: Record<string, unknown>;
   occurrences: number;
@@ -19,5 +21,12 @@ export interface AlarmView {
   lastRaisedAt: string;
   acknowledged: { at: string; by: string } | null;
   cleared: { at: string; reason: string | null } | null;
+  /**
+   * How the alarm ends (catalogue): by itself when `condition` ends, or by a person of `roles`
+   * (POST /api/alarms/:id/resolve with a reason). Null for a type the catalogue does not know.
+   */
+  clears: { by: 'condition'; condition: string } | { by: 'resolution'; roles: readonly string[]; audit: string; hint: string } | null;
+  /** who resolved it, as what, when and why (a `resolution` alarm closed by a person) */
+  resolution: { by: string; role: string; reason: string; at: string } | null;
   escalationLevel: number;
 }

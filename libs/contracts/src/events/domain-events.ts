@@ -29,7 +29,7 @@ export interface DomainEventMap {
   'robot.state': { deviceId: string; state: State };
   /** what a person sees of a robot may have changed (state, connection, staleness) */
   'robot.updated': { deviceId: string };
-  /** a mission was created, assigned, progressed, paused, resumed or ended; `waitingReason` for a queued one */
+  /** a mission was created, assigned, progressed, paused, resumed or ended, or a queued one's waiting reason changed (the live read model looks it up) */
   'mission.changed': { missionId: string; status: string; robotId: string | null };
   'alarm.changed': { change: AlarmChange; alarm: AlarmView };
   'device.online': { deviceId: string; kind: string; clientId: string; at: string };
@@ -41,7 +41,7 @@ export interface DomainEventMap {
    * The latest values of a ward sensor (one per accepted, current telemetry message; live
    * rooms receive them rate-limited per sensor). Keys are `{channel}.{metric}`.
    */
-  'sensor.reading': { deviceId: string; ward: string | null; at: string; values: Record<string, number | boolean> };
+  'sensor.reading': { deviceId: string; name: string; ward: string | null; at: string; values: Record<string, number | boolean> };
   /** a unit left a cabinet pocket (remove or override-remove): custody links it to the dose's pick step */
   'cabinet.removed': {
     cabinetId: string;
@@ -62,7 +62,7 @@ export interface DomainEventMap {
    * long enough to be an excursion (status `excursion`), was quarantined, or recovered
    * (`closed`, window.end set), or its stock was released or destroyed by a pharmacist. Every
    * dose inside it during the window is affected: custody hears `quarantine` (again when the
-   * window closes and has grown) and the pharmacist's decision.
+   * window closes and has grown) and quarantines the doses that were inside.
    */
   'coldchain.excursion': {
     excursionId: string;

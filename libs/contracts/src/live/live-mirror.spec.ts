@@ -25,7 +25,7 @@ describe('LiveMirror', () => {
   it('applies deltas in seq order on top of a snapshot and reports gaps, duplicates and other epochs', () => {
     const m = new LiveMirror('site');
     expect(m.apply(delta(1, { type: 'robot', data: robot('a') }))).toBe('gap');
-    m.applySnapshot({ room: 'site', epoch: 'e', seq: 5, at: '', robots: [robot('a')], missions: [], alarms: [] });
+    m.applySnapshot({ room: 'site', epoch: 'e', seq: 5, at: '', robots: [robot('a')], missions: [], alarms: [], sensors: [] });
     expect(m.apply(delta(5, { type: 'robot.left', data: { robotId: 'a' } }))).toBe('duplicate');
     expect(m.robots.has('a')).toBe(true);
     expect(m.apply(delta(6, { type: 'robot', data: robot('b') }))).toBe('applied');
@@ -41,7 +41,7 @@ describe('LiveMirror', () => {
 
   it('applies a frame of deltas from several rooms: its own in order, others ignored, stops at a gap', () => {
     const m = new LiveMirror('site');
-    m.applySnapshot({ room: 'site', epoch: 'e', seq: 2, at: '', robots: [], missions: [], alarms: [] });
+    m.applySnapshot({ room: 'site', epoch: 'e', seq: 2, at: '', robots: [], missions: [], alarms: [], sensors: [] });
     const other: LiveDelta = { ...delta(1, { type: 'robot', data: robot('x') }), room: 'ward:W-CARD' };
     expect(m.applyBatch([other])).toBe('ignored');
     expect(m.applyBatch([delta(2, { type: 'robot', data: robot('a') })])).toBe('duplicate');

@@ -4,7 +4,18 @@
  * seq means this copy can no longer be trusted: `apply` answers 'gap' and the owner subscribes
  * again with `resumeFrom()` (the server replays the missed deltas or sends a fresh snapshot).
  */
-import type { LiveAlarm, LiveDelta, LiveEvent, LiveMission, LivePositionSample, LiveResumed, LiveRobot, LiveRoom, LiveSnapshot } from './live.types.js';
+import type {
+  LiveAlarm,
+  LiveDelta,
+  LiveEvent,
+  LiveMission,
+  LivePositionSample,
+  LiveResumed,
+  LiveRobot,
+  LiveRoom,
+  LiveSensorReading,
+  LiveSnapshot,
+} from './live.types.js';
 
 export type ApplyResult = 'applied' | 'duplicate' | 'gap' | 'ignored';
 
@@ -15,7 +26,9 @@ export class LiveMirror {
   readonly missions = new Map<string, LiveMission>();
   /** open alarms (a cleared alarm leaves the map) */
   readonly alarms = new Map<string, LiveAlarm>();
-  /** ward-scoped events the mirror does not model (custody, sensors): newest last, bounded */
+  /** each sensor's newest reading, by device id */
+  readonly sensors = new Map<string, LiveSensorReading>();
+  /** ward-scoped events the mirror does not model (custody): newest last, bounded */
   readonly other: LiveEvent[] = [];
   snapshots = 0;
 
@@ -39,6 +52,8 @@ export class LiveMirror {
     this.robots.clear();
     this.missions.clear();
     this.alarms.clear();
+    this.sensors.clear();
+    for (const r of s.sensors) this.sensors.set(r.deviceId, r);
     for (const r of s.robots) this.robots.set(r.id, r);
     for (const m of s.missions) this.missions.set(m.id, m);
     for (const a of s.alarms) this.alarms.set(a.id, a);
@@ -71,6 +86,9 @@ export class LiveMirror {
       case 'alarm':
         if (e.data.alarm.state === 'cleared') this.alarms.delete(e.data.alarm.id);
         else this.alarms.set(e.data.alarm.id, e.data.alarm);
+        break;
+      case 'sensor.reading':
+        this.sensors.set(e.data.deviceId, e.data);
         break;
       default:
         this.other.push(e);

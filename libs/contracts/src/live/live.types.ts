@@ -78,6 +78,9 @@ export interface LiveMission {
 export type LiveAlarmChange = AlarmChange;
 export type LiveAlarm = AlarmView;
 
+/** A ward sensor's newest values (`{channel}.{metric}` → value), as the sensor reported them at `at`. */
+export type LiveSensorReading = DomainEventMap['sensor.reading'];
+
 /**
  * Every sequenced event a room carries, by type. The custody and sensor events are domain
  * events forwarded as they are (their payload names their ward): adding one is one line here
@@ -95,7 +98,7 @@ export interface LiveEventMap {
   'custody.dose_changed': DomainEventMap['custody.dose_changed'];
   'custody.delivery_changed': DomainEventMap['custody.delivery_changed'];
   'custody.order_changed': DomainEventMap['custody.order_changed'];
-  'sensor.reading': DomainEventMap['sensor.reading'];
+  'sensor.reading': LiveSensorReading;
 }
 export type LiveEventType = keyof LiveEventMap;
 export type LiveEvent = { [K in LiveEventType]: { type: K; data: LiveEventMap[K] } }[LiveEventType];
@@ -112,6 +115,8 @@ export interface LiveSnapshot {
   missions: LiveMission[];
   /** open (not cleared) alarms */
   alarms: LiveAlarm[];
+  /** the newest reading of each of the room's sensors heard since the server started */
+  sensors: LiveSensorReading[];
 }
 
 export interface LiveDelta {

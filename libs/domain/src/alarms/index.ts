@@ -1,1 +1,2 @@
 export * from './alarm.machine.js';
+export * from './alarm-catalogue.js';

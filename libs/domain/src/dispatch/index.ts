@@ -3,6 +3,8 @@ export type { ChargeAssignment, ChargePlan, ChargeShortfall } from './charging.p
 export { DispatchCosts } from './dispatch.costs.js';
 export type { MissionLegs } from './dispatch.costs.js';
 export { compareMissions, planDispatch } from './dispatch.planner.js';
+export { DEFAULT_PCT_PER_M, DEFAULT_ROBOT_SPEED, joinRoutes, speedOf, toDispatchMission, toDispatchRobot } from './dispatch.mapping.js';
+export type { MissionReading, RobotReading } from './dispatch.mapping.js';
 export type {
   DispatchAssignment,
   DispatchMission,

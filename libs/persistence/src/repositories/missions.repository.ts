@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
-import type { MissionStatus } from '#domain';
+import { ConflictError, type MissionStatus } from '#domain';
 import { MissionEntity, MissionEventEntity } from '../entities/mission.entity.js';
 import { runTransaction } from '../transactions.js';
 
@@ -36,12 +36,22 @@ export class MissionsRepository {
    * is read, or both would read the same last number and one event would fail on the unique
    * (mission, seq) index and be lost (an unchanged mission is not UPDATEd, so save() alone does
    * not lock it). SQLite runs one write transaction at a time.
+   *
+   * With `expect.status` the save is conditional: it commits only if the stored mission still
+   * has that status (the row is read under the same lock), else it throws ConflictError
+   * `mission_changed` and writes nothing — a cancellation that landed while a dispatch round
+   * was assigning the same mission wins, and the stale assignment is refused.
    */
-  async save(m: MissionEntity, event: string, details: Record<string, any> = {}): Promise<void> {
+  async save(m: MissionEntity, event: string, details: Record<string, any> = {}, expect?: { status: MissionStatus }): Promise<void> {
     await runTransaction(this.repo.manager.connection, async (em) => {
+      const postgres = em.connection.options.type === 'postgres';
+      if (postgres || expect) {
+        const q = em.createQueryBuilder(MissionEntity, 'm').where('m.id = :id', { id: m.id });
+        const stored = await (postgres ? q.setLock('pessimistic_write') : q).getOne();
+        if (expect && stored && stored.status !== expect.status)
+          throw new ConflictError(`mission ${m.id} is ${stored.status} now, not ${expect.status}`, 'mission_changed', { status: stored.status });
+      }
       await em.save(MissionEntity, m);
-      if (em.connection.options.type === 'postgres')
-        await em.createQueryBuilder(MissionEntity, 'm').setLock('pessimistic_write').where('m.id = :id', { id: m.id }).getOne();
       const last = await em.findOne(MissionEventEntity, { where: { missionId: m.id }, order: { seq: 'DESC' } });
       await em.insert(MissionEventEntity, { id: randomUUID(), missionId: m.id, seq: (last?.seq ?? 0) + 1, at: new Date(), event, status: m.status, details });
     });

@@ -1,0 +1,454 @@
+/**
+ * The alarm catalogue: every alarm type the control plane raises, in one table. For each type
+ * it says how severe it is, how its key derives (`{type}:{subject}`, so type and key always
+ * agree), how it ends — `condition` (the system clears it when the named condition ends) or
+ * `resolution` (a person of the listed roles closes it, with a reason) — and how a nurse reads
+ * it: a title and a message built from typed parameters, times in the site's local time and
+ * values rounded. The AlarmsService derives key, severity and wording from here; a unit spec
+ * walks the table and holds the server's raise calls to it. Pure: no Nest, no I/O.
+ */
+import type { AlarmSeverity } from './alarm.machine.js';
+
+/** The site's time zone when none is configured (the hospitals run in Guangzhou). */
+export const DEFAULT_SITE_TIME_ZONE = 'Asia/Shanghai';
+
+/** Roles that may close a `resolution` alarm (the user roles, without importing persistence). */
+export type AlarmResolverRole = 'admin' | 'pharmacist' | 'ward_pharmacist' | 'nurse';
+
+export interface AlarmWordingContext {
+  /** IANA time zone of the site, e.g. `Asia/Shanghai` */
+  timeZone: string;
+}
+
+export type AlarmClearance =
+  /** the system clears the alarm when `condition` no longer holds */
+  | { readonly by: 'condition'; readonly condition: string }
+  /**
+   * A person closes it (POST /api/alarms/:id/resolve, with a reason): only one of `roles`
+   * (a nurse only on her wards). `audit` says where the resolution is recorded besides the
+   * alarm itself: `custody` = also on the custody ledger of the delivery the alarm is about.
+   */
+  | { readonly by: 'resolution'; readonly roles: readonly AlarmResolverRole[]; readonly audit: 'alarm' | 'custody'; readonly hint: string };
+
+/** What a threshold or staleness alarm of the rule engine carries. */
+export interface RuleAlarmParams {
+  deviceId: string;
+  channel?: string | undefined;
+  ruleId: string;
+  /** the rule engine's text of the condition (its own message, or `metric > threshold (now …)`) */
+  condition: string;
+  value?: number | boolean | undefined;
+  severity: AlarmSeverity;
+  at: string;
+}
+
+/** The typed parameters of each alarm type (persisted as the alarm's details). */
+export interface AlarmParamsByType {
+  // ---- robots and missions -----------------------------------------------------------
+  'robot.fatal_error': { robot: string; errorType: string; errorDescription: string | null; missionId: string; error?: unknown };
+  'robot.estop': { robot: string; eStop: string; missionId: string };
+  'robot.offline_mid_mission': { robot: string; connection: string; missionId: string; cargo?: unknown };
+  'robot.stale': { robot: string; silentForS: number; lastMessageAt: string };
+  'mission.order_unacknowledged': {
+    robot: string;
+    robotId: string;
+    missionId: string;
+    orderId: string;
+    /** the order update that went unanswered (absent on alarms of older releases) */
+    orderUpdateId?: number;
+    attempts: number | null;
+    /** the robot's refusal (VDA 5050 error), null when it never answered */
+    refusal: string | null;
+    rejection?: unknown;
+  };
+  // ---- custody -----------------------------------------------------------------------
+  'custody.robot_lost': { deliveryId: string; robotId: string | null; missionId: string; failure: string | null };
+  'custody.compartment_forced': { deliveryId: string; robotId: string; compartmentId: string; doses: string[] };
+  'custody.doses_lost': { deliveryId: string; doses: string[] };
+  'custody.receipt_discrepancy': { deliveryId: string; extraGtin?: string | null | undefined; missing?: string[] | undefined };
+  'custody.receipt_overdue': { deliveryId: string; minutes: number; state: string };
+  // ---- cabinets ----------------------------------------------------------------------
+  'cabinet.unexpected_open': { cabinet: string; pocketId: string; at: string; userId?: string | undefined };
+  'cabinet.pocket_left_open': { cabinet: string; pocketId: string; openS: number };
+  'cabinet.door_forced': { cabinet: string; drawerId?: string | undefined; at: string };
+  'cabinet.power_lost': { cabinet: string };
+  'cabinet.discrepancy': { medication: string; cabinetId: string; pocketId: string; counted: number; expected: number; discrepancyId: string };
+  // ---- ward sensors ------------------------------------------------------------------
+  'sensor.probe_fault': { sensor: string; channel: string; fault: string; detail?: string | undefined; at: string };
+  'sensor.tamper': { sensor: string; detail?: string | undefined };
+  'sensor.battery_low': { sensor: string; batteryPct: number };
+  // ---- alarm rules (the rule engine: per device kind) --------------------------------
+  'sensor.threshold': RuleAlarmParams;
+  'sensor.stale': RuleAlarmParams;
+  'cabinet.threshold': RuleAlarmParams;
+  'cabinet.stale': RuleAlarmParams;
+  'device.threshold': RuleAlarmParams;
+  'device.stale': RuleAlarmParams;
+  // ---- cold chain --------------------------------------------------------------------
+  'coldchain.excursion': {
+    storageId: string;
+    excursionId: string;
+    minAllowedC: number;
+    maxAllowedC: number;
+    window: { start: string; end: string | null };
+    nowC: number;
+    minC: number;
+    maxC: number;
+  };
+  'coldchain.quarantine': { storageId: string; excursionId: string; since: string; dosesQuarantined: number | null };
+  // ---- devices and security ----------------------------------------------------------
+  'device.input_flood': {
+    deviceId: string;
+    clientId: string;
+    remoteAddress: string | null;
+    droppedWhileThrottled: number;
+    maxPerSec: number;
+    maxBytesPerSec: number;
+    throttleMs: number;
+  };
+  'device.command_timed_out': { deviceKind: string; deviceId: string; commandId: string; type: string; timeoutS: number; requestedBy: string | null };
+  'security.sign_in_locked': {
+    scope: 'username' | 'address';
+    channel: string;
+    subject: string;
+    failures: number;
+    lockedUntil: string;
+    locks: number;
+  };
+}
+
+export type AlarmType = keyof AlarmParamsByType;
+export type AlarmParams<T extends AlarmType> = AlarmParamsByType[T];
+
+export interface AlarmTypeSpec<T extends AlarmType> {
+  readonly type: T;
+  /** what the subject of the key is: key = `{type}:{subject}` */
+  readonly subject: string;
+  readonly severity: AlarmSeverity | ((p: AlarmParams<T>) => AlarmSeverity);
+  readonly clears: AlarmClearance;
+  /** a short line a nurse reads first */
+  readonly title: (p: AlarmParams<T>) => string;
+  /** what happened and what to do, with the numbers rounded and times local */
+  readonly message: (p: AlarmParams<T>, w: AlarmWordingContext) => string;
+}
+
+export type AlarmCatalogue = { readonly [T in AlarmType]: AlarmTypeSpec<T> };
+
+// ---- wording helpers --------------------------------------------------------------------
+
+/** `3 Dec 20:04` in the site's time zone (the ISO text itself when it is not a time). */
+export function localTime(iso: string, timeZone: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(d)
+    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
+  return `${parts['day']} ${parts['month']} ${parts['hour']}:${parts['minute']}`;
+}
+
+/** A number rounded to `decimals` (no binary noise: 10.700000000000001 → 10.7). */
+export function rounded(v: number, decimals = 1): string {
+  if (!Number.isFinite(v)) return String(v);
+  const f = 10 ** decimals;
+  return String(Math.round(v * f) / f);
+}
+
+/** Rounds every long decimal inside a free text (e.g. a rule engine's `(now 10.700000000000001)`). */
+export function roundNumbersIn(text: string, decimals = 1): string {
+  return text.replace(/-?\d+\.\d{3,}/g, (m) => rounded(Number(m), decimals));
+}
+
+const celsius = (v: number) => `${rounded(v)} °C`;
+const short = (id: string) => id.slice(0, 8);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const duration = (s: number) => (s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);
+
+const PHARMACISTS: readonly AlarmResolverRole[] = ['pharmacist', 'ward_pharmacist'];
+
+function ruleAlarm<T extends 'sensor.threshold' | 'cabinet.threshold' | 'device.threshold'>(type: T, what: string): AlarmTypeSpec<T> {
+  return {
+    type,
+    subject: 'the rule engine key `{ruleId}/{deviceId}/{channel|-}`',
+    severity: (p) => p.severity,
+    clears: { by: 'condition', condition: 'the reading is back within the rule (with its hysteresis), or the rule is disabled or removed' },
+    title: (p) => `${what} ${p.deviceId}${p.channel ? ` ${p.channel}` : ''}: reading out of range`,
+    message: (p, w) => `${p.deviceId}${p.channel ? `/${p.channel}` : ''}: ${roundNumbersIn(p.condition)} (since ${localTime(p.at, w.timeZone)})`,
+  };
+}
+
+function staleAlarm<T extends 'sensor.stale' | 'cabinet.stale' | 'device.stale'>(type: T, what: string): AlarmTypeSpec<T> {
+  return {
+    type,
+    subject: 'the rule engine key `{ruleId}/{deviceId}/stale`',
+    severity: (p) => p.severity,
+    clears: { by: 'condition', condition: 'the device reports the metric again, or the rule is disabled or removed' },
+    title: (p) => `${what} ${p.deviceId} silent`,
+    message: (p, w) => `${roundNumbersIn(p.condition)} (noticed ${localTime(p.at, w.timeZone)})`,
+  };
+}
+
+export const ALARM_CATALOGUE: AlarmCatalogue = {
+  'robot.fatal_error': {
+    type: 'robot.fatal_error',
+    subject: 'the robot id',
+    severity: 'critical',
+    clears: { by: 'condition', condition: 'the robot reports a state without a FATAL error (e.g. after it was fixed and reconnected)' },
+    title: (p) => `Robot ${p.robot} stopped: fatal error`,
+    message: (p) =>
+      `Robot ${p.robot} reported a fatal error mid-mission: ${p.errorType}${p.errorDescription ? ` (${p.errorDescription})` : ''}. ` +
+      `Its mission was stopped; call technical support.`,
+  },
+  'robot.estop': {
+    type: 'robot.estop',
+    subject: 'the robot id',
+    severity: 'critical',
+    clears: { by: 'condition', condition: 'the emergency stop is released, or the mission ends' },
+    title: (p) => `Robot ${p.robot} on emergency stop`,
+    message: (p) => `Robot ${p.robot} is on emergency stop (${p.eStop}) mid-mission; its mission is paused until the stop is released.`,
+  },
+  'robot.offline_mid_mission': {
+    type: 'robot.offline_mid_mission',
+    subject: 'the robot id',
+    severity: 'critical',
+    clears: { by: 'condition', condition: 'the robot is back online, or the mission ends' },
+    title: (p) => `Robot ${p.robot} offline mid-mission`,
+    message: (p) => `Robot ${p.robot} went ${p.connection} mid-mission; its mission is paused and fails if the robot does not come back.`,
+  },
+  'robot.stale': {
+    type: 'robot.stale',
+    subject: 'the robot id',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'the robot reports again' },
+    title: (p) => `Robot ${p.robot} silent`,
+    message: (p, w) => `Robot ${p.robot} has sent nothing for more than ${duration(p.silentForS)} (last message ${localTime(p.lastMessageAt, w.timeZone)}).`,
+  },
+  'mission.order_unacknowledged': {
+    type: 'mission.order_unacknowledged',
+    subject: 'the mission id',
+    severity: 'critical',
+    clears: {
+      by: 'condition',
+      condition:
+        "the robot acknowledges that order update after all (its state echoes the order id and update), or takes a later mission's order, or the mission ends otherwise",
+    },
+    title: (p) => (p.refusal ? `Robot ${p.robot} refused its order` : `Robot ${p.robot} not taking orders`),
+    message: (p) =>
+      p.refusal
+        ? `Robot ${p.robot} refused order ${p.orderId}: ${p.refusal}. The mission failed.`
+        : `Robot ${p.robot} never acknowledged order ${p.orderId}${p.attempts ? ` after ${plural(p.attempts, 'attempt')}` : ''}. The mission failed.`,
+  },
+  'custody.robot_lost': {
+    type: 'custody.robot_lost',
+    subject: 'the delivery id',
+    severity: 'critical',
+    clears: { by: 'condition', condition: 'the delivery is handed to a courier or has ended (the robot coming back does not bring the doses to the ward)' },
+    title: (p) => `Delivery ${short(p.deliveryId)}: robot lost`,
+    message: (p) => `The robot carrying delivery ${short(p.deliveryId)} failed (${p.failure ?? 'unknown'}): send a courier and record the handoff.`,
+  },
+  'custody.compartment_forced': {
+    type: 'custody.compartment_forced',
+    subject: '`{delivery id}:{compartment id}`',
+    severity: 'critical',
+    clears: { by: 'resolution', roles: PHARMACISTS, audit: 'custody', hint: 'a pharmacist inspected the compartment and decided on the quarantined doses' },
+    title: (p) => `Compartment ${p.compartmentId} forced open`,
+    message: (p) =>
+      `Compartment ${p.compartmentId} of robot ${p.robotId} was opened without an authorised unlock: ${plural(p.doses.length, 'dose')} quarantined. A pharmacist must review.`,
+  },
+  'custody.doses_lost': {
+    type: 'custody.doses_lost',
+    subject: 'the delivery id',
+    severity: 'critical',
+    clears: { by: 'resolution', roles: PHARMACISTS, audit: 'custody', hint: 'a pharmacist investigated the loss (found, reported, replaced)' },
+    title: (p) => `Delivery ${short(p.deliveryId)}: doses lost`,
+    message: (p) =>
+      `${plural(p.doses.length, 'dose')} of delivery ${short(p.deliveryId)} declared lost: not received within the limit. A pharmacist must investigate.`,
+  },
+  'custody.receipt_discrepancy': {
+    type: 'custody.receipt_discrepancy',
+    subject: 'the delivery id',
+    severity: 'warning',
+    clears: { by: 'resolution', roles: PHARMACISTS, audit: 'custody', hint: 'a pharmacist reconciled what was received with what was sent' },
+    title: (p) => `Delivery ${short(p.deliveryId)}: receipt discrepancy`,
+    message: (p) =>
+      p.missing?.length
+        ? `${plural(p.missing.length, 'dose')} of delivery ${short(p.deliveryId)} not found on receipt. A pharmacist must reconcile.`
+        : `A unit scanned on receipt of delivery ${short(p.deliveryId)} is not part of it${p.extraGtin ? ` (GTIN ${p.extraGtin})` : ''}. A pharmacist must reconcile.`,
+  },
+  'custody.receipt_overdue': {
+    type: 'custody.receipt_overdue',
+    subject: 'the delivery id',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'the delivery is received, or it has ended (completed, returned, cancelled)' },
+    title: (p) => `Delivery ${short(p.deliveryId)} not received`,
+    message: (p) => `Delivery ${short(p.deliveryId)} (${p.state.replace('_', ' ')}) has not been received for ${Math.round(p.minutes)} min.`,
+  },
+  'cabinet.unexpected_open': {
+    type: 'cabinet.unexpected_open',
+    subject: '`{cabinet id}/{pocket id}`',
+    severity: 'critical',
+    clears: { by: 'resolution', roles: [...PHARMACISTS, 'admin'], audit: 'alarm', hint: 'the pocket was checked and counted' },
+    title: (p) => `${p.cabinet}: pocket ${p.pocketId} opened without unlock`,
+    message: (p, w) =>
+      `${p.cabinet}: pocket ${p.pocketId} was opened without an unlock at ${localTime(p.at, w.timeZone)}${p.userId ? ` (badge ${p.userId})` : ''}. Check and count the pocket.`,
+  },
+  'cabinet.pocket_left_open': {
+    type: 'cabinet.pocket_left_open',
+    subject: '`{cabinet id}/{pocket id}`',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'the pocket is closed' },
+    title: (p) => `${p.cabinet}: pocket ${p.pocketId} left open`,
+    message: (p) => `${p.cabinet}: pocket ${p.pocketId} has been open for ${duration(p.openS)}. Close it.`,
+  },
+  'cabinet.door_forced': {
+    type: 'cabinet.door_forced',
+    subject: 'the cabinet id',
+    severity: 'critical',
+    clears: { by: 'resolution', roles: [...PHARMACISTS, 'admin'], audit: 'alarm', hint: 'the cabinet was inspected and its stock counted' },
+    title: (p) => `${p.cabinet}: door forced`,
+    message: (p, w) =>
+      `${p.cabinet}: door forced${p.drawerId ? ` (drawer ${p.drawerId})` : ''} at ${localTime(p.at, w.timeZone)}. Inspect the cabinet and count its stock.`,
+  },
+  'cabinet.power_lost': {
+    type: 'cabinet.power_lost',
+    subject: 'the cabinet id',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'mains power is restored' },
+    title: (p) => `${p.cabinet}: mains power lost`,
+    message: (p) => `${p.cabinet}: mains power lost; the cabinet runs on its battery.`,
+  },
+  'cabinet.discrepancy': {
+    type: 'cabinet.discrepancy',
+    subject: '`{cabinet id}/{pocket id}`',
+    severity: 'warning',
+    clears: { by: 'condition', condition: "the count discrepancy is resolved in the pocket's ledger (POST /api/discrepancies/:id/resolve)" },
+    title: (p) => `${p.medication}: count discrepancy`,
+    message: (p) => `${p.medication} in ${p.cabinetId}/${p.pocketId}: counted ${p.counted}, expected ${p.expected}. A pharmacist must resolve the count.`,
+  },
+  'sensor.probe_fault': {
+    type: 'sensor.probe_fault',
+    subject: '`{sensor id}/{channel}`',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'the sensor reports the probe restored' },
+    title: (p) => `${p.sensor}: probe ${p.channel} fault`,
+    message: (p, w) => `${p.sensor}: probe ${p.channel} ${p.fault.replace(/_/g, ' ')}${p.detail ? ` (${p.detail})` : ''} since ${localTime(p.at, w.timeZone)}.`,
+  },
+  'sensor.tamper': {
+    type: 'sensor.tamper',
+    subject: 'the sensor id',
+    severity: 'critical',
+    clears: { by: 'resolution', roles: ['admin', 'nurse'], audit: 'alarm', hint: 'the sensor was checked in place and is intact' },
+    title: (p) => `${p.sensor}: tamper`,
+    message: (p) => `${p.sensor}: tamper detected${p.detail ? ` (${p.detail})` : ''}. Check the sensor in place.`,
+  },
+  'sensor.battery_low': {
+    type: 'sensor.battery_low',
+    subject: 'the sensor id',
+    severity: 'info',
+    clears: { by: 'resolution', roles: ['admin', 'nurse'], audit: 'alarm', hint: 'the battery was replaced' },
+    title: (p) => `${p.sensor}: battery low`,
+    message: (p) => `${p.sensor}: battery at ${Math.round(p.batteryPct)} %. Replace the battery.`,
+  },
+  'sensor.threshold': ruleAlarm('sensor.threshold', 'Sensor'),
+  'sensor.stale': staleAlarm('sensor.stale', 'Sensor'),
+  'cabinet.threshold': ruleAlarm('cabinet.threshold', 'Cabinet'),
+  'cabinet.stale': staleAlarm('cabinet.stale', 'Cabinet'),
+  'device.threshold': ruleAlarm('device.threshold', 'Device'),
+  'device.stale': staleAlarm('device.stale', 'Device'),
+  'coldchain.excursion': {
+    type: 'coldchain.excursion',
+    subject: 'the storage id (sensor id, `{cabinet}/{drawer}` or `{robot}/{compartment}`)',
+    severity: 'critical',
+    clears: { by: 'condition', condition: 'the temperature is back in range (the exposure window closes)' },
+    title: (p) => `${p.storageId}: temperature out of range`,
+    message: (p, w) =>
+      `${p.storageId}: out of ${rounded(p.minAllowedC)}–${celsius(p.maxAllowedC)} since ${localTime(p.window.start, w.timeZone)} (now ${celsius(p.nowC)}).`,
+  },
+  'coldchain.quarantine': {
+    type: 'coldchain.quarantine',
+    subject: 'the storage id',
+    severity: 'critical',
+    clears: { by: 'condition', condition: "a pharmacist's release or destruction of the stock is recorded (POST /api/cold-chain/excursions/:id/decision)" },
+    title: (p) => `${p.storageId}: stock quarantined`,
+    message: (p, w) =>
+      `${p.storageId}: stock quarantined after a cold-chain excursion since ${localTime(p.since, w.timeZone)}` +
+      `${p.dosesQuarantined !== null ? ` (${plural(p.dosesQuarantined, 'dose')})` : ''}; a pharmacist must release or destroy it.`,
+  },
+  'device.input_flood': {
+    type: 'device.input_flood',
+    subject: 'the device id',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'the device has not been disconnected again for twice the throttle time' },
+    title: (p) => `Device ${p.deviceId} flooding`,
+    message: (p) =>
+      `Device '${p.deviceId}' was disconnected: more than ${p.maxPerSec} rejected messages or ${p.maxBytesPerSec} rejected bytes per second, ` +
+      `and ${p.droppedWhileThrottled} more messages while its input was dropped.`,
+  },
+  'device.command_timed_out': {
+    type: 'device.command_timed_out',
+    subject: 'the command id',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'someone acknowledges the alarm (a timed-out command alarms once)' },
+    title: (p) => `${p.deviceKind} ${p.deviceId}: command not acknowledged`,
+    message: (p) => `${p.deviceKind} ${p.deviceId} did not acknowledge ${p.type} within ${rounded(p.timeoutS)} s.`,
+  },
+  'security.sign_in_locked': {
+    type: 'security.sign_in_locked',
+    subject: '`{scope}:{channel}:{username or address}`',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'an admin lifts the lock, or the lock expires' },
+    title: (p) => (p.scope === 'address' ? `Sign-in locked for ${p.subject}` : `Sign-in locked: ${p.subject}`),
+    message: (p, w) =>
+      `${p.scope === 'address' ? `Source ${p.subject}` : `${p.channel === 'mqtt' ? 'Device' : 'User'} '${p.subject}'`} locked until ` +
+      `${localTime(p.lockedUntil, w.timeZone)} after ${p.failures} failed sign-ins.`,
+  },
+};
+
+export const ALARM_TYPES = Object.keys(ALARM_CATALOGUE) as AlarmType[];
+
+export function isAlarmType(type: string): type is AlarmType {
+  return Object.prototype.hasOwnProperty.call(ALARM_CATALOGUE, type);
+}
+
+/** The catalogue entry of a type, or undefined for a type the catalogue does not know (old rows). */
+export function alarmSpec(type: string): AlarmTypeSpec<AlarmType> | undefined {
+  return isAlarmType(type) ? (ALARM_CATALOGUE[type] as unknown as AlarmTypeSpec<AlarmType>) : undefined;
+}
+
+/** The key of an alarm: type and key always agree. */
+export function alarmKey(type: AlarmType, subject: string): string {
+  return `${type}:${subject}`;
+}
+
+/** The subject part of a key (`robot.fatal_error:rbt-1` → `rbt-1`; also for keys of older releases). */
+export function alarmSubject(key: string): string {
+  const i = key.indexOf(':');
+  return i < 0 ? key : key.slice(i + 1);
+}
+
+export type AlarmRaiseSpec = { [T in AlarmType]: { type: T; params: AlarmParams<T> } }[AlarmType];
+
+/** Severity, title and message of one raise, from the catalogue. */
+export function describeAlarm(
+  input: AlarmRaiseSpec,
+  w: AlarmWordingContext = { timeZone: DEFAULT_SITE_TIME_ZONE },
+): { severity: AlarmSeverity; title: string; message: string } {
+  const spec = ALARM_CATALOGUE[input.type] as unknown as AlarmTypeSpec<AlarmType>;
+  const params = input.params as never;
+  const severity = typeof spec.severity === 'function' ? spec.severity(params) : spec.severity;
+  return { severity, title: spec.title(params), message: spec.message(params, w) };
+}
+
+/** The title of a stored alarm (its details are its parameters); a plain one for rows the catalogue cannot word. */
+export function alarmTitle(type: string, details: Record<string, unknown>): string {
+  const spec = alarmSpec(type);
+  if (spec) {
+    try {
+      const t = spec.title(details as never);
+      if (!/undefined|NaN/.test(t)) return t;
+    } catch {
+      // an older row without the parameters: the plain title below
+    }
+  }
+  const words = type.replace(/[._]/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
