@@ -14,7 +14,8 @@ import { gtinCheckDigit } from '#domain';
 import { CustodyEventEntity } from '#persistence';
 import { connectMqtt, waitFor, waitForAsync } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { parseFleetConfig, RobotSimulator } from '../../../simulators/robot/index.js';
+import type { RobotSimulator } from '../../../simulators/robot/index.js';
+import { startRobot } from './support/robot.js';
 
 const GS = '\u001d';
 const withCheck = (digits: string) => digits + gtinCheckDigit(digits);
@@ -127,36 +128,10 @@ describe('alarm lifecycle: every alarm clears', () => {
 
   // ---- robots, orders and deliveries --------------------------------------------------
 
-  async function robot(initialNode = 'F0-PHARMACY-DOCK'): Promise<{ sim: RobotSimulator; id: string }> {
-    const sn = `LIFE-${++serial}`;
-    const reg = await t.registerDevice({ kind: 'robot', name: sn, manufacturer: 'MedLoop', serialNumber: sn });
-    const site = (await t.api('GET', '/api/site', { token: t.adminToken })).body as { nodes: { id: string; floor: string; x: number; y: number }[] };
-    const n = site.nodes.find((x) => x.id === initialNode)!;
-    const cfg = parseFleetConfig({
-      brokerUrl: t.mqttUrl,
-      version: '2.1.0',
-      timeScale: 40,
-      tickMs: 50,
-      liftTimeS: 20,
-      stateIntervalS: 10,
-      reconnectPeriodMs: 200,
-      robots: [
-        {
-          manufacturer: 'MedLoop',
-          serialNumber: sn,
-          username: reg.credentials.username,
-          password: reg.credentials.password,
-          initialNode: { nodeId: n.id, x: n.x, y: n.y, mapId: n.floor },
-          speed: 1.2,
-        },
-      ],
-    });
-    const { robots, ...settings } = cfg;
-    const sim = new RobotSimulator({ robot: robots[0]!, settings });
-    sims.push(sim);
-    await sim.start();
-    await waitForAsync(async () => (await t.api('GET', `/api/robots/${reg.device.id}`, { token: t.adminToken })).body.battery !== null, 5000, 'robot state');
-    return { sim, id: reg.device.id };
+  async function robot(): Promise<{ sim: RobotSimulator; id: string }> {
+    const r = await startRobot(t.baseUrl, t.mqttUrl, t.adminToken, `LIFE-${++serial}`);
+    sims.push(r.sim);
+    return r;
   }
 
   async function verifiedOrder(ward = 'W-CARD') {

@@ -10,7 +10,8 @@ import { validateEpcisDocument, validateFhirBundle } from '#domain';
 import { CustodyEventEntity } from '#persistence';
 import { NEXT_YEAR, newGsrn, orderBody, patientBody, unitBarcode, waitForAsync, withCheck, wristband } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { parseFleetConfig, RobotSimulator } from '../../../simulators/robot/index.js';
+import type { RobotSimulator } from '../../../simulators/robot/index.js';
+import { startRobot } from './support/robot.js';
 import { ColdChainService } from '../src/cold-chain/cold-chain.service.js';
 
 const GTIN_AMOX = withCheck('0950600013435');
@@ -49,33 +50,9 @@ describe('closed-loop custody', () => {
   const api = (token: string, method: string, path: string, body?: unknown) => t.api(method, path, { token, ...(body !== undefined ? { body } : {}) });
 
   async function robot(): Promise<{ sim: RobotSimulator; id: string }> {
-    const sn = `CUST-${++serial}`;
-    const reg = await t.registerDevice({ kind: 'robot', name: sn, manufacturer: 'MedLoop', serialNumber: sn });
-    const cfg = parseFleetConfig({
-      brokerUrl: t.mqttUrl,
-      version: '2.1.0',
-      timeScale: 40,
-      tickMs: 50,
-      liftTimeS: 20,
-      stateIntervalS: 10,
-      reconnectPeriodMs: 200,
-      robots: [
-        {
-          manufacturer: 'MedLoop',
-          serialNumber: sn,
-          username: reg.credentials.username,
-          password: reg.credentials.password,
-          initialNode: { nodeId: 'F0-PHARMACY-DOCK', x: 11, y: 8, mapId: 'F0' },
-          speed: 1.2,
-        },
-      ],
-    });
-    const { robots, ...settings } = cfg;
-    const sim = new RobotSimulator({ robot: robots[0]!, settings });
-    sims.push(sim);
-    await sim.start();
-    await waitForAsync(async () => (await t.api('GET', `/api/robots/${reg.device.id}`, { token: t.adminToken })).body.battery !== null, 5000, 'robot state');
-    return { sim, id: reg.device.id };
+    const r = await startRobot(t.baseUrl, t.mqttUrl, t.adminToken, `CUST-${++serial}`);
+    sims.push(r.sim);
+    return r;
   }
 
   async function patient(ward = 'W-CARD') {

@@ -28,6 +28,7 @@ import {
   describeAlarm,
 } from '#domain';
 import { AlarmEntity, AlarmsRepository, IdempotencyKeyEntity, runTransaction } from '#persistence';
+import type { AlarmChange, AlarmView as ContractAlarmView } from '#contracts';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
 import { idempotencyRow, pendingIdempotencyScope } from '../common/idempotency.js';
@@ -57,38 +58,14 @@ export type RaiseAlarm = {
 export type RaiseAlarmAbout = RaiseAlarm extends infer R ? (R extends RaiseAlarm ? Omit<R, 'ward' | 'sourceKind' | 'sourceId'> : never) : never;
 
 /** Who closed a `resolution` alarm, when and why (stored in the alarm's details). */
-export interface AlarmResolution {
-  by: string;
-  role: string;
-  reason: string;
-  at: string;
-}
+export type AlarmResolution = NonNullable<ContractAlarmView['resolution']>;
 
-export interface AlarmView {
-  id: string;
-  key: string;
-  type: string;
+/** The contract's alarm view (libs/contracts/src/alarms), with the domain's severity and state. */
+export interface AlarmView extends ContractAlarmView {
   severity: AlarmSeverity;
   state: AlarmState;
-  ward: string | null;
-  source: { kind: string; id: string };
-  /** a short line for a nurse (from the catalogue) */
-  title: string;
-  message: string;
-  details: Record<string, unknown>;
-  occurrences: number;
-  raisedAt: string;
-  lastRaisedAt: string;
-  acknowledged: { at: string; by: string } | null;
-  cleared: { at: string; reason: string | null } | null;
-  /** how this type ends (catalogue); null for a type the catalogue does not know */
   clears: AlarmClearance | null;
-  /** set when a person resolved it */
-  resolution: AlarmResolution | null;
-  escalationLevel: number;
 }
-
-export type AlarmChange = 'raised' | 'repeated' | 'acknowledged' | 'cleared' | 'escalated';
 
 export function toAlarmView(a: AlarmEntity): AlarmView {
   return {

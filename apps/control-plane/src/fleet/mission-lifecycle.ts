@@ -13,6 +13,7 @@ import { Injectable } from '@nestjs/common';
 import { assertTransition, ConflictError, missionMachine, type MissionStatus } from '#domain';
 import { type MissionEntity, MissionsRepository, newQueuedMission } from '#persistence';
 import { EventBus } from '../common/events.js';
+import { KeyedQueue } from '../common/keyed-queue.js';
 
 /** What a new mission is made of (the rest starts empty: queued, no robot, no order). */
 export type NewMission = Parameters<typeof newQueuedMission>[0];
@@ -24,6 +25,8 @@ type Details = Record<string, unknown>;
 
 @Injectable()
 export class MissionLifecycle {
+  private readonly writes = new KeyedQueue();
+
   constructor(
     private readonly missions: MissionsRepository,
     private readonly bus: EventBus,
@@ -44,12 +47,15 @@ export class MissionLifecycle {
    * committed. A save that throws announces nothing.
    */
   async transition(m: MissionEntity, to: MissionStatus, event: string, details: Details = {}, patch: MissionPatch = {}): Promise<MissionEntity> {
-    assertTransition(missionMachine, m.status, to);
-    // conditional on the status this move starts from: a concurrent move of the same mission
-    // (a cancel while a dispatch round assigns it) makes the later one fail, not overwrite
-    await this.saved(m, { ...patch, status: to, updatedAt: new Date() }, event, details, { status: m.status });
-    this.announce(m);
-    return m;
+    return this.inOrder(m, async () => {
+      assertTransition(missionMachine, m.status, to);
+      // conditional on the status this move starts from: a move of the same mission made from
+      // another copy of it (a cancel while a dispatch round assigns it) makes the later one
+      // fail, not overwrite
+      await this.saved(m, { ...patch, status: to, updatedAt: new Date() }, event, details, { status: m.status });
+      this.announce(m);
+      return m;
+    });
   }
 
   /**
@@ -57,9 +63,11 @@ export class MissionLifecycle {
    * history line is written even when the flag does not change: its reason matters.
    */
   async setPaused(m: MissionEntity, paused: boolean, event: 'paused' | 'resumed', details: Details = {}): Promise<MissionEntity> {
-    await this.saved(m, { paused, updatedAt: new Date() }, event, details);
-    this.announce(m);
-    return m;
+    return this.inOrder(m, async () => {
+      await this.saved(m, { paused, updatedAt: new Date() }, event, details);
+      this.announce(m);
+      return m;
+    });
   }
 
   /**
@@ -68,7 +76,7 @@ export class MissionLifecycle {
    * something the mission shows.
    */
   async note(m: MissionEntity, event: string, details: Details = {}, patch?: MissionPatch): Promise<void> {
-    await this.saved(m, patch ? { ...patch, updatedAt: new Date() } : {}, event, details);
+    await this.inOrder(m, () => this.saved(m, patch ? { ...patch, updatedAt: new Date() } : {}, event, details));
   }
 
   /** Cancels a mission no robot has taken yet. One that is running is cancelled through its robot (MissionProgress). */
@@ -84,6 +92,16 @@ export class MissionLifecycle {
    * puts the fields back, so the mission in memory (the one the dispatcher and the live view
    * read) never shows a change the database does not hold, and the next attempt starts over.
    */
+  /**
+   * The writes of one mission run one at a time, in the order they were asked for (a robot's
+   * state and the dispatcher's clock can move the same mission at once): each checks the
+   * machine against the status the previous one left, and on PostgreSQL, whose pool may start
+   * the later transaction first, the conditional save would otherwise refuse it.
+   */
+  private inOrder<T>(m: MissionEntity, work: () => Promise<T>): Promise<T> {
+    return this.writes.run(m.id, work);
+  }
+
   private async saved(m: MissionEntity, changes: Partial<MissionEntity>, event: string, details: Details, expect?: { status: MissionStatus }): Promise<void> {
     const before: Partial<MissionEntity> = {};
     for (const k of Object.keys(changes) as (keyof MissionEntity)[]) (before as Record<string, unknown>)[k] = m[k];

@@ -9,9 +9,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
-import { SITE_ROOM, wardRoom, type LiveAlarm, type LiveEvent, type LiveEventMap, type LiveRoom, type LiveSensorReading } from '#contracts';
+import { SITE_ROOM, wardRoom, type LiveEvent, type LiveEventMap, type LiveRoom, type LiveSensorReading } from '#contracts';
 import { DevicesRepository, MissionsRepository } from '#persistence';
-import type { AlarmView } from '../alarms/alarms.service.js';
 import { EventBus, type DomainEvent, type DomainEventMap } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
 import { RobotStateService } from '../fleet/robot-state.service.js';
@@ -21,9 +20,6 @@ import { LIVE_ROUTES, LIVE_SENSOR_INTERVAL_MS, LIVE_SENSOR_REPEAT_MS, type Forwa
 
 /** an ETA that moved less than this is not worth a mission event */
 const ETA_NEWS_MS = 5_000;
-
-// compile-time check that the REST alarm view is what the live contract promises
-const _alarmViewIsLiveAlarm = (a: AlarmView): LiveAlarm => a;
 
 @Injectable()
 export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
@@ -156,9 +152,14 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
     const m = await this.missionsRepo.findById(missionId);
     if (!m) return;
     const { view, prev } = this.model.setMission(m);
-    // a ward that stopped being served still hears the mission's last word
-    const wards = new Set([...view.wards, ...(prev?.view.wards ?? [])]);
-    this.publish(this.model.roomsOfWards(wards), { type: 'mission', data: view });
+    // two announcements that found the mission the same (its creation, read after the first
+    // dispatch round had already given it its waiting reason, and that reason's own
+    // announcement) are one piece of news
+    if (!prev || JSON.stringify(prev.view) !== JSON.stringify(view)) {
+      // a ward that stopped being served still hears the mission's last word
+      const wards = new Set([...view.wards, ...(prev?.view.wards ?? [])]);
+      this.publish(this.model.roomsOfWards(wards), { type: 'mission', data: view });
+    }
     // the robot's rooms follow its mission (it heads for a ward, or is done with it)
     if (robotId) this.onRobot(robotId);
   }

@@ -6,8 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { freePorts, newGsrn, orderBody, type OrderOptions, patientBody, unitBarcode, waitForAsync, withCheck, wristband } from '#testing';
-import { parseFleetConfig, RobotSimulator } from '../../../../simulators/robot/index.js';
+import { freePorts, newGsrn, orderBody, type OrderOptions, patientBody, unitBarcode, withCheck, wristband } from '#testing';
 
 export const MAIN = resolve('dist/apps/control-plane/src/main.js');
 /** FUZZ_RUNS raises every property's run count (CI keeps the defaults). */
@@ -244,42 +243,7 @@ export class CustodyFixture {
   }
 }
 
-/** One simulated VDA 5050 robot in this process, at the pharmacy dock. */
-export async function startRobot(
-  baseUrl: string,
-  mqttUrl: string,
-  adminToken: string,
-  sn: string,
-  opts: { timeScale?: number; reconnectPeriodMs?: number; random?: () => number; stateIntervalS?: number } = {},
-): Promise<{ sim: RobotSimulator; id: string; credentials: { username: string; password: string } }> {
-  const reg = await http(baseUrl, 'POST', '/api/devices', { token: adminToken, body: { kind: 'robot', name: sn, manufacturer: 'MedLoop', serialNumber: sn } });
-  if (reg.status !== 201) throw new Error(`register robot: ${reg.status} ${reg.text}`);
-  const cfg = parseFleetConfig({
-    brokerUrl: mqttUrl,
-    version: '2.1.0',
-    timeScale: opts.timeScale ?? 40,
-    tickMs: 50,
-    liftTimeS: 20,
-    stateIntervalS: opts.stateIntervalS ?? 10,
-    reconnectPeriodMs: opts.reconnectPeriodMs ?? 200,
-    robots: [
-      {
-        manufacturer: 'MedLoop',
-        serialNumber: sn,
-        username: reg.body.credentials.username,
-        password: reg.body.credentials.password,
-        initialNode: { nodeId: 'F0-PHARMACY-DOCK', x: 11, y: 8, mapId: 'F0' },
-        speed: 1.2,
-      },
-    ],
-  });
-  const { robots, ...settings } = cfg;
-  const sim = new RobotSimulator({ robot: robots[0]!, settings, ...(opts.random ? { random: opts.random } : {}) });
-  await sim.start();
-  const id = reg.body.device.id as string;
-  await waitForAsync(async () => (await http(baseUrl, 'GET', `/api/robots/${id}`, { token: adminToken })).body?.battery != null, 10_000, `robot ${sn} state`);
-  return { sim, id, credentials: reg.body.credentials };
-}
+export { startRobot } from '../support/robot.js';
 
 /** Deterministic "random" (a small LCG) for drop decisions. */
 export function seeded(seed: number): () => number {
