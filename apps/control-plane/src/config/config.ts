@@ -146,6 +146,7 @@ const envSchema = z
     LIVE_REPLAY_BUFFER: positiveInt('LIVE_REPLAY_BUFFER', 1000),
     LIVE_CLIENT_MAX_BUFFER: positiveInt('LIVE_CLIENT_MAX_BUFFER', 64),
     LIVE_BATCH_MS: positiveInt('LIVE_BATCH_MS', 10),
+    LIVE_SENSOR_INTERVAL_MS: positiveInt('LIVE_SENSOR_INTERVAL_MS', 60_000),
     WEB_DIR: z.string().default('dist/apps/web'),
   })
   .superRefine((env, ctx) => {
@@ -258,6 +259,8 @@ export interface AppConfig {
     clientMaxBuffer: number;
     /** under load, deltas and positions go out at most once per this many ms (one frame per client) */
     batchMs: number;
+    /** a sensor's reading reaches live rooms at most this often (newest wins) */
+    sensorIntervalMs: number;
   };
   /** the built web UI served at `/`; null = not served */
   webDir: string | null;
@@ -341,7 +344,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       escalationSpeedup: e.ALARM_ESCALATION_SPEEDUP,
       siteTimeZone: e.SITE_TIME_ZONE,
     },
-    live: { positionHz: e.LIVE_POSITION_HZ, replayBuffer: e.LIVE_REPLAY_BUFFER, clientMaxBuffer: e.LIVE_CLIENT_MAX_BUFFER, batchMs: e.LIVE_BATCH_MS },
+    live: {
+      positionHz: e.LIVE_POSITION_HZ,
+      replayBuffer: e.LIVE_REPLAY_BUFFER,
+      clientMaxBuffer: e.LIVE_CLIENT_MAX_BUFFER,
+      batchMs: e.LIVE_BATCH_MS,
+      sensorIntervalMs: e.LIVE_SENSOR_INTERVAL_MS,
+    },
     webDir: e.WEB_DIR === 'off' ? null : e.WEB_DIR,
   };
 }

@@ -13,10 +13,11 @@ import { SITE_ROOM, wardRoom, type LiveEvent, type LiveEventMap, type LiveRoom, 
 import { DevicesRepository, MissionsRepository } from '#persistence';
 import { EventBus, type DomainEvent, type DomainEventMap } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { RobotStateService } from '../fleet/robot-state.service.js';
 import { LiveHub } from './live-hub.service.js';
 import { LiveReadModel } from './live-read-model.service.js';
-import { LIVE_ROUTES, LIVE_SENSOR_INTERVAL_MS, LIVE_SENSOR_REPEAT_MS, type ForwardedEvent, type ProjectedEvent } from './live.routes.js';
+import { LIVE_ROUTES, LIVE_SENSOR_REPEAT_MS, type ForwardedEvent, type ProjectedEvent } from './live.routes.js';
 
 /** an ETA that moved less than this is not worth a mission event */
 const ETA_NEWS_MS = 5_000;
@@ -29,12 +30,16 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
   private chain: Promise<void> = Promise.resolve();
   private readonly robotKeys = new Map<string, string>();
   private readonly robotRooms = new Map<string, Set<LiveRoom>>();
-  /** per sensor: when a reading last went out (and what it showed), and the newest one held back since */
-  private readonly sensors = new Map<string, { sentAt: number; sentKey: string; pending: LiveSensorReading | null; timer: NodeJS.Timeout | null }>();
+  /** per sensor: what a station was last sent of it, and when */
+  private readonly sensorsSent = new Map<string, { key: string; at: number }>();
+  /** per sensor: its newest reading not yet sent */
+  private readonly sensorsHeld = new Map<string, LiveSensorReading>();
+  private sensorTimer: NodeJS.Timeout | undefined;
 
   /** one handler per projected event: the type makes a route marked `projected` without one a compile error */
   private readonly projectors: { [K in ProjectedEvent]: (p: DomainEventMap[K]) => void } = {
     'robot.updated': (p) => this.onRobot(p.deviceId),
+    'sensor.reading': (p) => this.onSensorReading(p),
     'alarm.changed': (p) => this.publish(this.model.roomsOfWard(p.alarm.ward), { type: 'alarm', data: { change: p.change, alarm: p.alarm } }),
     'mission.changed': (p) => this.later(() => this.onMission(p.missionId, p.robotId)),
     'device.online': (p) => this.onPresence(p.deviceId, p.kind, true, p.at),
@@ -50,6 +55,7 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly robots: RobotStateService,
     private readonly missionsRepo: MissionsRepository,
     private readonly devices: DevicesRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -57,11 +63,22 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
     for (const w of this.model.wards) this.hub.ensureRoom(wardRoom(w));
     await this.model.loadOpenMissions();
     this.sub = this.bus.all().subscribe((e) => this.onEvent(e));
+    this.sensorTimer = setInterval(
+      () => {
+        try {
+          this.releaseSensors(Date.now());
+        } catch (err) {
+          this.logger.error({ err }, 'live projection failed on sensor readings');
+        }
+      },
+      Math.min(1_000, this.config.live.sensorIntervalMs),
+    );
+    this.sensorTimer.unref();
   }
 
   onModuleDestroy(): void {
     this.sub?.unsubscribe();
-    for (const s of this.sensors.values()) if (s.timer) clearTimeout(s.timer);
+    clearInterval(this.sensorTimer);
   }
 
   private onEvent(e: DomainEvent): void {
@@ -75,48 +92,38 @@ export class LiveProjection implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private onForwarded(e: Extract<DomainEvent, { type: ForwardedEvent }>): void {
-    if (e.type === 'sensor.reading') return this.onSensorReading(e.payload);
     const live = LIVE_ROUTES[e.type].forward;
     this.publish(this.model.roomsOfWard(e.payload.ward), { type: live, data: e.payload } as LiveEvent);
   }
 
   /**
-   * A sensor's newest values, at most once per LIVE_SENSOR_INTERVAL_MS (a reading held back goes
-   * out when the interval ends), and only when what a person sees changed (values to one
-   * decimal) or LIVE_SENSOR_REPEAT_MS passed: 10,000 sensors reporting unchanged values are no
-   * news to a station.
+   * A sensor's newest values reach its rooms at most once per LIVE_SENSOR_INTERVAL_MS (a reading
+   * held back goes out when the sensor's interval ends, the newest wins), and only when what a
+   * person sees changed (values to one decimal) or LIVE_SENSOR_REPEAT_MS passed. Each sensor
+   * keeps its own phase, so 10,000 sensors do not all come due in one burst.
    */
   private onSensorReading(p: LiveSensorReading): void {
     this.model.sensors.set(p.deviceId, p);
-    let s = this.sensors.get(p.deviceId);
-    if (!s) this.sensors.set(p.deviceId, (s = { sentAt: 0, sentKey: '', pending: null, timer: null }));
-    if (s.timer) {
-      s.pending = p;
-      return;
-    }
-    const wait = s.sentAt + LIVE_SENSOR_INTERVAL_MS - Date.now();
-    if (wait <= 0) return this.releaseSensor(s, p);
-    s.pending = p;
-    s.timer = setTimeout(() => {
-      s.timer = null;
-      const held = s.pending;
-      s.pending = null;
-      try {
-        if (held) this.releaseSensor(s, held);
-      } catch (err) {
-        this.logger.error({ err }, 'live projection failed on a sensor reading');
-      }
-    }, wait);
-    s.timer.unref();
+    this.sensorsHeld.set(p.deviceId, p);
   }
 
-  private releaseSensor(s: { sentAt: number; sentKey: string }, p: LiveSensorReading): void {
-    const now = Date.now();
-    const key = shownValues(p);
-    if (key === s.sentKey && now - s.sentAt < LIVE_SENSOR_REPEAT_MS) return;
-    s.sentAt = now;
-    s.sentKey = key;
-    this.publish(this.model.roomsOfWard(p.ward), { type: 'sensor.reading', data: p });
+  /** Once a second: the held readings whose sensor's interval has ended, one `sensor.readings` delta per room. */
+  private releaseSensors(now: number): void {
+    const rooms = new Map<LiveRoom, LiveSensorReading[]>();
+    for (const [id, p] of this.sensorsHeld) {
+      const sent = this.sensorsSent.get(id);
+      if (sent && now - sent.at < this.config.live.sensorIntervalMs) continue;
+      this.sensorsHeld.delete(id);
+      const key = shownValues(p);
+      if (sent && sent.key === key && now - sent.at < LIVE_SENSOR_REPEAT_MS) continue;
+      this.sensorsSent.set(id, { key, at: now });
+      for (const room of this.model.roomsOfWard(p.ward)) {
+        const list = rooms.get(room);
+        if (list) list.push(p);
+        else rooms.set(room, [p]);
+      }
+    }
+    for (const [room, readings] of rooms) this.hub.publish(room, { type: 'sensor.readings', data: { readings } });
   }
 
   private onPresence(deviceId: string, kind: string, online: boolean, at: string): void {

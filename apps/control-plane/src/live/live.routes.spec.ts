@@ -17,7 +17,7 @@ describe('live routing table', () => {
     // @ts-expect-error a misspelled or undeclared event is a compile error
     const _misspelled: Table = { ...LIVE_ROUTES, 'sensor.updated': 'projected' } satisfies Table;
     // @ts-expect-error an event forwarded as a live type its payload does not fit is a compile error
-    const _misfit: LiveRoute<'custody.dose_changed'> = { forward: 'sensor.reading' };
+    const _misfit: LiveRoute<'custody.dose_changed'> = { forward: 'sensor.readings' };
     // @ts-expect-error an event whose payload names no ward cannot be forwarded
     const _noWard: LiveRoute<'robot.state'> = { forward: 'robot' };
     expect([_incomplete, _misspelled, _misfit, _noWard].length).toBe(4);

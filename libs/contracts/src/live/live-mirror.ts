@@ -87,8 +87,8 @@ export class LiveMirror {
         if (e.data.alarm.state === 'cleared') this.alarms.delete(e.data.alarm.id);
         else this.alarms.set(e.data.alarm.id, e.data.alarm);
         break;
-      case 'sensor.reading':
-        this.sensors.set(e.data.deviceId, e.data);
+      case 'sensor.readings':
+        for (const r of e.data.readings) this.sensors.set(r.deviceId, r);
         break;
       default:
         this.other.push(e);

@@ -82,7 +82,7 @@ export type LiveAlarm = AlarmView;
 export type LiveSensorReading = DomainEventMap['sensor.reading'];
 
 /**
- * Every sequenced event a room carries, by type. The custody and sensor events are domain
+ * Every sequenced event a room carries, by type. The custody events are domain
  * events forwarded as they are (their payload names their ward): adding one is one line here
  * and one in the server's routing table (apps/control-plane/src/live/live.routes.ts), which
  * the compiler holds to this map and to DomainEventMap.
@@ -98,7 +98,11 @@ export interface LiveEventMap {
   'custody.dose_changed': DomainEventMap['custody.dose_changed'];
   'custody.delivery_changed': DomainEventMap['custody.delivery_changed'];
   'custody.order_changed': DomainEventMap['custody.order_changed'];
-  'sensor.reading': LiveSensorReading;
+  /**
+   * Sensors of the room whose reading came due (each at most once per LIVE_SENSOR_INTERVAL_MS,
+   * the newest reading, and only when its shown value changed or some minutes passed).
+   */
+  'sensor.readings': { readings: LiveSensorReading[] };
 }
 export type LiveEventType = keyof LiveEventMap;
 export type LiveEvent = { [K in LiveEventType]: { type: K; data: LiveEventMap[K] } }[LiveEventType];
