@@ -18,7 +18,9 @@ export class CabinetFleet extends DeviceFleet<CabinetSimulator> {
     options: { log?: (line: string) => void } = {},
   ) {
     const { cabinets, ...settings } = config;
-    super(config, 1, (clock) => cabinets.map((cabinet) => new CabinetSimulator({ cabinet, settings, clock, ...(options.log ? { log: options.log } : {}) })));
+    super(config, 1, (clock, deviceClock) =>
+      cabinets.map((cabinet) => new CabinetSimulator({ cabinet, settings, clock, deviceClock, ...(options.log ? { log: options.log } : {}) })),
+    );
   }
 
   get cabinets(): CabinetSimulator[] {

@@ -55,6 +55,8 @@ export class CabinetModel {
   readonly lockedLots = new Set<string>();
   private readonly pockets = new Map<string, Pocket>();
   private readonly fridges = new Map<string, FridgeState>();
+  /** injected excursions: refrigerated drawer → the temperature it reads */
+  private readonly forced = new Map<string, number>();
   private events: CabinetEventBody[] = [];
 
   constructor(
@@ -137,6 +139,18 @@ export class CabinetModel {
     }
   }
 
+  /** A refrigerated drawer reads `temperatureC` (null: its physics again). */
+  forceDrawer(drawerId: string, temperatureC: number | null): void {
+    if (!this.fridges.has(drawerId)) throw new RangeError(`drawer ${drawerId} is not refrigerated`);
+    if (temperatureC === null) this.forced.delete(drawerId);
+    else this.forced.set(drawerId, temperatureC);
+  }
+
+  /** The first refrigerated drawer (null: none). */
+  get refrigeratedDrawer(): string | null {
+    return this.fridges.keys().next().value ?? null;
+  }
+
   step(dtS: number): void {
     const end = this.t + dtS;
     for (const [drawerId, fridge] of this.fridges) {
@@ -201,7 +215,7 @@ export class CabinetModel {
       drawers: this.drawers.map((d) => ({
         drawerId: d.drawerId,
         refrigerated: d.refrigerated,
-        ...(d.refrigerated ? { temperatureC: round(this.fridges.get(d.drawerId)!.temperatureC, 0.1) } : {}),
+        ...(d.refrigerated ? { temperatureC: this.forced.get(d.drawerId) ?? round(this.fridges.get(d.drawerId)!.temperatureC, 0.1) } : {}),
         pockets: d.pockets.map((p) => ({ pocketId: p.pocketId, state: this.pockets.get(p.pocketId)!.state })),
       })),
     };

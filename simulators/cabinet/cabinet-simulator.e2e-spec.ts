@@ -75,6 +75,22 @@ describe('cabinet simulator over MQTT (e2e)', () => {
   const acks = () => received.filter((r) => r.channel === 'ack').map((r) => r.message as DeviceMessage<'cabinet', 'ack'>);
   const events = () => received.filter((r) => r.channel === 'event').map((r) => r.message as DeviceMessage<'cabinet', 'event'>);
 
+  it('holds a refrigerated drawer excursion for real seconds, stamped on the wall clock, then reads its own temperature again', async () => {
+    const f = await startFleet();
+    for (let i = 0; i < 30; i++) f.advance(60);
+    const started = Date.now();
+    await f.cabinets[0]!.faults.excursion(1.2, 11);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1150);
+    const drawer = (m: DeviceMessage<'cabinet', 'telemetry'>) => m.drawers.find((d) => d.refrigerated)!.temperatureC!;
+    const telemetry = () => received.filter((r) => r.channel === 'telemetry').map((r) => r.message as DeviceMessage<'cabinet', 'telemetry'>);
+    await waitFor('the reading after the excursion', () => telemetry().length > 0 && drawer(telemetry().at(-1)!) < 8);
+    const warm = telemetry().filter((m) => drawer(m) === 11);
+    expect(warm.length).toBeGreaterThanOrEqual(2);
+    expect(Date.parse(warm.at(-1)!.ts) - Date.parse(warm[0]!.ts)).toBeGreaterThanOrEqual(900);
+    expect(telemetry().every((m) => Date.parse(m.ts) <= Date.now())).toBe(true);
+    expect(invalid).toEqual([]);
+  });
+
   it('acks an unlock, then reports the pocket opened and closed', async () => {
     const f = await startFleet();
     await unlock('u1');

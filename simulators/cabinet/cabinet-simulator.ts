@@ -4,6 +4,7 @@
  * events, telemetry is periodic and also follows every event so lock states stay current.
  */
 import type { CabinetCommand } from '#contracts';
+import { WallClockExcursion } from '../common/wall-clock-excursion.js';
 import { DeviceLink } from '../sensor/device-link.js';
 import { seededRandom, seedFor } from '../sensor/noise.js';
 import { CabinetModel, defaultLayout } from './cabinet-model.js';
@@ -13,6 +14,8 @@ export interface CabinetSimulatorOptions {
   cabinet: CabinetConfig;
   settings: CabinetFleetSettings;
   clock: () => number;
+  /** The cabinet's own clock, what it stamps messages with (default: `clock`). */
+  deviceClock?: () => number;
   log?: (line: string) => void;
 }
 
@@ -24,6 +27,12 @@ export class CabinetSimulator {
   ignoreRate = 0;
   private sinceReportS = Infinity;
   private readonly random: () => number;
+  /** the drawer of the running excursion */
+  excursionDrawer: string | null = null;
+  readonly excursion = new WallClockExcursion({
+    force: (c) => this.excursionDrawer && this.model.forceDrawer(this.excursionDrawer, c),
+    publish: () => this.publishTelemetry(),
+  });
 
   constructor(private readonly options: CabinetSimulatorOptions) {
     const { cabinet, settings } = options;
@@ -36,7 +45,7 @@ export class CabinetSimulator {
       brokerUrl: settings.brokerUrl,
       ...(cabinet.password !== undefined ? { password: cabinet.password } : {}),
       reconnectPeriodMs: settings.reconnectPeriodMs,
-      clock: options.clock,
+      clock: options.deviceClock ?? options.clock,
       onCommand: (command) => this.onCommand(command),
       ...(options.log ? { log: options.log } : {}),
     });
@@ -52,6 +61,7 @@ export class CabinetSimulator {
   }
 
   stop(): Promise<void> {
+    this.excursion.end();
     return this.link.stop();
   }
 
@@ -101,6 +111,18 @@ export class CabinetFaults {
 
   miscount(pocketId: string, delta: number): void {
     this.sim.model.miscount(pocketId, delta);
+  }
+
+  /**
+   * A refrigerated drawer (default: the first) reads `temperatureC` for `durationS` *real*
+   * seconds (wall clock), reported every second, then its own temperature again.
+   */
+  excursion(durationS: number, temperatureC: number, drawerId?: string): Promise<void> {
+    const drawer = drawerId ?? this.sim.model.refrigeratedDrawer;
+    if (!drawer) throw new RangeError(`cabinet ${this.sim.deviceId} has no refrigerated drawer`);
+    this.sim.excursion.end();
+    this.sim.excursionDrawer = drawer;
+    return this.sim.excursion.run(durationS, temperatureC);
   }
 
   jamPocket(pocketId: string, jammed = true): void {

@@ -2,7 +2,9 @@
  * Many simulated devices in one process on one shared simulated clock: one interval drives
  * every device (a timer per device would not scale), each device keeps its own MQTT
  * connection like a real one, and simulated time runs `timeScale` times faster than the wall
- * clock. Sensor and cabinet fleets build on it.
+ * clock. What devices put in `ts` never runs ahead of the wall clock, though: the control
+ * plane clamps future stamps and times durations itself, so a fast model (the demo's 10x)
+ * reports the real time of each message. Sensor and cabinet fleets build on it.
  */
 export interface SimulatedDevice {
   readonly deviceId: string;
@@ -31,14 +33,22 @@ export class DeviceFleet<D extends SimulatedDevice> {
     private readonly clock: FleetClockSettings,
     /** longest step fed to the models at once, so high time scales keep their accuracy */
     private readonly maxStepS: number,
-    create: (clock: () => number) => D[],
+    create: (clock: () => number, deviceClock: () => number) => D[],
   ) {
-    this.devices = create(() => this.nowMs());
+    this.devices = create(
+      () => this.nowMs(),
+      () => this.deviceNowMs(),
+    );
   }
 
-  /** Simulated wall-clock time in epoch ms (what devices put in `ts`). */
+  /** Simulated wall-clock time in epoch ms (what the models run on). */
   nowMs(): number {
     return this.startReal + this.elapsedS * 1000;
+  }
+
+  /** What devices put in `ts`: simulated time, but never ahead of the wall clock. */
+  deviceNowMs(): number {
+    return Math.min(Date.now(), this.nowMs());
   }
 
   get(deviceId: string): D | undefined {

@@ -115,6 +115,8 @@ export const PHARMACY_DOCK = 'F0-PHARMACY-DOCK';
 
 export const demoRobotId = (i: number) => `demo-robot-${i + 1}`;
 export const demoFridgeId = (w: DemoWard) => `demo-fridge-${w.code}`;
+/** The pharmacy's own fridge: refrigerated drugs are picked from it (it stands on no ward). */
+export const DEMO_PHARMACY_FRIDGE_ID = 'demo-fridge-pharmacy';
 export const demoRoomSensorId = (w: DemoWard) => `demo-room-${w.code}`;
 export const demoCabinetId = (w: DemoWard) => `demo-cabinet-${w.code}`;
 

@@ -77,7 +77,7 @@ export async function startDemo(config: AppConfig, adminPassword: string, option
       }),
     );
     const ward = new WardBot(nurses, session('wardpharm.eve'), admin, seeded, loops, log, options);
-    const faults = new FaultInjector(devices, seeded, loops, log, options.timeScale);
+    const faults = new FaultInjector(devices, seeded, loops, log, options.timeScale, admin);
     const alarms = new AlarmWatch(admin, log);
 
     loops.after(0, 'stock cabinets', () => stockCabinets(pharmacist, seeded, log, () => loops.active));

@@ -1,6 +1,7 @@
 /**
  * Starts the simulated devices of the demo hospital on the control plane's broker: the robot
- * fleet at the pharmacy dock, chargers and parking; a fridge and a room sensor per ward; a
+ * fleet at the pharmacy dock, chargers and parking; the pharmacy's fridge; a fridge and a room
+ * sensor per ward; a
  * smart cabinet per ward, whose pockets are then configured and stocked over the HTTP API.
  */
 import { CabinetFleet, parseCabinetFleetConfig } from '../cabinet/index.js';
@@ -57,6 +58,8 @@ export async function startDevices(admin: Session, seeded: Seeded, mqttUrl: stri
       }),
     }),
   );
+  // sensors' physics run timeScale times faster, but they stamp messages with the wall clock
+  // (DeviceFleet.deviceNowMs): the server times cold-chain durations on its own clock anyway
   const sensors = new SensorFleet(
     parseSensorFleetConfig({
       brokerUrl: mqttUrl,
@@ -64,7 +67,10 @@ export async function startDevices(admin: Session, seeded: Seeded, mqttUrl: stri
       reportIntervalS: 60,
       tickMs: 200,
       reconnectPeriodMs: 1000,
-      sensors: seeded.sensors.map((s) => ({ deviceId: s.id, password: s.password, profile: s.profile })),
+      sensors: [
+        ...seeded.sensors.map((s) => ({ deviceId: s.id, password: s.password, profile: s.profile })),
+        { deviceId: seeded.pharmacyFridge.id, password: seeded.pharmacyFridge.password, profile: 'fridge' as const },
+      ],
     }),
   );
   // cabinets run on the wall clock: commands carry an expiry on the server's clock

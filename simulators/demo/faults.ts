@@ -1,6 +1,8 @@
 /**
  * Occasional trouble, in rotation, so the alarm side of the UI has something to show: a ward
- * fridge door left open (a cold-chain excursion once it has been warm long enough), a robot's
+ * fridge door left open (a cold-chain excursion once it has been warm long enough, which
+ * quarantines the doses kept in it), a robot's refrigerated compartment warming up on the way
+ * (the refrigerated doses aboard are quarantined wherever they are by then), a robot's
  * emergency stop pressed mid-mission and released, and a VDA 5050 order lost on the way to a
  * robot (the control plane resends it when no acknowledgement comes). Also the alarm watch
  * that prints every new alarm.
@@ -11,17 +13,26 @@ import type { DemoDevices } from './devices.js';
 import type { Log, Loops } from './loops.js';
 import type { Seeded } from './seed.js';
 
-export type FaultKind = 'fridge-door' | 'estop' | 'drop-order';
-export const FAULT_ROTATION: readonly FaultKind[] = ['fridge-door', 'estop', 'drop-order'];
+export type FaultKind = 'fridge-door' | 'compartment-warm' | 'estop' | 'drop-order';
+export const FAULT_ROTATION: readonly FaultKind[] = ['fridge-door', 'compartment-warm', 'estop', 'drop-order'];
 
-/** Simulated minutes a fridge door stays open: long enough for an excursion alarm. */
+/**
+ * How long a fridge door stays open: 30 simulated minutes (the model warms past 8 °C within a
+ * few), and at least 3 real minutes, because the server times the excursion on its own clock
+ * (device `ts` only informs it) and the demo's cold chain confirms one after a real minute
+ * out of range (COLD_CHAIN_MIN_EXCURSION_S in main.ts).
+ */
 const DOOR_OPEN_SIM_MIN = 30;
+const DOOR_OPEN_MIN_REAL_MS = 180_000;
+/** A warm compartment stays warm past the demo's quarantine threshold (COLD_CHAIN_QUARANTINE_AFTER_S in main.ts) on the server's clock. */
+const COMPARTMENT_WARM_MS = 200_000;
 const ESTOP_HOLD_MS = 8_000;
 const DROP_WATCH_MS = 90_000;
 
 export class FaultInjector {
   private next = 0;
   private fridgeOpen: string | null = null;
+  private compartmentWarm: string | null = null;
   readonly injected: FaultKind[] = [];
 
   constructor(
@@ -30,21 +41,24 @@ export class FaultInjector {
     private readonly loops: Loops,
     private readonly log: Log,
     private readonly timeScale: number,
+    /** reads which deliveries are under way (the warm-compartment fault picks a robot carrying a cold dose) */
+    private readonly admin?: Session,
   ) {}
 
   /** Injects the next fault of the rotation that applies now (skips one that cannot). */
   async injectNext(): Promise<void> {
     for (let tries = 0; tries < FAULT_ROTATION.length; tries++) {
       const kind = FAULT_ROTATION[this.next++ % FAULT_ROTATION.length]!;
-      if (this.inject(kind)) {
+      if (await this.inject(kind)) {
         this.injected.push(kind);
         return;
       }
     }
   }
 
-  inject(kind: FaultKind): boolean {
+  inject(kind: FaultKind): boolean | Promise<boolean> {
     if (kind === 'fridge-door') return this.fridgeDoor();
+    if (kind === 'compartment-warm') return this.warmCompartment();
     if (kind === 'estop') return this.eStop();
     return this.dropOrder();
   }
@@ -57,7 +71,7 @@ export class FaultInjector {
     if (!target || !sim) return false;
     this.fridgeOpen = target.id;
     sim.faults.doorOpen(true);
-    const realMs = (DOOR_OPEN_SIM_MIN * 60_000) / this.timeScale;
+    const realMs = Math.max(DOOR_OPEN_MIN_REAL_MS, (DOOR_OPEN_SIM_MIN * 60_000) / this.timeScale);
     this.log(
       `FAULT   ${target.ward.name} fridge door left open (${target.id}); a cold-chain alarm follows once it has been warm long enough, closed again in ${Math.round(realMs / 1000)} s`,
     );
@@ -67,6 +81,30 @@ export class FaultInjector {
       this.log(`recover ${target.ward.name} fridge door closed again; the fridge cools down and the alarm clears`);
     });
     return true;
+  }
+
+  /** A robot on its way with a refrigerated dose aboard: its cold compartment warms to 12 °C for a while. */
+  private async warmCompartment(): Promise<boolean> {
+    if (this.compartmentWarm || !this.admin) return false;
+    const moving = await this.admin.get<{ robotId: string | null; compartments: Record<string, string[]> }[]>('/api/deliveries?state=in_transit');
+    for (const d of moving) {
+      const sn = this.seeded.robots.find((r) => r.id === d.robotId)?.serialNumber;
+      const robot = this.devices.robots.robots.find((r) => r.connected && r.serialNumber === sn);
+      const cold = robot && Object.keys(d.compartments).find((c) => robot.model.compartments.get(c)?.refrigerated);
+      if (!robot || !cold) continue;
+      this.compartmentWarm = `${robot.serialNumber}/${cold}`;
+      robot.faults.setCompartmentTemperature(cold, 12.4);
+      this.log(
+        `FAULT   ${robot.serialNumber} compartment ${cold} cooling failed on the way (12.4 °C); the refrigerated doses aboard are quarantined once it has been warm long enough, wherever they are by then`,
+      );
+      this.loops.after(COMPARTMENT_WARM_MS, `cool ${this.compartmentWarm}`, () => {
+        robot.faults.setCompartmentTemperature(cold, null);
+        this.log(`recover ${robot.serialNumber} compartment ${cold} cooling restored`);
+        this.compartmentWarm = null;
+      });
+      return true;
+    }
+    return false;
   }
 
   private pickRobot(filter: (r: RobotSimulator) => boolean): RobotSimulator | undefined {

@@ -96,6 +96,12 @@ async function main(): Promise<void> {
     ALARM_RULE_TICK_MS: '2000',
     ALARM_ESCALATION_CHECK_MS: '2000',
     TELEMETRY_FLUSH_MS: '500',
+    // the server times excursions on its own clock, and sensors at 10x report wall-clock ts:
+    // a door left open confirms an excursion after a real minute out of range, not ten
+    // and quarantines what was inside after two (the hospital default is half an hour)
+    COLD_CHAIN_MIN_EXCURSION_S: '60',
+    COLD_CHAIN_QUARANTINE_AFTER_S: '120',
+    COLD_CHAIN_RECOVER_S: '60',
     ...env,
     ADMIN_PASSWORD: adminPassword,
     JWT_SECRET: env['JWT_SECRET'] || DEMO_JWT_SECRET,

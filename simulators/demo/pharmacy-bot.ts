@@ -2,10 +2,12 @@
  * The simulated pharmacy: new orders arrive on a schedule and a pharmacist verifies them;
  * each round, for every ward with verified orders waiting, she picks the units (GS1 scans
  * with serials), checks them (a second pharmacist witnesses high-alert drugs), loads an idle
- * robot's compartments (refrigerated drugs in the cooled one) and dispatches the delivery.
+ * robot standing at the pharmacy dock (refrigerated drugs in its cooled compartment) and
+ * dispatches the delivery. Idle robots elsewhere (left at a ward station, back from charging)
+ * are called back to the dock, where the control plane lets robots be loaded.
  */
 import type { Session } from './api.js';
-import { DEMO_WARDS, unitBarcode } from './data.js';
+import { DEMO_WARDS, PHARMACY_DOCK, unitBarcode } from './data.js';
 import type { Log } from './loops.js';
 import type { Seeded, SeededMedication, SeededPatient } from './seed.js';
 
@@ -13,6 +15,8 @@ import type { Seeded, SeededMedication, SeededPatient } from './seed.js';
 const HOLDS_ROBOT = ['loaded', 'dispatched', 'in_transit', 'arrived', 'unlocked', 'recalled', 'returning'];
 const MAX_QUEUED_PER_WARD = 6;
 const MAX_DOSES_PER_DELIVERY = 4;
+/** real ms before an idle robot away from the dock is called back again */
+const RECALL_AGAIN_MS = 60_000;
 
 interface Queued {
   orderId: string;
@@ -29,6 +33,9 @@ interface RobotView {
   errors: { errorLevel: string }[];
   safety: { eStop: string } | null;
   mission: { status: string } | null;
+  lastNodeId: string | null;
+  driving: boolean;
+  compartments: { compartmentId: string; refrigerated?: boolean; loadId?: string }[];
 }
 
 export interface PharmacyStats {
@@ -42,6 +49,8 @@ export class PharmacyBot {
   private readonly runId = Date.now().toString(36).toUpperCase();
   private serial = 0;
   private orderSeq = 0;
+  /** robot id → when it was last called back to the dock */
+  private readonly calledBack = new Map<string, number>();
 
   constructor(
     private readonly pharmacist: Session,
@@ -80,14 +89,18 @@ export class PharmacyBot {
     return order.id;
   }
 
-  /** Robots free for a new delivery: online, healthy, charged, on no mission and carrying nothing. */
+  /**
+   * Robots free for a new delivery: online, healthy, charged, on no mission, carrying nothing,
+   * and standing at the pharmacy dock with an empty compartment of each kind. A free robot
+   * elsewhere is called back to the dock.
+   */
   private async freeRobots(): Promise<RobotView[]> {
     const [robots, deliveries] = await Promise.all([
       this.pharmacist.get<RobotView[]>('/api/robots'),
       this.pharmacist.get<{ robotId: string | null; state: string }[]>('/api/deliveries'),
     ]);
     const carrying = new Set(deliveries.filter((d) => d.robotId && HOLDS_ROBOT.includes(d.state)).map((d) => d.robotId));
-    return robots.filter(
+    const idle = robots.filter(
       (r) =>
         r.connection === 'ONLINE' &&
         !r.stale &&
@@ -97,6 +110,16 @@ export class PharmacyBot {
         !r.errors.some((e) => e.errorLevel === 'FATAL') &&
         (!r.mission || ['finished', 'failed', 'cancelled'].includes(r.mission.status)),
     );
+    const atDock = idle.filter((r) => r.lastNodeId === PHARMACY_DOCK && !r.driving);
+    for (const r of idle.filter((x) => !atDock.includes(x) && !x.driving)) await this.callBack(r);
+    return atDock.filter((r) => compartmentsOf(r) !== null);
+  }
+
+  private async callBack(r: RobotView): Promise<void> {
+    if (Date.now() - (this.calledBack.get(r.id) ?? 0) < RECALL_AGAIN_MS) return;
+    this.calledBack.set(r.id, Date.now());
+    await this.pharmacist.post('/api/missions', { stops: [{ nodeId: PHARMACY_DOCK, actions: [] }], priority: 'routine', requiredRobotId: r.id });
+    this.log(`robot   ${r.name} is idle away from the dock (${r.lastNodeId ?? 'unknown node'}): called back to the pharmacy`);
   }
 
   /** One pharmacy round: at most one delivery per ward, each on its own free robot. */
@@ -132,7 +155,8 @@ export class PharmacyBot {
         });
       const dose = picked?.doses.find((d) => d.serial === serial);
       if (!dose) continue;
-      (compartments[item.medication.refrigerated ? 'C3' : 'C1'] ??= []).push(dose.id);
+      const { warm, cold } = compartmentsOf(robot)!;
+      (compartments[item.medication.refrigerated ? cold : warm] ??= []).push(dose.id);
       highAlert ||= item.medication.highAlert === true;
     }
     if (Object.keys(compartments).length === 0) return;
@@ -144,4 +168,12 @@ export class PharmacyBot {
     const witnessed = highAlert ? `, high-alert checked with ${this.witness.username} as witness` : '';
     this.log(`deliver ${delivery.id.slice(0, 8)} → ${ward}: ${doses} dose(s) picked, checked${witnessed}, loaded into ${robot.name} and dispatched`);
   }
+}
+
+/** An empty ordinary and an empty refrigerated compartment of the robot; null when it lacks either. */
+function compartmentsOf(r: RobotView): { warm: string; cold: string } | null {
+  const empty = r.compartments.filter((c) => !c.loadId);
+  const cold = empty.find((c) => c.refrigerated)?.compartmentId;
+  const warm = empty.find((c) => !c.refrigerated)?.compartmentId;
+  return cold && warm ? { warm, cold } : null;
 }

@@ -10,6 +10,7 @@ import {
   DEMO_PATIENTS,
   DEMO_WARDS,
   demoCabinetId,
+  DEMO_PHARMACY_FRIDGE_ID,
   demoFridgeId,
   demoRobotId,
   demoRoomSensorId,
@@ -39,6 +40,8 @@ export interface Seeded {
   patients: SeededPatient[];
   robots: (Credentials & { serialNumber: string })[];
   sensors: (Credentials & { ward: DemoWard; profile: 'fridge' | 'room' })[];
+  /** the pharmacy's fridge (no ward), which refrigerated drugs are picked from */
+  pharmacyFridge: Credentials;
   cabinets: (Credentials & { ward: DemoWard })[];
 }
 
@@ -116,6 +119,7 @@ export async function seed(baseUrl: string, adminPassword: string): Promise<{ se
     const c = await device(admin, { id: demoRobotId(i), kind: 'robot', name: `Robot ${i + 1}`, manufacturer: 'MedLoop', serialNumber });
     robots.push({ ...c, serialNumber });
   }
+  const pharmacyFridge = await device(admin, { id: DEMO_PHARMACY_FRIDGE_ID, kind: 'sensor', name: 'Pharmacy medication fridge', location: 'pharmacy fridge' });
   const sensors: Seeded['sensors'] = [];
   const cabinets: Seeded['cabinets'] = [];
   for (const w of DEMO_WARDS) {
@@ -126,5 +130,5 @@ export async function seed(baseUrl: string, adminPassword: string): Promise<{ se
     const cab = await device(admin, { id: demoCabinetId(w), kind: 'cabinet', name: `${w.name} cabinet`, ward: w.id, location: 'medication room' });
     cabinets.push({ ...cab, ward: w });
   }
-  return { seeded: { users, medications, patients, robots, sensors, cabinets }, admin };
+  return { seeded: { users, medications, patients, robots, sensors, pharmacyFridge, cabinets }, admin };
 }

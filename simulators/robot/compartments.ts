@@ -1,7 +1,9 @@
 /**
  * The robot's lockable drug compartments. A simulated person opens a door while loading or
  * unloading and closes it afterwards, unless a test holds it open (then locking fails,
- * which is the custody problem the control plane must notice).
+ * which is the custody problem the control plane must notice). A jammed lock refuses to
+ * unlock. Refrigerated compartments report their air temperature: steady around 4.5 °C with a
+ * little sensor noise, or a warm excursion a test sets until it clears it.
  */
 import { compartmentInformation, compartmentLoad, type CompartmentStatus, type Information, type Load } from '#contracts';
 
@@ -10,11 +12,21 @@ export interface CompartmentSpec {
   refrigerated?: boolean;
 }
 
+/** °C a healthy refrigerated compartment holds, and the noise (±) of its probe. */
+export const FRIDGE_SETPOINT_C = 4.5;
+const FRIDGE_NOISE_C = 0.2;
+
 export class CompartmentBank {
   private readonly items = new Map<string, CompartmentStatus>();
   private readonly heldOpen = new Set<string>();
+  private readonly jammed = new Set<string>();
+  /** compartment → temperature forced by a fault (a warm excursion), until cleared */
+  private readonly forcedTemperature = new Map<string, number>();
 
-  constructor(specs: readonly CompartmentSpec[]) {
+  constructor(
+    specs: readonly CompartmentSpec[],
+    private readonly random: () => number = Math.random,
+  ) {
     for (const spec of specs) {
       this.items.set(spec.id, { compartmentId: spec.id, door: 'CLOSED', lock: 'LOCKED', refrigerated: spec.refrigerated ?? false });
     }
@@ -33,8 +45,31 @@ export class CompartmentBank {
   unlock(id: string): string | undefined {
     const c = this.items.get(id);
     if (!c) return `unknown compartment ${id}`;
+    if (this.jammed.has(id)) return `compartment ${id} lock is jammed`;
     c.lock = 'UNLOCKED';
     return undefined;
+  }
+
+  /** Fault/test hook: the lock of `id` refuses to unlock (the unlock action FAILS). */
+  jam(id: string, jammed: boolean): void {
+    if (jammed) this.jammed.add(id);
+    else this.jammed.delete(id);
+  }
+
+  /** Fault/test hook: report `celsius` for a refrigerated compartment until called with null. */
+  setTemperature(id: string, celsius: number | null): void {
+    const c = this.items.get(id);
+    if (!c) throw new Error(`unknown compartment ${id}`);
+    if (!c.refrigerated) throw new Error(`compartment ${id} is not refrigerated`);
+    if (celsius === null) this.forcedTemperature.delete(id);
+    else this.forcedTemperature.set(id, celsius);
+  }
+
+  /** The air temperature a refrigerated compartment reports now; undefined for the others. */
+  temperature(id: string): number | undefined {
+    const c = this.items.get(id);
+    if (!c?.refrigerated) return undefined;
+    return this.forcedTemperature.get(id) ?? FRIDGE_SETPOINT_C + (this.random() * 2 - 1) * FRIDGE_NOISE_C;
   }
 
   lock(id: string): string | undefined {
@@ -106,6 +141,9 @@ export class CompartmentBank {
   }
 
   information(): Information[] {
-    return [...this.items.values()].map(compartmentInformation);
+    return [...this.items.values()].map((c) => {
+      const temperatureC = this.temperature(c.compartmentId);
+      return compartmentInformation(temperatureC === undefined ? c : { ...c, temperatureC });
+    });
   }
 }

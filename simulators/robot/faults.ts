@@ -61,6 +61,39 @@ export class RobotFaults {
     this.robot.model.markDirty();
   }
 
+  /**
+   * The robot refuses to unlock `compartmentId`: its lock is jammed, so the unlock action goes
+   * FAILED with a `medloop.compartmentError` naming the action (until called with false).
+   */
+  refuseUnlock(compartmentId: string, refuse = true): void {
+    this.robot.model.compartments.jam(compartmentId, refuse);
+    this.robot.model.emit('fault', `compartment ${compartmentId} lock ${refuse ? 'jammed' : 'freed'}`);
+  }
+
+  /**
+   * The robot rejects every instant-actions message carrying an unlock as invalid (a firmware
+   * that disagrees with the schema): a `validationError` naming the message's topic and
+   * headerId, no action state, nothing unlocked.
+   */
+  rejectUnlocksAsInvalid(reject = true): void {
+    this.robot.unlockFaults.invalid = reject;
+  }
+
+  /** The robot silently ignores unlock commands: no action state, no error, no state answer. */
+  ignoreUnlocks(ignore = true): void {
+    this.robot.unlockFaults.ignore = ignore;
+  }
+
+  /** A refrigerated compartment reports `celsius` (e.g. a warm excursion) until called with null. */
+  setCompartmentTemperature(compartmentId: string, celsius: number | null): void {
+    this.robot.model.compartments.setTemperature(compartmentId, celsius);
+    this.robot.model.emit(
+      'fault',
+      celsius === null ? `compartment ${compartmentId} temperature back to normal` : `compartment ${compartmentId} at ${celsius} °C`,
+    );
+    this.robot.model.markDirty();
+  }
+
   /** A compartment door that is left open (locking it fails until released). */
   holdDoorOpen(compartmentId: string, held = true): void {
     this.robot.model.compartments.holdOpen(compartmentId, held);

@@ -4,7 +4,17 @@
  * orders and instant actions (validated against the official schema) into its RobotModel.
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { validateVda, vdaTimestamp, vdaTopic, VDA_TOPICS, type ConnectionState, type VdaError, type VdaTopicName, type VdaValidationIssue } from '#contracts';
+import {
+  MEDLOOP_ACTION_TYPES,
+  validateVda,
+  vdaTimestamp,
+  vdaTopic,
+  VDA_TOPICS,
+  type ConnectionState,
+  type VdaError,
+  type VdaTopicName,
+  type VdaValidationIssue,
+} from '#contracts';
 import { presentBadge, triggerWaits } from './action-progress.js';
 import { buildFactsheet } from './factsheet.js';
 import { applyInstantActions } from './instant-actions.js';
@@ -48,6 +58,8 @@ export class RobotSimulator {
   };
   /** Fraction (0..1) of incoming QoS 0 messages per topic that are "lost". */
   readonly dropRates: Record<'order' | 'instantActions', number> = { order: 0, instantActions: 0 };
+  /** Unlock faults (see RobotFaults): answer an unlock as an invalid message, or not at all. */
+  readonly unlockFaults = { invalid: false, ignore: false };
   private client: MqttClient | undefined;
   /** Our own flag: mqtt.js sets client.connected only after the 'connect' handlers ran. */
   private online = false;
@@ -229,6 +241,18 @@ export class RobotSimulator {
       this.log('order', `note: ${name} declares version ${result.message.version}, robot speaks ${this.options.settings.version}`);
     }
     let factsheetRequested = false;
+    if (!('orderId' in result.message) && result.message.actions.some((a) => a.actionType === MEDLOOP_ACTION_TYPES.unlockCompartment)) {
+      if (this.unlockFaults.invalid) {
+        const at = result.message.actions.findIndex((a) => a.actionType === MEDLOOP_ACTION_TYPES.unlockCompartment);
+        return this.rejectInvalid(name, payload, [{ path: `actions[${at}].actionParameters`, message: 'unlockToken is required by this firmware' }]);
+      }
+      if (this.unlockFaults.ignore) {
+        const rest = result.message.actions.filter((a) => a.actionType !== MEDLOOP_ACTION_TYPES.unlockCompartment);
+        this.log('fault', `ignored ${result.message.actions.length - rest.length} unlock action(s)`);
+        if (rest.length === 0) return;
+        result.message.actions = rest;
+      }
+    }
     if ('orderId' in result.message) {
       const decision = this.model.receiveOrder(result.message);
       if (decision.kind === 'reject') this.stats.ordersRejected++;
@@ -254,6 +278,9 @@ export class RobotSimulator {
     };
     const orderId = peekString(payload, 'orderId');
     if (orderId) error.errorReferences!.push({ referenceKey: 'orderId', referenceValue: orderId });
+    // which message it was: a controller can tell this refusal from an older one
+    const headerId = peekField(payload, 'headerId');
+    if (typeof headerId === 'number') error.errorReferences!.push({ referenceKey: 'headerId', referenceValue: String(headerId) });
     this.model.addError(error);
     this.model.takeDirty();
     this.publishState();
@@ -303,12 +330,16 @@ export class RobotSimulator {
   }
 }
 
-/** Best-effort read of one string field from an invalid payload, for error references. */
-function peekString(payload: Buffer, key: string): string | undefined {
+/** Best-effort read of one field from an invalid payload, for error references. */
+function peekField(payload: Buffer, key: string): unknown {
   try {
-    const value = (JSON.parse(payload.toString('utf8')) as Record<string, unknown>)[key];
-    return typeof value === 'string' ? value : undefined;
+    return (JSON.parse(payload.toString('utf8')) as Record<string, unknown>)[key];
   } catch {
     return undefined;
   }
+}
+
+function peekString(payload: Buffer, key: string): string | undefined {
+  const value = peekField(payload, key);
+  return typeof value === 'string' ? value : undefined;
 }

@@ -44,6 +44,9 @@ export function applyStep(step: ScenarioStep, targets: ScenarioTargets): number 
         case 'offline':
           void f.offline(step.reconnectAfterS);
           return true;
+        case 'excursion':
+          void f.excursion(step.durationS!, step.temperatureC!);
+          return true;
         default:
           return false;
       }
@@ -64,6 +67,9 @@ export function applyStep(step: ScenarioStep, targets: ScenarioTargets): number 
           return true;
         case 'miscount':
           f.miscount(step.pocketId!, step.delta!);
+          return true;
+        case 'excursion':
+          void f.excursion(step.durationS!, step.temperatureC!, step.drawerId);
           return true;
         case 'offline':
           void f.offline(step.reconnectAfterS);

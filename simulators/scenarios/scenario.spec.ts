@@ -41,6 +41,14 @@ describe('scenarios', () => {
     expect(() => parseScenario({ name: 'x', steps: [{ atS: 0, device: 'A', action: 'explode' }] })).toThrow(/steps\.0\.action/);
   });
 
+  it('takes an excursion with a real duration and a temperature, and refuses one without', () => {
+    const s = parseScenario({ name: 'x', steps: [{ atS: 60, device: 'CAB-*', action: 'excursion', durationS: 720, temperatureC: 12, drawerId: 'D3' }] });
+    expect(s.steps[0]).toMatchObject({ action: 'excursion', durationS: 720, temperatureC: 12 });
+    expect(() => parseScenario({ name: 'x', steps: [{ atS: 0, device: 'A', action: 'excursion', durationS: 60 }] })).toThrow(
+      /steps\.0: excursion needs durationS \(real seconds\) and temperatureC/,
+    );
+  });
+
   it('matches device patterns', () => {
     expect(deviceMatches('FRIDGE-*', 'FRIDGE-0001')).toBe(true);
     expect(deviceMatches('FRIDGE-*', 'ROOM-0001')).toBe(false);

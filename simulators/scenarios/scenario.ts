@@ -25,6 +25,8 @@ export const SCENARIO_ACTIONS = {
   powerLoss: 'powerRestored',
   powerRestored: null,
   miscount: null,
+  /** a fridge or refrigerated drawer reads `temperatureC` for `durationS` real seconds */
+  excursion: null,
 } as const satisfies Record<string, string | null>;
 export type ScenarioAction = keyof typeof SCENARIO_ACTIONS;
 
@@ -46,6 +48,10 @@ const stepSchema = z.strictObject({
   drawerId: z.string().optional(),
   pocketId: z.string().optional(),
   delta: z.int().optional(),
+  /** excursion: how long it lasts in *real* (wall-clock) seconds, whatever the time scale — the server times it on its own clock */
+  durationS: z.number().positive().optional(),
+  /** excursion: the temperature read meanwhile */
+  temperatureC: z.number().min(-90).max(90).optional(),
   note: z.string().optional(),
 });
 
@@ -64,6 +70,9 @@ export const scenarioSchema = z
       }
       if (step.action === 'drift' && step.cPerHour === undefined)
         ctx.addIssue({ code: 'custom', path: ['steps', i, 'cPerHour'], message: 'drift needs cPerHour' });
+      if (step.action === 'excursion' && (step.durationS === undefined || step.temperatureC === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['steps', i], message: 'excursion needs durationS (real seconds) and temperatureC' });
+      }
       if (step.action === 'miscount' && (step.pocketId === undefined || step.delta === undefined)) {
         ctx.addIssue({ code: 'custom', path: ['steps', i], message: 'miscount needs pocketId and delta' });
       }

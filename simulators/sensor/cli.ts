@@ -19,12 +19,14 @@ sensors (without --config)
   --password <secret>        MQTT password for every sensor (username = device id)
   --location <ward>          location recorded in the config (informational)
 simulation
-  --time-scale <factor>      60 = one simulated minute per second (default 1); device ts follow simulated time
+  --time-scale <factor>      60 = one simulated minute per second (default 1); device ts never run ahead of the wall clock
   --report-interval <s>      simulated seconds between telemetry messages (default 60)
   --scenario <name|file>     run a scripted scenario (bundled: fridge-excursion, compressor-failure)
 faults (simulated seconds from start; apply to --fault-sensors or all)
   --fault-sensors <ids>      comma-separated device ids (patterns with * allowed)
   --door-open-at <s> --door-open-for <s>   leave the fridge door open
+  --excursion-at <s> --excursion-for <real s> --excursion-c <C>
+                             the fridge reads <C> for that many *real* seconds (the server times it on its clock)
   --drift <C-per-hour>       probes drift from the start
   --stuck-at <s>             probes stick at their current value
   --offline-at <s>           drop the connection (last will fires) ...
@@ -50,6 +52,9 @@ export interface SensorRunOptions {
     stuckAtS?: number;
     offlineAtS?: number;
     reconnectAfterS?: number;
+    excursionAtS?: number;
+    excursionForS?: number;
+    excursionC?: number;
   };
 }
 
@@ -79,6 +84,9 @@ export function parseSensorCli(argv: string[]): SensorCli {
       'stuck-at': str,
       'offline-at': str,
       'reconnect-after': str,
+      'excursion-at': str,
+      'excursion-for': str,
+      'excursion-c': str,
       'summary-interval': str,
     },
   });
@@ -105,8 +113,13 @@ export function parseSensorCli(argv: string[]): SensorCli {
       stuckAtS: num('stuck-at'),
       offlineAtS: num('offline-at'),
       reconnectAfterS: num('reconnect-after'),
+      excursionAtS: num('excursion-at'),
+      excursionForS: num('excursion-for'),
+      excursionC: num('excursion-c'),
     }).filter(([, v]) => v !== undefined),
   );
+  if (faults['excursionAtS'] !== undefined && (faults['excursionForS'] === undefined || faults['excursionC'] === undefined))
+    throw new ConfigError('--excursion-at needs --excursion-for (real seconds) and --excursion-c (°C)');
   return {
     help: false,
     quiet: values.quiet === true,

@@ -21,6 +21,8 @@ function faultSteps(faults: SensorRunOptions['faults']): ScenarioStep[] {
       if (faults.doorOpenForS !== undefined) steps.push({ atS: faults.doorOpenAtS + faults.doorOpenForS, device: d, action: 'doorClose' });
     }
     if (faults.stuckAtS !== undefined) steps.push({ atS: faults.stuckAtS, device: d, action: 'stuck' });
+    if (faults.excursionAtS !== undefined && faults.excursionForS !== undefined && faults.excursionC !== undefined)
+      steps.push({ atS: faults.excursionAtS, device: d, action: 'excursion', durationS: faults.excursionForS, temperatureC: faults.excursionC });
     if (faults.offlineAtS !== undefined) {
       steps.push({
         atS: faults.offlineAtS,

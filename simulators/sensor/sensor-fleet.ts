@@ -18,7 +18,9 @@ export class SensorFleet extends DeviceFleet<SensorSimulator> {
     options: { log?: (line: string) => void } = {},
   ) {
     const { sensors, ...settings } = config;
-    super(config, 5, (clock) => sensors.map((sensor) => new SensorSimulator({ sensor, settings, clock, ...(options.log ? { log: options.log } : {}) })));
+    super(config, 5, (clock, deviceClock) =>
+      sensors.map((sensor) => new SensorSimulator({ sensor, settings, clock, deviceClock, ...(options.log ? { log: options.log } : {}) })),
+    );
   }
 
   get sensors(): SensorSimulator[] {

@@ -109,8 +109,16 @@ export class SensorModel {
     return this.profile === 'fridge' ? 'air' : 'main';
   }
 
-  /** What the probe reports now: truth + noise + drift, or the stuck value. */
+  /** An injected excursion: the probe reads this (null: the physics again). */
+  forcedC: number | null = null;
+
+  force(temperatureC: number | null): void {
+    this.forcedC = temperatureC;
+  }
+
+  /** What the probe reports now: truth + noise + drift, the stuck value, or a forced excursion. */
   measure(): number {
+    if (this.forcedC !== null) return this.forcedC;
     if (this.faults.stuckAt !== null) return this.faults.stuckAt;
     const drift = (this.faults.driftCPerH * (this.t - this.faults.driftSinceS)) / 3600;
     return round(this.trueTemperatureC + drift + gaussian(this.random) * this.noiseC, 0.1);

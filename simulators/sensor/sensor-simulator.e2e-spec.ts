@@ -110,6 +110,25 @@ describe('sensor simulator over MQTT (e2e)', () => {
     expect(invalid).toEqual([]);
   });
 
+  it('never stamps a message ahead of the wall clock however fast the model runs, and holds an excursion for real seconds', async () => {
+    const f = await startFleet(1);
+    for (let i = 0; i < 30; i++) f.advance(60); // half an hour of physics in a moment
+    const started = Date.now();
+    await f.sensors[0]!.faults.excursion(1.2, 12.5);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1150);
+    const telemetry = () => received.filter((r) => r.channel === 'telemetry').map((r) => r.message as DeviceMessage<'sensor', 'telemetry'>);
+    await waitFor('the reading after the excursion', () =>
+      telemetry().some((m, i) => i > 0 && m.readings[0]!.temperatureC! < 8 && telemetry()[i - 1]!.readings[0]!.temperatureC === 12.5),
+    );
+    const now = Date.now();
+    expect(telemetry().every((m) => Date.parse(m.ts) <= now)).toBe(true);
+    const warm = telemetry().filter((m) => m.readings[0]!.temperatureC === 12.5);
+    // at the start and every real second until it ends
+    expect(warm.length).toBeGreaterThanOrEqual(2);
+    expect(Date.parse(warm.at(-1)!.ts) - Date.parse(warm[0]!.ts)).toBeGreaterThanOrEqual(900);
+    expect(invalid).toEqual([]);
+  });
+
   it('acknowledges commands, refuses expired and invalid ones', async () => {
     const f = await startFleet(1);
     await waitFor('online', () => received.some((r) => r.channel === 'status'));

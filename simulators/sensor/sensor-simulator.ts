@@ -1,9 +1,11 @@
 /**
  * One simulated ward sensor on MQTT: a SensorModel behind a DeviceLink. It publishes
  * telemetry every reportIntervalS (simulated), publishes model events as they happen and
- * answers commands with acks. Time is advanced by the fleet's shared clock (`advance`).
+ * answers commands with acks. Time is advanced by the fleet's shared clock (`advance`); its
+ * messages are stamped with `deviceClock` (never ahead of the wall clock).
  */
 import type { SensorCommand } from '#contracts';
+import { WallClockExcursion } from '../common/wall-clock-excursion.js';
 import { DeviceLink } from './device-link.js';
 import { seededRandom, seedFor } from './noise.js';
 import { SensorModel } from './sensor-model.js';
@@ -14,6 +16,8 @@ export interface SensorSimulatorOptions {
   settings: SensorFleetSettings;
   /** Simulated clock shared by the fleet (epoch ms). */
   clock: () => number;
+  /** The device's own clock, what it stamps messages with (default: `clock`). */
+  deviceClock?: () => number;
   log?: (line: string) => void;
 }
 
@@ -24,6 +28,7 @@ export class SensorSimulator {
   reportIntervalS: number;
   /** Fault: offline devices keep their physics running but publish nothing. */
   private sinceReportS = Infinity;
+  readonly excursion = new WallClockExcursion({ force: (c) => this.model.force(c), publish: () => this.publishTelemetry() });
 
   constructor(private readonly options: SensorSimulatorOptions) {
     const { sensor, settings } = options;
@@ -35,7 +40,7 @@ export class SensorSimulator {
       brokerUrl: settings.brokerUrl,
       ...(sensor.password !== undefined ? { password: sensor.password } : {}),
       reconnectPeriodMs: settings.reconnectPeriodMs,
-      clock: options.clock,
+      clock: options.deviceClock ?? options.clock,
       onCommand: (command) => this.onCommand(command),
       ...(options.log ? { log: options.log } : {}),
     });
@@ -51,6 +56,7 @@ export class SensorSimulator {
   }
 
   stop(): Promise<void> {
+    this.excursion.end();
     return this.link.stop();
   }
 
@@ -107,6 +113,14 @@ export class SensorFaults {
   /** Fridge door left open (or closed again): the air warms towards the room. */
   doorOpen(open = true): void {
     this.sim.model.setDoor(open);
+  }
+
+  /**
+   * The fridge reads `temperatureC` for `durationS` *real* seconds (wall clock, whatever the
+   * time scale), reported every second, then its own temperature again; resolves at the end.
+   */
+  excursion(durationS: number, temperatureC: number): Promise<void> {
+    return this.sim.excursion.run(durationS, temperatureC);
   }
 
   compressorFailure(failed = true): void {

@@ -254,6 +254,25 @@ describe('smart cabinets', () => {
     expect((await t.api('GET', `/api/device-commands/${r.body.details.commandId}`, { token: nurseB.token })).body.status).toBe('timed_out');
   });
 
+  it('answers a removal only on the cabinet confirming the unlock: its refusal gives its reason, its silence times out, neither records anything', async () => {
+    const removes = async () => (await ledger(cabA, 'D1-P2')).filter((e) => e['type'] === 'override_remove').length;
+    const before = await removes();
+    expect((await t.api('POST', `/api/cabinets/${cabA}/lockdown`, { token: pharmacist.token, body: { reason: 'audit' } })).status).toBe(200);
+    const refused = await remove(nurseA.token, { quantity: 1, override: { reason: 'pain' } }, 'D1-P2');
+    expect((await t.api('POST', `/api/cabinets/${cabA}/release-lockdown`, { token: pharmacist.token })).status).toBe(200);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toBe('unlock_refused');
+    expect(refused.body.message).toContain('cabinet is locked down');
+    expect(refused.body.details.detail).toBe('cabinet is locked down');
+    simA.faults.ignoreCommands(1);
+    const silent = await remove(nurseA.token, { quantity: 1, override: { reason: 'pain' } }, 'D1-P2');
+    simA.faults.ignoreCommands(0);
+    expect(silent.status).toBe(503);
+    expect(silent.body.error).toBe('command_timed_out');
+    expect(simA.model.pocket('D1-P2')!.state).toBe('locked');
+    expect(await removes()).toBe(before);
+  });
+
   it('opens a discrepancy on a count mismatch and a pharmacist resolves it', async () => {
     // the nurse counts blind; the pharmacist may see the expected quantity
     const blind = await t.api('GET', `/api/cabinets/${cabA}/pockets/D1-P1/count?blind=false`, { token: nurseA.token });

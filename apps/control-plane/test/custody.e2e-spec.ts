@@ -31,7 +31,13 @@ describe('closed-loop custody', () => {
   let serial = 0;
 
   beforeAll(async () => {
-    t = await startTestApp({ ORDER_ACK_TIMEOUT_MS: '400', DISPATCH_INTERVAL_MS: '150', ROBOT_OFFLINE_GRACE_MS: '800', CUSTODY_TICK_MS: '200' });
+    t = await startTestApp({
+      ORDER_ACK_TIMEOUT_MS: '400',
+      DISPATCH_INTERVAL_MS: '150',
+      ROBOT_OFFLINE_GRACE_MS: '800',
+      CUSTODY_TICK_MS: '200',
+      UNLOCK_CONFIRM_TIMEOUT_MS: '1500',
+    });
     pharmacist = await t.userToken('pharmacist');
     pharmacist2 = await t.userToken('pharmacist');
     nurseCard = await t.userToken('nurse', ['W-CARD']);
@@ -142,7 +148,8 @@ describe('closed-loop custody', () => {
         'picked',
         'checked',
         'loaded',
-        'dispatched',
+        // in transit once the robot departs, not at dispatch
+        'departed',
         'arrived',
         'received',
         'administered',
@@ -239,6 +246,128 @@ describe('closed-loop custody', () => {
     const ds = t.cp.app.get(DataSource);
     const blocked = await ds.getRepository(CustodyEventEntity).findBy({ action: 'administration_blocked' });
     expect(blocked.map((e) => e.evidence['code'])).toEqual(expect.arrayContaining(['wrong_patient', 'unknown_wristband']));
+  }, 90_000);
+
+  it('answers an unlock only once the robot reports it: a refusal gives the robot reason, silence times out, never "unlocked"', async () => {
+    const p = await patient();
+    const o1 = await verifiedOrder(p.id);
+    const o2 = await verifiedOrder(p.id);
+    const { sim, id: robotId } = await robot();
+    const { id } = await deliver(robotId, [
+      { orderId: o1, barcode: unit(GTIN_AMOX, 'S-U1'), compartment: 'C1' },
+      { orderId: o2, barcode: unit(GTIN_AMOX, 'S-U2'), compartment: 'C2' },
+    ]);
+    const unlock = (c: string) => api(nurseCard.token, 'POST', `/api/deliveries/${id}/unlock`, { compartmentId: c });
+    const state = async () => (await api(t.adminToken, 'GET', `/api/deliveries/${id}`)).body.state as string;
+
+    // a jammed lock: the robot fails the action with its reason, which the nurse gets
+    sim.faults.refuseUnlock('C1');
+    const jammed = await unlock('C1');
+    expect(jammed.status).toBe(409);
+    expect(jammed.body.error).toBe('robot_refused');
+    expect(jammed.body.message).toContain('compartment C1 lock is jammed');
+    expect(jammed.body.details).toMatchObject({ compartmentId: 'C1', errorType: 'medloop.compartmentError' });
+    expect(await state()).toBe('arrived');
+    // the second refusal of the same compartment raises an alarm for the ward
+    expect((await unlock('C1')).body.error).toBe('robot_refused');
+    const alarm = await waitForAsync(
+      async () =>
+        ((await api(t.adminToken, 'GET', '/api/alarms?type=custody.unlock_failed')).body as { source: { id: string }; ward: string; message: string }[]).find(
+          (a) => a.source.id === id,
+        ),
+      5000,
+      'unlock_failed alarm',
+    );
+    expect(alarm.ward).toBe('W-CARD');
+    expect(alarm.message).toMatch(/lock is jammed/);
+    sim.faults.refuseUnlock('C1', false);
+
+    // a robot that rejects the command as invalid: its validationError is the answer
+    sim.faults.rejectUnlocksAsInvalid();
+    const invalid = await unlock('C1');
+    sim.faults.rejectUnlocksAsInvalid(false);
+    expect(invalid.status).toBe(409);
+    expect(invalid.body.error).toBe('robot_refused');
+    expect(invalid.body.details.errorType).toBe('validationError');
+    expect(invalid.body.message).toMatch(/unlockToken is required/);
+    expect((await t.api('GET', '/metrics')).text).toMatch(/medloop_robot_action_errors_total\{errorType="validationError"\} [1-9]/);
+
+    // a robot that never answers: a time-out saying so, never "unlocked"
+    sim.faults.ignoreUnlocks();
+    const key = { 'idempotency-key': `unlock-${Date.now()}` };
+    const silent = await t.api('POST', `/api/deliveries/${id}/unlock`, { token: nurseCard.token, body: { compartmentId: 'C1' }, headers: key });
+    expect(silent.status).toBe(504);
+    expect(silent.body.error).toBe('unlock_not_confirmed');
+    expect(silent.body.message).toMatch(/did not confirm .* within 1.5 s/);
+    expect(await state()).toBe('arrived');
+    // a resend of that request (the web client resends a lost answer) answers the same, never "committed"
+    const resent = await t.api('POST', `/api/deliveries/${id}/unlock`, { token: nurseCard.token, body: { compartmentId: 'C1' }, headers: key });
+    expect([resent.status, resent.body.error]).toEqual([504, 'unlock_not_confirmed']);
+    sim.faults.ignoreUnlocks(false);
+    const ds = t.cp.app.get(DataSource).getRepository(CustodyEventEntity);
+    const failed = (await ds.findBy({ action: 'unlock_failed', deliveryId: id })).map((e) => e.evidence['reason']);
+    expect(failed.sort()).toEqual(['robot_refused', 'robot_refused', 'robot_refused', 'unlock_not_confirmed']);
+    expect((await ds.findBy({ action: 'unlock_requested', deliveryId: id })).length).toBe(4);
+
+    // the robot obeys late (its command was only slow): not a break-in, and not an unlock on record
+    // until a nurse asks again, when the robot's report confirms it at once
+    sim.model.compartments.unlock('C1');
+    sim.model.markDirty();
+    await waitForAsync(
+      async () =>
+        (await api(t.adminToken, 'GET', `/api/robots/${robotId}`)).body.compartments.find((c: { compartmentId: string }) => c.compartmentId === 'C1')?.lock ===
+        'UNLOCKED',
+      5000,
+      'C1 reported unlocked late',
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const late = (await api(t.adminToken, 'GET', `/api/deliveries/${id}`)).body;
+    expect([late.state, late.doses.map((x: { state: string }) => x.state)]).toEqual(['arrived', ['arrived', 'arrived']]);
+    const again = await unlock('C1');
+    expect([again.status, again.body.state]).toEqual([200, 'unlocked']);
+
+    // a robot that obeys: 200 once it reports the compartment unlocked, and no break-in alarm
+    const ok = await unlock('C2');
+    expect(ok.status).toBe(200);
+    expect(ok.body.unlocks.map((u: { compartmentId: string }) => u.compartmentId)).toEqual(['C1', 'C2']);
+    const r = (await api(t.adminToken, 'GET', `/api/robots/${robotId}`)).body;
+    expect(r.compartments.find((c: { compartmentId: string }) => c.compartmentId === 'C2').lock).toBe('UNLOCKED');
+    const forced = (await api(t.adminToken, 'GET', '/api/alarms?type=custody.compartment_forced')).body as { source: { id: string } }[];
+    expect(forced.some((a) => a.source.id === id)).toBe(false);
+  }, 90_000);
+
+  it('refuses a receipt scan out of a compartment the robot reports LOCKED, without a discrepancy', async () => {
+    const p = await patient();
+    const o1 = await verifiedOrder(p.id);
+    const o2 = await verifiedOrder(p.id);
+    const { sim, id: robotId } = await robot();
+    const { id } = await deliver(robotId, [
+      { orderId: o1, barcode: unit(GTIN_AMOX, 'S-K1'), compartment: 'C1' },
+      { orderId: o2, barcode: unit(GTIN_AMOX, 'S-K2'), compartment: 'C2' },
+    ]);
+    expect((await api(nurseCard.token, 'POST', `/api/deliveries/${id}/unlock`, { compartmentId: 'C1' })).status).toBe(200);
+    // the robot locks C1 again on its own (a relock timer, a reboot): its report wins over our record
+    sim.model.compartments.lock('C1');
+    sim.model.markDirty();
+    await waitForAsync(
+      async () =>
+        (await api(t.adminToken, 'GET', `/api/robots/${robotId}`)).body.compartments.find((c: { compartmentId: string }) => c.compartmentId === 'C1')?.lock ===
+        'LOCKED',
+      5000,
+      'C1 reported locked',
+    );
+    for (const barcode of [unit(GTIN_AMOX, 'S-K1'), unit(GTIN_AMOX, 'S-K2')]) {
+      const r = await api(nurseCard.token, 'POST', `/api/deliveries/${id}/receipt`, { barcode });
+      expect(r.status).toBe(409);
+      expect(r.body.error).toBe('compartment_locked');
+    }
+    const d = (await api(t.adminToken, 'GET', `/api/deliveries/${id}`)).body;
+    expect(d.doses.map((x: { state: string }) => x.state)).toEqual(['arrived', 'arrived']);
+    const ds = t.cp.app.get(DataSource).getRepository(CustodyEventEntity);
+    expect(await ds.findBy({ action: 'receipt_extra_item', deliveryId: id })).toEqual([]);
+    expect((await ds.findBy({ action: 'receipt_refused', deliveryId: id })).map((e) => e.evidence['compartmentId']).sort()).toEqual(['C1', 'C2']);
+    const discrepancies = (await api(t.adminToken, 'GET', '/api/alarms?type=custody.receipt_discrepancy')).body as { source: { id: string } }[];
+    expect(discrepancies.some((a) => a.source.id === id)).toBe(false);
   }, 90_000);
 
   it('quarantines the doses of a compartment forced open without an authorised unlock, with an alarm', async () => {

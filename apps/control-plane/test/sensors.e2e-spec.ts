@@ -1,7 +1,9 @@
 /**
  * Ward sensors, cold chain and the alarm engine end to end: real server, real broker, real
  * simulated sensors (simulators/sensor, on their own simulated clock) and raw MQTT clients
- * for the malformed, duplicated and reordered messages a real device may send.
+ * for the malformed, duplicated and reordered messages a real device may send. The server
+ * times excursions on its own clock, so the cold chain runs on a short profile here (2 s out
+ * of range confirms one, 6 s quarantines) and excursions are held for real seconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
@@ -28,6 +30,9 @@ describe('ward sensors, cold chain and alarm rules', () => {
       ALARM_RULE_TICK_MS: '200',
       ALARM_ESCALATION_CHECK_MS: '100',
       ALARM_ESCALATION_SPEEDUP: '600',
+      COLD_CHAIN_MIN_EXCURSION_S: '2',
+      COLD_CHAIN_QUARANTINE_AFTER_S: '6',
+      COLD_CHAIN_RECOVER_S: '1',
     });
     t.cp.app
       .get(EventBus)
@@ -62,19 +67,19 @@ describe('ward sensors, cold chain and alarm rules', () => {
   const alarmsOf = async (id: string, type?: string) =>
     ((await t.api('GET', `/api/alarms${type ? `?type=${type}` : ''}`, { token: t.adminToken })).body as any[]).filter((a) => a.source.id === id);
 
-  /** Advances simulated minutes one at a time, letting the server take each reading. */
-  async function minutes(fleet: SensorFleet, n: number): Promise<void> {
+  /** Advances simulated minutes one at a time, letting the server take each reading (`realMs` apart). */
+  async function minutes(fleet: SensorFleet, n: number, realMs = 5): Promise<void> {
     for (let i = 0; i < n; i++) {
       fleet.advance(60);
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, realMs));
     }
   }
 
   it('raises a cold-chain alarm for a fridge excursion held past its duration; a nurse of the ward acknowledges it and it clears on recovery', async () => {
     const { fleet, sim, id } = await startFridge('Fridge 4W', 'ward-4w');
     await minutes(fleet, 3);
-    sim.faults.doorOpen(true);
-    await minutes(fleet, 25);
+    // 12 °C for 3.5 real seconds: past the 2 s that confirm an excursion, short of the 6 s that quarantine
+    await sim.faults.excursion(3.5, 12);
     const alarm = await waitForAsync(async () => (await alarmsOf(id, 'coldchain.excursion')).find((a) => a.state === 'raised'), 5000, 'excursion alarm');
     expect(alarm).toMatchObject({ severity: 'critical', ward: 'ward-4w', source: { kind: 'fridge', id } });
     const opened = excursions.find((e) => e.storageId === id && e.status === 'excursion')!;
@@ -88,8 +93,8 @@ describe('ward sensors, cold chain and alarm rules', () => {
     expect(ack.status).toBe(200);
     expect(ack.body.state).toBe('acknowledged');
 
-    sim.faults.doorOpen(false);
-    await minutes(fleet, 40);
+    // back in band for more than the 1 s recovery
+    await minutes(fleet, 60, 40);
     const cleared = await waitForAsync(
       async () => (await t.api('GET', `/api/alarms/${alarm.id}`, { token: nurse.token })).body.state === 'cleared',
       5000,
@@ -109,7 +114,11 @@ describe('ward sensors, cold chain and alarm rules', () => {
     expect(raw.body.length).toBeGreaterThanOrEqual(60);
     expect(Math.max(...raw.body.map((p: { value: number }) => p.value))).toBeGreaterThan(8);
     const perMinute = await t.api('GET', `/api/sensors/${id}/readings?from=${from}&to=${to}&metric=temperatureC&resolution=1m`, { token: nurse.token });
-    expect(perMinute.body[0]).toEqual(expect.objectContaining({ min: expect.any(Number), avg: expect.any(Number), max: expect.any(Number), count: 1 }));
+    expect(perMinute.body[0]).toEqual(
+      expect.objectContaining({ min: expect.any(Number), avg: expect.any(Number), max: expect.any(Number), count: expect.any(Number) }),
+    );
+    // the simulator stamps wall-clock time: its readings fall in the real minutes they were sent
+    expect(perMinute.body.reduce((n: number, b: { count: number }) => n + b.count, 0)).toBe(raw.body.length);
     const ward = await t.api('GET', '/api/wards/ward-4w/sensors', { token: nurse.token });
     expect(ward.body.map((s: { id: string }) => s.id)).toContain(id);
     const view = ward.body.find((s: { id: string }) => s.id === id);
@@ -137,8 +146,8 @@ describe('ward sensors, cold chain and alarm rules', () => {
   it('quarantines a fridge whose excursion lasts: custody hears it, reports the exposed doses it quarantined, and a pharmacist decides', async () => {
     const { fleet, sim, id } = await startFridge('Fridge quarantine', 'ward-4w');
     await minutes(fleet, 3);
-    sim.faults.doorOpen(true);
-    await minutes(fleet, 45);
+    // 12 °C for 8.5 real seconds: the excursion lasts past the 6 s that quarantine
+    await sim.faults.excursion(8.5, 12);
     const alarm = await waitForAsync(async () => (await alarmsOf(id, 'coldchain.quarantine'))[0], 5000, 'quarantine alarm');
     expect(alarm.details).toMatchObject({ targetRoles: ['pharmacist'] });
     expect(excursions.find((e) => e.storageId === id && e.status === 'quarantine')).toMatchObject({
@@ -163,8 +172,7 @@ describe('ward sensors, cold chain and alarm rules', () => {
     expect(early.status).toBe(422);
     expect(early.body.error).toBe('cold_chain_still_out_of_range');
 
-    sim.faults.doorOpen(false);
-    await minutes(fleet, 40);
+    await minutes(fleet, 40, 40);
     // the window closed: custody hears the quarantine again with its end, the quarantine stays
     await waitFor(() => excursions.find((e) => e.storageId === id && e.status === 'quarantine' && e.window.end !== null), 5000, 'final window');
     expect(excursions.filter((e) => e.storageId === id).map((e) => e.status)).toEqual(['excursion', 'quarantine', 'quarantine']);

@@ -28,7 +28,7 @@ const keyedUnit = (serial: string) => keyedUnitOf(GTIN, serial, { lot: 'LOT7' })
 describe('web UI in a browser', () => {
   let t: TestApp;
   let browser: Browser;
-  let sim: RobotSimulator | undefined;
+  const sims: RobotSimulator[] = [];
   let robotId: string;
   let pharmacist: { token: string };
   let medicationId: string;
@@ -51,7 +51,7 @@ describe('web UI in a browser', () => {
   });
 
   afterAll(async () => {
-    await sim?.stop().catch(() => undefined);
+    await Promise.all(sims.map((s) => s.stop().catch(() => undefined)));
     await browser?.close();
     await t?.close();
   });
@@ -99,8 +99,9 @@ describe('web UI in a browser', () => {
     return page;
   }
 
-  async function startRobot(): Promise<string> {
-    const reg = await t.registerDevice({ kind: 'robot', name: 'Robot Aria', manufacturer: 'MedLoop', serialNumber: 'UI-1' });
+  /** A robot at the pharmacy dock; answers once the server has its state and factsheet (loading checks both). */
+  async function startRobot(serialNumber = 'UI-1', name = 'Robot Aria'): Promise<string> {
+    const reg = await t.registerDevice({ kind: 'robot', name, manufacturer: 'MedLoop', serialNumber });
     const cfg = parseFleetConfig({
       interfaceName: 'uagv',
       timeScale: 12,
@@ -113,7 +114,7 @@ describe('web UI in a browser', () => {
       robots: [
         {
           manufacturer: 'MedLoop',
-          serialNumber: 'UI-1',
+          serialNumber,
           username: reg.credentials.username,
           password: reg.credentials.password,
           initialNode: { nodeId: 'F0-PHARMACY-DOCK', x: 5, y: 5, mapId: 'F0' },
@@ -127,9 +128,17 @@ describe('web UI in a browser', () => {
     const site = (await t.api('GET', '/api/site', { token: t.adminToken })).body as { nodes: { id: string; x: number; y: number; floor: string }[] };
     const dock = site.nodes.find((n) => n.id === 'F0-PHARMACY-DOCK')!;
     robots[0]!.initialNode = { nodeId: dock.id, x: dock.x, y: dock.y, mapId: dock.floor };
-    sim = new RobotSimulator({ robot: robots[0]!, settings });
+    const sim = new RobotSimulator({ robot: robots[0]!, settings });
+    sims.push(sim);
     await sim.start();
-    await waitForAsync(async () => (await t.api('GET', `/api/robots/${reg.device.id}`, { token: t.adminToken })).body.battery !== null, 10_000, 'robot state');
+    await waitForAsync(
+      async () => {
+        const r = (await t.api('GET', `/api/robots/${reg.device.id}`, { token: t.adminToken })).body;
+        return r.battery !== null && r.factsheetActions !== null;
+      },
+      10_000,
+      'robot state and factsheet',
+    );
     return reg.device.id as string;
   }
 
@@ -298,6 +307,8 @@ describe('web UI in a browser', () => {
     });
     const toVerify = await order(p2.body.id, false);
     const toPick = await order(p2.body.id);
+    // the first test's robot stayed at the cardiology station; a second one stands at the dock
+    const dockRobotId = await startRobot('UI-2', 'Robot Bea');
 
     const page = await signIn(await user('pharmacist'));
     expect(page.url()).toContain('#/pharmacy');
@@ -324,14 +335,16 @@ describe('web UI in a browser', () => {
     await build.locator('[data-step="check"]').waitFor({ timeout: 15_000 });
     await build.getByRole('button', { name: 'Check 1 picked dose' }).click();
     await build.locator('[data-step="load"]').waitFor({ timeout: 15_000 });
-    await build.getByLabel('robot').locator(`option[value="${robotId}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+    // the first robot still stands at the cardiology station: only a robot at the pharmacy dock is offered
+    await build.getByLabel('robot').locator(`option[value="${dockRobotId}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+    expect(await build.getByLabel('robot').locator(`option[value="${robotId}"]`).count()).toBe(0);
     await page.screenshot({ path: `${SHOTS}/09-pharmacy-building-delivery.png`, fullPage: true });
     await build.getByRole('button', { name: /^Seal into/ }).click();
     await build.locator('[data-step="dispatch"]').waitFor({ timeout: 15_000 });
     const buildingId = await build.locator('[data-delivery]').first().getAttribute('data-delivery');
     const loaded = (await t.api('GET', `/api/deliveries/${buildingId}`, { token: t.adminToken })).body;
     expect(loaded.state).toBe('loaded');
-    expect(loaded.robotId).toBe(robotId);
+    expect(loaded.robotId).toBe(dockRobotId);
     expect(Object.values(loaded.compartments).flat()).toHaveLength(1);
     await page.screenshot({ path: `${SHOTS}/10-pharmacy-ready-to-dispatch.png`, fullPage: true });
 
@@ -347,7 +360,7 @@ describe('web UI in a browser', () => {
     await record.getByRole('button', { name: `timeline of dose ${deliveredDose.slice(0, 8)}` }).click();
     const timeline = wp.locator(`#timeline [data-timeline="${deliveredDose}"]`);
     await timeline.locator('[data-action="administered"]').waitFor({ timeout: 15_000 });
-    for (const action of ['order_verified', 'picked', 'checked', 'loaded', 'dispatched', 'arrived', 'received', 'administered'])
+    for (const action of ['order_verified', 'picked', 'checked', 'loaded', 'departed', 'arrived', 'received', 'administered'])
       expect(await timeline.locator(`[data-action="${action}"]`).count()).toBe(1);
     // consecutive events show their hash link verified; none shows a broken one
     expect(await timeline.locator('.hash.ok').count()).toBeGreaterThanOrEqual(1);

@@ -222,11 +222,14 @@ function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; ba
     setNote(msg);
     reload();
   };
-  const unlock = async (compartmentId: string) =>
-    apply(
-      await action.run<Delivery>('POST', `/api/deliveries/${id}/unlock`, { compartmentId, ...(props.badge ? { badge: props.badge } : {}) }),
-      `Compartment ${compartmentId} unlocked: scan each dose as you take it out.`,
-    );
+  // the server answers once the robot reports the compartment unlocked, or says why not
+  // (the robot refused, or did not confirm in time): only a success reads "unlocked"
+  const unlock = async (compartmentId: string) => {
+    setNote(`Waiting for the robot to confirm that ${compartmentId} is unlocked…`);
+    const x = await action.run<Delivery>('POST', `/api/deliveries/${id}/unlock`, { compartmentId, ...(props.badge ? { badge: props.badge } : {}) });
+    if (!x) setNote(null);
+    apply(x, `Compartment ${compartmentId} unlocked: scan each dose as you take it out.`);
+  };
   const receive = async (barcode: string) => {
     setNote(null);
     const x = await action.run<Delivery>('POST', `/api/deliveries/${id}/receipt`, { barcode });

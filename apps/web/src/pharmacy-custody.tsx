@@ -23,7 +23,7 @@ import {
   usePolled,
   when,
 } from './custody';
-import type { Site } from './site';
+import { type Site, useSite } from './site';
 import { clock, Empty, OptionalState } from './ui';
 
 // ---- orders to verify -----------------------------------------------------------------------
@@ -369,7 +369,11 @@ function LoadStep(props: {
   const [robots] = usePolled<RobotSummary[]>('/api/robots', null, 10_000);
   const [robotId, setRobotId] = useState('');
   const [assign, setAssign] = useState<Record<string, string>>({});
-  const usable = robots.state === 'ok' ? robots.data.filter((r) => r.connection === 'ONLINE' && !r.stale) : [];
+  const site = useSite();
+  const docks = new Set((site?.nodes ?? []).filter((n) => n.kind === 'pharmacy_dock').map((n) => n.id));
+  // only a robot standing at the pharmacy dock is loaded (the server refuses any other)
+  const usable =
+    robots.state === 'ok' ? robots.data.filter((r) => r.connection === 'ONLINE' && !r.stale && !r.driving && !!r.lastNodeId && docks.has(r.lastNodeId)) : [];
   const robot = usable.find((r) => r.id === robotId) ?? usable.find((r) => !r.mission) ?? usable[0];
   const slots = robot?.compartments ?? [];
   const compartmentOf = (doseId: string) => assign[doseId] ?? slots.find((c) => !c.loadId)?.compartmentId ?? slots[0]?.compartmentId ?? '';
@@ -384,7 +388,7 @@ function LoadStep(props: {
       <OptionalState value={robots} what="robots">
         {() =>
           usable.length === 0 ? (
-            <Empty>No robot is online to carry this delivery.</Empty>
+            <Empty>No robot is online at the pharmacy dock to carry this delivery.</Empty>
           ) : (
             <>
               <label>
@@ -421,7 +425,7 @@ function LoadStep(props: {
                             onChange={(e) => setAssign({ ...assign, [x.id]: (e.target as HTMLSelectElement).value })}
                           >
                             {slots.map((c) => (
-                              <option key={c.compartmentId} value={c.compartmentId}>
+                              <option key={c.compartmentId} value={c.compartmentId} disabled={!!c.loadId}>
                                 {c.compartmentId}
                                 {c.refrigerated ? ' (cold)' : ''}
                                 {c.loadId ? ' · occupied' : ''}

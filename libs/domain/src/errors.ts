@@ -5,7 +5,7 @@
  * (never secrets, never stack traces).
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'rule' | 'unavailable';
+  abstract readonly kind: 'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'rule' | 'unavailable' | 'device_timeout';
   constructor(
     message: string,
     readonly code: string,
@@ -75,6 +75,18 @@ export class RuleViolationError extends DomainError {
  */
 export class UnavailableError extends DomainError {
   readonly kind = 'unavailable' as const;
+  constructor(message: string, code: string, details?: Record<string, unknown>) {
+    super(message, code, details);
+  }
+}
+
+/**
+ * A device was sent a command and did not confirm it in time (HTTP 504). Unlike a 503 this is
+ * an outcome: the command went out, the device may still act on it, and nothing was confirmed.
+ * A resend with the same Idempotency-Key answers the same; a new attempt needs a new request.
+ */
+export class DeviceTimeoutError extends DomainError {
+  readonly kind = 'device_timeout' as const;
   constructor(message: string, code: string, details?: Record<string, unknown>) {
     super(message, code, details);
   }

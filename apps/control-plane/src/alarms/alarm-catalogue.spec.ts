@@ -50,6 +50,7 @@ const CLEARED_WHERE_RAISED: Partial<Record<ConditionType, { file: string; names:
   'coldchain.quarantine': { file: 'cold-chain/cold-chain.service.ts', names: 'QUARANTINE_ALARM}:' },
   'device.input_flood': { file: 'mqtt/device-throttle.reporter.ts', names: 'INPUT_FLOOD_ALARM}:' },
   'device.command_timed_out': { file: 'device-protocol/device-commands.service.ts', names: 'COMMAND_TIMEOUT_ALARM' },
+  'device.clock_skew': { file: 'device-protocol/device-clock.service.ts', names: 'CLOCK_SKEW_ALARM}:' },
   'security.sign_in_locked': { file: 'auth/login-attempts.service.ts', names: 'alarmKey(' },
 };
 

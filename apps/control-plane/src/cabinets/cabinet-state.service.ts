@@ -56,7 +56,12 @@ export class CabinetStateService {
   }
 
   async applyTelemetry(device: DeviceInfo, msg: CabinetTelemetry, ctx: DeviceMessageContext): Promise<void> {
-    if (!ctx.current) return;
+    // a late message backfilling a confirmed silence still feeds the cold chain (as for fridges,
+    // see SensorStateService.applyTelemetry); no other late message moves anything
+    if (!ctx.current) {
+      if (ctx.backfill) await this.recordColdChain(device, msg, ctx);
+      return;
+    }
     const c = this.entry(device.id);
     Object.assign(c, { telemetryAt: msg.ts, lockdown: msg.lockdown, doorOpen: msg.doorOpen ?? null, onBattery: msg.onBattery ?? null, drawers: msg.drawers });
     const values: ObservedValue[] = [{ metric: 'lockdown', value: msg.lockdown }];
@@ -64,6 +69,11 @@ export class CabinetStateService {
     if (msg.onBattery !== undefined) values.push({ metric: 'onBattery', value: msg.onBattery });
     for (const d of msg.drawers) if (d.temperatureC !== undefined) values.push({ channel: d.drawerId, metric: 'temperatureC', value: d.temperatureC });
     this.rules.observe({ deviceId: device.id, kind: 'cabinet', sensorType: null, ward: device.ward }, msg.ts, values);
+    await this.recordColdChain(device, msg, ctx);
+  }
+
+  /** Refrigerated drawers, at the judged time: durations that lock stock are the server's. */
+  private async recordColdChain(device: DeviceInfo, msg: CabinetTelemetry, ctx: DeviceMessageContext): Promise<void> {
     for (const d of msg.drawers) {
       if (d.refrigerated && d.temperatureC !== undefined)
         await this.coldChain.record({
@@ -71,7 +81,7 @@ export class CabinetStateService {
           storageKind: 'cabinet_drawer',
           ward: device.ward,
           temperatureC: d.temperatureC,
-          at: msg.ts,
+          at: ctx.judgedAt,
         });
     }
   }

@@ -18,6 +18,8 @@ import {
   NotFoundError,
   REFRIGERATED_PROFILE,
   releaseQuarantine,
+  validateColdChainProfile,
+  type ColdChainProfile,
   type ColdChainState,
   type ColdChainStatus,
   type ExposureWindow,
@@ -30,13 +32,18 @@ import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
 import { KeyedQueue } from '../common/keyed-queue.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
 export interface StorageReading {
   storageId: string;
   storageKind: StorageKind;
   ward: string | null;
   temperatureC: number;
-  /** time of measurement (ISO 8601) */
+  /**
+   * time of measurement (ISO 8601) as the server judged it: for device readings the edge's
+   * `judgedAt`, never the device's own `ts`, since excursion and quarantine durations are
+   * measured on it
+   */
   at: string;
 }
 
@@ -80,13 +87,18 @@ export const QUARANTINE_ALARM = 'coldchain.quarantine';
 export class ColdChainService implements OnModuleInit {
   private readonly storages = new Map<string, Storage>();
   private readonly queue = new KeyedQueue();
+  /** 2–8 °C with the configured durations (COLD_CHAIN_*) */
+  private readonly profile: ColdChainProfile;
 
   constructor(
     private readonly repo: SensorRepository,
     private readonly alarms: AlarmsService,
     private readonly bus: EventBus,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.profile = validateColdChainProfile({ ...REFRIGERATED_PROFILE, ...config.coldChain });
+  }
 
   /** Units still in an excursion or quarantine come back as they were (stock stays locked). */
   async onModuleInit(): Promise<void> {
@@ -152,7 +164,7 @@ export class ColdChainService implements OnModuleInit {
         (s = { storageId: r.storageId, storageKind: r.storageKind, ward: r.ward, state: INITIAL_COLD_CHAIN_STATE, excursion: null }),
       );
     s.ward = r.ward;
-    const result = evaluateColdChain(REFRIGERATED_PROFILE, s.state, { temperatureC: r.temperatureC, at: r.at });
+    const result = evaluateColdChain(this.profile, s.state, { temperatureC: r.temperatureC, at: r.at });
     if (result.ignored) return;
     s.state = result.state;
     for (const w of result.exposures) await this.onExposure(s, w);
@@ -191,8 +203,8 @@ export class ColdChainService implements OnModuleInit {
         params: {
           storageId: s.storageId,
           excursionId: e.id,
-          minAllowedC: REFRIGERATED_PROFILE.min,
-          maxAllowedC: REFRIGERATED_PROFILE.max,
+          minAllowedC: this.profile.min,
+          maxAllowedC: this.profile.max,
           window: { start: w.start, end: null },
           nowC: s.state.lastC ?? w.maxC,
           minC: w.minC,

@@ -18,6 +18,7 @@ const STATUS: Record<DomainError['kind'], number> = {
   conflict: 409,
   rule: 422,
   unavailable: 503,
+  device_timeout: 504,
 };
 
 /** An error outcome stored with an Idempotency-Key, answered again with its original status and body. */

@@ -65,6 +65,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DEVICE_REJECT_THROTTLE_MS: '1.5' })).toThrow(/DEVICE_REJECT_THROTTLE_MS/);
   });
 
+  it('waits UNLOCK_CONFIRM_TIMEOUT_MS (10 s by default) for a robot to confirm an unlock, and names a bad value', () => {
+    expect(loadConfig({}).custody.unlockConfirmTimeoutMs).toBe(10_000);
+    expect(loadConfig({ UNLOCK_CONFIRM_TIMEOUT_MS: '1500' }).custody.unlockConfirmTimeoutMs).toBe(1500);
+    expect(() => loadConfig({ UNLOCK_CONFIRM_TIMEOUT_MS: '0' })).toThrow(/UNLOCK_CONFIRM_TIMEOUT_MS must be a positive integer, got '0'/);
+  });
+
+  it('reads the device clock skew allowance (30 s by default) and the cold-chain durations (the 2–8 °C profile by default)', () => {
+    expect(loadConfig({}).devices.clockMaxSkewMs).toBe(30_000);
+    expect(loadConfig({}).coldChain).toEqual({ minExcursionS: 600, quarantineAfterS: 1800, recoverS: 300 });
+    const short = loadConfig({ DEVICE_CLOCK_MAX_SKEW_S: '5', COLD_CHAIN_MIN_EXCURSION_S: '2', COLD_CHAIN_QUARANTINE_AFTER_S: '4', COLD_CHAIN_RECOVER_S: '0' });
+    expect(short.devices.clockMaxSkewMs).toBe(5000);
+    expect(short.coldChain).toEqual({ minExcursionS: 2, quarantineAfterS: 4, recoverS: 0 });
+    expect(loadConfig({ COLD_CHAIN_QUARANTINE_AFTER_S: '0' }).coldChain.quarantineAfterS).toBe(0);
+    expect(() => loadConfig({ DEVICE_CLOCK_MAX_SKEW_S: '0' })).toThrow(/DEVICE_CLOCK_MAX_SKEW_S must be a positive integer, got '0'/);
+    expect(() => loadConfig({ COLD_CHAIN_RECOVER_S: '-1' })).toThrow(/COLD_CHAIN_RECOVER_S: COLD_CHAIN_RECOVER_S must be a non-negative integer, got '-1'/);
+    expect(() => loadConfig({ COLD_CHAIN_MIN_EXCURSION_S: '60', COLD_CHAIN_QUARANTINE_AFTER_S: '30' })).toThrow(
+      /COLD_CHAIN_QUARANTINE_AFTER_S: COLD_CHAIN_QUARANTINE_AFTER_S \(30\) must be 0 or at least COLD_CHAIN_MIN_EXCURSION_S \(60\)/,
+    );
+  });
+
   it('refuses a short admin password', () => {
     expect(() => loadConfig({ ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD/);
   });

@@ -4,6 +4,7 @@
  * message naming the variable, before anything listens or touches the database.
  */
 import { z } from 'zod';
+import { REFRIGERATED_PROFILE } from '#domain';
 
 const port = (name: string, def: number) =>
   z
@@ -44,6 +45,21 @@ const positiveInt = (name: string, def: number) =>
       const n = Number(v);
       if (!Number.isInteger(n) || n <= 0) {
         ctx.addIssue({ code: 'custom', message: `${name} must be a positive integer, got '${v}'` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** A whole number of seconds that may be 0 (e.g. "quarantine at once"). */
+const nonNegativeInt = (name: string, def: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a non-negative integer, got '${v}'` });
         return z.NEVER;
       }
       return n;
@@ -127,9 +143,14 @@ const envSchema = z
     DELIVERY_RECEIPT_ALARM_MS: positiveInt('DELIVERY_RECEIPT_ALARM_MS', 15 * 60_000),
     DELIVERY_LOST_MS: positiveInt('DELIVERY_LOST_MS', 60 * 60_000),
     CUSTODY_TICK_MS: positiveInt('CUSTODY_TICK_MS', 10_000),
+    UNLOCK_CONFIRM_TIMEOUT_MS: positiveInt('UNLOCK_CONFIRM_TIMEOUT_MS', 10_000),
     IDEMPOTENCY_RETENTION_HOURS: positiveInt('IDEMPOTENCY_RETENTION_HOURS', 24),
     STORE_PROBE_MS: positiveInt('STORE_PROBE_MS', 1_000),
     COMMAND_ACK_TIMEOUT_MS: positiveInt('COMMAND_ACK_TIMEOUT_MS', 10_000),
+    DEVICE_CLOCK_MAX_SKEW_S: positiveInt('DEVICE_CLOCK_MAX_SKEW_S', 30),
+    COLD_CHAIN_MIN_EXCURSION_S: nonNegativeInt('COLD_CHAIN_MIN_EXCURSION_S', REFRIGERATED_PROFILE.minExcursionS),
+    COLD_CHAIN_QUARANTINE_AFTER_S: nonNegativeInt('COLD_CHAIN_QUARANTINE_AFTER_S', REFRIGERATED_PROFILE.quarantineAfterS),
+    COLD_CHAIN_RECOVER_S: nonNegativeInt('COLD_CHAIN_RECOVER_S', REFRIGERATED_PROFILE.recoverS),
     TELEMETRY_FLUSH_MS: positiveInt('TELEMETRY_FLUSH_MS', 1_000),
     TELEMETRY_FLUSH_ROWS: positiveInt('TELEMETRY_FLUSH_ROWS', 500),
     TELEMETRY_RETENTION_HOURS: positiveInt('TELEMETRY_RETENTION_HOURS', 48),
@@ -155,6 +176,14 @@ const envSchema = z
         code: 'custom',
         path: [env.MQTT_TLS_CERT ? 'MQTT_TLS_KEY' : 'MQTT_TLS_CERT'],
         message: 'MQTT_TLS_CERT and MQTT_TLS_KEY must be set together',
+      });
+    }
+    if (env.COLD_CHAIN_QUARANTINE_AFTER_S !== 0 && env.COLD_CHAIN_QUARANTINE_AFTER_S < env.COLD_CHAIN_MIN_EXCURSION_S) {
+      // an excursion is confirmed only after minExcursionS: a quarantine cannot come first
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COLD_CHAIN_QUARANTINE_AFTER_S'],
+        message: `COLD_CHAIN_QUARANTINE_AFTER_S (${env.COLD_CHAIN_QUARANTINE_AFTER_S}) must be 0 or at least COLD_CHAIN_MIN_EXCURSION_S (${env.COLD_CHAIN_MIN_EXCURSION_S})`,
       });
     }
   });
@@ -219,6 +248,8 @@ export interface AppConfig {
     /** …and this long after, its doses are declared lost */
     lostAfterMs: number;
     tickMs: number;
+    /** how long an unlock waits for the robot's state to show the compartment unlocked before it answers that it was not confirmed */
+    unlockConfirmTimeoutMs: number;
   };
   fleet: {
     staleAfterMs: number;
@@ -234,7 +265,17 @@ export interface AppConfig {
   devices: {
     /** a command not acknowledged within this time is marked timed_out (and alarms) */
     commandAckTimeoutMs: number;
+    /**
+     * how far a device's own `ts` may be off the server's receipt time before it counts as
+     * clock skew (and is clamped; see libs/domain/src/ingress/device-clock.ts)
+     */
+    clockMaxSkewMs: number;
   };
+  /**
+   * the cold-chain profile of refrigerated storage (2–8 °C): the durations are the server's
+   * (judged) time; shorter ones are for tests and the demo
+   */
+  coldChain: { minExcursionS: number; quarantineAfterS: number; recoverS: number };
   telemetry: {
     flushMs: number;
     flushRows: number;
@@ -320,7 +361,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storeProbeMs: e.STORE_PROBE_MS,
     idempotencyRetentionHours: e.IDEMPOTENCY_RETENTION_HOURS,
     ...(e.SITE_FILE ? { siteFile: e.SITE_FILE } : {}),
-    custody: { receiptAlarmMs: e.DELIVERY_RECEIPT_ALARM_MS, lostAfterMs: e.DELIVERY_LOST_MS, tickMs: e.CUSTODY_TICK_MS },
+    custody: {
+      receiptAlarmMs: e.DELIVERY_RECEIPT_ALARM_MS,
+      lostAfterMs: e.DELIVERY_LOST_MS,
+      tickMs: e.CUSTODY_TICK_MS,
+      unlockConfirmTimeoutMs: e.UNLOCK_CONFIRM_TIMEOUT_MS,
+    },
     fleet: {
       staleAfterMs: e.ROBOT_STALE_AFTER_MS,
       orderAckTimeoutMs: e.ORDER_ACK_TIMEOUT_MS,
@@ -330,7 +376,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       lowBatteryPct: e.LOW_BATTERY_PCT,
       offlineGraceMs: e.ROBOT_OFFLINE_GRACE_MS,
     },
-    devices: { commandAckTimeoutMs: e.COMMAND_ACK_TIMEOUT_MS },
+    devices: { commandAckTimeoutMs: e.COMMAND_ACK_TIMEOUT_MS, clockMaxSkewMs: e.DEVICE_CLOCK_MAX_SKEW_S * 1000 },
+    coldChain: { minExcursionS: e.COLD_CHAIN_MIN_EXCURSION_S, quarantineAfterS: e.COLD_CHAIN_QUARANTINE_AFTER_S, recoverS: e.COLD_CHAIN_RECOVER_S },
     telemetry: {
       flushMs: e.TELEMETRY_FLUSH_MS,
       flushRows: e.TELEMETRY_FLUSH_ROWS,

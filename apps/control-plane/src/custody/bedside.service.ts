@@ -13,13 +13,17 @@ import {
   ValidationError,
   administrationMachine,
   assertTransition,
+  canTransition,
+  doseMachine,
+  doseMinutesOutOfRefrigeration,
+  locationKey,
   assertWitness,
   checkExpiry,
   checkFiveRights,
   parseGs1Barcode,
   type FiveRightsResult,
 } from '#domain';
-import { type AdministrationSlotEntity, CustodyRepository } from '#persistence';
+import { type AdministrationSlotEntity, CustodyRepository, type DoseEntity, type MedicationEntity } from '#persistence';
 import type { z } from 'zod';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { AuthService } from '../auth/auth.service.js';
@@ -28,6 +32,7 @@ import { CustodyLedger } from './custody-ledger.service.js';
 import type { AdministrationSchema } from './custody.dto.js';
 import { CustodyTransitions } from './custody-transitions.js';
 import { doseView, slotView } from './custody-views.js';
+import { DoseLocationsService } from './dose-locations.service.js';
 
 type Input = z.infer<typeof AdministrationSchema>;
 
@@ -59,7 +64,8 @@ export class BedsideService {
           doseId: dose?.id ?? null,
           orderId: dose?.orderId ?? null,
           actor: userActor(user),
-          location: patient?.ward ?? null,
+          // where the refusal happened: the dose's own place if known, else the patient's ward
+          location: dose?.location ?? (patient ? locationKey.ward(patient.ward) : null),
           evidence: {
             code,
             patientId: patient?.id ?? null,
@@ -74,14 +80,18 @@ export class BedsideService {
     try {
       if (!patient) throw new RuleViolationError('wristband not recognised: no admitted patient wears it', 'unknown_wristband', { field: 'wristband' });
       assertWardAccess(user, patient.ward);
-      if (!dose)
+      if (!dose) {
+        const held = candidates.find((d) => d.patientId === patient.id && d.state === 'quarantined') ?? candidates.find((d) => d.state === 'quarantined');
+        if (held) await this.refuseQuarantined(held.id);
         throw new RuleViolationError('this unit is not a dose received on the ward (scan it on receipt first)', 'dose_not_received', { field: 'dose' });
+      }
       const order = (await this.repo.order(dose.orderId))!;
       const med = (await this.repo.medication(dose.medicationId))!;
       const slot = dose.slotId ? await this.slotOf(dose.slotId) : null;
       const owner = dose.patientId === patient.id ? patient : await this.repo.patient(dose.patientId);
       if (order.status !== 'verified')
         throw new RuleViolationError(`the order is ${order.status}; nothing may be given on it`, 'order_not_active', { orderStatus: order.status });
+      if (input.outcome === 'given') await this.assertColdChainAllowance(dose, med);
       const expiry = dose.expiry ? checkExpiry(dose.expiry, new Date()) : null;
       if (expiry && expiry.status === 'expired')
         throw new RuleViolationError(`the dose expired on ${dose.expiry}`, 'product_expired', { field: 'dose', expiry: dose.expiry });
@@ -132,7 +142,8 @@ export class BedsideService {
         await w.moveDose(fresh, to, {
           action: to,
           actor: userActor(user),
-          location: patient.ward,
+          // a given dose ends at the bedside; one held or refused stays where it was kept
+          location: to === 'administered' ? locationKey.bedside(patient.id) : fresh.location,
           ward: patient.ward,
           evidence: {
             patientId: patient.id,
@@ -166,6 +177,52 @@ export class BedsideService {
       if (err instanceof DomainError && err.kind !== 'unavailable') await audit(err.code, { message: err.message });
       throw err;
     }
+  }
+
+  /**
+   * A quarantined dose is never given: the refusal names why (a cold-chain excursion or time
+   * out of refrigeration, else another quarantine), so the nurse knows to call the pharmacy.
+   */
+  private async refuseQuarantined(doseId: string): Promise<never> {
+    const events = await this.repo.eventsOfDose(doseId);
+    const q = [...events].reverse().find((e) => e.toState === 'quarantined' && e.fromState !== 'quarantined');
+    const reason = typeof q?.evidence?.['reason'] === 'string' ? (q.evidence['reason'] as string) : 'quarantine';
+    const coldChain = q?.evidence?.['excursionId'] !== undefined || q?.evidence?.['minutesOutOfRefrigeration'] !== undefined;
+    throw new RuleViolationError(
+      `this dose is quarantined (${reason}) and may not be given until a pharmacist releases it`,
+      coldChain ? 'cold_chain_quarantine' : 'dose_quarantined',
+      { field: 'dose', doseId, reason, ...(q?.evidence?.['excursionId'] ? { excursionId: q.evidence['excursionId'] } : {}) },
+    );
+  }
+
+  /**
+   * A refrigerated dose past its allowance of time out of the cold is quarantined on the spot
+   * (that is a fact about the unit, whatever the nurse does next) and not given.
+   */
+  private async assertColdChainAllowance(dose: DoseEntity, med: MedicationEntity): Promise<void> {
+    const allowance = DoseLocationsService.allowanceMinutes(med);
+    if (allowance === null) return;
+    const now = new Date();
+    const out = doseMinutesOutOfRefrigeration(await this.repo.eventsOfDose(dose.id), now);
+    if (out <= allowance) return;
+    const minutes = Math.round(out * 10) / 10;
+    const patient = await this.repo.patient(dose.patientId);
+    await this.transitions.run(async (w) => {
+      const fresh = await w.tx.dose(dose.id);
+      if (!fresh || !canTransition(doseMachine, fresh.state, 'quarantined')) return null;
+      return w.moveDose(fresh, 'quarantined', {
+        action: 'quarantined',
+        actor: { type: 'system', id: 'cold-chain' },
+        location: fresh.location,
+        ward: patient?.ward ?? null,
+        evidence: { reason: 'time out of refrigeration exceeded', minutesOutOfRefrigeration: minutes, allowanceMinutes: allowance },
+      });
+    });
+    throw new RuleViolationError(
+      `this refrigerated dose has been out of the cold for ${minutes} min, more than the ${allowance} min allowed for ${med.name}: quarantined for a pharmacist's review`,
+      'cold_chain_time_out_exceeded',
+      { field: 'dose', doseId: dose.id, minutesOutOfRefrigeration: minutes, allowanceMinutes: allowance },
+    );
   }
 
   /** Overrides waiting for a ward pharmacist. */

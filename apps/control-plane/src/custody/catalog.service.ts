@@ -64,7 +64,7 @@ export class CatalogService {
   async createMedication(input: z.infer<typeof CreateMedicationSchema>) {
     if (await this.repo.medicationByGtin(input.gtin))
       throw new ConflictError(`GTIN ${input.gtin} is already in the formulary`, 'medication_exists', { field: 'gtin' });
-    const m: MedicationEntity = { id: randomUUID(), ...input, createdAt: new Date() };
+    const m: MedicationEntity = { id: randomUUID(), ...input, torAllowanceMinutes: input.torAllowanceMinutes ?? null, createdAt: new Date() };
     await this.repo.insertMedication(m);
     return medicationView(m);
   }

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { newTestService, type TestService } from '#testing';
 import { type CustodyEventEntity, CustodyRepository, type DoseEntity } from '#persistence';
+import { AlarmsService } from '../alarms/alarms.service.js';
 import { ColdChainService } from '../cold-chain/cold-chain.service.js';
 import { type DomainEventMap, EventBus } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
@@ -38,24 +39,27 @@ describe('CustodyLinksService: cold-chain quarantine', () => {
     ]);
     const key = locationKeyOf({ storageId: 'robot-1/C3', storageKind: 'robot_compartment' });
     // dose-a rode in the compartment through the window; dose-b left it before the window
-    const events: Record<string, Pick<CustodyEventEntity, 'at' | 'location' | 'doseId'>[]> = {
-      'dose-a': [
-        { doseId: 'dose-a', at: at(0), location: 'pharmacy' },
-        { doseId: 'dose-a', at: at(5), location: key },
-      ],
-      'dose-b': [
-        { doseId: 'dose-b', at: at(0), location: key },
-        { doseId: 'dose-b', at: at(8), location: 'W-CARD' },
-      ],
+    const ev = (doseId: string, seq: number, min: number, location: string) => ({
+      doseId,
+      seq,
+      at: at(min),
+      location,
+      action: 'moved',
+      toState: 'moved',
+      evidence: {},
+    });
+    const events: Record<string, ReturnType<typeof ev>[]> = {
+      'dose-a': [ev('dose-a', 1, 0, 'pharmacy'), ev('dose-a', 3, 5, key)],
+      'dose-b': [ev('dose-b', 2, 0, key), ev('dose-b', 4, 8, 'ward:W-CARD')],
     };
     t.mock(CustodyRepository).eventsAtLocation.mockResolvedValue([...events['dose-a']!, ...events['dose-b']!] as CustodyEventEntity[]);
     t.mock(CustodyRepository).eventsOfDose.mockImplementation(async (id: string) => (events[id] ?? []) as CustodyEventEntity[]);
     doses = {
       'dose-a': { id: 'dose-a', state: 'in_transit', location: key } as DoseEntity,
-      'dose-b': { id: 'dose-b', state: 'received', location: 'W-CARD' } as DoseEntity,
+      'dose-b': { id: 'dose-b', state: 'received', location: 'ward:W-CARD' } as DoseEntity,
     };
     moveDose = jest.fn<CustodyWrite['moveDose']>(async (d, to) => Object.assign(d, { state: to }));
-    const write = { tx: { dose: async (id: string) => doses[id] ?? null }, moveDose } as unknown as CustodyWrite;
+    const write = { tx: { dose: async (id: string) => doses[id] ?? null, patient: async () => null }, moveDose } as unknown as CustodyWrite;
     t.mock(CustodyTransitions).run.mockImplementation(async (work) => work(write));
     t.mock(ColdChainService).recordDosesQuarantined.mockResolvedValue(undefined);
     t.sut.onApplicationBootstrap();
@@ -82,6 +86,17 @@ describe('CustodyLinksService: cold-chain quarantine', () => {
       }),
     );
     expect(t.mock(ColdChainService).recordDosesQuarantined).toHaveBeenCalledWith('exc-1', 1);
+  });
+
+  it('an exposed dose already given is not held, and raises an alarm for the pharmacist naming it', async () => {
+    doses['dose-a']!.state = 'administered';
+    bus.emit('coldchain.excursion', excursion('quarantine'));
+    await settled();
+    expect(moveDose).not.toHaveBeenCalled();
+    expect(t.mock(AlarmsService).raise).toHaveBeenCalledWith(
+      expect.objectContaining({ type: 'coldchain.exposed_dose_given', subject: 'exc-1', params: expect.objectContaining({ doses: ['dose-a'] }) }),
+    );
+    expect(t.mock(ColdChainService).recordDosesQuarantined).toHaveBeenCalledWith('exc-1', 0);
   });
 
   it('when the window closes it counts the doses already held without moving them again', async () => {

@@ -10,9 +10,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
-import { canTransition, doseMachine } from '#domain';
-import { CustodyRepository, type CustodyEventEntity } from '#persistence';
+import { canTransition, doseMachine, locationHistory, locationKey, parseLocation, wasAt } from '#domain';
+import { CustodyRepository } from '#persistence';
 import type { AlarmView } from '#contracts';
+import { AlarmsService } from '../alarms/alarms.service.js';
 import { ColdChainService } from '../cold-chain/cold-chain.service.js';
 import { type DomainEventMap, EventBus } from '../common/events.js';
 import { KeyedQueue } from '../common/keyed-queue.js';
@@ -23,25 +24,17 @@ import { CustodyTransitions } from './custody-transitions.js';
 /** What custody needs of a cold-chain excursion to find the doses it exposed. */
 export type ColdChainExposure = Pick<DomainEventMap['coldchain.excursion'], 'excursionId' | 'storageId' | 'storageKind' | 'ward' | 'window' | 'minC' | 'maxC'>;
 
-/** How a cold-chain storage id maps onto the locations custody records doses at. */
+/** The custody location of a cold-chain storage (libs/domain dose-location's grammar). */
 export function locationKeyOf(exposure: Pick<ColdChainExposure, 'storageId' | 'storageKind'>): string {
   if (exposure.storageKind === 'robot_compartment') {
     const [robot, compartment] = exposure.storageId.split('/');
-    return `robot:${robot}:${compartment ?? ''}`;
+    return locationKey.robotCompartment(robot ?? '', compartment ?? '');
   }
-  if (exposure.storageKind === 'cabinet_drawer') return `cabinet:${exposure.storageId}`;
-  return `storage:${exposure.storageId}`;
-}
-
-/** Did the dose sit at `key` at any instant of [start, end]? Its events give where it was when. */
-export function wasInside(events: readonly Pick<CustodyEventEntity, 'at' | 'location'>[], key: string, start: number, end: number): boolean {
-  const withPlace = events.filter((e) => e.location !== null);
-  for (let i = 0; i < withPlace.length; i++) {
-    const from = withPlace[i]!.at.getTime();
-    const to = i + 1 < withPlace.length ? withPlace[i + 1]!.at.getTime() : Number.POSITIVE_INFINITY;
-    if (withPlace[i]!.location!.startsWith(key) && from <= end && to >= start) return true;
+  if (exposure.storageKind === 'cabinet_drawer') {
+    const [cabinet, drawer] = exposure.storageId.split('/');
+    return locationKey.cabinetDrawer(cabinet ?? '', drawer ?? '');
   }
-  return false;
+  return locationKey.fridge(exposure.storageId);
 }
 
 @Injectable()
@@ -57,6 +50,7 @@ export class CustodyLinksService implements OnApplicationBootstrap, OnModuleDest
     private readonly transitions: CustodyTransitions,
     private readonly coldChain: ColdChainService,
     private readonly bus: EventBus,
+    private readonly alarms: AlarmsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -144,25 +138,35 @@ export class CustodyLinksService implements OnApplicationBootstrap, OnModuleDest
       .catch((err: unknown) => this.logger.error({ err, excursionId: e.excursionId, storageId: e.storageId }, 'custody could not quarantine exposed doses'));
   }
 
-  /** Idempotent: a dose already quarantined counts, without a second event. */
+  /**
+   * Every dose whose stay at the storage overlaps the exposure window is quarantined, wherever
+   * it is now (on a robot, on the ward, at the bedside): the interval history comes from the
+   * dose's own custody events. Idempotent: a dose already quarantined counts, without a
+   * second event.
+   */
   async quarantineExposed(exposure: ColdChainExposure): Promise<{ quarantined: number }> {
     const key = locationKeyOf(exposure);
     const start = Date.parse(exposure.window.start);
     const end = exposure.window.end ? Date.parse(exposure.window.end) : Date.now();
-    const doseIds = [...new Set((await this.repo.eventsAtLocation(key)).map((e) => e.doseId).filter((d): d is string => !!d))];
+    const doseIds = [
+      ...new Set((await this.repo.eventsAtLocation(key)).filter((e) => e.doseId && parseLocation(e.location)?.key === key).map((e) => e.doseId!)),
+    ];
     let held = 0;
+    const given: string[] = [];
     for (const doseId of doseIds) {
-      if (!wasInside(await this.repo.eventsOfDose(doseId), key, start, end)) continue;
+      if (!wasAt(locationHistory(await this.repo.eventsOfDose(doseId)), key, start, end)) continue;
       const moved = await this.transitions.run(async (w) => {
         const dose = await w.tx.dose(doseId);
         if (!dose) return null;
         if (dose.state === 'quarantined') return 'already';
+        if (dose.state === 'administered') given.push(dose.id);
         if (!canTransition(doseMachine, dose.state, 'quarantined')) return null;
+        const ward = exposure.ward ?? (await w.tx.patient(dose.patientId))?.ward ?? null;
         return w.moveDose(dose, 'quarantined', {
           action: 'quarantined',
           actor: { type: 'system', id: 'cold-chain' },
           location: dose.location,
-          ward: exposure.ward,
+          ward,
           evidence: {
             reason: 'cold-chain excursion',
             excursionId: exposure.excursionId,
@@ -177,6 +181,17 @@ export class CustodyLinksService implements OnApplicationBootstrap, OnModuleDest
       });
       if (moved) held++;
     }
+    // a patient already received a dose that was inside: nothing to hold, someone must know
+    if (given.length)
+      await this.alarms.raise({
+        type: 'coldchain.exposed_dose_given',
+        subject: exposure.excursionId,
+        ward: exposure.ward,
+        sourceKind: exposure.storageKind,
+        sourceId: exposure.storageId,
+        params: { storageId: exposure.storageId, excursionId: exposure.excursionId, doses: given },
+        details: { targetRoles: ['pharmacist', 'ward_pharmacist'] },
+      });
     return { quarantined: held };
   }
 }

@@ -91,6 +91,30 @@ export class CustodyWrite {
   }
 
   /**
+   * Moves a dose to another place without changing its state (a quarantined dose taken out of
+   * the robot into the ward fridge, a dose carried to the bedside): the event names the state
+   * as both from and to and `move.location` as the new place. Answers the saved dose.
+   */
+  async relocateDose(dose: DoseEntity, move: DoseMove): Promise<DoseEntity> {
+    this.recordDraft({
+      action: move.action,
+      doseId: dose.id,
+      orderId: dose.orderId,
+      deliveryId: dose.deliveryId,
+      fromState: dose.state,
+      toState: dose.state,
+      actor: move.actor,
+      location: move.location,
+      evidence: move.evidence ?? {},
+    });
+    dose.location = move.location;
+    dose.updatedAt = new Date();
+    const saved = await this.tx.save(dose);
+    this.moved.doses.set(saved.id, { dose: saved, ward: move.ward });
+    return saved;
+  }
+
+  /**
    * Moves a delivery to `to` (asserting the delivery machine), records `delivery_${to}` (or
    * `move.action`), sets state and update time and saves it (set other fields first).
    */

@@ -28,6 +28,7 @@ export const medicationView = (m: MedicationEntity): Medication => ({
   controlled: m.controlled,
   refrigerated: m.refrigerated,
   robotTransportAllowed: m.robotTransportAllowed,
+  torAllowanceMinutes: m.torAllowanceMinutes ?? null,
 });
 export const orderView = (o: MedicationOrderEntity): MedicationOrder => ({
   id: o.id,

@@ -180,7 +180,7 @@ export class CustodyController {
   @Post('deliveries/:id/picks')
   @ApiBody({ schema: jsonSchema(PickSchema) })
   pick(@Param('id', id()) did: string, @Body(body(PickSchema)) b: z.infer<typeof PickSchema>, @CurrentUser() u: AuthUser) {
-    return this.pharmacy.pick(did, b.orderId, b.barcode, u);
+    return this.pharmacy.pick(did, b.orderId, b.barcode, u, b.storageId);
   }
 
   @Roles('pharmacist', 'admin')
@@ -230,7 +230,7 @@ export class CustodyController {
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(ReceiptScanSchema) })
   receive(@Param('id', id()) did: string, @Body(body(ReceiptScanSchema)) b: z.infer<typeof ReceiptScanSchema>, @CurrentUser() u: AuthUser) {
-    return this.ward.receive(did, b.barcode, u);
+    return this.ward.receive(did, b.barcode, u, b.storageId);
   }
 
   @Roles('nurse', 'admin')

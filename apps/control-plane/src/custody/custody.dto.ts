@@ -30,6 +30,13 @@ export const CreateMedicationSchema = z.strictObject({
   controlled: z.boolean().default(false),
   refrigerated: z.boolean().default(false),
   robotTransportAllowed: z.boolean().default(true),
+  /** minutes a refrigerated unit may spend out of the cold in total (time out of refrigeration); default 30 */
+  torAllowanceMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .optional(),
 });
 
 export const CreateOrderSchema = z.strictObject({
@@ -55,7 +62,15 @@ export const CreateDeliverySchema = z.strictObject({
   stationNodeId: z.string().min(1).max(128).optional(),
 });
 
-export const PickSchema = z.strictObject({ orderId: uuid('orderId'), barcode: Barcode });
+/** A device id (a registered fridge's). */
+const StorageId = (field: string) => z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, `${field}: a registered fridge's device id`);
+
+export const PickSchema = z.strictObject({
+  orderId: uuid('orderId'),
+  barcode: Barcode,
+  /** the fridge the unit was taken from; a refrigerated drug needs one (the pharmacy's only fridge when not named) */
+  storageId: StorageId('storageId').optional(),
+});
 
 export const CheckSchema = z.strictObject({
   /** a second pharmacist's bearer token, for high-alert drugs (independent double check) */
@@ -73,7 +88,11 @@ export const UnlockSchema = z.strictObject({
   badge: z.strictObject({ gsrn: gsrn('badge.gsrn'), pin: z.string().regex(/^\d{4,8}$/, 'badge.pin: 4 to 8 digits') }).optional(),
 });
 
-export const ReceiptScanSchema = z.strictObject({ barcode: Barcode });
+export const ReceiptScanSchema = z.strictObject({
+  barcode: Barcode,
+  /** the ward fridge the dose goes into; a refrigerated drug needs one (the ward's only fridge when not named) */
+  storageId: StorageId('storageId').optional(),
+});
 
 export const EscalateSchema = z.strictObject({ courier: z.string().min(2).max(64), reason: z.string().min(3).max(500) });
 

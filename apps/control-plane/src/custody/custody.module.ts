@@ -14,8 +14,12 @@ import { CustodyController } from './custody.controller.js';
 import { DeliveryPharmacyService } from './delivery-pharmacy.service.js';
 import { DeliveryTrackingService } from './delivery-tracking.service.js';
 import { DeliveryWardService } from './delivery-ward.service.js';
+import { DoseLocationsController } from './dose-locations.controller.js';
+import { DoseLocationsService } from './dose-locations.service.js';
 import { CustodyOrderStopService } from './order-stop.service.js';
 import { OrdersService } from './orders.service.js';
+import { StorageDirectory } from './storages.js';
+import { RobotLoadingGate } from './robot-loading-gate.js';
 
 /**
  * Closed-loop drug custody: orders, doses, deliveries, bedside, and the hash-chained audit.
@@ -25,12 +29,13 @@ import { OrdersService } from './orders.service.js';
  */
 @Module({
   imports: [FleetModule, AlarmsModule, ColdChainModule],
-  controllers: [CustodyController, AuditController],
+  controllers: [CustodyController, DoseLocationsController, AuditController],
   providers: [
     CustodyLedger,
     CustodyTransitions,
     CatalogService,
     OrdersService,
+    RobotLoadingGate,
     DeliveryPharmacyService,
     DeliveryWardService,
     DeliveryTrackingService,
@@ -39,6 +44,8 @@ import { OrdersService } from './orders.service.js';
     BedsideService,
     AuditService,
     CustodyLinksService,
+    DoseLocationsService,
+    StorageDirectory,
   ],
   exports: [CustodyLedger, DeliveryTrackingService, OrdersService],
 })

@@ -22,8 +22,10 @@ import {
   assertTransition,
   assertWitness,
   canTransition,
+  type CompartmentRequest,
   deliveryMachine,
   doseMachine,
+  locationKey,
   parseGs1Barcode,
 } from '#domain';
 import { CustodyRepository, type CustodyTx, DeliveryEntity, DevicesRepository } from '#persistence';
@@ -36,6 +38,8 @@ import { canActOnWard, PHARMACY_DOCK_KIND, userActor } from './access.js';
 import { CustodyLedger } from './custody-ledger.service.js';
 import { CustodyTransitions } from './custody-transitions.js';
 import { deliveryView, readDelivery } from './custody-views.js';
+import { RobotLoadingGate } from './robot-loading-gate.js';
+import { StorageDirectory } from './storages.js';
 
 @Injectable()
 export class DeliveryPharmacyService {
@@ -48,6 +52,8 @@ export class DeliveryPharmacyService {
     private readonly missions: MissionsService,
     private readonly dispatcher: MissionProgress,
     private readonly auth: AuthService,
+    private readonly robotGate: RobotLoadingGate,
+    private readonly storages: StorageDirectory,
   ) {}
 
   async create(ward: string, stationNodeId: string | undefined, user: AuthUser) {
@@ -87,9 +93,9 @@ export class DeliveryPharmacyService {
   }
 
   /** Scans one picked unit for an order into the delivery. Every refusal is audited. */
-  async pick(deliveryId: string, orderId: string, barcode: string, user: AuthUser) {
+  async pick(deliveryId: string, orderId: string, barcode: string, user: AuthUser, storageId?: string) {
     try {
-      await this.pickUnit(deliveryId, orderId, barcode, user);
+      await this.pickUnit(deliveryId, orderId, barcode, user, storageId);
       return this.get(deliveryId);
     } catch (err) {
       if (err instanceof DomainError && err.kind !== 'unavailable') await this.auditRefusal(deliveryId, orderId, barcode, user, err);
@@ -97,7 +103,13 @@ export class DeliveryPharmacyService {
     }
   }
 
-  private async pickUnit(deliveryId: string, orderId: string, barcode: string, user: AuthUser) {
+  /**
+   * The unit's source is on its custody record: a refrigerated drug is taken from a named
+   * pharmacy fridge (its stay there, open at the start, is the first interval of its location
+   * history, so an excursion of that fridge before the pick still finds it); anything else
+   * from the pharmacy's shelves unless a fridge is named.
+   */
+  private async pickUnit(deliveryId: string, orderId: string, barcode: string, user: AuthUser, storageId?: string) {
     const scan = parseGs1Barcode(barcode);
     if (!scan.gtin) throw new ValidationError('barcode: no GTIN (AI 01) in the scanned code', 'barcode');
     return this.transitions.run(async (w) => {
@@ -127,13 +139,25 @@ export class DeliveryPharmacyService {
       }
       const next = doses.find((x) => x.state === 'queued');
       if (!next) throw new ConflictError('every dose of this order is already picked', 'nothing_to_pick', { field: 'orderId' });
+      const source = med.refrigerated || storageId ? await this.storages.fridgeFor(null, storageId, 'storageId') : null;
       Object.assign(next, { deliveryId: d.id, gtin: scan.gtin, lot: scan.lot ?? null, expiry: scan.expiry, serial: scan.serial ?? null });
+      if (source)
+        await w.relocateDose(next, {
+          action: 'taken_from_storage',
+          actor: userActor(user),
+          location: source.location,
+          ward: d.ward,
+          evidence: { inStock: true, storageId: source.id, storage: source.name, coldChain: this.storages.coldChainStatus(source.id) },
+        });
       return w.moveDose(next, 'picked', {
         action: 'picked',
         actor: userActor(user),
-        location: 'pharmacy',
+        location: locationKey.pharmacy(),
         ward: d.ward,
-        evidence: { barcode: { gtin: scan.gtin, lot: scan.lot ?? null, expiry: scan.expiry, serial: scan.serial ?? null } },
+        evidence: {
+          barcode: { gtin: scan.gtin, lot: scan.lot ?? null, expiry: scan.expiry, serial: scan.serial ?? null },
+          ...(source ? { source: source.location } : {}),
+        },
       });
     });
   }
@@ -180,7 +204,12 @@ export class DeliveryPharmacyService {
     return this.get(deliveryId);
   }
 
-  /** Seals checked doses into the robot's locked compartments. */
+  /**
+   * Seals checked doses into the robot's locked compartments. The robot's own report decides,
+   * not the request: it must be online at the pharmacy dock, able to run a delivery's actions,
+   * and report each compartment as empty, held by no other delivery still aboard, and
+   * refrigerated for a 2–8 °C dose (RobotLoadingGate, each refusal with its own code).
+   */
   async load(deliveryId: string, robotId: string, compartments: Record<string, string[]>, user: AuthUser) {
     const robot = await this.devices.findById(robotId);
     if (!robot || robot.kind !== 'robot' || robot.revokedAt) throw new ValidationError(`robotId: unknown robot '${robotId}'`, 'robotId');
@@ -202,13 +231,26 @@ export class DeliveryPharmacyService {
             throw new RuleViolationError(`dose ${id} is ${dose.state}; only checked doses are loaded`, 'dose_not_checked', {
               field: `compartments.${compartmentId}`,
             });
+        }
+      }
+      const requests: CompartmentRequest[] = [];
+      for (const [compartmentId, ids] of Object.entries(compartments)) {
+        const meds = await Promise.all(ids.map((id) => this.repo.medication(all.find((x) => x.id === id)!.medicationId)));
+        requests.push({ compartmentId, refrigerated: meds.some((m) => m?.refrigerated === true) });
+      }
+      const robotChecked = await this.robotGate.assertLoadable(tx, robotId, d.id, requests);
+      for (const [compartmentId, ids] of Object.entries(compartments)) {
+        for (const id of ids) {
+          const dose = all.find((x) => x.id === id)!;
           dose.compartmentId = compartmentId;
+          // the compartment's refrigeration as the robot reports it: the dose's cold chain reads it
+          const refrigerated = robotChecked.compartments.find((c) => c.compartmentId === compartmentId)?.refrigerated === true;
           await w.moveDose(dose, 'loaded', {
             action: 'loaded',
             actor: userActor(user),
-            location: `robot:${robotId}:${compartmentId}`,
+            location: locationKey.robotCompartment(robotId, compartmentId),
             ward: d.ward,
-            evidence: { robotId, compartmentId, sealed: true },
+            evidence: { robotId, compartmentId, sealed: true, refrigerated },
           });
         }
       }
@@ -218,11 +260,18 @@ export class DeliveryPharmacyService {
     return this.get(deliveryId);
   }
 
-  /** Sends the robot: a fleet mission from the pharmacy dock to the ward station, where it waits for a nurse. */
+  /**
+   * Sends the robot: a fleet mission from the pharmacy dock to the ward station, where it waits
+   * for a nurse. What may have changed since loading is checked again (the robot still online,
+   * at the dock, able to run the delivery's actions). The doses stay `loaded` — sealed, at the
+   * dock — until the robot actually departs (DeliveryTrackingService moves them in transit); a
+   * robot that refuses the order leaves them in the pharmacy's custody, not on the road.
+   */
   async dispatch(deliveryId: string, user: AuthUser) {
     const d0 = await this.repo.delivery(deliveryId);
     if (!d0) throw new NotFoundError('Delivery', deliveryId);
     assertTransition(deliveryMachine, d0.state, 'dispatched');
+    this.robotGate.assertCanTakeDelivery(d0.robotId!);
     const dock = this.site.graph.nodesOfKind(PHARMACY_DOCK_KIND)[0]?.id;
     const stops = [
       ...(dock ? [{ nodeId: dock, actions: [] }] : []),
@@ -232,16 +281,6 @@ export class DeliveryPharmacyService {
     await this.transitions.run(async (w) => {
       const d = await this.delivery(w.tx, deliveryId);
       assertTransition(deliveryMachine, d.state, 'dispatched');
-      for (const dose of await w.tx.dosesOfDelivery(d.id)) {
-        if (dose.state !== 'loaded') continue;
-        await w.moveDose(dose, 'in_transit', {
-          action: 'dispatched',
-          actor: userActor(user),
-          location: `robot:${d.robotId}:${dose.compartmentId}`,
-          ward: d.ward,
-          evidence: { missionId: mission.id, robotId: d.robotId },
-        });
-      }
       const evidence = { missionId: mission.id, robotId: d.robotId };
       Object.assign(d, { missionId: mission.id, dispatchedAt: new Date() });
       return w.moveDelivery(d, 'dispatched', { action: 'delivery_dispatched', actor: userActor(user), location: 'pharmacy', evidence });

@@ -1,25 +1,42 @@
 /**
  * The ward side of a delivery. Only a nurse assigned to the destination ward may open it,
  * authenticated by her nurse-station session or by badge GSRN + PIN at the robot; the server
- * then unlocks exactly that compartment. Each dose is scanned on receipt; a missing or extra
- * unit opens a receipt discrepancy. Closing the receipt locks the compartment and releases
+ * then unlocks exactly that compartment and answers only once the robot reports it unlocked
+ * (or refuses, or stays silent: then the nurse is told so). Each dose is scanned on receipt,
+ * never out of a compartment the robot reports locked; a missing or extra unit opens a
+ * receipt discrepancy. Closing the receipt locks the compartment and releases
  * the robot from its wait. Refusals are audited.
  */
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { type Action, MEDLOOP_ACTION_TYPES, lockCompartmentAction, triggerAction, unlockCompartmentAction } from '#contracts';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, RuleViolationError, UnauthorizedError, ValidationError, parseGs1Barcode } from '#domain';
+import { Inject, Injectable } from '@nestjs/common';
+import { type Action, MEDLOOP_ACTION_TYPES, lockCompartmentAction, readCompartments, triggerAction, unlockCompartmentAction } from '#contracts';
+import {
+  ConflictError,
+  DeviceTimeoutError,
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+  RuleViolationError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationError,
+  locationKey,
+  parseGs1Barcode,
+  parseLocation,
+} from '#domain';
 import { CustodyRepository, type DeliveryEntity, UsersRepository } from '#persistence';
 import { verifyPassword } from '../auth/passwords.js';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { AlarmsService } from '../alarms/alarms.service.js';
-import { RobotCommandsService } from '../fleet/robot-commands.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { type RobotAddress, RobotCommandsService } from '../fleet/robot-commands.service.js';
 import { RobotStateService } from '../fleet/robot-state.service.js';
 import { assertWardAccess, userActor } from './access.js';
 import { CustodyLedger } from './custody-ledger.service.js';
 import { CustodyTransitions } from './custody-transitions.js';
 import { readDelivery } from './custody-views.js';
 import { DeliveryTrackingService } from './delivery-tracking.service.js';
+import { StorageDirectory } from './storages.js';
 
 @Injectable()
 export class DeliveryWardService {
@@ -32,6 +49,8 @@ export class DeliveryWardService {
     private readonly robots: RobotStateService,
     private readonly alarms: AlarmsService,
     private readonly tracking: DeliveryTrackingService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly storages: StorageDirectory,
   ) {}
 
   /** Resolves who is unlocking: the session user, or the owner of the presented badge + PIN. */
@@ -60,29 +79,145 @@ export class DeliveryWardService {
         await this.audit(d0, 'unlock_refused', user, { compartmentId, code: err.code, badge: badge ? badge.gsrn : null });
       throw err;
     }
-    const d = await this.transitions.run(async (w) => {
-      const d = (await w.tx.delivery(deliveryId))!;
-      d.unlocks = [...d.unlocks, { compartmentId, by: user.username, at: new Date().toISOString() }];
-      const move = {
-        action: 'compartment_unlocked',
-        actor: userActor(user),
-        location: d.ward,
-        evidence: { compartmentId, robotId: d.robotId, via: badge ? 'badge' : 'session', doses: d.compartments[compartmentId] },
-      };
-      // the first unlock moves the delivery; each further one is recorded on it as it stands
-      return d.state === 'arrived' ? w.moveDelivery(d, 'unlocked', move) : w.updateDelivery(d, { ...move, toState: 'unlocked' });
+    const robot = this.reachableRobot(d0);
+    if (!robot) {
+      // nothing sent, nothing written: a plain 503 the client may retry (the robot may be back)
+      throw new UnavailableError(
+        `robot ${d0.robotId ?? '(none)'} is not connected or has not reported its state: compartment ${compartmentId} was not unlocked`,
+        'robot_unreachable',
+        { robotId: d0.robotId, compartmentId },
+      );
+    }
+    const actionId = `unlock-${randomUUID()}`;
+    const via = badge ? 'badge' : 'session';
+    // the authorised unlock is on record, and known to the tamper check, before the robot gets
+    // the command: its UNLOCKED must never be taken for a break-in
+    await this.audit(d0, 'unlock_requested', user, { compartmentId, robotId: d0.robotId, actionId, via });
+    const timeoutMs = this.config.custody.unlockConfirmTimeoutMs;
+    // a robot that obeys later than twice the wait is treated as forced open
+    this.tracking.authorise(d0, compartmentId, Date.now() + 2 * timeoutMs);
+    const outcome = await this.commands.sendInstantActionsAndAwait(robot, [unlockCompartmentAction({ actionId, compartmentId, recipientId: user.username })], {
+      timeoutMs,
+      confirmed: (s) => readCompartments(s).some((c) => c.compartmentId === compartmentId && (c.lock === 'UNLOCKED' || c.door === 'OPEN')),
     });
-    // the authorised unlock is on record, and known to the tamper check, before the robot gets the command
+    if (outcome.kind === 'refused') {
+      // the robot will not act on this command: the compartment is guarded again
+      this.tracking.withdraw(d0, compartmentId);
+      await this.recordUnlockFailure(d0, compartmentId, user, 'robot_refused', `${outcome.errorType}: ${outcome.description}`, actionId);
+      throw new ConflictError(`robot refused to unlock compartment ${compartmentId}: ${outcome.description} (${outcome.errorType})`, 'robot_refused', {
+        compartmentId,
+        robotId: d0.robotId,
+        actionId,
+        errorType: outcome.errorType,
+        robotDescription: outcome.description,
+      });
+    }
+    if (outcome.kind === 'timeout') {
+      // the authorisation stays a while: the robot may still obey late, and that is not a
+      // break-in (nor a confirmed unlock: the delivery stays as it is until a nurse asks again)
+      await this.recordUnlockFailure(d0, compartmentId, user, 'unlock_not_confirmed', null, actionId);
+      throw new DeviceTimeoutError(
+        `robot did not confirm the unlock of compartment ${compartmentId} within ${timeoutMs / 1000} s: it is not reported unlocked; try again or call for help`,
+        'unlock_not_confirmed',
+        { compartmentId, robotId: d0.robotId, actionId, timeoutMs },
+      );
+    }
+    const d = await this.transitions
+      .run(async (w) => {
+        const d = (await w.tx.delivery(deliveryId))!;
+        if (d.state !== 'arrived' && d.state !== 'unlocked')
+          throw new ConflictError(`the delivery is ${d.state}; it can be opened once the robot has arrived`, 'delivery_not_arrived', { state: d.state });
+        d.unlocks = [...d.unlocks, { compartmentId, by: user.username, at: new Date().toISOString() }];
+        const move = {
+          action: 'compartment_unlocked',
+          actor: userActor(user),
+          location: d.ward,
+          evidence: { compartmentId, robotId: d.robotId, via, doses: d.compartments[compartmentId], actionId, confirmedBy: 'robot_state' },
+        };
+        // the first unlock moves the delivery; each further one is recorded on it as it stands
+        return d.state === 'arrived' ? w.moveDelivery(d, 'unlocked', move) : w.updateDelivery(d, { ...move, toState: 'unlocked' });
+      })
+      .catch(async (err: unknown) => {
+        // the robot opened but the unlock could not go on record (the delivery changed meanwhile,
+        // the database refused): lock it again; if that fails too, the tamper check takes over
+        // once the authorisation runs out
+        await this.sendToRobot(d0, [lockCompartmentAction({ actionId: `lock-${randomUUID()}`, compartmentId })]).catch(() => undefined);
+        await this.recordUnlockFailure(d0, compartmentId, user, 'not_recorded', err instanceof Error ? err.message : String(err), actionId).catch(
+          () => undefined,
+        );
+        throw err;
+      });
     this.tracking.track(d);
-    await this.sendToRobot(d, [unlockCompartmentAction({ actionId: `unlock-${randomUUID()}`, compartmentId, recipientId: user.username })]);
     return readDelivery(this.repo, deliveryId);
   }
 
+  /**
+   * The compartment of the scanned dose when the robot carrying it reports that compartment
+   * LOCKED right now: the device's word beats our record of an unlock.
+   */
+  private async reportedLockedCompartment(d: DeliveryEntity, scan: { gtin?: string; serial?: string; lot?: string }): Promise<string | undefined> {
+    if (d.state !== 'unlocked' || !d.robotId || d.courier !== null) return undefined;
+    const state = this.robots.get(d.robotId)?.state;
+    if (!state) return undefined;
+    const dose = (await this.repo.dosesOfDelivery(d.id)).find(
+      (x) => x.gtin === scan.gtin && (scan.serial ? x.serial === scan.serial : x.lot === scan.lot) && x.state === 'arrived',
+    );
+    const compartmentId = dose?.compartmentId;
+    if (!compartmentId) return undefined;
+    return readCompartments(state).find((c) => c.compartmentId === compartmentId)?.lock === 'LOCKED' ? compartmentId : undefined;
+  }
+
+  /** The robot of a robot delivery, if it is online and has reported a state to judge the unlock by. */
+  private reachableRobot(d: DeliveryEntity): RobotAddress | undefined {
+    const r = d.robotId && d.courier === null ? this.robots.get(d.robotId) : undefined;
+    if (!r || r.connection !== 'ONLINE' || !r.state) return undefined;
+    return { deviceId: r.deviceId, interfaceName: r.interfaceName, manufacturer: r.manufacturer, serialNumber: r.serialNumber };
+  }
+
+  /** An unlock that did not happen, on the custody record; the second one of a compartment raises an alarm. */
+  private async recordUnlockFailure(
+    d: DeliveryEntity,
+    compartmentId: string,
+    user: AuthUser,
+    reason: 'robot_refused' | 'unlock_not_confirmed' | 'not_recorded',
+    robotText: string | null,
+    actionId?: string,
+  ): Promise<void> {
+    await this.audit(d, 'unlock_failed', user, { compartmentId, robotId: d.robotId, reason, robotText, ...(actionId ? { actionId } : {}) });
+    const failures = (await this.repo.eventsOfDelivery(d.id)).filter(
+      (e) => e.action === 'unlock_failed' && (e.evidence as { compartmentId?: unknown })['compartmentId'] === compartmentId,
+    ).length;
+    if (failures < 2) return;
+    await this.alarms.raise({
+      type: 'custody.unlock_failed',
+      subject: `${d.id}:${compartmentId}`,
+      ward: d.ward,
+      sourceKind: 'delivery',
+      sourceId: d.id,
+      params: { deliveryId: d.id, robotId: d.robotId ?? '', compartmentId, failures, reason, robotText },
+    });
+  }
+
   /** One receipt scan: the unit must be a dose of this delivery in an unlocked compartment. */
-  async receive(deliveryId: string, barcode: string, user: AuthUser) {
+  /**
+   * One receipt scan puts the dose in a named place on the ward: a refrigerated drug (or any
+   * dose the nurse names a fridge for) into a fridge of the ward, the ward's only one when none
+   * is named; anything else into the ward's medication room. A dose quarantined on the way is
+   * taken out all the same (it must not ride back with the robot) and stays quarantined.
+   */
+  async receive(deliveryId: string, barcode: string, user: AuthUser, storageId?: string) {
     const d0 = await this.require(deliveryId);
     assertWardAccess(user, d0.ward);
     const scan = parseGs1Barcode(barcode);
+    const locked = await this.reportedLockedCompartment(d0, scan);
+    if (locked) {
+      await this.audit(d0, 'receipt_refused', user, { code: 'compartment_locked', compartmentId: locked, robotId: d0.robotId, gtin: scan.gtin ?? null });
+      throw new ConflictError(
+        `robot ${d0.robotId} reports compartment ${locked} LOCKED: this dose cannot have been taken out of it; unlock it first`,
+        'compartment_locked',
+        { compartmentId: locked, robotId: d0.robotId, field: 'barcode' },
+      );
+    }
     const result = await this.transitions.run(async (w) => {
       const d = (await w.tx.delivery(deliveryId))!;
       if (d.state !== 'unlocked' && d.state !== 'escalated_manual')
@@ -93,7 +228,8 @@ export class DeliveryWardService {
         (x) =>
           x.gtin === scan.gtin &&
           (scan.serial ? x.serial === scan.serial : x.lot === scan.lot) &&
-          ['arrived', 'escalated_manual'].includes(x.state) &&
+          (['arrived', 'escalated_manual'].includes(x.state) ||
+            (x.state === 'quarantined' && ['robot', 'courier'].includes(parseLocation(x.location)?.kind ?? ''))) &&
           opened.has(x.compartmentId ?? ''),
       );
       if (!match) {
@@ -108,13 +244,20 @@ export class DeliveryWardService {
         return { dose: null };
       }
       match.custodian = user.username;
-      const dose = await w.moveDose(match, 'received', {
-        action: 'received',
+      const med = await this.repo.medication(match.medicationId);
+      const fridge = med?.refrigerated || storageId ? await this.storages.fridgeFor(d.ward, storageId, 'storageId') : null;
+      const move = {
+        action: match.state === 'quarantined' ? 'received_in_quarantine' : 'received',
         actor: userActor(user),
-        location: d.ward,
+        location: fridge ? fridge.location : locationKey.ward(d.ward),
         ward: d.ward,
-        evidence: { barcode: { gtin: scan.gtin, lot: scan.lot ?? null, serial: scan.serial ?? null }, compartmentId: match.compartmentId },
-      });
+        evidence: {
+          barcode: { gtin: scan.gtin, lot: scan.lot ?? null, serial: scan.serial ?? null },
+          compartmentId: match.compartmentId,
+          ...(fridge ? { storageId: fridge.id, storage: fridge.name } : {}),
+        },
+      };
+      const dose = match.state === 'quarantined' ? await w.relocateDose(match, move) : await w.moveDose(match, 'received', move);
       return { dose };
     });
     if (!result.dose) {
@@ -148,7 +291,7 @@ export class DeliveryWardService {
           await w.moveDose(dose, 'receipt_discrepancy', {
             action: 'receipt_discrepancy',
             actor: userActor(user),
-            location: d.ward,
+            location: dose.location,
             ward: d.ward,
             evidence: { reason: 'not scanned on receipt' },
           });

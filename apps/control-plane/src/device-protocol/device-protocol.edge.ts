@@ -6,7 +6,9 @@
  * then run through the device's SequenceTracker. Malformed messages are refused (the broker turns the refusal into
  * a rejection event for the device and counts it) and never reach a feature; duplicates
  * (QoS 1 redeliveries) are dropped silently; late messages are passed on flagged as not
- * current, so no feature lets them overwrite newer state.
+ * current, so no feature lets them overwrite newer state. Every message carries the time the
+ * server judged it stands for (`judgedAt`, DeviceClockService): the device's clock informs
+ * it, the server's clock bounds it, so durations that lock stock are the server's.
  */
 import { Injectable } from '@nestjs/common';
 import {
@@ -24,6 +26,7 @@ import type { IngestMessage, IngestResult } from '#broker';
 import { DomainError } from '#domain';
 import { EventBus } from '../common/events.js';
 import { IngressRouter } from '../mqtt/ingress.router.js';
+import { DeviceClockService } from './device-clock.service.js';
 
 export interface DeviceMessageContext {
   deviceId: string;
@@ -33,6 +36,14 @@ export interface DeviceMessageContext {
   /** the newest message of the device: may update "current value" views */
   current: boolean;
   receivedAt: string;
+  /**
+   * the time the message stands for (ISO): its `ts` clamped into (last heard from the device,
+   * receivedAt], or its `ts` unchanged when it backfills a silence; `receivedAt` for `status`
+   * (a last will carries the time of the CONNECT). Durations are measured on this, never on `ts`.
+   */
+  judgedAt: string;
+  /** the message was stamped inside a silence of the device the server clock confirms (see judgedAt) */
+  backfill: boolean;
 }
 
 export type DeviceMessageHandler<K extends ProtocolDeviceKind, C extends DeviceChannel> = (
@@ -63,6 +74,7 @@ export class DeviceProtocolEdge {
   constructor(
     private readonly router: IngressRouter,
     private readonly bus: EventBus,
+    private readonly clock: DeviceClockService,
   ) {}
 
   /** Registers the handler of one kind and channel (call at module init). */
@@ -81,6 +93,7 @@ export class DeviceProtocolEdge {
   /** Forget a device's sequence history (e.g. after its registration changed). */
   forget(deviceId: string): void {
     this.tracker.forget(deviceId);
+    this.clock.forget(deviceId);
   }
 
   private accept<K extends ProtocolDeviceKind, C extends Channel>(
@@ -107,9 +120,20 @@ export class DeviceProtocolEdge {
       if (verdict.kind === 'restart') stats.restarts++;
     }
     stats.accepted++;
-    const receivedAt = new Date().toISOString();
+    const now = Date.now();
+    const receivedAt = new Date(now).toISOString();
     stats.lastMessageAt = receivedAt;
-    const ctx: DeviceMessageContext = { deviceId, kind, verdict, current: verdict === null || isCurrent(verdict), receivedAt };
+    // status is not judged: a last will is the broker speaking for a device that went away
+    const judged = channel === 'status' ? null : this.clock.judge(kind, deviceId, Date.parse(parsed.message.ts), now);
+    const ctx: DeviceMessageContext = {
+      deviceId,
+      kind,
+      verdict,
+      current: verdict === null || isCurrent(verdict),
+      receivedAt,
+      judgedAt: judged ? new Date(judged.judgedAt).toISOString() : receivedAt,
+      backfill: judged?.backfill ?? false,
+    };
     try {
       const out = handler(parsed.message as DeviceMessage<K, C>, ctx);
       if (out instanceof Promise)

@@ -9,6 +9,7 @@ import { MissionsController } from './missions.controller.js';
 import { MissionsService } from './missions.service.js';
 import { OrderChannel } from './order-channel.js';
 import { RobotCommandsService } from './robot-commands.service.js';
+import { RobotConfirmations } from './robot-confirmations.js';
 import { RobotIngress } from './robot-ingress.js';
 import { RobotStateService } from './robot-state.service.js';
 import { RobotsController } from './robots.controller.js';
@@ -22,6 +23,7 @@ import { RobotsService } from './robots.service.js';
     RobotStateService,
     RobotIngress,
     RobotCommandsService,
+    RobotConfirmations,
     ActiveMissions,
     MissionLifecycle,
     OrderChannel,

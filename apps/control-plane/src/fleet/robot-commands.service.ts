@@ -5,8 +5,9 @@
  * allowed onto robots' command topics.
  */
 import { Injectable } from '@nestjs/common';
-import { type Action, type InstantActions, type Order, vdaTimestamp, vdaTopic } from '#contracts';
+import { type Action, type InstantActions, type Order, type State, vdaTimestamp, vdaTopic } from '#contracts';
 import { MqttService } from '../mqtt/mqtt.service.js';
+import { type ConfirmationOutcome, RobotConfirmations, type SentInstantActions } from './robot-confirmations.js';
 import { RobotStateService } from './robot-state.service.js';
 
 export type OrderBody = Omit<Order, 'headerId' | 'timestamp' | 'version' | 'manufacturer' | 'serialNumber'>;
@@ -25,6 +26,7 @@ export class RobotCommandsService {
   constructor(
     private readonly mqtt: MqttService,
     private readonly robots: RobotStateService,
+    private readonly confirmations: RobotConfirmations,
   ) {}
 
   /** Builds the full message (exposed for tests that validate what the server sends). */
@@ -39,9 +41,30 @@ export class RobotCommandsService {
   }
 
   async sendInstantActions(robot: RobotAddress, actions: Action[]): Promise<InstantActions> {
+    return (await this.publishInstantActions(robot, actions)).msg;
+  }
+
+  /**
+   * Sends instant actions and waits for the robot's answer in its state: `confirmed` holds, the
+   * robot refuses them (FAILED, an error naming them), or nothing within `timeoutMs`.
+   */
+  async sendInstantActionsAndAwait(
+    robot: RobotAddress,
+    actions: Action[],
+    opts: { confirmed: (s: State) => boolean; timeoutMs: number },
+  ): Promise<ConfirmationOutcome> {
+    return this.confirmations.sendAndAwait(robot.deviceId, async () => (await this.publishInstantActions(robot, actions)).sent, {
+      ...opts,
+      latest: () => this.robots.get(robot.deviceId)?.state ?? null,
+    });
+  }
+
+  private async publishInstantActions(robot: RobotAddress, actions: Action[]): Promise<{ msg: InstantActions; sent: SentInstantActions }> {
     const msg: InstantActions = { ...this.header(robot, 'instantActions'), actions };
+    // noted before it goes out, so the robot's answer always finds it
+    const sent = this.confirmations.noteSent(robot.deviceId, msg, this.robots.get(robot.deviceId)?.state ?? null);
     await this.mqtt.broker.publish(vdaTopic(robot.interfaceName, robot.manufacturer, robot.serialNumber, 'instantActions'), JSON.stringify(msg), { qos: 0 });
-    return msg;
+    return { msg, sent };
   }
 
   private header(robot: RobotAddress, topic: string) {

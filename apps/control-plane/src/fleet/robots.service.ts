@@ -20,12 +20,16 @@ export interface RobotView {
   position: { x: number; y: number; theta: number; mapId: string } | null;
   battery: { chargePct: number; charging: boolean } | null;
   driving: boolean;
+  /** the node the robot last reported reaching (VDA 5050 `lastNodeId`); null when it reports none */
+  lastNodeId: string | null;
   paused: boolean;
   operatingMode: string | null;
   errors: State['errors'];
   safety: State['safetyState'] | null;
   loads: State['loads'];
   compartments: ReturnType<typeof readCompartments>;
+  /** the action types its factsheet declares; null until it published one (never for VDA 5050 2.0) */
+  factsheetActions: string[] | null;
   order: {
     orderId: string;
     orderUpdateId: number;
@@ -72,12 +76,14 @@ export class RobotsService {
       position: r?.position ? { x: r.position.x, y: r.position.y, theta: r.position.theta, mapId: r.position.mapId } : null,
       battery: s ? { chargePct: s.batteryState.batteryCharge, charging: s.batteryState.charging } : null,
       driving: s?.driving ?? false,
+      lastNodeId: s?.lastNodeId || null,
       paused: s?.paused ?? false,
       operatingMode: s?.operatingMode ?? null,
       errors: s?.errors ?? [],
       safety: s?.safetyState ?? null,
       loads: s?.loads ?? [],
       compartments: s ? readCompartments(s) : [],
+      factsheetActions: r?.factsheet ? (r.factsheet.protocolFeatures?.agvActions ?? []).map((a) => a.actionType) : null,
       order:
         s && s.orderId
           ? {

@@ -155,6 +155,24 @@ export class MetricsService {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  readonly robotActionErrors = new Counter({
+    name: 'medloop_robot_action_errors_total',
+    help: 'Robot errors (validationError, actionFailed, …) about instant actions MedLoop sent, by VDA 5050 errorType',
+    labelNames: ['errorType'],
+    registers: [this.registry],
+  });
+  readonly deviceClockSkew = new Counter({
+    name: 'medloop_device_clock_skew_total',
+    help: 'Device messages whose own ts was off the receipt time by more than DEVICE_CLOCK_MAX_SKEW_S (future, or past and not inside a silent gap), by device kind and direction',
+    labelNames: ['kind', 'direction'],
+    registers: [this.registry],
+  });
+  readonly deviceReadingsBackfilled = new Counter({
+    name: 'medloop_device_readings_backfilled_total',
+    help: 'Device messages stamped inside a silence the server clock confirms (kept at their device time), by device kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'medloop_' });

@@ -3,6 +3,7 @@ import { validateVda } from '#contracts';
 import type { BrokerSession, IngestMessage, IngestResult } from '#broker';
 import { compileAcl, type Principal } from '#domain';
 import { EventBus } from '../common/events.js';
+import type { DeviceClockService } from '../device-protocol/device-clock.service.js';
 import { DeviceProtocolEdge } from '../device-protocol/device-protocol.edge.js';
 import { IngressRouter } from './ingress.router.js';
 
@@ -65,7 +66,8 @@ describe('IngressRouter: at most one parse per message, rejected or not', () => 
 
   it('refuses a v1 payload over the protocol limit before parsing it, and parses a malformed one under it once', () => {
     const router = new IngressRouter();
-    const edge = new DeviceProtocolEdge(router, new EventBus());
+    // no clock: both payloads are refused before their time would be judged
+    const edge = new DeviceProtocolEdge(router, new EventBus(), {} as DeviceClockService);
     edge.route('sensor', 'telemetry', () => undefined);
     const telemetry = (readings: number, extraKeys: number) => {
       const m: Record<string, unknown> = {

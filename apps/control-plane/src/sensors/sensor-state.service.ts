@@ -73,20 +73,31 @@ export class SensorStateService {
     const values = flattenReadings(msg.readings, { batteryPct: msg.batteryPct });
     // late messages are history: stored, never the current value
     this.store.append(device.id, msg.ts, values);
-    if (!ctx.current) return;
+    const type = classifySensor(device);
+    const product = type === 'fridge' ? productTemperature(msg.readings) : null;
+    // The cold chain runs on judged time (the server's clock bounds the device's). A late
+    // message backfilling a silence the server confirms is a measurement the fridge's history
+    // lacks: it still reaches the cold chain, whose evaluator drops it unless it is newer than
+    // the last reading evaluated (so readings are taken in time order, never rewound). Any
+    // other late message is left out: its judged time is clamped to now and would pass for new.
+    if (!ctx.current) {
+      if (product && ctx.backfill) await this.recordColdChain(device, product.temperatureC, ctx);
+      return;
+    }
     const s = this.entry(device.id);
     s.lastTelemetryAt = msg.ts;
     if (msg.batteryPct !== undefined) s.batteryPct = msg.batteryPct;
     if (msg.rssiDbm !== undefined) s.rssiDbm = msg.rssiDbm;
     for (const v of values) s.values[`${v.channel}.${v.metric}`] = { value: v.value, at: msg.ts };
-    const type = classifySensor(device);
     this.rules.observe({ deviceId: device.id, kind: 'sensor', sensorType: type, ward: device.ward }, msg.ts, values);
-    const product = type === 'fridge' ? productTemperature(msg.readings) : null;
-    if (product)
-      await this.coldChain.record({ storageId: device.id, storageKind: 'fridge', ward: device.ward, temperatureC: product.temperatureC, at: msg.ts });
+    if (product) await this.recordColdChain(device, product.temperatureC, ctx);
     const latest: Record<string, number | boolean> = {};
     for (const v of values) latest[`${v.channel}.${v.metric}`] = v.value;
     this.bus.emit('sensor.reading', { deviceId: device.id, name: device.name, ward: device.ward, at: msg.ts, values: latest });
+  }
+
+  private recordColdChain(device: DeviceInfo, temperatureC: number, ctx: DeviceMessageContext): Promise<void> {
+    return this.coldChain.record({ storageId: device.id, storageKind: 'fridge', ward: device.ward, temperatureC, at: ctx.judgedAt });
   }
 
   async applyEvent(device: DeviceInfo, e: SensorEvent): Promise<void> {

@@ -134,13 +134,21 @@ describe('crash recovery (kill -9, restart on the same data)', () => {
     );
     expect(end.state).toBe('arrived');
     await robot.sim.faults.disconnect(0.3); // one more reconnect: state and connection replayed
-    await waitForAsync(async () => (await api(admin, 'GET', `/api/robots/${robot.id}`)).body.connection === 'ONLINE', 15_000, 'online again');
-    // the ward can finish it after the crash
-    expect((await api(nurse, 'POST', `/api/deliveries/${inflight.id}/unlock`, { compartmentId: 'C1' })).status).toBe(200);
+    // the ward can finish it after the crash: an unlock is answered on the robot's own report,
+    // so while the robot is still reconnecting the nurse is told it is unreachable and tries again
+    const unlocked = await waitForAsync(
+      async () => {
+        const r = await api(nurse, 'POST', `/api/deliveries/${inflight.id}/unlock`, { compartmentId: 'C1' });
+        return r.status === 503 && r.body.error === 'robot_unreachable' ? null : r;
+      },
+      15_000,
+      'robot reachable again',
+    );
+    expect(unlocked.status).toBe(200);
     expect((await api(nurse, 'POST', `/api/deliveries/${inflight.id}/receipt`, { barcode: inflight.barcodes[0] })).status).toBe(200);
     const final = (await api(admin, 'GET', `/api/doses/${inflight.doseIds[0]}/timeline`)).body.events as TimelineEvent[];
     const counts = final.reduce<Record<string, number>>((m, e) => ((m[e.action] = (m[e.action] ?? 0) + 1), m), {});
-    for (const once of ['picked', 'checked', 'loaded', 'dispatched', 'arrived', 'received']) expect([once, counts[once]]).toEqual([once, 1]);
+    for (const once of ['picked', 'checked', 'loaded', 'departed', 'arrived', 'received']) expect([once, counts[once]]).toEqual([once, 1]);
     expect(new Set(final.map((e) => e.seq)).size).toBe(final.length);
     const verified = await api(admin, 'GET', '/api/audit/verify');
     expect(verified.body.ok).toBe(true);

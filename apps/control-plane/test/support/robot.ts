@@ -1,6 +1,7 @@
 /**
  * One simulated VDA 5050 robot in the test process, at the pharmacy dock, registered over the
- * HTTP API and running at 40× speed; answers once the server has its first state.
+ * HTTP API and running at 40× speed; answers once the server has its first state and (VDA
+ * 5050 2.1) its factsheet, which loading checks for the delivery actions.
  */
 import { waitForAsync } from '#testing';
 import { parseFleetConfig, RobotSimulator } from '../../../../simulators/robot/index.js';
@@ -26,13 +27,21 @@ export async function startRobot(
   mqttUrl: string,
   adminToken: string,
   sn: string,
-  opts: { timeScale?: number; reconnectPeriodMs?: number; random?: () => number; stateIntervalS?: number } = {},
+  opts: {
+    timeScale?: number;
+    reconnectPeriodMs?: number;
+    random?: () => number;
+    stateIntervalS?: number;
+    version?: '2.0.0' | '2.1.0';
+    /** where it starts; the pharmacy dock by default */
+    initialNode?: { nodeId: string; x: number; y: number; mapId: string };
+  } = {},
 ): Promise<{ sim: RobotSimulator; id: string; credentials: { username: string; password: string } }> {
   const reg = await http(baseUrl, 'POST', '/api/devices', { token: adminToken, body: { kind: 'robot', name: sn, manufacturer: 'MedLoop', serialNumber: sn } });
   if (reg.status !== 201) throw new Error(`register robot: ${reg.status} ${reg.text}`);
   const cfg = parseFleetConfig({
     brokerUrl: mqttUrl,
-    version: '2.1.0',
+    version: opts.version ?? '2.1.0',
     timeScale: opts.timeScale ?? 40,
     tickMs: 50,
     liftTimeS: 20,
@@ -44,7 +53,7 @@ export async function startRobot(
         serialNumber: sn,
         username: reg.body.credentials.username,
         password: reg.body.credentials.password,
-        initialNode: { nodeId: 'F0-PHARMACY-DOCK', x: 11, y: 8, mapId: 'F0' },
+        initialNode: opts.initialNode ?? { nodeId: 'F0-PHARMACY-DOCK', x: 11, y: 8, mapId: 'F0' },
         speed: 1.2,
       },
     ],
@@ -53,6 +62,12 @@ export async function startRobot(
   const sim = new RobotSimulator({ robot: robots[0]!, settings, ...(opts.random ? { random: opts.random } : {}) });
   await sim.start();
   const id = reg.body.device.id as string;
-  await waitForAsync(async () => (await http(baseUrl, 'GET', `/api/robots/${id}`, { token: adminToken })).body?.battery != null, 10_000, `robot ${sn} state`);
+  const ready = (r: { battery?: unknown; factsheetActions?: unknown } | null) =>
+    r?.battery != null && (settings.version === '2.0.0' || r.factsheetActions != null);
+  await waitForAsync(
+    async () => ready((await http(baseUrl, 'GET', `/api/robots/${id}`, { token: adminToken })).body),
+    10_000,
+    `robot ${sn} state and factsheet`,
+  );
   return { sim, id, credentials: reg.body.credentials };
 }

@@ -23,6 +23,8 @@ export interface Medication {
   controlled: boolean;
   refrigerated: boolean;
   robotTransportAllowed: boolean;
+  /** minutes a refrigerated unit may spend out of the cold; null: the default allowance */
+  torAllowanceMinutes: number | null;
 }
 export interface MedicationOrder {
   id: string;
@@ -115,6 +117,9 @@ export interface RobotSummary {
   connection: string | null;
   stale: boolean;
   battery: { chargePct: number; charging: boolean } | null;
+  /** the node it last reported reaching (VDA 5050 `lastNodeId`): robots are loaded at the pharmacy dock */
+  lastNodeId: string | null;
+  driving: boolean;
   compartments: { compartmentId: string; door: string; lock: string; refrigerated?: boolean; loadId?: string }[];
   mission: { id: string; status: string } | null;
 }

@@ -6,9 +6,9 @@
  */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
-// custody routes, a pocket's ledger actions (remove, restock, waste, count…; not PUT configure), and resolving an alarm
+// custody routes, a quarantined dose's review, a pocket's ledger actions (remove, restock, waste, count…; not PUT configure), and resolving an alarm
 const IDEMPOTENT_ROUTE =
-  /^\/api\/(?:(?:orders|deliveries|administrations|recalls|discrepancies|cold-chain)(?:[/?]|$)|cabinets\/[^/]+\/pockets\/[^/]+\/[a-z-]+|alarms\/[^/]+\/resolve(?:[/?]|$))/;
+  /^\/api\/(?:(?:orders|deliveries|administrations|recalls|discrepancies|cold-chain)(?:[/?]|$)|cabinets\/[^/]+\/pockets\/[^/]+\/[a-z-]+|doses\/[^/]+\/(?:release|destroy|return)(?:[/?]|$)|alarms\/[^/]+\/resolve(?:[/?]|$))/;
 
 export function honoursIdempotencyKey(method: string, path: string): boolean {
   return (method === 'POST' || method === 'PUT') && IDEMPOTENT_ROUTE.test(path);

@@ -29,6 +29,26 @@ describe('MedLoop compartment extension', () => {
     expect(readCompartments({ information: [info] })[0]!.lock).toBe('UNLOCKED');
   });
 
+  it('reports a refrigerated compartment temperature as a decimal string and reads it back', () => {
+    const cold: CompartmentStatus = { compartmentId: 'C3', door: 'CLOSED', lock: 'LOCKED', refrigerated: true, temperatureC: 4.56 };
+    const info = compartmentInformation(cold);
+    expect(info.infoReferences).toContainEqual({ referenceKey: 'temperatureC', referenceValue: '4.6' });
+    expect(readCompartments({ information: [info] })[0]!.temperatureC).toBe(4.6);
+    for (const version of ['2.0.0', '2.1.0'] as const) expect(validateVda('state', { ...sampleState(version), information: [info] }).ok).toBe(true);
+  });
+
+  it('ignores a temperature that is not a finite decimal number', () => {
+    for (const bad of ['', 'NaN', 'Infinity', '4.6C', 'warm', '1e3', '4,6']) {
+      const info = compartmentInformation({ compartmentId: 'C3', door: 'CLOSED', lock: 'LOCKED', refrigerated: true });
+      info.infoReferences!.push({ referenceKey: 'temperatureC', referenceValue: bad });
+      const [c] = readCompartments({ information: [info] });
+      expect({ bad, has: 'temperatureC' in c! }).toEqual({ bad, has: false });
+    }
+    const negative = compartmentInformation({ compartmentId: 'F1', door: 'CLOSED', lock: 'LOCKED' });
+    negative.infoReferences!.push({ referenceKey: 'temperatureC', referenceValue: '-18.5' });
+    expect(readCompartments({ information: [negative] })[0]!.temperatureC).toBe(-18.5);
+  });
+
   it('builds custom actions that validate against both official schemas', () => {
     const unlock = unlockCompartmentAction({ actionId: 'u1', compartmentId: 'C1', recipientId: 'nurse-7', unlockToken: 't' });
     expect(unlock.actionType).toBe(MEDLOOP_ACTION_TYPES.unlockCompartment);

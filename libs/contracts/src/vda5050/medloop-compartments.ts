@@ -58,6 +58,8 @@ export interface CompartmentStatus {
   door: DoorStatus;
   lock: LockStatus;
   refrigerated?: boolean;
+  /** Air temperature in °C (refrigerated compartments report it); absent when not reported or unreadable. */
+  temperatureC?: number;
   /** Dose / delivery id of the content; absent when empty. */
   loadId?: string;
   loadType?: string;
@@ -71,6 +73,7 @@ export function compartmentInformation(c: CompartmentStatus): Information {
     { referenceKey: 'lock', referenceValue: c.lock },
   ];
   if (c.refrigerated !== undefined) refs.push({ referenceKey: 'refrigerated', referenceValue: String(c.refrigerated) });
+  if (c.temperatureC !== undefined && Number.isFinite(c.temperatureC)) refs.push({ referenceKey: 'temperatureC', referenceValue: c.temperatureC.toFixed(1) });
   return {
     infoType: COMPARTMENT_INFO_TYPE,
     infoLevel: 'INFO',
@@ -102,12 +105,21 @@ export function readCompartments(state: Pick<State, 'information' | 'loads'>): C
     };
     const refrigerated = ref('refrigerated');
     if (refrigerated !== undefined) status.refrigerated = refrigerated === 'true';
+    const temperatureC = parseTemperature(ref('temperatureC'));
+    if (temperatureC !== undefined) status.temperatureC = temperatureC;
     const load = state.loads?.find((l) => l.loadPosition === compartmentId);
     if (load?.loadId) status.loadId = load.loadId;
     if (load?.loadType) status.loadType = load.loadType;
     result.push(status);
   }
   return result;
+}
+
+/** A decimal string such as "4.6" or "-18"; anything else (empty, "NaN", "4.6C", "1e3") reads as absent. */
+function parseTemperature(value: string | undefined): number | undefined {
+  if (value === undefined || !/^-?\d+(\.\d+)?$/.test(value.trim())) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 /** A parameter's value, or undefined when the action does not carry it. */

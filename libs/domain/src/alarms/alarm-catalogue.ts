@@ -63,7 +63,9 @@ export interface AlarmParamsByType {
   };
   // ---- custody -----------------------------------------------------------------------
   'custody.robot_lost': { deliveryId: string; robotId: string | null; missionId: string; failure: string | null };
+  'custody.dispatch_refused': { deliveryId: string; robotId: string | null; missionId: string; failure: string | null; doses: string[] };
   'custody.compartment_forced': { deliveryId: string; robotId: string; compartmentId: string; doses: string[] };
+  'custody.unlock_failed': { deliveryId: string; robotId: string; compartmentId: string; failures: number; reason: string; robotText: string | null };
   'custody.doses_lost': { deliveryId: string; doses: string[] };
   'custody.receipt_discrepancy': { deliveryId: string; extraGtin?: string | null | undefined; missing?: string[] | undefined };
   'custody.receipt_overdue': { deliveryId: string; minutes: number; state: string };
@@ -96,6 +98,7 @@ export interface AlarmParamsByType {
     maxC: number;
   };
   'coldchain.quarantine': { storageId: string; excursionId: string; since: string; dosesQuarantined: number | null };
+  'coldchain.exposed_dose_given': { storageId: string; excursionId: string; doses: string[] };
   // ---- devices and security ----------------------------------------------------------
   'device.input_flood': {
     deviceId: string;
@@ -107,6 +110,17 @@ export interface AlarmParamsByType {
     throttleMs: number;
   };
   'device.command_timed_out': { deviceKind: string; deviceId: string; commandId: string; type: string; timeoutS: number; requestedBy: string | null };
+  'device.clock_skew': {
+    deviceKind: string;
+    deviceId: string;
+    /** future: the device's ts is ahead of the server; past: behind it, and no silence explains it */
+    direction: 'future' | 'past';
+    /** device ts − server receipt time of the message that made the skew persistent */
+    offsetS: number;
+    maxSkewS: number;
+    /** consecutive skewed messages that raise it (and messages within the skew that clear it) */
+    messages: number;
+  };
   'security.sign_in_locked': {
     scope: 'username' | 'address';
     channel: string;
@@ -245,6 +259,16 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     title: (p) => `Delivery ${short(p.deliveryId)}: robot lost`,
     message: (p) => `The robot carrying delivery ${short(p.deliveryId)} failed (${p.failure ?? 'unknown'}): send a courier and record the handoff.`,
   },
+  'custody.dispatch_refused': {
+    type: 'custody.dispatch_refused',
+    subject: 'the delivery id',
+    severity: 'warning',
+    clears: { by: 'resolution', roles: PHARMACISTS, audit: 'custody', hint: 'a pharmacist took the returned doses out of the robot at the dock' },
+    title: (p) => `Delivery ${short(p.deliveryId)}: robot did not leave`,
+    message: (p) =>
+      `Robot ${p.robotId ?? 'unknown'} did not start delivery ${short(p.deliveryId)} (${p.failure ?? 'unknown'}): ` +
+      `${plural(p.doses.length, 'dose')} returned to the pharmacy. Take them out of the robot at the dock and send them again.`,
+  },
   'custody.compartment_forced': {
     type: 'custody.compartment_forced',
     subject: '`{delivery id}:{compartment id}`',
@@ -253,6 +277,21 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     title: (p) => `Compartment ${p.compartmentId} forced open`,
     message: (p) =>
       `Compartment ${p.compartmentId} of robot ${p.robotId} was opened without an authorised unlock: ${plural(p.doses.length, 'dose')} quarantined. A pharmacist must review.`,
+  },
+  'custody.unlock_failed': {
+    type: 'custody.unlock_failed',
+    subject: '`{delivery id}:{compartment id}`',
+    severity: 'warning',
+    clears: {
+      by: 'resolution',
+      roles: [...PHARMACISTS, 'nurse'],
+      audit: 'custody',
+      hint: 'the compartment was opened (the robot fixed, or the doses sent by courier) or the delivery was dealt with otherwise',
+    },
+    title: (p) => `Compartment ${p.compartmentId} will not unlock`,
+    message: (p) =>
+      `Robot ${p.robotId} did not unlock compartment ${p.compartmentId} of delivery ${short(p.deliveryId)} (${plural(p.failures, 'attempt')}): ` +
+      `${p.robotText ?? p.reason}. Check the robot or send a courier.`,
   },
   'custody.doses_lost': {
     type: 'custody.doses_lost',
@@ -373,6 +412,21 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
       `${p.storageId}: stock quarantined after a cold-chain excursion since ${localTime(p.since, w.timeZone)}` +
       `${p.dosesQuarantined !== null ? ` (${plural(p.dosesQuarantined, 'dose')})` : ''}; a pharmacist must release or destroy it.`,
   },
+  'coldchain.exposed_dose_given': {
+    type: 'coldchain.exposed_dose_given',
+    subject: 'the excursion id',
+    severity: 'critical',
+    clears: {
+      by: 'resolution',
+      roles: PHARMACISTS,
+      audit: 'alarm',
+      hint: 'a pharmacist reviewed the exposure with the prescriber and the patients were followed up',
+    },
+    title: (p) => `${p.storageId}: exposed ${p.doses.length === 1 ? 'dose' : 'doses'} already given`,
+    message: (p) =>
+      `${plural(p.doses.length, 'dose')} that were inside ${p.storageId} during its cold-chain excursion had already been given. ` +
+      `A pharmacist must review the exposure with the prescriber.`,
+  },
   'device.input_flood': {
     type: 'device.input_flood',
     subject: 'the device id',
@@ -390,6 +444,16 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     clears: { by: 'condition', condition: 'someone acknowledges the alarm (a timed-out command alarms once)' },
     title: (p) => `${p.deviceKind} ${p.deviceId}: command not acknowledged`,
     message: (p) => `${p.deviceKind} ${p.deviceId} did not acknowledge ${p.type} within ${rounded(p.timeoutS)} s.`,
+  },
+  'device.clock_skew': {
+    type: 'device.clock_skew',
+    subject: 'the device id',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'the same number of consecutive messages arrive stamped within DEVICE_CLOCK_MAX_SKEW_S of the server clock' },
+    title: (p) => `${p.deviceKind} ${p.deviceId}: clock ${p.direction === 'future' ? 'ahead' : 'behind'}`,
+    message: (p) =>
+      `${p.deviceKind} ${p.deviceId} stamped ${p.messages} messages in a row ${duration(Math.abs(p.offsetS))} ${p.direction === 'future' ? 'ahead of' : 'behind'} ` +
+      `the server clock (allowed ${duration(p.maxSkewS)}). The server times its readings itself; have the device's clock (NTP) checked.`,
   },
   'security.sign_in_locked': {
     type: 'security.sign_in_locked',

@@ -27,6 +27,8 @@ describe('delivery machine', () => {
     ['failed', 'escalated_manual'],
     ['escalated_manual', 'completed'],
     ['loaded', 'building'],
+    // the robot refused its order before departing: the doses go back into the pharmacy
+    ['dispatched', 'returned'],
   ])('allows %s -> %s', (from, to) => {
     expect(() => assertTransition(deliveryMachine, from, to)).not.toThrow();
   });

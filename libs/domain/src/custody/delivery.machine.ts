@@ -14,8 +14,10 @@ export const deliveryMachine = defineMachine({
     // Compartments locked. Reopening to add or remove a dose goes back to `building`.
     loaded: { to: ['dispatched', 'building', 'escalated_manual', 'cancelled'] },
     // From dispatch on, doses are aboard: the mission can no longer be cancelled, only
-    // recalled, failed, or handed to a human.
-    dispatched: { to: ['in_transit', 'recalled', 'failed', 'escalated_manual'] },
+    // recalled, failed, or handed to a human. A mission that fails before the robot departs
+    // (the robot refused the order) ends the delivery `returned`: the doses never left the
+    // pharmacy and are taken back there; failing it would leave it to the lost-delivery timers.
+    dispatched: { to: ['in_transit', 'recalled', 'failed', 'escalated_manual', 'returned'] },
     in_transit: { to: ['arrived', 'recalled', 'failed', 'escalated_manual'] },
     // Nobody came to unlock in time, or the order was stopped: the robot is sent back.
     arrived: { to: ['unlocked', 'recalled', 'failed', 'escalated_manual'] },

@@ -29,6 +29,10 @@ describe('dose machine', () => {
     ['receipt_discrepancy', 'lost'],
     ['arrived', 'recalled_returning'],
     ['recalled_returning', 'returned'],
+    // the robot refused its order: unloaded at the dock, never in transit
+    ['loaded', 'returned'],
+    // an order stopped after dispatch, before the robot departed
+    ['loaded', 'recalled_returning'],
     ['held', 'administered'],
     ['refused', 'wasted'],
     ['lost', 'quarantined'],

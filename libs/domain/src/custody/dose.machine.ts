@@ -33,8 +33,11 @@ export const doseMachine = defineMachine({
     // because a cold-chain excursion quarantines a dose wherever it is.
     picked: { to: ['checked', 'on_hold', 'returned', 'wasted', 'quarantined', 'entered_in_error'] },
     checked: { to: ['loaded', 'escalated_manual', 'on_hold', 'returned', 'wasted', 'quarantined', 'entered_in_error'] },
-    // `loaded` means loaded into a robot compartment and sealed. Unloading before departure is a return.
-    loaded: { to: ['in_transit', 'escalated_manual', 'returned', 'quarantined', 'entered_in_error'] },
+    // `loaded` means loaded into a robot compartment and sealed; it stays so through dispatch
+    // until the robot actually departs. Unloading before departure (the robot refused its order)
+    // is a return; an order stopped after dispatch but before departure sends the doses back
+    // with the robot's recall like any other dose aboard.
+    loaded: { to: ['in_transit', 'escalated_manual', 'returned', 'recalled_returning', 'quarantined', 'entered_in_error'] },
     in_transit: {
       to: ['arrived', 'escalated_manual', 'recalled_returning', 'quarantined', 'lost', 'entered_in_error'],
     },

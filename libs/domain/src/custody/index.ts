@@ -23,3 +23,17 @@ export { DELIVERY_FHIR_TASK_STATUS, deliveryMachine } from './delivery.machine.j
 export type { DeliveryState } from './delivery.machine.js';
 export { ADMINISTRATION_FHIR_STATUS, administrationMachine, OPEN_ADMINISTRATION_STATES } from './administration.machine.js';
 export type { AdministrationState } from './administration.machine.js';
+export { assertCompartmentsLoadable, assertRobotCanTakeDelivery, DELIVERY_REQUIRED_ACTIONS } from './loading-checks.js';
+export type { CompartmentRequest, CompartmentReservation, LoadingRobot } from './loading-checks.js';
+export {
+  DEFAULT_TIME_OUT_OF_REFRIGERATION_MINUTES,
+  doseMinutesOutOfRefrigeration,
+  locatedAt,
+  locationHistory,
+  locationKey,
+  minutesOutOfRefrigeration,
+  overlaps,
+  parseLocation,
+  wasAt,
+} from './dose-location.js';
+export type { DoseLocation, LocatedEvent, LocationInterval, LocationKind } from './dose-location.js';

@@ -1,1 +1,2 @@
 export * from './rejection-budget.js';
+export * from './device-clock.js';

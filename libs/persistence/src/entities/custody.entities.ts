@@ -29,6 +29,8 @@ export class MedicationEntity {
   @Column({ type: 'boolean', default: false }) controlled!: boolean;
   @Column({ type: 'boolean', default: false }) refrigerated!: boolean;
   @Column({ type: 'boolean', default: true, name: 'robot_transport_allowed' }) robotTransportAllowed!: boolean;
+  /** minutes a refrigerated unit may spend out of the cold in total; null: the default allowance */
+  @Column({ type: 'integer', nullable: true, name: 'tor_allowance_minutes' }) torAllowanceMinutes!: number | null;
   @TimestampColumn({ name: 'created_at' }) createdAt!: Date;
 }
 
@@ -119,6 +121,7 @@ export class AdministrationSlotEntity {
  */
 @Entity('custody_events')
 @Index('ix_custody_events_dose', ['doseId'])
+@Index('ix_custody_events_location', ['location'])
 export class CustodyEventEntity {
   @PrimaryColumn({ type: 'integer' }) seq!: number;
   @Column({ type: 'varchar', length: 36, unique: true }) id!: string;

@@ -5,6 +5,7 @@ import { Custody1764200000000 } from './1764200000000-custody.js';
 import { CabinetsSensors1764190000001 } from './1764190000001-cabinets-sensors.js';
 import { TelemetrySamples1764210000000 } from './1764210000000-telemetry-samples.js';
 import { StoreTruth1764220000000 } from './1764220000000-store-truth.js';
+import { DoseLocations1764230000000 } from './1764230000000-dose-locations.js';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   CabinetsSensors1764190000001,
   TelemetrySamples1764210000000,
   StoreTruth1764220000000,
+  DoseLocations1764230000000,
 ];

@@ -38,8 +38,15 @@ export class CustodyTx {
   delivery(id: string): Promise<DeliveryEntity | null> {
     return this.em.findOneBy(DeliveryEntity, { id });
   }
+  /** One robot's deliveries in the given states: whose compartments it still holds. */
+  deliveriesOfRobot(robotId: string, states: readonly string[]): Promise<DeliveryEntity[]> {
+    return this.em.find(DeliveryEntity, { where: { robotId, state: In([...states]) as never } });
+  }
   order(id: string): Promise<MedicationOrderEntity | null> {
     return this.em.findOneBy(MedicationOrderEntity, { id });
+  }
+  patient(id: string): Promise<PatientEntity | null> {
+    return this.em.findOneBy(PatientEntity, { id });
   }
   slot(id: string): Promise<AdministrationSlotEntity | null> {
     return this.em.findOneBy(AdministrationSlotEntity, { id });
@@ -129,13 +136,16 @@ export class CustodyRepository {
     return this.ds.manager.find(CustodyEventEntity, { where: { doseId }, order: { seq: 'ASC' } });
   }
 
-  /** Events recorded at a location, or under it (`robot:R1:` matches every compartment of R1). */
-  eventsAtLocation(prefix: string): Promise<CustodyEventEntity[]> {
-    return this.ds.manager
-      .createQueryBuilder(CustodyEventEntity, 'e')
-      .where('e.location LIKE :p', { p: `${prefix.replace(/[%_]/g, '')}%` })
-      .orderBy('e.seq', 'ASC')
-      .getMany();
+  /**
+   * Events recorded at a location (an exact key, through the location index), or under it for
+   * a prefix ending in `:` or `/` (`robot:R1:` matches every compartment of R1; `%`, `_` and `\\`
+   * in it are matched literally).
+   */
+  eventsAtLocation(key: string): Promise<CustodyEventEntity[]> {
+    const qb = this.ds.manager.createQueryBuilder(CustodyEventEntity, 'e');
+    if (/[:/]$/.test(key)) qb.where("e.location LIKE :p ESCAPE '\\'", { p: `${key.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    else qb.where('e.location = :k', { k: key });
+    return qb.orderBy('e.seq', 'ASC').getMany();
   }
 
   eventsOfOrder(orderId: string): Promise<CustodyEventEntity[]> {
