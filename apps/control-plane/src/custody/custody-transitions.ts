@@ -71,6 +71,20 @@ export class CustodyWrite {
   async moveDose(dose: DoseEntity, to: DoseState, move: DoseMove): Promise<DoseEntity> {
     const heldFrom = dose.heldFrom ? { heldFrom: dose.heldFrom as HoldableDoseState } : undefined;
     assertTransition(doseMachine, dose.state, to, heldFrom);
+    return this.placeDose(dose, to, move);
+  }
+
+  /**
+   * Moves a dose to another place without changing its state (a quarantined dose taken out of
+   * the robot into the ward fridge, a dose carried to the bedside): the event names the state
+   * as both from and to and `move.location` as the new place. Answers the saved dose.
+   */
+  relocateDose(dose: DoseEntity, move: DoseMove): Promise<DoseEntity> {
+    return this.placeDose(dose, dose.state, move);
+  }
+
+  /** Records the dose's event, sets state, place and update time, saves and remembers it for the announcement. */
+  private async placeDose(dose: DoseEntity, to: DoseState, move: DoseMove): Promise<DoseEntity> {
     this.recordDraft({
       action: move.action,
       doseId: dose.id,
@@ -83,30 +97,6 @@ export class CustodyWrite {
       evidence: move.evidence ?? {},
     });
     dose.state = to;
-    dose.location = move.location;
-    dose.updatedAt = new Date();
-    const saved = await this.tx.save(dose);
-    this.moved.doses.set(saved.id, { dose: saved, ward: move.ward });
-    return saved;
-  }
-
-  /**
-   * Moves a dose to another place without changing its state (a quarantined dose taken out of
-   * the robot into the ward fridge, a dose carried to the bedside): the event names the state
-   * as both from and to and `move.location` as the new place. Answers the saved dose.
-   */
-  async relocateDose(dose: DoseEntity, move: DoseMove): Promise<DoseEntity> {
-    this.recordDraft({
-      action: move.action,
-      doseId: dose.id,
-      orderId: dose.orderId,
-      deliveryId: dose.deliveryId,
-      fromState: dose.state,
-      toState: dose.state,
-      actor: move.actor,
-      location: move.location,
-      evidence: move.evidence ?? {},
-    });
     dose.location = move.location;
     dose.updatedAt = new Date();
     const saved = await this.tx.save(dose);

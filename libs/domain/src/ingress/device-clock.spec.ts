@@ -76,6 +76,25 @@ describe('judgeDeviceTime', () => {
     expect(changes).toEqual([null, null, null, 'end']);
     expect(state.persistent).toBe(false);
   });
+
+  it('a lag a few allowances long is counted but never alarms (under load it is the server backlog); one ten allowances behind does', () => {
+    let state = judgeDeviceTime(undefined, T0, T0, POLICY).next;
+    const run = (lagMs: number) =>
+      Array.from({ length: 4 }, () => {
+        const at = state.heardAt + 1000;
+        const j = judgeDeviceTime(state, at - lagMs, at, POLICY);
+        state = j.next;
+        return [j.skew, j.persistent];
+      });
+    expect(run(s(90))).toEqual(Array(4).fill(['past', null]));
+    expect(state.persistent).toBe(false);
+    expect(run(s(600))).toEqual([
+      ['past', null],
+      ['past', null],
+      ['past', 'start'],
+      ['past', null],
+    ]);
+  });
 });
 
 describe('DeviceClocks', () => {

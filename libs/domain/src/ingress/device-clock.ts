@@ -32,6 +32,9 @@ export interface DeviceClockPolicy {
 
 export const DEFAULT_DEVICE_CLOCK_POLICY: DeviceClockPolicy = { maxSkewMs: 30_000, streak: 5 };
 
+/** How many allowances behind a stamp must be before a persistent lag is the device's clock (not the server's backlog). */
+export const FAR_BEHIND_FACTOR = 10;
+
 export interface DeviceClockState {
   /** server time (epoch ms) of the last message judged for this device */
   readonly heardAt: number;
@@ -79,7 +82,13 @@ export function judgeDeviceTime(previous: DeviceClockState | undefined, deviceTs
   let inSkew = previous?.inSkew ?? 0;
   let persistent = previous?.persistent ?? false;
   let change: ClockJudgement['persistent'] = null;
-  if (skew) {
+  // a stamp a little behind is as likely the server's own backlog (messages waiting to be read
+  // under load) as the device's clock: counted, but only one far behind (ten times the
+  // allowance) counts towards the alarm, and neither side of the streak moves otherwise
+  const blamed = skew === 'future' || (skew === 'past' && offsetMs < -FAR_BEHIND_FACTOR * maxSkewMs);
+  if (skew && !blamed) {
+    // neutral: neither a skewed message nor a good one
+  } else if (skew) {
     skewed++;
     inSkew = 0;
     if (!persistent && skewed >= streak) {
