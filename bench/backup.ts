@@ -67,6 +67,7 @@ function chained(prev: Head, i: number): CustodyEventEntity {
     toState: 'picked',
     actor: { type: 'user', id: randomUUID(), role: 'pharmacist' },
     location: `pharmacy:bench-${i % 8}`,
+    ward: null,
     evidence: { scan: { gtin: '09506000134352', serial: `S-${i}`, lot: 'LOT42', expiry: '2027-12-31' }, compartment: `C${i % 4}`, note: 'backup benchmark' },
     prevHash: prev.hash,
     hash: '',

@@ -66,6 +66,11 @@ export class Session {
     return this.token;
   }
 
+  /** What this person types when co-signing someone else's act as witness: their own username and password, never a token. */
+  coSign(): { username: string; password: string } {
+    return { username: this.username, password: this.password };
+  }
+
   private async login(): Promise<string> {
     const r = await request(this.baseUrl, 'POST', '/api/auth/login', undefined, { username: this.username, password: this.password });
     if (r.status !== 200)

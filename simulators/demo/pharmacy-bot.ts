@@ -64,14 +64,17 @@ export class PharmacyBot {
     return xs[Math.floor(this.random() * xs.length)]!;
   }
 
-  /** A prescriber's new order, verified by the pharmacist right away. */
+  /**
+   * A prescriber's new order, entered at the order desk by the second pharmacist and verified
+   * by the first right away (whoever enters an order may not verify it: separation of duties).
+   */
   async newOrder(): Promise<string | null> {
     const ward = DEMO_WARDS[this.orderSeq++ % DEMO_WARDS.length]!;
     const waiting = this.queue.get(ward.id) ?? [];
     if (waiting.length >= MAX_QUEUED_PER_WARD) return null;
     const patient = this.pickOne(this.seeded.patients.filter((p) => p.ward === ward.id));
     const medication = this.pickOne(this.seeded.medications);
-    const order = await this.pharmacist.post<{ id: string }>('/api/orders', {
+    const order = await this.witness.post<{ id: string }>('/api/orders', {
       patientId: patient.id,
       medicationId: medication.id,
       dose: medication.dose,
@@ -160,7 +163,7 @@ export class PharmacyBot {
       highAlert ||= item.medication.highAlert === true;
     }
     if (Object.keys(compartments).length === 0) return;
-    await this.pharmacist.post(`${path}/check`, highAlert ? { witnessToken: await this.witness.bearer() } : {});
+    await this.pharmacist.post(`${path}/check`, highAlert ? { witness: this.witness.coSign() } : {});
     await this.pharmacist.post(`${path}/load`, { robotId: robot.id, compartments });
     await this.pharmacist.post(`${path}/dispatch`);
     this.stats.deliveries++;

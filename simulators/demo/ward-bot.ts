@@ -38,7 +38,16 @@ interface DeliveryView {
   robotId: string | null;
   compartments: Record<string, string[]>;
   unlocks: { compartmentId: string }[];
-  doses?: { id: string; state: string; gtin: string | null; lot: string | null; serial: string | null; patientId: string; medicationId: string }[];
+  doses?: {
+    id: string;
+    orderId: string;
+    state: string;
+    gtin: string | null;
+    lot: string | null;
+    serial: string | null;
+    patientId: string;
+    medicationId: string;
+  }[];
 }
 
 interface Tracked {
@@ -138,11 +147,15 @@ export class WardBot {
       const med = this.seeded.medications.find((m) => m.id === dose.medicationId);
       if (!patient || !med || !dose.gtin || !dose.serial) continue;
       const hold = Math.random() < 0.1;
+      // the nurse records what she gave: here, the ordered dose by the ordered route, as a careful nurse would
+      const order = hold ? null : await this.admin.get<{ dose: { amount: number; unit: string }; route: string }>(`/api/orders/${dose.orderId}`);
       await nurse.session.post('/api/administrations', {
         wristband: wristbandBarcode(patient.wristbandGsrn),
         dose: unitBarcode(dose.gtin, dose.serial, dose.lot ?? undefined),
-        ...(hold ? { outcome: 'held', reason: 'patient asleep, dose held for the next round' } : { outcome: 'given' }),
-        ...(med.highAlert && !hold ? { witnessToken: await this.witness.bearer() } : {}),
+        ...(hold || !order
+          ? { outcome: 'held', reason: 'patient asleep, dose held for the next round' }
+          : { outcome: 'given', given: { amount: order.dose.amount, unit: order.dose.unit, route: order.route } }),
+        ...(med.highAlert && !hold ? { witness: this.witness.coSign() } : {}),
       });
       if (hold) this.stats.held++;
       else this.stats.administered++;

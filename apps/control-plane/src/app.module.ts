@@ -10,6 +10,7 @@ import { EventBus } from './common/events.js';
 import { IdempotencyInterceptor } from './common/idempotency.js';
 import { LOGGER } from './common/logger.js';
 import { PolicyCheck } from './common/policy-check.js';
+import { WardScopeGuard } from './common/ward-scope.guard.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { CustodyModule } from './custody/custody.module.js';
@@ -69,6 +70,8 @@ export class AppModule {
         StoreHealthService,
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_GUARD, useClass: AuthGuard },
+        // after AuthGuard (global guards run in this order): it needs the user AuthGuard attached
+        { provide: APP_GUARD, useClass: WardScopeGuard },
         { provide: APP_FILTER, useFactory: (metrics: MetricsService) => new AllExceptionsFilter(logger, metrics), inject: [MetricsService] },
       ],
     };

@@ -144,7 +144,7 @@ describe('alarm lifecycle: every alarm clears', () => {
       bed: '3',
     });
     expect(p.status).toBe(201);
-    const o = await api(pharmacist.token, 'POST', '/api/orders', {
+    const o = await api(t.adminToken, 'POST', '/api/orders', {
       patientId: p.body.id,
       medicationId: amox,
       dose: { amount: 500, unit: 'mg' },

@@ -17,7 +17,7 @@ const gtin = withCheck;
 const PARACETAMOL = gtin('0950600013435');
 const MORPHINE = gtin('0950600099999');
 
-type User = { token: string; id: string; username: string };
+type User = { token: string; id: string; username: string; password: string };
 
 describe('smart cabinets', () => {
   let t: TestApp;
@@ -80,7 +80,7 @@ describe('smart cabinets', () => {
       body: { mrn: 'MRN-CAB-1', wristbandGsrn: gtin('80180000000000771'), name: 'Cabinet Patient', ward: 'ward-4w' },
     });
     const ord = await t.api('POST', '/api/orders', {
-      token: pharmacist.token,
+      token: t.adminToken,
       body: {
         patientId: pat.body.id,
         medicationId: med.body.id,
@@ -137,6 +137,11 @@ describe('smart cabinets', () => {
     expect(unverified.body.error).toBe('order_not_verified');
     const acksBefore = simA.link.stats.acks;
     expect((await ledger(cabA, 'D1-P1')).filter((e) => e['type'] === 'remove')).toEqual([]);
+    // each refused removal is a record on the custody chain, found by the order it named
+    const refused = (await t.api('GET', `/api/audit/events?orderId=${orderId}&action=cabinet_removal_refused`, { token: t.adminToken })).body.events;
+    expect(refused.map((e: { code: string; location: string; ward: string }) => [e.code, e.location, e.ward])).toEqual([
+      ['order_not_verified', `cabinet:${cabA}/D1`, 'ward-4w'],
+    ]);
 
     // the pharmacist verifies the order in the custody feature
     expect((await t.api('POST', `/api/orders/${orderId}/verify`, { token: pharmacist.token })).status).toBe(200);
@@ -193,13 +198,25 @@ describe('smart cabinets', () => {
     const waste = (body: Record<string, unknown>) =>
       t.api('POST', `/api/cabinets/${cabA}/pockets/D1-P2/waste`, { token: nurseA.token, body: { removalId, quantity: 1, ...body } });
     expect((await waste({})).body.error).toBe('witness_required');
-    expect((await waste({ witness: { token: nurseA.token } })).body.error).toBe('witness_same_as_actor');
+    const wasteRefusal = (await t.api('GET', `/api/audit/events?action=cabinet_waste_refused&actor=${nurseA.username}`, { token: t.adminToken })).body.events;
+    expect(wasteRefusal[0]).toMatchObject({ code: 'witness_required', evidence: { removalId, cabinetId: cabA, pocketId: 'D1-P2' } });
+    // a pasted session token is no witness: the schema has no field for it
+    const token = await waste({ witness: { token: pharmacist.token } });
+    expect(token.status).toBe(400);
+    expect(token.body.field).toBe('witness');
+    expect((await waste({ witness: { username: nurseA.username, password: nurseA.password } })).body.error).toBe('witness_same_as_actor');
+    // a nurse witnesses only on her own ward (cabinet A is ward-4w, nurse B is of ward-5e)
+    expect((await waste({ witness: { username: nurseB.username, password: nurseB.password } })).body.error).toBe('witness_wrong_ward');
     const wrong = await waste({ witness: { username: pharmacist.username, password: 'not-the-password' } });
     expect(wrong.status).toBe(422);
     expect(wrong.body.error).toBe('witness_not_authenticated');
-    const ok = await waste({ witness: { token: pharmacist.token } });
+    const ok = await waste({ witness: { username: pharmacist.username, password: pharmacist.password } });
     expect(ok.status).toBe(201);
-    expect((await ledger(cabA, 'D1-P2'))[0]).toMatchObject({ type: 'waste', removalId, witness: { userId: pharmacist.id, authenticated: true } });
+    expect((await ledger(cabA, 'D1-P2'))[0]).toMatchObject({
+      type: 'waste',
+      removalId,
+      witness: { userId: pharmacist.id, authenticated: true, username: pharmacist.username, role: 'pharmacist', via: 'password' },
+    });
 
     const back = await t.api('POST', `/api/cabinets/${cabA}/pockets/D1-P1/return`, {
       token: nurseA.token,
@@ -328,6 +345,11 @@ describe('smart cabinets', () => {
     );
     expect(simA.model.lockedLots.has('RC1') && simB.model.lockedLots.has('RC1')).toBe(true);
     expect(r.body.affectedPockets).toHaveLength(2);
+    // recalled twice: refused, and the refusal is on the record
+    const again = await t.api('POST', '/api/recalls', { token: pharmacist.token, body: { gtin: PARACETAMOL, lot: 'RC1', reason: 'supplier recall 2025-17' } });
+    expect(again.body.error).toBe('recall_exists');
+    const recallRefusals = (await t.api('GET', `/api/audit/events?action=recall_refused&actor=${pharmacist.username}`, { token: t.adminToken })).body.events;
+    expect(recallRefusals[0]).toMatchObject({ code: 'recall_exists', location: 'pharmacy', evidence: { gtin: PARACETAMOL, lot: 'RC1' } });
     const blocked = await remove(nurseA.token, { quantity: 1, lot: 'RC1', override: { reason: 'test' } }, 'D2-P1');
     expect(blocked.status).toBe(422);
     expect(blocked.body.error).toBe('lot_recalled');

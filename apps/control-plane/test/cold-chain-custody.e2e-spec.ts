@@ -19,6 +19,8 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 const GTIN_FILGRASTIM = withCheck('0950600013501');
 const GTIN_AMOX = withCheck('0950600013502');
 const GTIN_INSULIN = withCheck('0950600013503');
+/** what the nurse records as given: the ordered dose (orderBody, 300 mg oral) */
+const GIVEN_300_MG = { amount: 300, unit: 'mg', route: 'oral' };
 
 describe('cold chain per dose: every dose inside a storage during an excursion, and no other', () => {
   let t: TestApp;
@@ -107,7 +109,8 @@ describe('cold chain per dose: every dose inside a storage during an excursion, 
   });
 
   async function order(medicationId: string): Promise<string> {
-    const o = await api(pharmacist.token, 'POST', '/api/orders', orderBody(patient.id, medicationId, { amount: 300, inMinutes: 10, priority: 'urgent' }));
+    // entered at the order desk (an admin), verified by the pharmacist: separation of duties
+    const o = await api(t.adminToken, 'POST', '/api/orders', orderBody(patient.id, medicationId, { amount: 300, inMinutes: 10, priority: 'urgent' }));
     expect(o.status).toBe(201);
     expect((await api(pharmacist.token, 'POST', `/api/orders/${o.body.id}/verify`)).status).toBe(200);
     return o.body.id as string;
@@ -244,7 +247,12 @@ describe('cold chain per dose: every dose inside a storage during an excursion, 
     expect(await dose(inCompartment.doseId)).toMatchObject({ dose: { state: 'quarantined', location: `storage:${W}` } });
     expect(await dose(shelfDose.doseId)).toMatchObject({ dose: { state: 'received', location: 'ward:W-CARD' } });
 
-    const given = await api(nurse.token, 'POST', '/api/administrations', { wristband: wristband(patient.gsrn), dose: inCompartment.barcode, outcome: 'given' });
+    const given = await api(nurse.token, 'POST', '/api/administrations', {
+      wristband: wristband(patient.gsrn),
+      dose: inCompartment.barcode,
+      outcome: 'given',
+      given: GIVEN_300_MG,
+    });
     expect(given.status).toBe(422);
     expect(given.body.error).toBe('cold_chain_quarantine');
   });
@@ -264,7 +272,12 @@ describe('cold chain per dose: every dose inside a storage during an excursion, 
     expect(await dose(received.doseId)).toMatchObject({ dose: { state: 'received', location: `storage:${W}` } });
 
     // insulin allows no time out of the cold, and it spent seconds on the pharmacy bench: the bedside quarantines it
-    const tooLong = await api(nurse.token, 'POST', '/api/administrations', { wristband: wristband(patient.gsrn), dose: noAllowance.barcode, outcome: 'given' });
+    const tooLong = await api(nurse.token, 'POST', '/api/administrations', {
+      wristband: wristband(patient.gsrn),
+      dose: noAllowance.barcode,
+      outcome: 'given',
+      given: GIVEN_300_MG,
+    });
     expect(tooLong.status).toBe(422);
     expect(tooLong.body.error).toBe('cold_chain_time_out_exceeded');
     expect(await dose(noAllowance.doseId)).toMatchObject({ dose: { state: 'quarantined' }, coldChain: { allowanceMinutes: 0 } });
@@ -287,7 +300,12 @@ describe('cold chain per dose: every dose inside a storage during an excursion, 
     const inF = await api(pharmacist.token, 'GET', `/api/locations/doses?location=storage:${F}&from=${new Date(Date.now() - 3600_000).toISOString()}`);
     expect((inF.body.doses as { dose: { id: string } }[]).map((x) => x.dose.id)).toEqual(expect.arrayContaining([received.doseId, inCompartment.doseId]));
 
-    const refused = await api(nurse.token, 'POST', '/api/administrations', { wristband: wristband(patient.gsrn), dose: received.barcode, outcome: 'given' });
+    const refused = await api(nurse.token, 'POST', '/api/administrations', {
+      wristband: wristband(patient.gsrn),
+      dose: received.barcode,
+      outcome: 'given',
+      given: GIVEN_300_MG,
+    });
     expect(refused.body.error).toBe('cold_chain_quarantine');
 
     // only a pharmacist reviews; a reason is required
@@ -300,6 +318,9 @@ describe('cold chain per dose: every dose inside a storage during an excursion, 
     expect(destroyed.status).toBe(200);
     expect(destroyed.body.state).toBe('wasted');
     expect((await api(pharmacist.token, 'POST', `/api/doses/${inCompartment.doseId}/release`, { reason: 'again' })).body.error).toBe('dose_not_quarantined');
+    // a refused release is on the record, found by its dose
+    const refusedRelease = (await api(t.adminToken, 'GET', `/api/audit/events?doseId=${inCompartment.doseId}&action=release_refused`)).body.events;
+    expect(refusedRelease).toMatchObject([{ outcome: 'refused', code: 'dose_not_quarantined', doseId: inCompartment.doseId, evidence: { reason: 'again' } }]);
 
     const timeline = async (id: string) =>
       (await api(t.adminToken, 'GET', `/api/doses/${id}/timeline`)).body.events as { action: string; actor: { id: string }; evidence: any }[];
@@ -310,7 +331,12 @@ describe('cold chain per dose: every dose inside a storage during an excursion, 
     expect((await timeline(inCompartment.doseId)).find((e) => e.action === 'quarantine_destroyed')).toMatchObject({ actor: { id: pharmacist.username } });
 
     // released, it is given at the bedside, where its location history ends
-    const given = await api(nurse.token, 'POST', '/api/administrations', { wristband: wristband(patient.gsrn), dose: received.barcode, outcome: 'given' });
+    const given = await api(nurse.token, 'POST', '/api/administrations', {
+      wristband: wristband(patient.gsrn),
+      dose: received.barcode,
+      outcome: 'given',
+      given: GIVEN_300_MG,
+    });
     expect(given.status).toBe(201);
     const last = (await dose(received.doseId)).intervals.at(-1);
     expect(last).toMatchObject({ location: `bedside:${patient.id}` });

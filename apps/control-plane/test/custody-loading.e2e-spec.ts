@@ -58,7 +58,8 @@ describe('loading against the real robot', () => {
     const d = (await api('POST', '/api/deliveries', { ward: 'W-CARD' })).body.id as string;
     const doses: string[] = [];
     for (const m of medications) {
-      const o = (await api('POST', '/api/orders', orderBody(patient, m.id, { inMinutes: 10, priority: 'urgent' }))).body.id as string;
+      const entered = await t.api('POST', '/api/orders', { token: t.adminToken, body: orderBody(patient, m.id, { inMinutes: 10, priority: 'urgent' }) });
+      const o = entered.body.id as string;
       expect((await api('POST', `/api/orders/${o}/verify`)).status).toBe(200);
       const s = `U-${++unitSerial}`;
       const r = await api('POST', `/api/deliveries/${d}/picks`, { orderId: o, barcode: unitBarcode(m.gtin, s) });

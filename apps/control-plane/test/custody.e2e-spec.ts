@@ -17,13 +17,15 @@ import { ColdChainService } from '../src/cold-chain/cold-chain.service.js';
 const GTIN_AMOX = withCheck('0950600013435');
 const GTIN_MORPH = withCheck('0950600013436');
 const gsrn = newGsrn;
+/** what the nurse records as given: the ordered dose (orderBody, 500 mg oral) */
+const GIVEN_500_MG = { amount: 500, unit: 'mg', route: 'oral' };
 const unit = (gtin: string, serial: string, expiry?: string, lot?: string) =>
   unitBarcode(gtin, serial, { ...(expiry ? { expiry } : {}), ...(lot ? { lot } : {}) });
 
 describe('closed-loop custody', () => {
   let t: TestApp;
-  let pharmacist: { token: string; username: string };
-  let pharmacist2: { token: string };
+  let pharmacist: { token: string; username: string; password: string };
+  let pharmacist2: { token: string; username: string; password: string };
   let nurseCard: { token: string; username: string; id: string };
   let nurseSurg: { token: string };
   let amox: string;
@@ -69,7 +71,8 @@ describe('closed-loop custody', () => {
   }
 
   async function verifiedOrder(patientId: string, medicationId = amox) {
-    const o = await api(pharmacist.token, 'POST', '/api/orders', orderBody(patientId, medicationId, { inMinutes: 10, priority: 'urgent' }));
+    // entered at the order desk (an admin), verified by the pharmacist: separation of duties
+    const o = await api(t.adminToken, 'POST', '/api/orders', orderBody(patientId, medicationId, { inMinutes: 10, priority: 'urgent' }));
     expect(o.status).toBe(201);
     const v = await api(pharmacist.token, 'POST', `/api/orders/${o.body.id}/verify`);
     expect(v.status).toBe(200);
@@ -135,6 +138,7 @@ describe('closed-loop custody', () => {
       wristband: wristband(p.gsrn),
       dose: unit(GTIN_AMOX, 'S-1001'),
       outcome: 'given',
+      given: GIVEN_500_MG,
     });
     expect(given.status).toBe(201);
     expect(given.body.dose.state).toBe('administered');
@@ -155,6 +159,16 @@ describe('closed-loop custody', () => {
         'administered',
       ]),
     );
+    // every event of the dose's story names a place, and the opening of its compartment (recorded
+    // once, on the delivery) is on the dose's own timeline with who opened it
+    const full = (await api(t.adminToken, 'GET', `/api/doses/${doseId}/timeline`)).body.events as {
+      action: string;
+      location: string | null;
+      actor: { id: string };
+    }[];
+    expect(full.filter((e) => !e.location).map((e) => e.action)).toEqual([]);
+    expect(full.find((e) => e.action === 'order_verified')?.location).toBe('pharmacy');
+    expect(full.find((e) => e.action === 'compartment_unlocked')).toMatchObject({ location: `robot:${robotId}:C1`, actor: { id: nurseCard.username } });
     const verify = await api(t.adminToken, 'GET', '/api/audit/verify');
     expect(verify.body).toMatchObject({ ok: true });
     expect(verify.body.events).toBeGreaterThanOrEqual(10);
@@ -221,6 +235,7 @@ describe('closed-loop custody', () => {
       wristband: wristband(a.gsrn),
       dose: unit(GTIN_AMOX, 'S-B1'),
       outcome: 'given',
+      given: GIVEN_500_MG,
       override: { reason: 'trying to force it' },
     });
     expect(wrong.status).toBe(422);
@@ -230,6 +245,7 @@ describe('closed-loop custody', () => {
       wristband: wristband(gsrn()),
       dose: unit(GTIN_AMOX, 'S-A1'),
       outcome: 'given',
+      given: GIVEN_500_MG,
     });
     expect(unknown.body.error).toBe('unknown_wristband');
     // held needs a reason
@@ -493,9 +509,14 @@ describe('closed-loop custody', () => {
     const alone = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/check`, {});
     expect(alone.status).toBe(422);
     expect(alone.body.error).toBe('witness_required');
-    const self = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/check`, { witnessToken: pharmacist.token });
+    const self = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/check`, {
+      witness: { username: pharmacist.username, password: pharmacist.password },
+    });
     expect(self.body.error).toBe('witness_same_as_actor');
-    expect((await api(pharmacist.token, 'POST', `/api/deliveries/${d}/check`, { witnessToken: pharmacist2.token })).status).toBe(200);
+    const checked = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/check`, {
+      witness: { username: pharmacist2.username, password: pharmacist2.password },
+    });
+    expect(checked.status).toBe(200);
   });
 
   it('detects a custody event edited directly in the database and names it', async () => {

@@ -13,10 +13,13 @@ describe('Idempotency-Key (custody routes)', () => {
   let fx: CustodyFixture;
   let patientId: string;
   let pharmacist: string;
+  /** a second pharmacist verifies what the first entered (separation of duties) */
+  let verifier: string;
 
   beforeAll(async () => {
     t = await startTestApp();
     pharmacist = (await t.userToken('pharmacist')).token;
+    verifier = (await t.userToken('pharmacist')).token;
     fx = await CustodyFixture.create((token, method, path, body) => t.api(method, path, { token, ...(body !== undefined ? { body } : {}) }), pharmacist);
     patientId = (await fx.patient('W-CARD')).id;
   });
@@ -43,15 +46,15 @@ describe('Idempotency-Key (custody routes)', () => {
     expect(again.body).toEqual(first.body);
     const verifyKey = randomUUID();
     expect(await events()).toBe(events1);
-    const v1 = await post(pharmacist, `/api/orders/${first.body.id}/verify`, undefined, verifyKey);
+    const v1 = await post(verifier, `/api/orders/${first.body.id}/verify`, undefined, verifyKey);
     const events2 = await events();
-    const v2 = await post(pharmacist, `/api/orders/${first.body.id}/verify`, undefined, verifyKey);
+    const v2 = await post(verifier, `/api/orders/${first.body.id}/verify`, undefined, verifyKey);
     expect([v1.status, v2.status]).toEqual([200, 200]);
     expect(v2.body).toEqual(v1.body);
     expect(await ordersOfPatient()).toBe(orders0 + 1);
     expect(await events()).toBe(events2);
     // without a key, a resend is a new request: the order is already verified
-    const v3 = await post(pharmacist, `/api/orders/${first.body.id}/verify`, undefined);
+    const v3 = await post(verifier, `/api/orders/${first.body.id}/verify`, undefined);
     expect(v3.status).toBe(422);
   });
 

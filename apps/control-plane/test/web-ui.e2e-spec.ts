@@ -64,14 +64,19 @@ describe('web UI in a browser', () => {
 
   /** A new order for a patient (active; verified unless asked not to), due in ten minutes. */
   async function order(patientId: string, verify = true): Promise<string> {
-    const o = await ph('POST', '/api/orders', {
-      patientId,
-      medicationId,
-      dose: { amount: 500, unit: 'mg' },
-      route: 'oral',
-      schedule: { times: [new Date(Date.now() + 10 * 60_000).toISOString()], windowMinutes: 60 },
-      priority: 'urgent',
+    // entered at the order desk (an admin), verified by the pharmacist: separation of duties
+    const o = await t.api('POST', '/api/orders', {
+      token: t.adminToken,
+      body: {
+        patientId,
+        medicationId,
+        dose: { amount: 500, unit: 'mg' },
+        route: 'oral',
+        schedule: { times: [new Date(Date.now() + 10 * 60_000).toISOString()], windowMinutes: 60 },
+        priority: 'urgent',
+      },
     });
+    if (o.status !== 201) throw new Error(`order → ${o.status} ${JSON.stringify(o.body)}`);
     if (verify) await ph('POST', `/api/orders/${o.body.id}/verify`);
     return o.body.id as string;
   }
@@ -247,6 +252,10 @@ describe('web UI in a browser', () => {
     const bedside = page.locator('#bedside');
     await bedside.locator('input[name="wristband"]').fill(wristband(withCheck('80180000000000999')));
     await bedside.locator('input[name="dose"]').fill(keyedUnit('UI-S1'));
+    // what was given, as the nurse types it (0.5 g for the 500 mg ordered: converted, the dose right passes)
+    await bedside.locator('input[name="given-amount"]').fill('0.5');
+    await bedside.locator('input[name="given-unit"]').fill('g');
+    await bedside.locator('input[name="given-route"]').fill('PO');
     await bedside.getByRole('button', { name: 'Check five rights and record' }).click();
     await bedside.locator('[data-result="refused"][data-code="unknown_wristband"]').waitFor({ timeout: 15_000 });
     await bedside.locator('input[name="wristband"]').fill(`(8018)${patient.gsrn}`);
@@ -356,6 +365,8 @@ describe('web UI in a browser', () => {
     await wp.locator('#cold [data-alarm]').first().waitFor({ timeout: 15_000 });
     const record = wp.locator(`#patients [data-patient="${patient.id}"]`);
     await record.locator('[data-status="given"]').waitFor({ timeout: 10_000 });
+    // the override review list reads the paged answer (nothing was overridden on this ward)
+    await wp.locator('#overrides').getByText('No override to review on this ward.').waitFor({ timeout: 10_000 });
     await wp.screenshot({ path: `${SHOTS}/11-ward-round-phone.png`, fullPage: true });
     await record.getByRole('button', { name: `timeline of dose ${deliveredDose.slice(0, 8)}` }).click();
     const timeline = wp.locator(`#timeline [data-timeline="${deliveredDose}"]`);

@@ -24,6 +24,7 @@ import {
 } from './custody';
 import { nodeName, type Site } from './site';
 import { clock, Empty, inMinutes, MissionList, OptionalState, Panel } from './ui';
+import { useWitness } from './witness';
 
 const list = (v: Optional<Delivery[]>): Delivery[] => (v.state === 'ok' ? v.data : []);
 
@@ -361,13 +362,16 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
   const [outcome, setOutcome] = useState<(typeof OUTCOMES)[number]>('given');
   const [reason, setReason] = useState('');
   const [override, setOverride] = useState('');
-  const [witness, setWitness] = useState('');
+  // what was actually given, typed by the nurse (never copied from the order: the dose and route rights compare the two)
+  const [given, setGiven] = useState({ amount: '', unit: '', route: '' });
+  const [wasted, setWasted] = useState({ amount: '', unit: '' });
+  const witness = useWitness();
   const [result, setResult] = useState<AdministrationResult | null>(null);
   const action = useAction();
   const doseInput = useRef<HTMLInputElement>(null);
   const err = action.error instanceof ApiError ? action.error : null;
   const overridable = err?.code === 'five_rights_failed';
-  const needsWitness = err?.code === 'witness_required' || witness !== '';
+  const needsWitness = err?.code.startsWith('witness_') === true || witness.touched;
   const failed = (err?.details?.['failed'] as string[] | undefined) ?? [];
   const submit = async () => {
     setResult(null);
@@ -377,7 +381,9 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
       outcome,
       ...(reason.trim() ? { reason: reason.trim() } : {}),
       ...(override.trim() && outcome === 'given' ? { override: { reason: override.trim() } } : {}),
-      ...(witness.trim() ? { witnessToken: witness.trim() } : {}),
+      ...(outcome === 'given' ? { given: { amount: Number(given.amount), unit: given.unit.trim(), route: given.route.trim() } } : {}),
+      ...(outcome === 'given' && wasted.amount.trim() ? { wasted: { amount: Number(wasted.amount), unit: (wasted.unit || given.unit).trim() } } : {}),
+      ...(witness.value ? { witness: witness.value } : {}),
     });
     if (r) {
       setResult(r);
@@ -385,7 +391,9 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
       setDose('');
       setReason('');
       setOverride('');
-      setWitness('');
+      setGiven({ amount: '', unit: '', route: '' });
+      setWasted({ amount: '', unit: '' });
+      witness.reset();
       props.onDone?.();
     }
   };
@@ -434,6 +442,53 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
             </label>
           ))}
         </div>
+        {outcome === 'given' && (
+          <fieldset class="row given">
+            <legend>Given</legend>
+            <input
+              name="given-amount"
+              inputMode="decimal"
+              placeholder="amount"
+              aria-label="amount given"
+              value={given.amount}
+              onInput={(e) => setGiven({ ...given, amount: (e.target as HTMLInputElement).value })}
+            />
+            <input
+              name="given-unit"
+              placeholder="unit (mg, mL…)"
+              aria-label="unit given"
+              value={given.unit}
+              onInput={(e) => setGiven({ ...given, unit: (e.target as HTMLInputElement).value })}
+            />
+            <input
+              name="given-route"
+              placeholder="route (oral, IV…)"
+              aria-label="route given"
+              value={given.route}
+              onInput={(e) => setGiven({ ...given, route: (e.target as HTMLInputElement).value })}
+            />
+          </fieldset>
+        )}
+        {outcome === 'given' && (
+          <fieldset class="row wasted">
+            <legend>Wasted (part of the unit not given; controlled drugs need a witness)</legend>
+            <input
+              name="wasted-amount"
+              inputMode="decimal"
+              placeholder="amount"
+              aria-label="amount wasted"
+              value={wasted.amount}
+              onInput={(e) => setWasted({ ...wasted, amount: (e.target as HTMLInputElement).value })}
+            />
+            <input
+              name="wasted-unit"
+              placeholder={given.unit || 'unit'}
+              aria-label="unit wasted"
+              value={wasted.unit}
+              onInput={(e) => setWasted({ ...wasted, unit: (e.target as HTMLInputElement).value })}
+            />
+          </fieldset>
+        )}
         {outcome !== 'given' && (
           <label>
             Reason ({outcome})
@@ -446,13 +501,14 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
             <input name="override" minLength={3} value={override} onInput={(e) => setOverride((e.target as HTMLInputElement).value)} />
           </label>
         )}
-        {needsWitness && (
-          <label>
-            Witness (second nurse's session token)
-            <input name="witness" type="password" value={witness} onInput={(e) => setWitness((e.target as HTMLInputElement).value)} />
-          </label>
-        )}
-        <button class="primary" type="submit" disabled={action.busy || !wristband.trim() || !dose.trim()}>
+        {needsWitness && witness.fields('Witness: a second nurse of this ward (or a pharmacist) signs')}
+        <button
+          class="primary"
+          type="submit"
+          disabled={
+            action.busy || !wristband.trim() || !dose.trim() || (outcome === 'given' && !(Number(given.amount) > 0 && given.unit.trim() && given.route.trim()))
+          }
+        >
           Check five rights and record
         </button>
       </form>

@@ -25,6 +25,7 @@ import {
 } from './custody';
 import { type Site, useSite } from './site';
 import { clock, Empty, OptionalState } from './ui';
+import { useWitness, type WitnessCredentials } from './witness';
 
 // ---- orders to verify -----------------------------------------------------------------------
 
@@ -249,7 +250,7 @@ function DeliveryBuilder(props: { id: string; catalog: Catalog; bump: unknown; o
           doses={doses}
           catalog={props.catalog}
           busy={action.busy}
-          onCheck={(witnessToken) => act(`/api/deliveries/${d.id}/check`, witnessToken ? { witnessToken } : {}, 'Checked.')}
+          onCheck={(witness) => act(`/api/deliveries/${d.id}/check`, witness ? { witness } : {}, 'Checked.')}
         />
       )}
       {d.state === 'building' && step === 'load' && (
@@ -337,8 +338,8 @@ function PickStep(props: {
   );
 }
 
-function CheckStep(props: { doses: Dose[]; catalog: Catalog; busy: boolean; onCheck: (witnessToken: string | null) => Promise<void> }) {
-  const [witness, setWitness] = useState('');
+function CheckStep(props: { doses: Dose[]; catalog: Catalog; busy: boolean; onCheck: (witness: WitnessCredentials | null) => Promise<void> }) {
+  const witness = useWitness();
   const picked = props.doses.filter((x) => x.state === 'picked');
   const highAlert = picked.filter((x) => props.catalog.meds.get(x.medicationId)?.highAlert);
   return (
@@ -346,13 +347,10 @@ function CheckStep(props: { doses: Dose[]; catalog: Catalog; busy: boolean; onCh
       class="stepbox"
       onSubmit={(e) => {
         e.preventDefault();
-        void props.onCheck(witness.trim() || null);
+        void props.onCheck(witness.value).then(witness.reset);
       }}
     >
-      <label>
-        Witness: second pharmacist's session token{highAlert.length ? ` (required: ${highAlert.length} high-alert)` : ' (high-alert drugs only)'}
-        <input name="witness" type="password" autoComplete="off" value={witness} onInput={(e) => setWitness((e.target as HTMLInputElement).value)} />
-      </label>
+      {witness.fields(`Witness: the second pharmacist signs${highAlert.length ? ` (required: ${highAlert.length} high-alert)` : ' (high-alert drugs only)'}`)}
       <button class="primary" type="submit" disabled={props.busy}>
         Check {picked.length} picked dose{picked.length === 1 ? '' : 's'}
       </button>

@@ -2,7 +2,22 @@
  * The ward-round pharmacist's custody views: the audit chain's verification, a dose's custody
  * timeline with each event's hash link to the one before, and overrides to review.
  */
-import { type AuditReport, type Catalog, type CustodyEvent, medName, patientName, type Slot, StateTag, usePolled, when, type Dose } from './custody';
+import { useState } from 'preact/hooks';
+import {
+  type AuditReport,
+  type Catalog,
+  type CustodyEvent,
+  medName,
+  type OverridesPage,
+  type OverrideToReview,
+  patientName,
+  Refusal,
+  StateTag,
+  useAction,
+  usePolled,
+  when,
+  type Dose,
+} from './custody';
 import { clock, Empty, OptionalState } from './ui';
 
 /** `robot:<device id>:C1` reads as `robot …60e3 C1` */
@@ -101,44 +116,100 @@ export function DoseTimeline(props: { doseId: string; catalog: Catalog; onClose:
   );
 }
 
+const REVIEW_OUTCOMES = [
+  ['appropriate', 'appropriate'],
+  ['inappropriate', 'inappropriate'],
+  ['needs_follow_up', 'needs follow-up'],
+] as const;
+
+/** Overrides of the chosen ward waiting for review (the server keeps the caller's wards; this view narrows to one). */
 export function OverridesToReview(props: { bump: unknown; ward: string; catalog: Catalog; onDose: (id: string) => void }) {
-  const [value] = usePolled<Slot[]>('/api/administrations/overrides', props.bump, 30_000);
+  const [value, reload] = usePolled<OverridesPage>('/api/administrations/overrides?reviewed=false&limit=200', props.bump, 30_000);
   return (
     <OptionalState value={value} what="overrides to review">
-      {(list) => {
-        // the endpoint lists every ward's; a patient this view knows is on the chosen ward
-        const mine = list.filter((s) => props.catalog.patients.get(s.patientId)?.ward === props.ward);
+      {(page) => {
+        const mine = page.items.filter((o) => o.ward === props.ward);
         if (mine.length === 0) return <Empty>No override to review on this ward.</Empty>;
         return (
-          <ul class="list">
-            {mine.map((s) => (
-              <li key={s.id} data-override={s.id}>
-                <div class="row">
-                  <StateTag state={s.state} />
-                  <strong>{patientName(props.catalog, s.patientId)}</strong>
-                  <span class="muted">{when(s.recordedAt)}</span>
-                </div>
-                <div>
-                  “{s.override?.reason}” <span class="muted">· by {s.recordedBy ?? '—'}</span>
-                </div>
-                <div class="row">
-                  {s.override?.rights.map((r) => (
-                    <span key={r} class="right fail">
-                      ✗ {r}
-                    </span>
-                  ))}
-                  <span class="spacer" />
-                  {s.doseId && (
-                    <button class="link-button" onClick={() => props.onDose(s.doseId!)}>
-                      timeline
-                    </button>
-                  )}
-                </div>
-              </li>
-            ))}
-          </ul>
+          <>
+            {page.total > page.items.length && (
+              <p class="muted small">
+                showing the newest {page.items.length} of {page.total} unreviewed overrides
+              </p>
+            )}
+            <ul class="list">
+              {mine.map((o) => (
+                <OverrideItem key={o.id} entry={o} onDose={props.onDose} onReviewed={reload} />
+              ))}
+            </ul>
+          </>
         );
       }}
     </OptionalState>
+  );
+}
+
+function OverrideItem(props: { entry: OverrideToReview; onDose: (id: string) => void; onReviewed: () => void }) {
+  const o = props.entry;
+  const [outcome, setOutcome] = useState<(typeof REVIEW_OUTCOMES)[number][0]>('appropriate');
+  const [note, setNote] = useState('');
+  const action = useAction();
+  const given = o.administered?.given;
+  return (
+    <li data-override={o.id}>
+      <div class="row">
+        <strong>{o.drug?.name ?? 'unknown drug'}</strong>
+        <span>{o.patient ? `${o.patient.name}${o.patient.bed ? ` · bed ${o.patient.bed}` : ''}` : '—'}</span>
+        <span class="muted">{when(o.overriddenAt)}</span>
+      </div>
+      <div>
+        “{o.reason}” <span class="muted">· by {o.overriddenBy ?? '—'}</span>
+      </div>
+      <div class="muted small">
+        ordered {o.ordered ? `${o.ordered.amount} ${o.ordered.unit} ${o.ordered.route}` : '—'}
+        {given ? ` · given ${given.amount} ${given.unit} ${given.route}` : ''}
+        {o.administered?.wasted ? ` · wasted ${o.administered.wasted.amount} ${o.administered.wasted.unit}` : ''}
+      </div>
+      <div class="row">
+        {o.failed.map((r) => (
+          <span key={r} class="right fail">
+            ✗ {r}
+          </span>
+        ))}
+        <span class="spacer" />
+        {o.doseId && (
+          <button class="link-button" onClick={() => props.onDose(o.doseId!)}>
+            timeline
+          </button>
+        )}
+      </div>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void action.run('POST', `/api/administrations/${o.id}/review`, { outcome, note: note.trim() }).then((r) => r && props.onReviewed());
+        }}
+      >
+        <select name="review-outcome" value={outcome} onChange={(e) => setOutcome((e.target as HTMLSelectElement).value as typeof outcome)}>
+          {REVIEW_OUTCOMES.map(([v, label]) => (
+            <option key={v} value={v}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <input
+          name="review-note"
+          placeholder="review note"
+          minLength={3}
+          required
+          value={note}
+          onInput={(e) => setNote((e.target as HTMLInputElement).value)}
+        />
+        <button type="submit" disabled={action.busy || note.trim().length < 3}>
+          Record review
+        </button>
+      </form>
+      {action.error != null && <Refusal error={action.error} />}
+    </li>
   );
 }

@@ -1,5 +1,5 @@
 /** The signed-in user and their bearer token, kept for the browser tab (sessionStorage). */
-export type Role = 'admin' | 'pharmacist' | 'nurse' | 'ward_pharmacist';
+export type Role = 'admin' | 'pharmacist' | 'nurse' | 'ward_pharmacist' | 'safety_officer';
 
 export interface Session {
   token: string;
@@ -25,6 +25,7 @@ export function saveSession(s: Session | null): void {
 /** Where each role lands after signing in. */
 export function homeOf(s: Session): string {
   if (s.user.role === 'nurse') return `#/nurse/${encodeURIComponent(s.user.wards[0] ?? '')}`;
-  if (s.user.role === 'ward_pharmacist') return '#/rounds';
+  // the safety officer reads every ward and acts on nothing: the ward-round view is read-mostly
+  if (s.user.role === 'ward_pharmacist' || s.user.role === 'safety_officer') return '#/rounds';
   return '#/pharmacy';
 }

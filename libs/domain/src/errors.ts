@@ -5,7 +5,7 @@
  * (never secrets, never stack traces).
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'rule' | 'unavailable' | 'device_timeout';
+  abstract readonly kind: 'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'rule' | 'unavailable' | 'device_timeout' | 'throttled';
   constructor(
     message: string,
     readonly code: string,
@@ -57,6 +57,18 @@ export class UnauthorizedError extends DomainError {
   readonly kind = 'unauthorized' as const;
   constructor(message = 'authentication required', code = 'unauthorized') {
     super(message, code);
+  }
+}
+
+/**
+ * A secret (a badge PIN, a witness's password) guessed wrong too often: refused before the
+ * secret is looked at, whatever it is, until `retryAfterS` has passed or an administrator
+ * lifts the lock (HTTP 429, like a locked sign-in).
+ */
+export class ThrottledError extends DomainError {
+  readonly kind = 'throttled' as const;
+  constructor(message: string, code: string, details: Record<string, unknown> & { retryAfterS: number }) {
+    super(message, code, details);
   }
 }
 

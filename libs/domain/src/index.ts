@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './acl/index.js';
+export * from './access/index.js';
 export * from './state-machine/index.js';
 export * from './custody/index.js';
 export * from './gs1/index.js';

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { AlarmRuleIdParam, SaveAlarmRulesPipe, SaveAlarmRulesSchema, type AlarmRuleInput } from './alarm-rule.dto.js';
@@ -12,8 +13,9 @@ import { AlarmRulesService, type AlarmRuleView } from './alarm-rules.service.js'
 export class AlarmRulesController {
   constructor(private readonly rules: AlarmRulesService) {}
 
-  @Roles('admin', 'pharmacist', 'ward_pharmacist')
+  @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
   @Get()
+  @WardScope.allWards('alarm rules are site configuration, kept by the pharmacy')
   list(): readonly AlarmRuleView[] {
     return this.rules.all();
   }
@@ -21,6 +23,7 @@ export class AlarmRulesController {
   /** Creates or replaces one rule or a list of rules, by id. */
   @Roles('admin', 'pharmacist')
   @Post()
+  @WardScope.allWards('alarm rules are site configuration, kept by the pharmacy')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(SaveAlarmRulesSchema) })
   save(@Body(new SaveAlarmRulesPipe()) rules: AlarmRuleInput[]): Promise<AlarmRuleView[]> {
@@ -29,6 +32,7 @@ export class AlarmRulesController {
 
   @Roles('admin', 'pharmacist')
   @Delete(':id')
+  @WardScope.allWards('alarm rules are site configuration, kept by the pharmacy')
   @HttpCode(204)
   remove(@Param('id', new ZodPipe(AlarmRuleIdParam, 'id')) id: string): Promise<void> {
     return this.rules.remove(id);

@@ -35,6 +35,7 @@ const CLEARED_WHERE_RAISED: Partial<Record<ConditionType, { file: string; names:
   'robot.offline_mid_mission': { file: 'fleet/mission-progress.ts', names: 'robot.offline_mid_mission:' },
   'robot.stale': { file: 'fleet/robot-state.service.ts', names: 'robot.stale:' },
   'custody.receipt_overdue': { file: 'custody/delivery-ward.service.ts', names: 'custody.receipt_overdue:' },
+  'custody.override_unreviewed': { file: 'custody/override-review.service.ts', names: 'OVERRIDE_UNREVIEWED_ALARM}:' },
   'cabinet.pocket_left_open': { file: 'cabinets/cabinet-state.service.ts', names: 'cabinet.pocket_left_open:' },
   'cabinet.power_lost': { file: 'cabinets/cabinet-state.service.ts', names: 'cabinet.power_lost:' },
   'cabinet.discrepancy': { file: 'cabinets/pocket-ledger.service.ts', names: 'cabinet.discrepancy:' },
@@ -201,7 +202,7 @@ describe('alarm catalogue', () => {
         {},
         {
           get: (_t, k) =>
-            k === 'doses' || k === 'missing'
+            k === 'doses' || k === 'missing' || k === 'rights'
               ? ['d1', 'd2']
               : k === 'window'
                 ? { start: '2026-12-03T12:00:00Z', end: null }

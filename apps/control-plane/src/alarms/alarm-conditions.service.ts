@@ -59,6 +59,7 @@ export const CONDITION_WATCHES: { readonly [T in AlarmType]?: EndsWhen<T> } = {
 /** Types whose condition is a deadline in their parameters: cleared when it passes. */
 export const CONDITION_DEADLINES: { readonly [T in AlarmType]?: (params: AlarmParams<T>) => string | null } = {
   'security.sign_in_locked': (p) => p.lockedUntil,
+  'security.badge_locked': (p) => p.lockedUntil,
 };
 
 const DEADLINE_CHECK_MS = 5_000;

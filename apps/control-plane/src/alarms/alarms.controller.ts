@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ALARM_SEVERITIES, ALARM_STATES } from '#domain';
-import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, ACTING_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { Idempotent } from '../common/idempotency.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { AlarmsService, type AlarmView } from './alarms.service.js';
@@ -34,20 +35,23 @@ export class AlarmsController {
   constructor(private readonly alarms: AlarmsService) {}
 
   /** Newest first; nurses see only their wards' alarms. */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get()
+  @WardScope.filtered('AlarmsService.list queries the alarms of the caller’s wards')
   list(@Query(new ZodPipe(ListAlarmsQuery, 'query')) q: z.infer<typeof ListAlarmsQuery>, @CurrentUser() user: AuthUser): Promise<AlarmView[]> {
     return this.alarms.list(q, user);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get(':id')
+  @WardScope.resource('alarm')
   get(@Param('id', new ZodPipe(AlarmId, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<AlarmView> {
     return this.alarms.get(id, user);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...ACTING_ROLES)
   @Post(':id/acknowledge')
+  @WardScope.resource('alarm')
   @HttpCode(200)
   acknowledge(@Param('id', new ZodPipe(AlarmId, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<AlarmView> {
     return this.alarms.acknowledge(id, user);
@@ -58,8 +62,9 @@ export class AlarmsController {
    * and by whom), with a reason. 422 for a type that clears by itself, 403 for another role or
    * a nurse of another ward, 409 when it is already cleared.
    */
-  @Roles(...ALL_ROLES)
+  @Roles(...ACTING_ROLES)
   @Post(':id/resolve')
+  @WardScope.resource('alarm')
   @Idempotent()
   @HttpCode(200)
   resolve(

@@ -3,13 +3,19 @@ import { AlarmsModule } from '../alarms/alarms.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginAttempts } from './login-attempts.service.js';
+import { WitnessVerifier } from './witness-verifier.service.js';
 
 /**
  * Sign-in and token verification, one instance for the whole app: without JWT_SECRET the
  * signing key is random per AuthService, so a second instance could not verify the first's
- * tokens (witness tokens, websocket handshakes). LoginAttempts is shared for the same reason:
- * HTTP sign-in and MQTT CONNECT count failures in one place.
+ * tokens (websocket handshakes). LoginAttempts is shared for the same reason: HTTP sign-in,
+ * MQTT CONNECT, badge PINs and witness credentials (WitnessVerifier) count failures in one place.
  */
 @Global()
-@Module({ imports: [AlarmsModule], controllers: [AuthController], providers: [AuthService, LoginAttempts], exports: [AuthService, LoginAttempts] })
+@Module({
+  imports: [AlarmsModule],
+  controllers: [AuthController],
+  providers: [AuthService, LoginAttempts, WitnessVerifier],
+  exports: [AuthService, LoginAttempts, WitnessVerifier],
+})
 export class AuthModule {}

@@ -24,7 +24,7 @@ describe('SQLite backup and restore', () => {
         seq += 1;
         const e: CustodyEventEntity = {
           ...{ seq, id: randomUUID(), at: new Date(), doseId: null, deliveryId: null, orderId: null, action: 'spec_event', fromState: null, toState: null },
-          ...{ actor: { type: 'system', id: 'spec' }, location: `ward:W-${i % 3}`, evidence: { i }, prevHash: hash, hash: '' },
+          ...{ actor: { type: 'system', id: 'spec' }, location: `ward:W-${i % 3}`, ward: null, evidence: { i }, prevHash: hash, hash: '' },
         };
         e.hash = hash = chainHash(e.prevHash, eventContent(e));
         events.push(e);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidGs1CheckDigit } from '#domain';
+import { WitnessSchema } from '../auth/witness.dto.js';
 
 export const CabinetIdParam = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'id must be a device id');
 export const PocketIdParam = z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'pocketId must be 1-32 characters of A-Z a-z 0-9 _ . -');
@@ -38,11 +39,7 @@ export type RemoveInput = z.output<typeof RemoveSchema>;
 export const RestockSchema = z.strictObject({ lot: lotSchema, expiry: isoDate, quantity });
 export type RestockInput = z.output<typeof RestockSchema>;
 
-/** A second user who authenticates for this act: their bearer token, or username + password. */
-export const WitnessSchema = z.union([
-  z.strictObject({ token: z.string().min(10).max(4096) }),
-  z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }),
-]);
+/** A second user who authenticates for this act: badge + PIN, or username + password (never a token). */
 export type WitnessInput = z.output<typeof WitnessSchema>;
 
 export const WasteSchema = z.strictObject({

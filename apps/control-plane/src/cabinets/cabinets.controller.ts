@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import type { CommandView } from '../device-protocol/device-commands.service.js';
@@ -15,22 +16,25 @@ export class CabinetsController {
   constructor(private readonly cabinets: CabinetsService) {}
 
   /** Every smart cabinet with its live state (nurses: their wards only). */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get()
+  @WardScope.filtered('CabinetsService.list keeps the cabinets of the caller’s wards')
   list(@CurrentUser() user: AuthUser): Promise<CabinetView[]> {
     return this.cabinets.list(user);
   }
 
   /** One cabinet with its pockets (lock state, medication, stock — counts hidden from nurses). */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get(':id')
+  @WardScope.resource('cabinet')
   get(@Param('id', new ZodPipe(CabinetIdParam, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<CabinetView & { pockets: PocketView[] }> {
     return this.cabinets.get(id, user);
   }
 
   /** The append-only inventory ledger, newest first. */
-  @Roles('admin', 'pharmacist', 'ward_pharmacist')
+  @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
   @Get(':id/ledger')
+  @WardScope.resource('cabinet')
   ledger(
     @Param('id', new ZodPipe(CabinetIdParam, 'id')) id: string,
     @Query(new ZodPipe(LedgerQuery, 'query')) q: z.infer<typeof LedgerQuery>,
@@ -40,8 +44,9 @@ export class CabinetsController {
   }
 
   /** Commands sent to the cabinet and their outcome (pending, done, refused, failed, timed_out). */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get(':id/commands')
+  @WardScope.resource('cabinet')
   commands(@Param('id', new ZodPipe(CabinetIdParam, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<CommandView[]> {
     return this.cabinets.commandsOf(id, user);
   }
@@ -49,6 +54,7 @@ export class CabinetsController {
   /** What a pocket holds (GTIN, name, controlled, par level); its stock and ledger are kept. */
   @Roles('admin', 'pharmacist')
   @Put(':id/pockets/:pocketId')
+  @WardScope.resource('cabinet')
   @ApiBody({ schema: jsonSchema(ConfigurePocketSchema) })
   configure(
     @Param('id', new ZodPipe(CabinetIdParam, 'id')) id: string,
@@ -61,6 +67,7 @@ export class CabinetsController {
 
   @Roles('admin', 'pharmacist')
   @Post(':id/lockdown')
+  @WardScope.resource('cabinet')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(LockdownSchema) })
   lockdown(
@@ -73,6 +80,7 @@ export class CabinetsController {
 
   @Roles('admin', 'pharmacist')
   @Post(':id/release-lockdown')
+  @WardScope.resource('cabinet')
   @HttpCode(200)
   release(@Param('id', new ZodPipe(CabinetIdParam, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<CommandView> {
     return this.cabinets.lockdown(id, null, user);

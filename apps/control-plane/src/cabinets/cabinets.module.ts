@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AlarmEngineModule } from '../alarm-engine/alarm-engine.module.js';
 import { AlarmsModule } from '../alarms/alarms.module.js';
+import { CustodyModule } from '../custody/custody.module.js';
 import { ColdChainModule } from '../cold-chain/cold-chain.module.js';
 import { DeviceProtocolModule } from '../device-protocol/device-protocol.module.js';
 import { CabinetIngress } from './cabinet-ingress.js';
@@ -23,7 +24,8 @@ import { WitnessService } from './witness.service.js';
  * shared database, not asked of custody), discrepancies and lot recalls. Exports the ledger.
  */
 @Module({
-  imports: [DeviceProtocolModule, ColdChainModule, AlarmsModule, AlarmEngineModule],
+  // CustodyModule: refused cabinet acts and recalls are written on the custody chain (Refusals)
+  imports: [DeviceProtocolModule, ColdChainModule, AlarmsModule, AlarmEngineModule, CustodyModule],
   controllers: [CabinetsController, PocketActionsController, DiscrepanciesController, RecallsController],
   providers: [
     PocketLedgerService,

@@ -1,6 +1,6 @@
 /** Read side of smart cabinets (registry + live state + pockets + ledger) and the lockdown commands. */
 import { Injectable } from '@nestjs/common';
-import { belowPar, ConflictError, ForbiddenError, NotFoundError, totalCount, type LotStock } from '#domain';
+import { belowPar, ConflictError, ForbiddenError, inWardScope, NotFoundError, totalCount, type LotStock } from '#domain';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { DeviceCommandsService, type CommandView } from '../device-protocol/device-commands.service.js';
 import { DeviceDirectory, type DeviceInfo } from '../device-protocol/device-directory.service.js';
@@ -43,8 +43,8 @@ export interface CabinetView {
   link: DeviceLinkStats;
 }
 
-const ALL_WARD_ROLES = new Set(['admin', 'pharmacist', 'ward_pharmacist']);
-const SEE_STOCK = new Set(['admin', 'pharmacist', 'ward_pharmacist']);
+// a role rule (nurses count blind): the safety officer reads stock like the pharmacy
+const SEE_STOCK = new Set(['admin', 'pharmacist', 'ward_pharmacist', 'safety_officer']);
 
 @Injectable()
 export class CabinetsService {
@@ -116,7 +116,7 @@ export class CabinetsService {
   }
 
   private canSee(c: DeviceInfo, user: AuthUser): boolean {
-    return ALL_WARD_ROLES.has(user.role) || (c.ward !== null && user.wards.includes(c.ward));
+    return inWardScope(user, c.ward);
   }
 
   private view(c: DeviceInfo): CabinetView {

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { DiscrepanciesQuery, DiscrepancyIdParam, ResolveDiscrepancySchema, type ResolveDiscrepancy } from './cabinet.dto.js';
@@ -16,8 +17,9 @@ export class DiscrepanciesController {
   constructor(private readonly records: PocketRecordsService) {}
 
   /** Count discrepancies (default: open ones), newest first. */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get()
+  @WardScope.filtered('PocketRecordsService.discrepancies keeps the discrepancies of cabinets in the caller’s wards')
   list(@Query(new ZodPipe(DiscrepanciesQuery, 'query')) q: z.output<typeof DiscrepanciesQuery>, @CurrentUser() user: AuthUser): Promise<DiscrepancyView[]> {
     return this.records.discrepancies(q, user);
   }
@@ -25,6 +27,7 @@ export class DiscrepanciesController {
   /** A pharmacist closes a discrepancy with a reason: accept the count (stock adjusted) or keep the expected quantity. */
   @Roles('pharmacist', 'admin')
   @Post(':id/resolve')
+  @WardScope.allWards('the pharmacy resolves discrepancies on every ward')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(ResolveDiscrepancySchema) })
   resolve(

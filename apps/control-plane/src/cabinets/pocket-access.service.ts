@@ -9,7 +9,7 @@
  * acknowledges `done`. The request waits for the outcome (bounded by the ack time-out).
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { ConflictError, ForbiddenError, isExpired, NotFoundError, RuleViolationError, type PocketInventory } from '#domain';
+import { assertInWardScope, ConflictError, ForbiddenError, isExpired, locationKey, NotFoundError, RuleViolationError, type PocketInventory } from '#domain';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { type IdempotencyScope, pendingIdempotencyScope } from '../common/idempotency.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -23,9 +23,12 @@ import { CabinetStateService, drawerStorageId } from './cabinet-state.service.js
 import { CommandTimedOutError } from './command-timed-out.error.js';
 import { PocketLedgerService, type LedgerDraft, type PocketRecord, type RemovalFacts } from './pocket-ledger.service.js';
 import { WitnessService } from './witness.service.js';
+import { userActor } from '../custody/access.js';
+import { type RefusalContext, Refusals } from '../custody/refusals.js';
 
 export const POCKET_ENTRY_ACTION = 'pocket_entry';
-const OPEN_ANY_WARD = new Set(['admin', 'pharmacist']);
+/** A role rule, not a ward rule: who opens pockets at all; on which wards is the ward-scope rule. */
+const OPENS_POCKETS: ReadonlySet<string> = new Set(['admin', 'pharmacist', 'nurse']);
 
 export interface PocketActionResult {
   command: CommandView;
@@ -59,6 +62,7 @@ export class PocketAccessService implements OnModuleInit {
     private readonly witnesses: WitnessService,
     private readonly orders: CustodyRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly refusals: Refusals,
   ) {}
 
   onModuleInit(): void {
@@ -70,7 +74,45 @@ export class PocketAccessService implements OnModuleInit {
     });
   }
 
+  /** A removal; every refusal is a record on the custody chain (Refusals). */
   async remove(cabinetId: string, pocketId: string, input: RemoveInput, user: AuthUser): Promise<PocketActionResult> {
+    return this.refusals.guard(
+      () =>
+        this.refusalAt('cabinet_removal', cabinetId, pocketId, user, {
+          quantity: input.quantity,
+          ...(input.orderId ? { orderId: input.orderId } : {}),
+          ...(input.lot ? { lot: input.lot } : {}),
+          ...(input.override ? { override: input.override.reason } : {}),
+        }),
+      () => this.removeFrom(cabinetId, pocketId, input, user),
+    );
+  }
+
+  /**
+   * What a refused cabinet act concerned: the cabinet drawer (the pocket's, as the cabinet
+   * reports it) on the cabinet's ward, and an order named in the request if it exists.
+   */
+  async refusalAt(
+    act: 'cabinet_removal' | 'cabinet_waste',
+    cabinetId: string,
+    pocketId: string,
+    user: AuthUser,
+    evidence: Record<string, unknown> & { orderId?: string },
+  ): Promise<RefusalContext> {
+    const cabinet = await this.directory.get(cabinetId);
+    const drawer = this.cabinets.pocketState(cabinetId, pocketId)?.drawerId ?? pocketId;
+    const order = evidence.orderId ? await this.orders.order(evidence.orderId) : null;
+    return {
+      act,
+      actor: userActor(user),
+      location: locationKey.cabinetDrawer(cabinetId, drawer),
+      ward: cabinet?.ward ?? null,
+      orderId: order?.id ?? null,
+      evidence: { cabinetId, pocketId, ...evidence },
+    };
+  }
+
+  private async removeFrom(cabinetId: string, pocketId: string, input: RemoveInput, user: AuthUser): Promise<PocketActionResult> {
     const cabinet = await this.openable(cabinetId, pocketId, user);
     const pocket = this.ledger.require(cabinetId, pocketId);
     if (!input.override) {
@@ -109,10 +151,22 @@ export class PocketAccessService implements OnModuleInit {
   }
 
   /** Waste from the pocket's own stock (broken, expired): the pocket opens, a controlled drug needs a witness. */
-  async wasteFromStock(cabinetId: string, pocketId: string, input: WasteInput, user: AuthUser): Promise<PocketActionResult> {
+  async wasteFromStock(cabinetId: string, pocketId: string, input: WasteInput, user: AuthUser, address?: string): Promise<PocketActionResult> {
+    return this.refusals.guard(
+      () =>
+        this.refusalAt('cabinet_waste', cabinetId, pocketId, user, {
+          quantity: input.quantity,
+          ...(input.lot ? { lot: input.lot } : {}),
+          witnessed: !!input.witness,
+        }),
+      () => this.wasteStock(cabinetId, pocketId, input, user, address),
+    );
+  }
+
+  private async wasteStock(cabinetId: string, pocketId: string, input: WasteInput, user: AuthUser, address?: string): Promise<PocketActionResult> {
     const cabinet = await this.openable(cabinetId, pocketId, user);
     const pocket = this.ledger.require(cabinetId, pocketId);
-    const witness = input.witness ? await this.witnesses.verify(input.witness) : undefined;
+    const witness = input.witness ? await this.witnesses.verify(input.witness, { actor: user, ward: cabinet.ward, address }) : undefined;
     const lot = input.lot ?? this.onlyLot(pocket.inventory);
     const draft: LedgerDraft = {
       type: 'waste',
@@ -138,11 +192,8 @@ export class PocketAccessService implements OnModuleInit {
   async openable(cabinetId: string, pocketId: string, user: AuthUser): Promise<DeviceInfo> {
     const cabinet = await this.directory.get(cabinetId);
     if (!cabinet || cabinet.kind !== 'cabinet') throw new NotFoundError('Cabinet', cabinetId);
-    const allowed = OPEN_ANY_WARD.has(user.role) || (user.role === 'nurse' && cabinet.ward !== null && user.wards.includes(cabinet.ward));
-    if (!allowed)
-      throw new ForbiddenError(`${user.username} may not open pockets of cabinet ${cabinetId} (ward ${cabinet.ward ?? 'none'})`, 'ward_forbidden', {
-        ward: cabinet.ward,
-      });
+    if (!OPENS_POCKETS.has(user.role)) throw new ForbiddenError(`role '${user.role}' may not open cabinet pockets`, 'role_forbidden');
+    assertInWardScope(user, cabinet.ward);
     const drawer = this.cabinets.pocketState(cabinetId, pocketId)?.drawerId;
     if (drawer && this.coldChain.isQuarantined(drawerStorageId(cabinetId, drawer)))
       throw new RuleViolationError(`drawer ${drawer} is quarantined after a cold-chain excursion`, 'cold_chain_quarantine', { drawerId: drawer });

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import type { CommandView } from '../device-protocol/device-commands.service.js';
@@ -35,6 +36,7 @@ const pocket = () => new ZodPipe(PocketIdParam, 'pocketId');
 @ApiBearerAuth()
 @Idempotent()
 @Controller('api/cabinets/:id/pockets/:pocketId')
+@WardScope.resource('cabinet')
 export class PocketActionsController {
   constructor(
     private readonly access: PocketAccessService,
@@ -87,10 +89,11 @@ export class PocketActionsController {
     @Param('pocketId', pocket()) pocketId: string,
     @Body(new ZodPipe(WasteSchema)) body: WasteInput,
     @CurrentUser() user: AuthUser,
+    @Ip() ip: string,
   ): Promise<PocketActionResult | PocketRecord> {
     return body.removalId
-      ? this.records.wasteRemoved(id, pocketId, { ...body, removalId: body.removalId }, user)
-      : this.access.wasteFromStock(id, pocketId, body, user);
+      ? this.records.wasteRemoved(id, pocketId, { ...body, removalId: body.removalId }, user, ip)
+      : this.access.wasteFromStock(id, pocketId, body, user, ip);
   }
 
   /** Returns go to the cabinet's return bin for pharmacy verification, never back into the pocket. */

@@ -5,7 +5,7 @@
  * resolution of count discrepancies by a pharmacist.
  */
 import { Injectable } from '@nestjs/common';
-import { ConflictError, countPrompt, ForbiddenError, NotFoundError, type Discrepancy } from '#domain';
+import { assertInWardScope, ConflictError, countPrompt, inWardScope, NotFoundError, type Discrepancy } from '#domain';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { DeviceCommandsService, type CommandView } from '../device-protocol/device-commands.service.js';
 import { DeviceDirectory } from '../device-protocol/device-directory.service.js';
@@ -14,6 +14,7 @@ import { CommandTimedOutError } from './command-timed-out.error.js';
 import { PocketAccessService } from './pocket-access.service.js';
 import { PocketLedgerService, type PocketRecord } from './pocket-ledger.service.js';
 import { WitnessService } from './witness.service.js';
+import { Refusals } from '../custody/refusals.js';
 
 export interface DiscrepancyView extends Omit<Discrepancy, 'countEntryId'> {
   id: string;
@@ -34,6 +35,7 @@ export class PocketRecordsService {
     private readonly commands: DeviceCommandsService,
     private readonly directory: DeviceDirectory,
     private readonly witnesses: WitnessService,
+    private readonly refusals: Refusals,
   ) {}
 
   async returnToBin(cabinetId: string, pocketId: string, input: ReturnInput, user: AuthUser): Promise<PocketRecord> {
@@ -55,11 +57,30 @@ export class PocketRecordsService {
   }
 
   /** Waste of (part of) a removed dose; nothing opens. Waste of pocket stock goes through PocketAccessService. */
-  async wasteRemoved(cabinetId: string, pocketId: string, input: WasteInput & { removalId: string }, user: AuthUser): Promise<PocketRecord> {
-    await this.access.openable(cabinetId, pocketId, user);
+  async wasteRemoved(cabinetId: string, pocketId: string, input: WasteInput & { removalId: string }, user: AuthUser, address?: string): Promise<PocketRecord> {
+    return this.refusals.guard(
+      () =>
+        this.access.refusalAt('cabinet_waste', cabinetId, pocketId, user, {
+          quantity: input.quantity,
+          removalId: input.removalId,
+          ...(input.lot ? { lot: input.lot } : {}),
+          witnessed: !!input.witness,
+        }),
+      () => this.wasteOfRemoval(cabinetId, pocketId, input, user, address),
+    );
+  }
+
+  private async wasteOfRemoval(
+    cabinetId: string,
+    pocketId: string,
+    input: WasteInput & { removalId: string },
+    user: AuthUser,
+    address?: string,
+  ): Promise<PocketRecord> {
+    const cabinet = await this.access.openable(cabinetId, pocketId, user);
     const pocket = this.ledger.require(cabinetId, pocketId);
     const removal = pocket.inventory.removals[input.removalId];
-    const witness = input.witness ? await this.witnesses.verify(input.witness) : undefined;
+    const witness = input.witness ? await this.witnesses.verify(input.witness, { actor: user, ward: cabinet.ward, address }) : undefined;
     return this.ledger.append(cabinetId, pocketId, {
       type: 'waste',
       id: this.ledger.newEntryId(),
@@ -114,8 +135,7 @@ export class PocketRecordsService {
   }
 
   async discrepancies(filter: { state: 'open' | 'resolved' | 'all'; ward?: string | undefined }, user: AuthUser): Promise<DiscrepancyView[]> {
-    const wardScoped = !['admin', 'pharmacist', 'ward_pharmacist'].includes(user.role);
-    if (wardScoped && filter.ward && !user.wards.includes(filter.ward)) throw new ForbiddenError(`not assigned to ward '${filter.ward}'`, 'ward_forbidden');
+    if (filter.ward) assertInWardScope(user, filter.ward);
     const out: DiscrepancyView[] = [];
     for (const p of this.ledger.discrepancies()) {
       const open = p.discrepancy.status === 'open' || p.discrepancy.status === 'recounted';
@@ -123,7 +143,7 @@ export class PocketRecordsService {
       if (filter.state === 'resolved' && open) continue;
       const ward = (await this.directory.get(p.cabinetId))?.ward ?? null;
       if (filter.ward && ward !== filter.ward) continue;
-      if (wardScoped && (!ward || !user.wards.includes(ward))) continue;
+      if (!inWardScope(user, ward)) continue;
       const { countEntryId, ...rest } = p.discrepancy;
       out.push({ id: countEntryId, cabinetId: p.cabinetId, pocketId: p.pocketId, ward, gtin: p.gtin, medicationName: p.medicationName, ...rest });
     }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import type { CommandView } from '../device-protocol/device-commands.service.js';
@@ -18,14 +19,16 @@ export class RecallsController {
   /** Recalls a lot: refused by every pocket's ledger and locked in every cabinet (one command each, reported). */
   @Roles('pharmacist', 'admin')
   @Post()
+  @WardScope.allWards('a recall locks a lot in every cabinet of the hospital')
   @ApiBody({ schema: jsonSchema(RecallSchema) })
   recall(@Body(new ZodPipe(RecallSchema)) body: RecallInput, @CurrentUser() user: AuthUser): Promise<RecallView & { commands: CommandView[] }> {
     return this.recalls.recall(body, user);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get()
-  list(): Promise<RecallView[]> {
-    return this.recalls.list();
+  @WardScope.filtered('RecallsService.list lists only the affected pockets of cabinets in the caller’s wards')
+  list(@CurrentUser() user: AuthUser): Promise<RecallView[]> {
+    return this.recalls.list(user);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ConflictError } from '#domain';
+import { ConflictError, inWardScope, locationKey, type WardScopedUser } from '#domain';
 import { CabinetRepository } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
@@ -14,6 +14,8 @@ import { DeviceCommandsService, type CommandView } from '../device-protocol/devi
 import { DeviceDirectory } from '../device-protocol/device-directory.service.js';
 import type { RecallInput } from './cabinet.dto.js';
 import { PocketLedgerService } from './pocket-ledger.service.js';
+import { userActor } from '../custody/access.js';
+import { Refusals } from '../custody/refusals.js';
 
 export interface RecallView {
   id: string;
@@ -34,9 +36,23 @@ export class RecallsService {
     private readonly commands: DeviceCommandsService,
     private readonly directory: DeviceDirectory,
     private readonly bus: EventBus,
+    private readonly refusals: Refusals,
   ) {}
 
+  /** A hospital-wide recall of a lot; a refused one is a record on the custody chain (Refusals). */
   async recall(input: RecallInput, user: AuthUser): Promise<RecallView & { commands: CommandView[] }> {
+    return this.refusals.guard(
+      () => ({
+        act: 'recall',
+        actor: userActor(user),
+        location: locationKey.pharmacy(),
+        evidence: { gtin: input.gtin, lot: input.lot, reason: input.reason },
+      }),
+      () => this.recallLot(input, user),
+    );
+  }
+
+  private async recallLot(input: RecallInput, user: AuthUser): Promise<RecallView & { commands: CommandView[] }> {
     if (await this.repo.findRecall(input.gtin, input.lot))
       throw new ConflictError(`lot ${input.lot} of ${input.gtin} is already recalled`, 'recall_exists', { field: 'lot' });
     const recall = { id: randomUUID(), gtin: input.gtin, lot: input.lot, reason: input.reason, createdBy: user.id, createdAt: new Date() };
@@ -60,14 +76,20 @@ export class RecallsService {
     return { ...this.view(recall), commands };
   }
 
-  async list(): Promise<RecallView[]> {
-    return (await this.repo.allRecalls()).map((r) => this.view(r));
+  /** Every recall (a lot is hospital-wide news); the affected pockets only of cabinets in the caller's wards. */
+  async list(user: WardScopedUser): Promise<RecallView[]> {
+    const wardOf = new Map((await this.directory.list('cabinet')).map((c) => [c.id, c.ward]));
+    const visible = (cabinetId: string) => inWardScope(user, wardOf.get(cabinetId));
+    return (await this.repo.allRecalls()).map((r) => this.view(r, visible));
   }
 
-  private view(r: { id: string; gtin: string; lot: string; reason: string; createdBy: string; createdAt: Date }): RecallView {
+  private view(
+    r: { id: string; gtin: string; lot: string; reason: string; createdBy: string; createdAt: Date },
+    visible: (cabinetId: string) => boolean = () => true,
+  ): RecallView {
     const affectedPockets = this.ledger
       .allPockets()
-      .filter((p) => p.gtin === r.gtin && (p.inventory.lots[r.lot]?.count ?? 0) > 0)
+      .filter((p) => p.gtin === r.gtin && (p.inventory.lots[r.lot]?.count ?? 0) > 0 && visible(p.cabinetId))
       .map((p) => ({ cabinetId: p.cabinetId, pocketId: p.pocketId, count: p.inventory.lots[r.lot]!.count }));
     return { id: r.id, gtin: r.gtin, lot: r.lot, reason: r.reason, createdBy: r.createdBy, createdAt: r.createdAt.toISOString(), affectedPockets };
   }

@@ -1,28 +1,21 @@
 /**
- * Authenticates the second person of a two-person act (controlled-drug waste): the witness
- * signs in for this act with their own bearer token or username and password. The result is
- * the domain's WitnessSignature; the ledger decides whether it suffices (different person,
- * authenticated).
- * AuthService comes from the global AuthModule: the one instance, whose key signed the token.
+ * The witness of a cabinet's two-person act (controlled-drug waste): the second person's badge
+ * + PIN or username + password, verified by the one WitnessVerifier (throttled, a nurse only of
+ * the cabinet's ward). The result is the domain's WitnessSignature keyed by user id, as the
+ * pocket ledger's actors are; the ledger decides whether it suffices.
  */
 import { Injectable } from '@nestjs/common';
-import { DomainError, RuleViolationError, type WitnessSignature } from '#domain';
-import { AuthService } from '../auth/auth.service.js';
+import type { WitnessSignature } from '#domain';
+import type { AuthUser } from '../common/auth.decorators.js';
+import { WitnessVerifier } from '../auth/witness-verifier.service.js';
 import type { WitnessInput } from './cabinet.dto.js';
 
 @Injectable()
 export class WitnessService {
-  constructor(private readonly auth: AuthService) {}
+  constructor(private readonly verifier: WitnessVerifier) {}
 
-  async verify(input: WitnessInput): Promise<WitnessSignature> {
-    const auth = this.auth;
-    try {
-      const user = 'token' in input ? await auth.verify(input.token) : (await auth.login(input.username, input.password)).user;
-      return { userId: user.id, authenticated: true };
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      // not a 401: the person acting is signed in; it is their witness who failed to
-      throw new RuleViolationError('the witness could not be authenticated', 'witness_not_authenticated', { field: 'witness' });
-    }
+  async verify(input: WitnessInput, act: { actor: AuthUser; ward: string | null; address?: string | undefined }): Promise<WitnessSignature> {
+    const w = await this.verifier.verify(input, { action: 'waste', ...act });
+    return { userId: w.user.id, authenticated: true, username: w.user.username, role: w.user.role, via: w.via };
   }
 }

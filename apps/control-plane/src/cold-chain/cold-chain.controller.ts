@@ -1,9 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
+import { filterInWardScope } from '#domain';
 import { ColdChainService, type ExcursionView, type StorageView } from './cold-chain.service.js';
 import { DecideQuarantineSchema, ExcursionIdParam, ExcursionsQuery } from './cold-chain.dto.js';
 import { Idempotent } from '../common/idempotency.js';
@@ -16,21 +18,24 @@ export class ColdChainController {
   constructor(private readonly coldChain: ColdChainService) {}
 
   /** Every storage unit the cold chain has heard of, with its status. */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('storages')
-  storages(): StorageView[] {
-    return this.coldChain.storagesView();
+  @WardScope.filtered('ColdChainService.storagesView keeps the storages of the caller’s wards')
+  storages(@CurrentUser() user: AuthUser): StorageView[] {
+    return filterInWardScope(user, this.coldChain.storagesView(), (s) => s.ward);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('excursions')
-  excursions(@Query(new ZodPipe(ExcursionsQuery, 'query')) q: z.output<typeof ExcursionsQuery>): Promise<ExcursionView[]> {
-    return this.coldChain.excursions(q);
+  @WardScope.filtered('ColdChainService.excursions keeps the excursions of the caller’s wards’ storages')
+  excursions(@Query(new ZodPipe(ExcursionsQuery, 'query')) q: z.output<typeof ExcursionsQuery>, @CurrentUser() user: AuthUser): Promise<ExcursionView[]> {
+    return this.coldChain.excursions(q, user);
   }
 
   /** A pharmacist releases or destroys a quarantined unit's stock; the unit returns to service. */
   @Roles('pharmacist', 'admin')
   @Post('excursions/:id/decision')
+  @WardScope.resource('excursion')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(DecideQuarantineSchema) })
   decide(

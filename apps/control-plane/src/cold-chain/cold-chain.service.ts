@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import {
   ConflictError,
   evaluateColdChain,
+  filterInWardScope,
   INITIAL_COLD_CHAIN_STATE,
   NotFoundError,
   REFRIGERATED_PROFILE,
@@ -24,6 +25,7 @@ import {
   type ColdChainStatus,
   type ExposureWindow,
   type QuarantineDisposition,
+  type WardScopedUser,
 } from '#domain';
 import { SensorRepository, type SensorExcursionEntity } from '#persistence';
 import { AlarmsService } from '../alarms/alarms.service.js';
@@ -132,9 +134,10 @@ export class ColdChainService implements OnModuleInit {
     return [...this.storages.values()].filter((s) => !ward || s.ward === ward).map(storageView);
   }
 
-  async excursions(filter: { state?: 'open' | 'all' | undefined; limit?: number | undefined }): Promise<ExcursionView[]> {
+  /** A ward fridge's excursions for its ward; a pharmacy unit's for the roles that see every ward. */
+  async excursions(filter: { state?: 'open' | 'all' | undefined; limit?: number | undefined }, user: WardScopedUser): Promise<ExcursionView[]> {
     const statuses = filter.state === 'all' ? undefined : ['excursion', 'recovering', 'quarantine'];
-    return (await this.repo.listExcursions({ statuses, limit: filter.limit })).map(excursionView);
+    return filterInWardScope(user, await this.repo.listExcursions({ statuses, limit: filter.limit }), (e) => e.ward).map(excursionView);
   }
 
   /** The pharmacist's decision on a quarantined unit's stock; the unit returns to service. */

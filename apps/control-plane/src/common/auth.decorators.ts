@@ -1,7 +1,7 @@
 /**
- * Access policy decorators. Every route must declare one: `@Public()` or `@Roles(...)`.
- * A route with neither is refused at boot (see PolicyCheck), so no endpoint can ship open
- * by omission.
+ * Access policy decorators. Every route must declare one: `@Public()` or `@Roles(...)`, and a
+ * route with @Roles also its ward scope (`@WardScope.*`, ward-scope.decorators.ts). A route
+ * missing either is refused at boot (see PolicyCheck), so no endpoint can ship open by omission.
  */
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { UserRole } from '#persistence';
@@ -24,4 +24,12 @@ export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionC
   return ctx.switchToHttp().getRequest<{ user: AuthUser }>().user;
 });
 
-export const ALL_ROLES: UserRole[] = ['admin', 'pharmacist', 'nurse', 'ward_pharmacist'];
+/** Every role that acts: for writes open to everyone who works on a ward (acknowledging an alarm). */
+export const ACTING_ROLES: UserRole[] = ['admin', 'pharmacist', 'nurse', 'ward_pharmacist'];
+/**
+ * Every role that reads: the acting roles and the safety officer, who reads everything and acts
+ * on nothing. Only for GET routes: PolicyCheck stops the boot when a write admits safety_officer.
+ */
+export const READ_ROLES: UserRole[] = [...ACTING_ROLES, 'safety_officer'];
+/** The roles that may never write (anything but signing in). */
+export const READ_ONLY_ROLES: readonly UserRole[] = ['safety_officer'];

@@ -19,6 +19,7 @@ const STATUS: Record<DomainError['kind'], number> = {
   rule: 422,
   unavailable: 503,
   device_timeout: 504,
+  throttled: 429,
 };
 
 /** An error outcome stored with an Idempotency-Key, answered again with its original status and body. */

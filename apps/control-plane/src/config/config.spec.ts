@@ -71,6 +71,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ UNLOCK_CONFIRM_TIMEOUT_MS: '0' })).toThrow(/UNLOCK_CONFIRM_TIMEOUT_MS must be a positive integer, got '0'/);
   });
 
+  it('allows a 5 % dose tolerance at the bedside by default and reviews overrides within 24 h (0 = no alarm), naming a bad value', () => {
+    expect(loadConfig({}).custody.doseTolerance).toBe(0.05);
+    expect(loadConfig({ DOSE_TOLERANCE_PCT: '0' }).custody.doseTolerance).toBe(0);
+    expect(loadConfig({ DOSE_TOLERANCE_PCT: '2.5' }).custody.doseTolerance).toBe(0.025);
+    expect(() => loadConfig({ DOSE_TOLERANCE_PCT: '30' })).toThrow(/DOSE_TOLERANCE_PCT must be a number of percent from 0 to 25, got '30'/);
+    expect(loadConfig({}).custody.overrideReviewAfterMs).toBe(24 * 3600_000);
+    expect(loadConfig({ OVERRIDE_REVIEW_AFTER_MS: '0' }).custody.overrideReviewAfterMs).toBeNull();
+    expect(() => loadConfig({ OVERRIDE_REVIEW_AFTER_MS: '-1' })).toThrow(/OVERRIDE_REVIEW_AFTER_MS/);
+  });
+
   it('reads the device clock skew allowance (30 s by default) and the cold-chain durations (the 2–8 °C profile by default)', () => {
     expect(loadConfig({}).devices.clockMaxSkewMs).toBe(30_000);
     expect(loadConfig({}).coldChain).toEqual({ minExcursionS: 600, quarantineAfterS: 1800, recoverS: 300 });

@@ -36,6 +36,20 @@ const optionalPort = (name: string, def: number) =>
       return n;
     });
 
+/** A yes/no setting: `true`/`false` (also 1/0, yes/no, on/off). */
+const flag = (name: string, def: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const t = v.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(t)) return true;
+      if (['false', '0', 'no', 'off'].includes(t)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got '${v}'` });
+      return z.NEVER;
+    });
+
 const positiveInt = (name: string, def: number) =>
   z
     .string()
@@ -143,7 +157,26 @@ const envSchema = z
     DELIVERY_RECEIPT_ALARM_MS: positiveInt('DELIVERY_RECEIPT_ALARM_MS', 15 * 60_000),
     DELIVERY_LOST_MS: positiveInt('DELIVERY_LOST_MS', 60 * 60_000),
     CUSTODY_TICK_MS: positiveInt('CUSTODY_TICK_MS', 10_000),
+    // the bedside dose right: how far the amount given may differ from the ordered one (percent)
+    DOSE_TOLERANCE_PCT: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v === '') return 5;
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 0 || n > 25) {
+          ctx.addIssue({ code: 'custom', message: `DOSE_TOLERANCE_PCT must be a number of percent from 0 to 25, got '${v}'` });
+          return z.NEVER;
+        }
+        return n;
+      }),
+    // a bedside override not reviewed by a pharmacist this long after it was recorded raises an alarm; 0 = never
+    OVERRIDE_REVIEW_AFTER_MS: nonNegativeInt('OVERRIDE_REVIEW_AFTER_MS', 24 * 3600_000),
     UNLOCK_CONFIRM_TIMEOUT_MS: positiveInt('UNLOCK_CONFIRM_TIMEOUT_MS', 10_000),
+    // site policy: a controlled drug rides a robot only where the site allows it (then per drug)
+    POLICY_CONTROLLED_ROBOT_TRANSPORT: flag('POLICY_CONTROLLED_ROBOT_TRANSPORT', false),
+    // site policy: the pharmacist who entered an order may not verify it (separation of duties)
+    POLICY_ORDER_SEPARATION_OF_DUTIES: flag('POLICY_ORDER_SEPARATION_OF_DUTIES', true),
     IDEMPOTENCY_RETENTION_HOURS: positiveInt('IDEMPOTENCY_RETENTION_HOURS', 24),
     STORE_PROBE_MS: positiveInt('STORE_PROBE_MS', 1_000),
     COMMAND_ACK_TIMEOUT_MS: positiveInt('COMMAND_ACK_TIMEOUT_MS', 10_000),
@@ -242,6 +275,13 @@ export interface AppConfig {
   idempotencyRetentionHours: number;
   /** a site JSON file; unset = the built-in demo hospital */
   siteFile?: string;
+  /** site policy settings (documented in the README's "Site policy" table) */
+  policy: {
+    /** controlled drugs may be carried by robot at all (then only those whose medication allows it) */
+    controlledRobotTransport: boolean;
+    /** the user who entered an order may not verify it */
+    orderSeparationOfDuties: boolean;
+  };
   custody: {
     /** a delivery not received this long after dispatch/arrival raises an alarm */
     receiptAlarmMs: number;
@@ -250,6 +290,10 @@ export interface AppConfig {
     tickMs: number;
     /** how long an unlock waits for the robot's state to show the compartment unlocked before it answers that it was not confirmed */
     unlockConfirmTimeoutMs: number;
+    /** relative difference from the ordered amount still counted as the right dose (0.05 = ±5 %; DOSE_TOLERANCE_PCT) */
+    doseTolerance: number;
+    /** an override unreviewed this long raises `custody.override_unreviewed`; null = never (OVERRIDE_REVIEW_AFTER_MS=0) */
+    overrideReviewAfterMs: number | null;
   };
   fleet: {
     staleAfterMs: number;
@@ -361,11 +405,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storeProbeMs: e.STORE_PROBE_MS,
     idempotencyRetentionHours: e.IDEMPOTENCY_RETENTION_HOURS,
     ...(e.SITE_FILE ? { siteFile: e.SITE_FILE } : {}),
+    policy: {
+      controlledRobotTransport: e.POLICY_CONTROLLED_ROBOT_TRANSPORT,
+      orderSeparationOfDuties: e.POLICY_ORDER_SEPARATION_OF_DUTIES,
+    },
     custody: {
       receiptAlarmMs: e.DELIVERY_RECEIPT_ALARM_MS,
       lostAfterMs: e.DELIVERY_LOST_MS,
       tickMs: e.CUSTODY_TICK_MS,
       unlockConfirmTimeoutMs: e.UNLOCK_CONFIRM_TIMEOUT_MS,
+      doseTolerance: e.DOSE_TOLERANCE_PCT / 100,
+      overrideReviewAfterMs: e.OVERRIDE_REVIEW_AFTER_MS === 0 ? null : e.OVERRIDE_REVIEW_AFTER_MS,
     },
     fleet: {
       staleAfterMs: e.ROBOT_STALE_AFTER_MS,

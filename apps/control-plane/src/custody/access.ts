@@ -1,16 +1,11 @@
-import { ForbiddenError } from '#domain';
-import type { AuthUser } from '../common/auth.decorators.js';
 import type { Actor } from './custody-ledger.service.js';
+import type { AuthUser } from '../common/auth.decorators.js';
 
-/** Nurses act on their own wards only; pharmacy roles and admins see every ward. */
-export function canActOnWard(user: AuthUser, ward: string): boolean {
-  return user.role !== 'nurse' || user.wards.includes(ward);
-}
-
-export function assertWardAccess(user: AuthUser, ward: string): void {
-  // the message names no patient and no dose: an error must not leak another ward's data
-  if (!canActOnWard(user, ward)) throw new ForbiddenError('you are not assigned to the ward this belongs to', 'ward_forbidden');
-}
+/**
+ * The ward-scope rule lives in libs/domain (access/ward-scope.ts); these names stay as thin
+ * aliases for the custody services that call them.
+ */
+export { assertInWardScope as assertWardAccess, inWardScope as canActOnWard } from '#domain';
 
 export const userActor = (u: AuthUser): Actor => ({ type: 'user', id: u.username, role: u.role });
 export const SYSTEM: Actor = { type: 'system', id: 'medloop' };

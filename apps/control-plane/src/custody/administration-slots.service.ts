@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { administrationMachine, assertTransition } from '#domain';
+import { administrationMachine, assertTransition, locationKey } from '#domain';
 import { type AdministrationSlotEntity, CustodyRepository } from '#persistence';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -52,6 +52,7 @@ export class AdministrationSlotsService implements OnApplicationBootstrap, OnMod
         fresh.state = 'due';
       }
       assertTransition(administrationMachine, fresh.state, to);
+      const ward = (await tx.patient(fresh.patientId))?.ward ?? null;
       record({
         action: `slot_${to}`,
         doseId: fresh.doseId,
@@ -59,6 +60,9 @@ export class AdministrationSlotsService implements OnApplicationBootstrap, OnMod
         fromState: null,
         toState: null,
         actor: SYSTEM,
+        // a slot is the patient's: due or missed at their bedside, on their ward
+        location: locationKey.bedside(fresh.patientId),
+        ward,
         evidence: { slotId: fresh.id, scheduledAt: fresh.scheduledAt.toISOString(), slotState: to },
       });
       fresh.state = to;

@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ALL_ROLES, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { AuditService } from './audit.service.js';
 import { IdParam } from './custody.dto.js';
@@ -12,41 +13,47 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   /** A dose's whole custody chain, each event with its hash and the link to the previous one. */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('doses/:id/timeline')
+  @WardScope.resource('dose')
   timeline(@Param('id', new ZodPipe(IdParam, 'id')) id: string) {
     return this.audit.timeline(id);
   }
 
   /** Recomputes the whole hash chain and reports the first broken link, if any. */
-  @Roles('admin', 'pharmacist', 'ward_pharmacist')
+  @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
   @Get('audit/verify')
+  @WardScope.none('the hash chain’s integrity: sequence numbers and hashes, no ward data')
   verify() {
     return this.audit.verify();
   }
 
   /** FHIR R4 Bundle: Patient, Medication, MedicationRequest/Dispense/Administration, Task, Provenance. */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('doses/:id/fhir')
+  @WardScope.resource('dose')
   doseFhir(@Param('id', new ZodPipe(IdParam, 'id')) id: string) {
     return this.audit.fhirForDose(id);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('deliveries/:id/fhir')
+  @WardScope.resource('delivery')
   deliveryFhir(@Param('id', new ZodPipe(IdParam, 'id')) id: string) {
     return this.audit.fhirForDelivery(id);
   }
 
   /** GS1 EPCIS 2.0 JSON-LD document of the custody chain. */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('doses/:id/epcis')
+  @WardScope.resource('dose')
   doseEpcis(@Param('id', new ZodPipe(IdParam, 'id')) id: string) {
     return this.audit.epcisForDose(id);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('deliveries/:id/epcis')
+  @WardScope.resource('delivery')
   deliveryEpcis(@Param('id', new ZodPipe(IdParam, 'id')) id: string) {
     return this.audit.epcisForDelivery(id);
   }

@@ -9,7 +9,7 @@ import {
   type DeliveryExportInput,
   type DoseExportInput,
 } from '#domain';
-import { CustodyRepository, MissionsRepository } from '#persistence';
+import { type CustodyEventEntity, CustodyRepository, type DoseEntity, MissionsRepository } from '#persistence';
 import { CustodyLedger, type AuditReport } from './custody-ledger.service.js';
 import { doseView } from './custody-views.js';
 
@@ -72,7 +72,7 @@ export class AuditService {
     const [events, order] = await Promise.all([this.repo.eventsOfDose(doseId), this.repo.order(dose.orderId)]);
     // the order's own events (received, verified) belong to every dose's story
     const orderEvents = order ? (await this.repo.eventsOfOrder(order.id)).filter((e) => e.doseId === null) : [];
-    const all = [...orderEvents, ...events].sort((a, b) => a.seq - b.seq);
+    const all = [...orderEvents, ...(await this.compartmentEvents(dose)), ...events].sort((a, b) => a.seq - b.seq);
     return {
       dose: doseView(dose),
       events: all.map((e) => ({
@@ -84,11 +84,22 @@ export class AuditService {
         toState: e.toState,
         actor: e.actor,
         location: e.location,
+        ward: e.ward,
         evidence: e.evidence,
         prevHash: e.prevHash,
         hash: e.hash,
       })),
     };
+  }
+
+  /**
+   * What happened to the compartment that held the dose (who asked to open it, the robot's
+   * confirmation or refusal, a refused scan at it): recorded once on the delivery, shown on the
+   * timeline of each dose inside.
+   */
+  private async compartmentEvents(dose: DoseEntity): Promise<CustodyEventEntity[]> {
+    if (!dose.deliveryId || !dose.compartmentId) return [];
+    return (await this.repo.eventsOfDelivery(dose.deliveryId)).filter((e) => e.doseId === null && e.evidence?.['compartmentId'] === dose.compartmentId);
   }
 
   verify(): Promise<AuditReport> {

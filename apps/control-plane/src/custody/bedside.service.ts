@@ -2,12 +2,14 @@
  * Bedside administration: the nurse scans the patient's wristband and the dose; the five
  * rights (patient, drug, dose, route, time window), the expiry and, for high-alert drugs, a
  * witness decide. A failed right blocks the dose unless the nurse overrides with a reason, in
- * which case it is flagged for ward-pharmacist review. Held and refused need a reason. Every
- * refusal is audited.
+ * which case it is flagged for ward-pharmacist review (OverrideReviewService). The dose and
+ * route rights compare what the nurse records as given (`given: {amount, unit, route}`) with
+ * the order; a part of the unit not given is recorded as wasted (`wasted`), witnessed for a
+ * controlled or high-alert drug, and given + wasted must account for the unit. Held and
+ * refused need a reason. Every refusal is audited.
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
-  DomainError,
   ForbiddenError,
   RuleViolationError,
   ValidationError,
@@ -20,19 +22,24 @@ import {
   assertWitness,
   checkExpiry,
   checkFiveRights,
+  accountForUnit,
   parseGs1Barcode,
+  placeOrPharmacy,
   type FiveRightsResult,
 } from '#domain';
-import { type AdministrationSlotEntity, CustodyRepository, type DoseEntity, type MedicationEntity } from '#persistence';
+import { type AdministeredRecord, type AdministrationSlotEntity, CustodyRepository, type DoseEntity, type MedicationEntity } from '#persistence';
 import type { z } from 'zod';
 import type { AuthUser } from '../common/auth.decorators.js';
-import { AuthService } from '../auth/auth.service.js';
+import { type VerifiedWitness, WitnessVerifier, witnessEvidence, witnessSignature } from '../auth/witness-verifier.service.js';
+import type { WitnessCredentials } from '../auth/witness.dto.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { assertWardAccess, userActor } from './access.js';
-import { CustodyLedger } from './custody-ledger.service.js';
 import type { AdministrationSchema } from './custody.dto.js';
 import { CustodyTransitions } from './custody-transitions.js';
 import { doseView, slotView } from './custody-views.js';
 import { DoseLocationsService } from './dose-locations.service.js';
+import { isRecordedRefusal, type RefusalContext, Refusals } from './refusals.js';
 
 type Input = z.infer<typeof AdministrationSchema>;
 
@@ -40,12 +47,32 @@ type Input = z.infer<typeof AdministrationSchema>;
 export class BedsideService {
   constructor(
     private readonly repo: CustodyRepository,
-    private readonly ledger: CustodyLedger,
     private readonly transitions: CustodyTransitions,
-    private readonly auth: AuthService,
+    private readonly witnesses: WitnessVerifier,
+    private readonly refusals: Refusals,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
-  async administer(input: Input, user: AuthUser) {
+  /**
+   * The witness of a two-person act at the bedside (a high-alert administration, the waste of a
+   * controlled drug), verified from the credentials presented in the same request: a nurse of
+   * the patient's ward or a pharmacist, not the actor, throttled like a sign-in. Null when none
+   * was presented; assertWitness then decides whether one was needed (`witness_required`).
+   * Throws the specific `witness_*` refusal otherwise (see WitnessVerifier.verify).
+   */
+  async witnessFor(
+    action: 'administration' | 'waste',
+    credentials: WitnessCredentials | undefined,
+    patientWard: string,
+    user: AuthUser,
+    address?: string,
+  ): Promise<VerifiedWitness | null> {
+    if (!credentials) return null;
+    return this.witnesses.verify(credentials, { action, actor: user, ward: patientWard, address });
+  }
+
+  async administer(input: Input, user: AuthUser, address?: string) {
     if (user.role !== 'nurse' && user.role !== 'admin') throw new ForbiddenError('only nurses record administrations', 'role_forbidden');
     const wrist = parseGs1Barcode(input.wristband);
     if (!wrist.gsrnRecipient) throw new ValidationError('wristband: not a patient wristband (no GS1 AI 8018)', 'wristband');
@@ -57,26 +84,29 @@ export class BedsideService {
     const dose =
       candidates.find((d) => d.patientId === patient?.id && ['received', 'held'].includes(d.state)) ??
       candidates.find((d) => ['received', 'held'].includes(d.state));
-    const audit = (code: string, detail: Record<string, unknown>) =>
-      this.ledger.run(async (_tx, record) => {
-        record({
-          action: 'administration_blocked',
-          doseId: dose?.id ?? null,
-          orderId: dose?.orderId ?? null,
-          actor: userActor(user),
-          // where the refusal happened: the dose's own place if known, else the patient's ward
-          location: dose?.location ?? (patient ? locationKey.ward(patient.ward) : null),
-          evidence: {
-            code,
-            patientId: patient?.id ?? null,
-            wristband: wrist.gsrnRecipient,
-            gtin: scan.gtin,
-            serial: scan.serial ?? null,
-            lot: scan.lot ?? null,
-            ...detail,
-          },
-        });
-      });
+    // what a refusal concerned: the dose scanned (the patient's own unit first, then any unit
+    // the code names, so a quarantined or someone else's dose is found by its id too)
+    const refusal = (): RefusalContext => {
+      const unit = dose ?? candidates.find((d) => d.patientId === patient?.id) ?? candidates[0];
+      return {
+        act: 'administration',
+        actor: userActor(user),
+        // where the refusal happened: the dose's own place if known, else the patient's ward
+        location: unit ? placeOrPharmacy(unit.location) : patient ? locationKey.ward(patient.ward) : locationKey.pharmacy(),
+        ward: patient?.ward ?? null,
+        doseId: unit?.id ?? null,
+        orderId: unit?.orderId ?? null,
+        deliveryId: unit?.deliveryId ?? null,
+        evidence: {
+          patientId: patient?.id ?? null,
+          wristband: wrist.gsrnRecipient,
+          gtin: scan.gtin,
+          serial: scan.serial ?? null,
+          lot: scan.lot ?? null,
+          outcome: input.outcome,
+        },
+      };
+    };
     try {
       if (!patient) throw new RuleViolationError('wristband not recognised: no admitted patient wears it', 'unknown_wristband', { field: 'wristband' });
       assertWardAccess(user, patient.ward);
@@ -97,7 +127,10 @@ export class BedsideService {
         throw new RuleViolationError(`the dose expired on ${dose.expiry}`, 'product_expired', { field: 'dose', expiry: dose.expiry });
       const rights: FiveRightsResult = checkFiveRights({
         scannedPatient: { wristband: wrist.gsrnRecipient, patientId: patient.id },
-        scannedDose: { gtin: scan.gtin, amount: order.dose.amount, unit: order.dose.unit, route: order.route },
+        // what the nurse records as given; a held or refused dose gave nothing, so the order stands in (those rights are not enforced)
+        scannedDose: input.given
+          ? { gtin: scan.gtin, amount: input.given.amount, unit: input.given.unit, route: input.given.route }
+          : { gtin: scan.gtin, amount: order.dose.amount, unit: order.dose.unit, route: order.route },
         order: {
           patientId: dose.patientId,
           ...(owner ? { wristband: owner.wristbandGsrn } : {}),
@@ -108,6 +141,7 @@ export class BedsideService {
           window: { minutesBefore: slot?.windowMinutes ?? 60, minutesAfter: slot?.windowMinutes ?? 60 },
         },
         now: new Date(),
+        doseTolerance: this.config.custody.doseTolerance,
       });
       if (!rights.ok && input.outcome === 'given') {
         // the wrong patient is never overridable: that dose belongs to someone else
@@ -118,20 +152,47 @@ export class BedsideService {
               .map((r) => `${r.right} (${r.reason})`)
               .join('; ')}`,
             rights.failed.includes('patient') ? 'wrong_patient' : 'five_rights_failed',
-            { failed: rights.failed },
+            // the failed rights, and what was ordered against what was given (not for another patient's order)
+            rights.failed.includes('patient')
+              ? { failed: rights.failed }
+              : { failed: rights.failed, ordered: { ...order.dose, route: order.route }, ...(input.given ? { given: input.given } : {}) },
           );
         }
       }
-      let witness: string | null = null;
+      let witness: VerifiedWitness | null = null;
       if (input.outcome === 'given') {
-        const w = input.witnessToken ? await this.auth.verify(input.witnessToken).catch(() => null) : null;
+        witness = await this.witnessFor('administration', input.witness, patient.ward, user, address);
         assertWitness({
           medication: med,
           action: 'administration',
           actor: { userId: user.username },
-          ...(w ? { witness: { userId: w.username, authenticated: true } } : {}),
+          ...(witness ? { witness: witnessSignature(witness) } : {}),
         });
-        witness = w?.username ?? null;
+      }
+      // ---- what was given and wasted (kept apart from the witness block above): every part of
+      // the unit is accounted for, and a controlled or high-alert drug's waste has its witness
+      let administered: AdministeredRecord | null = null;
+      if (input.outcome === 'given' && input.given) {
+        accountForUnit({
+          given: input.given,
+          wasted: input.wasted,
+          strength: med.strength,
+          ordered: order.dose,
+          tolerance: this.config.custody.doseTolerance,
+          controlled: med.controlled,
+        });
+        if (input.wasted) {
+          assertWitness({
+            medication: med,
+            action: 'waste',
+            actor: { userId: user.username },
+            ...(witness ? { witness: witnessSignature(witness) } : {}),
+          });
+        }
+        administered = {
+          given: { amount: input.given.amount, unit: input.given.unit, route: input.given.route },
+          wasted: input.wasted ? { amount: input.wasted.amount, unit: input.wasted.unit, witness: witness?.user.username ?? null } : null,
+        };
       }
       const flagged = !rights.ok && input.outcome === 'given' ? { reason: input.override!.reason, rights: [...rights.failed] } : null;
       const saved = await this.transitions.run(async (w) => {
@@ -143,7 +204,7 @@ export class BedsideService {
           action: to,
           actor: userActor(user),
           // a given dose ends at the bedside; one held or refused stays where it was kept
-          location: to === 'administered' ? locationKey.bedside(patient.id) : fresh.location,
+          location: to === 'administered' ? locationKey.bedside(patient.id) : placeOrPharmacy(fresh.location),
           ward: patient.ward,
           evidence: {
             patientId: patient.id,
@@ -152,7 +213,8 @@ export class BedsideService {
             rights: rights.rights,
             ...(input.reason ? { reason: input.reason } : {}),
             ...(flagged ? { override: flagged } : {}),
-            ...(witness ? { witness } : {}),
+            ...(administered ? { given: administered.given, ...(administered.wasted ? { wasted: administered.wasted } : {}) } : {}),
+            ...(witness ? witnessEvidence(witness) : {}),
           },
         });
         let s: AdministrationSlotEntity | null = fresh.slotId ? await tx.slot(fresh.slotId) : null;
@@ -168,13 +230,21 @@ export class BedsideService {
           s.recordedBy = user.username;
           s.recordedAt = new Date();
           s.override = flagged;
+          s.administered = administered;
+          // a new override waits for a pharmacist's review (OverrideReviewService)
+          s.overrideStatus = flagged ? 'unreviewed' : null;
+          s.reviewedBy = null;
+          s.reviewedAt = null;
+          s.reviewOutcome = null;
+          s.reviewNote = null;
           s = await tx.save(s);
         }
         return { dose: fresh, slot: s };
       });
+      if (flagged) this.metrics.bedsideOverrides.inc({ right: flagged.rights[0] ?? 'unknown' });
       return { dose: doseView(saved.dose), slot: saved.slot ? slotView(saved.slot) : null, rights: rights.rights, flaggedForReview: !!flagged };
     } catch (err) {
-      if (err instanceof DomainError && err.kind !== 'unavailable') await audit(err.code, { message: err.message });
+      if (isRecordedRefusal(err)) await this.refusals.record(refusal(), err);
       throw err;
     }
   }
@@ -213,7 +283,7 @@ export class BedsideService {
       return w.moveDose(fresh, 'quarantined', {
         action: 'quarantined',
         actor: { type: 'system', id: 'cold-chain' },
-        location: fresh.location,
+        location: placeOrPharmacy(fresh.location),
         ward: patient?.ward ?? null,
         evidence: { reason: 'time out of refrigeration exceeded', minutesOutOfRefrigeration: minutes, allowanceMinutes: allowance },
       });
@@ -223,11 +293,6 @@ export class BedsideService {
       'cold_chain_time_out_exceeded',
       { field: 'dose', doseId: dose.id, minutesOutOfRefrigeration: minutes, allowanceMinutes: allowance },
     );
-  }
-
-  /** Overrides waiting for a ward pharmacist. */
-  async overrides() {
-    return (await this.repo.slotsWithOverrides()).map(slotView);
   }
 
   private async slotOf(id: string): Promise<AdministrationSlotEntity | null> {

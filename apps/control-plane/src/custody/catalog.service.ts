@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '#domain';
 import { CustodyRepository, type MedicationEntity, type PatientEntity } from '#persistence';
 import type { z } from 'zod';
 import type { AuthUser } from '../common/auth.decorators.js';
-import { assertWardAccess } from './access.js';
+import { assertWardAccess, canActOnWard } from './access.js';
 import type { CreateMedicationSchema, CreatePatientSchema } from './custody.dto.js';
 import { doseView, medicationView, patientView, slotView } from './custody-views.js';
 
@@ -33,7 +33,7 @@ export class CatalogService {
   async patients(user: AuthUser, ward?: string) {
     if (ward) assertWardAccess(user, ward);
     const list = await this.repo.patients(ward);
-    return list.filter((p) => user.role !== 'nurse' || user.wards.includes(p.ward)).map(patientView);
+    return list.filter((p) => canActOnWard(user, p.ward)).map(patientView);
   }
 
   async patient(id: string, user: AuthUser): Promise<PatientEntity> {
@@ -56,7 +56,7 @@ export class CatalogService {
     return (await this.repo.dosesInStates(states))
       .filter((d) => {
         const w = wardOf.get(d.patientId) ?? '';
-        return (!ward || w === ward) && (user.role !== 'nurse' || user.wards.includes(w));
+        return (!ward || w === ward) && canActOnWard(user, w);
       })
       .map((d) => ({ ...doseView(d), ward: wardOf.get(d.patientId) ?? null }));
   }
@@ -64,7 +64,14 @@ export class CatalogService {
   async createMedication(input: z.infer<typeof CreateMedicationSchema>) {
     if (await this.repo.medicationByGtin(input.gtin))
       throw new ConflictError(`GTIN ${input.gtin} is already in the formulary`, 'medication_exists', { field: 'gtin' });
-    const m: MedicationEntity = { id: randomUUID(), ...input, torAllowanceMinutes: input.torAllowanceMinutes ?? null, createdAt: new Date() };
+    const m: MedicationEntity = {
+      id: randomUUID(),
+      ...input,
+      // safe by default: a controlled drug rides a robot only when its entry says so
+      robotTransportAllowed: input.robotTransportAllowed ?? !input.controlled,
+      torAllowanceMinutes: input.torAllowanceMinutes ?? null,
+      createdAt: new Date(),
+    };
     await this.repo.insertMedication(m);
     return medicationView(m);
   }

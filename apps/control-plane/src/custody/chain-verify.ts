@@ -9,12 +9,16 @@
 import { GENESIS_HASH, verifyChain } from '#domain';
 import type { CustodyEventEntity } from '#persistence';
 
-/** What the hash covers: everything stored about the event except the hash fields. */
+/**
+ * What the hash covers: everything stored about the event except the hash fields. The ward
+ * (added for the audit query) is covered when set, and left out when null, so events written
+ * before it existed hash as they always did.
+ */
 export function eventContent(
   e: Pick<
     CustodyEventEntity,
     'seq' | 'id' | 'at' | 'doseId' | 'deliveryId' | 'orderId' | 'action' | 'fromState' | 'toState' | 'actor' | 'location' | 'evidence'
-  >,
+  > & { ward?: string | null },
 ) {
   return {
     seq: e.seq,
@@ -28,6 +32,7 @@ export function eventContent(
     toState: e.toState,
     actor: e.actor,
     location: e.location,
+    ...(e.ward != null ? { ward: e.ward } : {}),
     evidence: e.evidence,
   };
 }

@@ -25,7 +25,10 @@ export interface CustodyEventDraft {
   fromState?: string | null;
   toState?: string | null;
   actor: Actor;
-  location?: string | null;
+  /** where it happened (libs/domain dose-location grammar): every event names a place, refusals included */
+  location: string;
+  /** the ward the event concerns (the delivery's, the patient's): the audit query filters by it */
+  ward?: string | null;
   evidence?: Record<string, unknown>;
 }
 
@@ -110,7 +113,8 @@ export class CustodyLedger {
             fromState: d.fromState ?? null,
             toState: d.toState ?? null,
             actor: d.actor,
-            location: d.location ?? null,
+            location: d.location,
+            ward: d.ward ?? null,
             evidence: (d.evidence ?? {}) as Record<string, any>,
             prevHash: hash,
             hash: '',

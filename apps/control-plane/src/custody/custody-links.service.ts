@@ -10,7 +10,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
-import { canTransition, doseMachine, locationHistory, locationKey, parseLocation, wasAt } from '#domain';
+import { canTransition, doseMachine, locationHistory, locationKey, parseLocation, placeOrPharmacy, wasAt } from '#domain';
 import { CustodyRepository } from '#persistence';
 import type { AlarmView } from '#contracts';
 import { AlarmsService } from '../alarms/alarms.service.js';
@@ -100,7 +100,7 @@ export class CustodyLinksService implements OnApplicationBootstrap, OnModuleDest
           action: 'alarm_resolved',
           deliveryId: a.source.id,
           actor: { type: 'user', id: r.by, role: r.role },
-          location: a.ward,
+          location: a.ward ? locationKey.ward(a.ward) : locationKey.pharmacy(),
           evidence: { alarmId: a.id, type: a.type, key: a.key, reason: r.reason },
         }),
       );
@@ -165,7 +165,7 @@ export class CustodyLinksService implements OnApplicationBootstrap, OnModuleDest
         return w.moveDose(dose, 'quarantined', {
           action: 'quarantined',
           actor: { type: 'system', id: 'cold-chain' },
-          location: dose.location,
+          location: placeOrPharmacy(dose.location),
           ward,
           evidence: {
             reason: 'cold-chain excursion',

@@ -104,6 +104,7 @@ describe('CustodyTransitions', () => {
         toState: 'administered',
         actor: NURSE,
         location: 'W-CARD',
+        ward: 'W-CARD',
         evidence: { patientId: 'patient-1' },
       },
     ]);
@@ -183,7 +184,9 @@ describe('CustodyTransitions', () => {
 
   it('an illegal delivery move throws and announces nothing', async () => {
     const del = delivery('building');
-    await expect(t.sut.run((w) => w.moveDelivery(del, 'dispatched', { actor: NURSE }))).rejects.toMatchObject({ code: 'illegal_transition' });
+    await expect(t.sut.run((w) => w.moveDelivery(del, 'dispatched', { actor: NURSE, location: 'pharmacy' }))).rejects.toMatchObject({
+      code: 'illegal_transition',
+    });
     expect(del.state).toBe('building');
     expect(t.mock(EventBus).emit).not.toHaveBeenCalled();
   });

@@ -24,7 +24,7 @@ export interface DoseMove {
   action: string;
   actor: Actor;
   /** where the dose is after the move (also the event's location) */
-  location: string | null;
+  location: string;
   /** the ward the announcement is routed to (the delivery's, the patient's) */
   ward: string | null;
   evidence?: Record<string, unknown>;
@@ -35,7 +35,8 @@ export interface DeliveryMove {
   /** the custody event's action; `delivery_${to}` unless given */
   action?: string;
   actor: Actor;
-  location?: string | null;
+  /** where the delivery is (pharmacy, the robot's compartment or the ward, a courier) */
+  location: string;
   evidence?: Record<string, unknown>;
 }
 
@@ -94,6 +95,7 @@ export class CustodyWrite {
       toState: to,
       actor: move.actor,
       location: move.location,
+      ward: move.ward,
       evidence: move.evidence ?? {},
     });
     dose.state = to;
@@ -116,7 +118,8 @@ export class CustodyWrite {
       fromState: d.state,
       toState: to,
       actor: move.actor,
-      location: move.location ?? null,
+      location: move.location,
+      ward: d.ward,
       evidence: move.evidence ?? {},
     });
     d.state = to;
@@ -132,7 +135,8 @@ export class CustodyWrite {
       deliveryId: d.id,
       toState: d.state,
       actor: move.actor,
-      location: move.location ?? null,
+      location: move.location,
+      ward: d.ward,
       evidence: move.evidence ?? {},
     });
     return this.savedDelivery(d);
@@ -149,7 +153,8 @@ export class CustodyWrite {
       fromState: d.state,
       toState: move.toState ?? d.state,
       actor: move.actor,
-      location: move.location ?? null,
+      location: move.location,
+      ward: d.ward,
       evidence: move.evidence ?? {},
     });
     d.updatedAt = new Date();

@@ -1,5 +1,5 @@
 /** JSON views of custody records for the HTTP API and live events (shapes: libs/contracts custody.views). */
-import type { Delivery, Dose, Medication, MedicationOrder, Patient, Slot } from '#contracts';
+import type { Delivery, Dose, Medication, MedicationOrder, OverrideReview, Patient, Slot } from '#contracts';
 import { NotFoundError } from '#domain';
 import type {
   AdministrationSlotEntity,
@@ -89,7 +89,14 @@ export const slotView = (s: AdministrationSlotEntity): Slot => ({
   recordedBy: s.recordedBy,
   recordedAt: iso(s.recordedAt),
   override: s.override,
+  administered: s.administered,
+  review: overrideReviewView(s),
 });
+
+export const overrideReviewView = (s: AdministrationSlotEntity): OverrideReview | null =>
+  s.reviewedBy && s.reviewedAt
+    ? { by: s.reviewedBy, at: s.reviewedAt.toISOString(), outcome: s.reviewOutcome as OverrideReview['outcome'], note: s.reviewNote }
+    : null;
 
 /** A delivery with its doses, as GET /api/deliveries/:id answers it. A nurse reads only her wards' deliveries (their doses name patients). */
 export async function readDelivery(repo: CustodyRepository, id: string, user?: AuthUser): Promise<Delivery> {

@@ -3,10 +3,11 @@
  * deliveries (pharmacy and ward sides), bedside administration, and the audit trail.
  * Each handler makes one call; rules live in the services and libs/domain.
  */
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { BedsideService } from './bedside.service.js';
@@ -52,40 +53,46 @@ export class CustodyController {
   // ---- formulary and patients
   @Roles('admin', 'pharmacist')
   @Post('medications')
+  @WardScope.none('the formulary: not ward data')
   @ApiBody({ schema: jsonSchema(CreateMedicationSchema) })
   createMedication(@Body(body(CreateMedicationSchema)) b: z.infer<typeof CreateMedicationSchema>) {
     return this.catalog.createMedication(b);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('medications')
+  @WardScope.none('the formulary: not ward data')
   medications() {
     return this.catalog.medications();
   }
 
   @Roles('admin', 'pharmacist')
   @Post('patients')
+  @WardScope.allWards('admits a patient to the ward the body names: pharmacy roles')
   @ApiBody({ schema: jsonSchema(CreatePatientSchema) })
   createPatient(@Body(body(CreatePatientSchema)) b: z.infer<typeof CreatePatientSchema>) {
     return this.catalog.createPatient(b);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('patients')
+  @WardScope.filtered('CatalogService.patients keeps the patients of the caller’s wards')
   patients(@Query('ward', new ZodPipe(z.string().max(64).optional(), 'ward')) ward: string | undefined, @CurrentUser() u: AuthUser) {
     return this.catalog.patients(u, ward);
   }
 
   /** A patient's doses and administration slots (due, given, held, refused, missed). */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('patients/:id/medication')
+  @WardScope.resource('patient')
   patientMedication(@Param('id', id()) pid: string, @CurrentUser() u: AuthUser) {
     return this.catalog.patientMedication(pid, u);
   }
 
   /** Doses by custody state, e.g. `?state=quarantined,receipt_discrepancy,lost` for the exception list. */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('doses')
+  @WardScope.filtered('CatalogService.dosesInStates keeps the doses of the caller’s wards’ patients')
   doses(
     @Query(
       new ZodPipe(
@@ -102,13 +109,15 @@ export class CustodyController {
   // ---- orders
   @Roles('admin', 'pharmacist')
   @Post('orders')
+  @WardScope.allWards('an order for the patient the body names: pharmacy roles')
   @ApiBody({ schema: jsonSchema(CreateOrderSchema) })
   createOrder(@Body(body(CreateOrderSchema)) b: z.infer<typeof CreateOrderSchema>, @CurrentUser() u: AuthUser) {
     return this.orders.create(b, u);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('orders')
+  @WardScope.filtered('OrdersService.list keeps the orders of the caller’s wards’ patients')
   listOrders(
     @Query(new ZodPipe(z.strictObject({ status: z.string().max(24).optional(), patientId: z.uuid().optional() }), 'query'))
     q: {
@@ -120,14 +129,16 @@ export class CustodyController {
     return this.orders.list(u, q.status, q.patientId);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('orders/:id')
+  @WardScope.resource('order')
   getOrder(@Param('id', id()) oid: string, @CurrentUser() u: AuthUser) {
     return this.orders.get(oid, u);
   }
 
   @Roles('pharmacist', 'admin')
   @Post('orders/:id/verify')
+  @WardScope.resource('order')
   @HttpCode(200)
   verify(@Param('id', id()) oid: string, @CurrentUser() u: AuthUser) {
     return this.orders.verify(oid, u);
@@ -135,6 +146,7 @@ export class CustodyController {
 
   @Roles('pharmacist', 'admin')
   @Post('orders/:id/reject')
+  @WardScope.resource('order')
   @HttpCode(200)
   reject(@Param('id', id()) oid: string, @Body(body(ReasonSchema)) b: z.infer<typeof ReasonSchema>, @CurrentUser() u: AuthUser) {
     return this.orders.reject(oid, b.reason, u);
@@ -143,6 +155,7 @@ export class CustodyController {
   /** Stops an order; a delivery carrying its doses is recalled to the pharmacy. */
   @Roles('pharmacist', 'admin')
   @Post('orders/:id/stop')
+  @WardScope.resource('order')
   @HttpCode(200)
   stop(@Param('id', id()) oid: string, @Body(body(ReasonSchema)) b: z.infer<typeof ReasonSchema>, @CurrentUser() u: AuthUser) {
     return this.stopper.stop(oid, b.reason, u);
@@ -151,13 +164,15 @@ export class CustodyController {
   // ---- deliveries: pharmacy side
   @Roles('pharmacist', 'admin')
   @Post('deliveries')
+  @WardScope.allWards('a delivery to the ward the body names: pharmacy roles')
   @ApiBody({ schema: jsonSchema(CreateDeliverySchema) })
   createDelivery(@Body(body(CreateDeliverySchema)) b: z.infer<typeof CreateDeliverySchema>, @CurrentUser() u: AuthUser) {
     return this.pharmacy.create(b.ward, b.stationNodeId, u);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('deliveries')
+  @WardScope.filtered('DeliveryPharmacyService.list keeps the deliveries to the caller’s wards')
   deliveries(
     @Query(new ZodPipe(z.strictObject({ ward: z.string().max(64).optional(), state: z.string().max(24).optional() }), 'query'))
     q: {
@@ -169,8 +184,9 @@ export class CustodyController {
     return this.pharmacy.list(q.ward, q.state, u);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('deliveries/:id')
+  @WardScope.resource('delivery')
   delivery(@Param('id', id()) did: string, @CurrentUser() u: AuthUser) {
     return this.pharmacy.get(did, u);
   }
@@ -178,6 +194,7 @@ export class CustodyController {
   /** Scans a picked unit (GS1 DataMatrix) into the delivery for an order. */
   @Roles('pharmacist', 'admin')
   @Post('deliveries/:id/picks')
+  @WardScope.resource('delivery')
   @ApiBody({ schema: jsonSchema(PickSchema) })
   pick(@Param('id', id()) did: string, @Body(body(PickSchema)) b: z.infer<typeof PickSchema>, @CurrentUser() u: AuthUser) {
     return this.pharmacy.pick(did, b.orderId, b.barcode, u, b.storageId);
@@ -185,14 +202,16 @@ export class CustodyController {
 
   @Roles('pharmacist', 'admin')
   @Post('deliveries/:id/check')
+  @WardScope.resource('delivery')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(CheckSchema) })
-  check(@Param('id', id()) did: string, @Body(body(CheckSchema)) b: z.infer<typeof CheckSchema>, @CurrentUser() u: AuthUser) {
-    return this.pharmacy.check(did, b.witnessToken, u);
+  check(@Param('id', id()) did: string, @Body(body(CheckSchema)) b: z.infer<typeof CheckSchema>, @CurrentUser() u: AuthUser, @Ip() ip: string) {
+    return this.pharmacy.check(did, b.witness, u, ip);
   }
 
   @Roles('pharmacist', 'admin')
   @Post('deliveries/:id/load')
+  @WardScope.resource('delivery')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(LoadSchema) })
   load(@Param('id', id()) did: string, @Body(body(LoadSchema)) b: z.infer<typeof LoadSchema>, @CurrentUser() u: AuthUser) {
@@ -201,6 +220,7 @@ export class CustodyController {
 
   @Roles('pharmacist', 'admin')
   @Post('deliveries/:id/dispatch')
+  @WardScope.resource('delivery')
   @HttpCode(200)
   dispatch(@Param('id', id()) did: string, @CurrentUser() u: AuthUser) {
     return this.pharmacy.dispatch(did, u);
@@ -209,6 +229,7 @@ export class CustodyController {
   /** Robot failure: a named courier takes custody of the doses. */
   @Roles('pharmacist', 'admin')
   @Post('deliveries/:id/escalate')
+  @WardScope.resource('delivery')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(EscalateSchema) })
   escalate(@Param('id', id()) did: string, @Body(body(EscalateSchema)) b: z.infer<typeof EscalateSchema>, @CurrentUser() u: AuthUser) {
@@ -219,14 +240,16 @@ export class CustodyController {
   /** A nurse of the destination ward opens one compartment (session, or badge + PIN). */
   @Roles('nurse', 'admin')
   @Post('deliveries/:id/unlock')
+  @WardScope.resource('delivery')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(UnlockSchema) })
-  unlock(@Param('id', id()) did: string, @Body(body(UnlockSchema)) b: z.infer<typeof UnlockSchema>, @CurrentUser() u: AuthUser) {
-    return this.ward.unlock(did, b.compartmentId, b.badge, u);
+  unlock(@Param('id', id()) did: string, @Body(body(UnlockSchema)) b: z.infer<typeof UnlockSchema>, @CurrentUser() u: AuthUser, @Ip() ip: string) {
+    return this.ward.unlock(did, b.compartmentId, b.badge, u, ip);
   }
 
   @Roles('nurse', 'admin')
   @Post('deliveries/:id/receipt')
+  @WardScope.resource('delivery')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(ReceiptScanSchema) })
   receive(@Param('id', id()) did: string, @Body(body(ReceiptScanSchema)) b: z.infer<typeof ReceiptScanSchema>, @CurrentUser() u: AuthUser) {
@@ -235,6 +258,7 @@ export class CustodyController {
 
   @Roles('nurse', 'admin')
   @Post('deliveries/:id/receipt/complete')
+  @WardScope.resource('delivery')
   @HttpCode(200)
   complete(@Param('id', id()) did: string, @CurrentUser() u: AuthUser) {
     return this.ward.complete(did, u);
@@ -243,15 +267,10 @@ export class CustodyController {
   // ---- bedside
   @Roles('nurse', 'admin')
   @Post('administrations')
+  @WardScope.inService('BedsideService.administer: the ward of the patient the scanned wristband names')
   @ApiBody({ schema: jsonSchema(AdministrationSchema) })
-  administer(@Body(body(AdministrationSchema)) b: z.infer<typeof AdministrationSchema>, @CurrentUser() u: AuthUser) {
-    return this.bedside.administer(b, u);
+  administer(@Body(body(AdministrationSchema)) b: z.infer<typeof AdministrationSchema>, @CurrentUser() u: AuthUser, @Ip() ip: string) {
+    return this.bedside.administer(b, u, ip);
   }
-
-  /** Overrides flagged for ward-pharmacist review. */
-  @Roles('ward_pharmacist', 'pharmacist', 'admin')
-  @Get('administrations/overrides')
-  overrides() {
-    return this.bedside.overrides();
-  }
+  // the override review list and the review itself: administrations.controller.ts
 }

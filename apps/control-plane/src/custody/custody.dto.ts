@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidGs1CheckDigit } from '#domain';
+import { BadgeSchema, WitnessSchema } from '../auth/witness.dto.js';
 
 const gsrn = (what: string) =>
   z
@@ -29,7 +30,8 @@ export const CreateMedicationSchema = z.strictObject({
   highAlert: z.boolean().default(false),
   controlled: z.boolean().default(false),
   refrigerated: z.boolean().default(false),
-  robotTransportAllowed: z.boolean().default(true),
+  /** may ride a robot; defaults to no for a controlled drug (and the site policy must allow controlled drugs at all) */
+  robotTransportAllowed: z.boolean().optional(),
   /** minutes a refrigerated unit may spend out of the cold in total (time out of refrigeration); default 30 */
   torAllowanceMinutes: z
     .number()
@@ -73,8 +75,8 @@ export const PickSchema = z.strictObject({
 });
 
 export const CheckSchema = z.strictObject({
-  /** a second pharmacist's bearer token, for high-alert drugs (independent double check) */
-  witnessToken: z.string().min(10).optional(),
+  /** a second pharmacist co-signs high-alert drugs (independent double check): badge + PIN or username + password */
+  witness: WitnessSchema.optional(),
 });
 
 export const LoadSchema = z.strictObject({
@@ -85,7 +87,7 @@ export const LoadSchema = z.strictObject({
 export const UnlockSchema = z.strictObject({
   compartmentId: z.string().min(1).max(64),
   /** badge + PIN at the robot, instead of the nurse-station session */
-  badge: z.strictObject({ gsrn: gsrn('badge.gsrn'), pin: z.string().regex(/^\d{4,8}$/, 'badge.pin: 4 to 8 digits') }).optional(),
+  badge: BadgeSchema.optional(),
 });
 
 export const ReceiptScanSchema = z.strictObject({
@@ -102,10 +104,50 @@ export const AdministrationSchema = z
     dose: Barcode,
     outcome: z.enum(['given', 'held', 'refused']),
     reason: z.string().min(3).max(500).optional(),
+    /** what was actually given (required for `given`): checked against the order, unit-converted, within DOSE_TOLERANCE_PCT */
+    given: z
+      .strictObject({
+        amount: z.number().positive('given.amount must be a positive number').max(1e9),
+        unit: z.string().trim().min(1, 'given.unit is required').max(16),
+        route: z.string().trim().min(1, 'given.route is required').max(32),
+      })
+      .optional(),
+    /** the part of the unit not given and discarded; a controlled or high-alert drug's waste needs the witness */
+    wasted: z
+      .strictObject({
+        amount: z.number().positive('wasted.amount must be a positive number').max(1e9),
+        unit: z.string().trim().min(1, 'wasted.unit is required').max(16),
+      })
+      .optional(),
     /** give despite a failed right; the reason is required and the event is flagged for review */
     override: z.strictObject({ reason: z.string().min(3).max(500) }).optional(),
-    witnessToken: z.string().min(10).optional(),
+    /** the second person for a high-alert (or controlled) act: badge + PIN or username + password */
+    witness: WitnessSchema.optional(),
   })
-  .refine((a) => a.outcome === 'given' || !!a.reason, { message: 'a held or refused dose needs a reason', path: ['reason'] });
+  .refine((a) => a.outcome === 'given' || !!a.reason, { message: 'a held or refused dose needs a reason', path: ['reason'] })
+  // the dose and route rights compare what was given with the order: a client that does not say
+  // what it gave cannot record a dose as given (older clients get this 400, never a silent pass)
+  .refine((a) => a.outcome !== 'given' || !!a.given, {
+    message: 'a given dose needs given: { amount, unit, route } (what was actually given)',
+    path: ['given'],
+  })
+  .refine((a) => a.outcome === 'given' || (!a.given && !a.wasted), {
+    message: 'given and wasted are recorded only with the outcome given',
+    path: ['wasted'],
+  });
+
+/** A pharmacist's review of a bedside override. */
+export const OVERRIDE_REVIEW_OUTCOMES = ['appropriate', 'inappropriate', 'needs_follow_up'] as const;
+export const OverrideReviewSchema = z.strictObject({
+  /** appropriate: the override was justified; inappropriate: it was not (an incident to follow up); needs_follow_up: the patient or prescriber must be seen */
+  outcome: z.enum(OVERRIDE_REVIEW_OUTCOMES, { message: `outcome must be one of ${OVERRIDE_REVIEW_OUTCOMES.join(', ')}` }),
+  note: z.string().trim().min(3, 'note: at least 3 characters').max(1000),
+});
+
+export const OverridesQuerySchema = z.strictObject({
+  reviewed: z.enum(['true', 'false'], { message: 'reviewed must be true or false' }).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
 
 export const IdParam = uuid('id');

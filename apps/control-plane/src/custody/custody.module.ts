@@ -3,6 +3,8 @@ import { AlarmsModule } from '../alarms/alarms.module.js';
 import { FleetModule } from '../fleet/fleet.module.js';
 import { ColdChainModule } from '../cold-chain/cold-chain.module.js';
 import { AdministrationSlotsService } from './administration-slots.service.js';
+import { AdministrationsController } from './administrations.controller.js';
+import { AuditEventsController } from './audit-events.controller.js';
 import { AuditController } from './audit.controller.js';
 import { AuditService } from './audit.service.js';
 import { BedsideService } from './bedside.service.js';
@@ -18,6 +20,9 @@ import { DoseLocationsController } from './dose-locations.controller.js';
 import { DoseLocationsService } from './dose-locations.service.js';
 import { CustodyOrderStopService } from './order-stop.service.js';
 import { OrdersService } from './orders.service.js';
+import { OverrideReviewService } from './override-review.service.js';
+import { Refusals } from './refusals.js';
+import { WardRefusalRecorder } from '../common/ward-scope.guard.js';
 import { StorageDirectory } from './storages.js';
 import { RobotLoadingGate } from './robot-loading-gate.js';
 
@@ -29,7 +34,7 @@ import { RobotLoadingGate } from './robot-loading-gate.js';
  */
 @Module({
   imports: [FleetModule, AlarmsModule, ColdChainModule],
-  controllers: [CustodyController, DoseLocationsController, AuditController],
+  controllers: [CustodyController, AdministrationsController, DoseLocationsController, AuditController, AuditEventsController],
   providers: [
     CustodyLedger,
     CustodyTransitions,
@@ -42,11 +47,15 @@ import { RobotLoadingGate } from './robot-loading-gate.js';
     AdministrationSlotsService,
     CustodyOrderStopService,
     BedsideService,
+    OverrideReviewService,
     AuditService,
     CustodyLinksService,
     DoseLocationsService,
     StorageDirectory,
+    Refusals,
+    // the ward-scope guard writes refused writes on the chain through it
+    { provide: WardRefusalRecorder, useExisting: Refusals },
   ],
-  exports: [CustodyLedger, DeliveryTrackingService, OrdersService],
+  exports: [CustodyLedger, DeliveryTrackingService, OrdersService, Refusals, WardRefusalRecorder],
 })
 export class CustodyModule {}

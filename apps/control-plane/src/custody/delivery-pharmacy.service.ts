@@ -8,11 +8,9 @@
  * announces it after commit.
  */
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   ConflictError,
-  DomainError,
-  ForbiddenError,
   NotFoundError,
   RuleViolationError,
   ValidationError,
@@ -30,14 +28,16 @@ import {
 } from '#domain';
 import { CustodyRepository, type CustodyTx, DeliveryEntity, DevicesRepository } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
-import { AuthService } from '../auth/auth.service.js';
+import { WitnessVerifier, witnessEvidence, witnessSignature } from '../auth/witness-verifier.service.js';
+import type { WitnessCredentials } from '../auth/witness.dto.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { MissionsService } from '../fleet/missions.service.js';
 import { MissionProgress } from '../fleet/mission-progress.js';
 import { SiteService } from '../site/site.service.js';
 import { canActOnWard, PHARMACY_DOCK_KIND, userActor } from './access.js';
-import { CustodyLedger } from './custody-ledger.service.js';
 import { CustodyTransitions } from './custody-transitions.js';
 import { deliveryView, readDelivery } from './custody-views.js';
+import { type RefusalContext, Refusals } from './refusals.js';
 import { RobotLoadingGate } from './robot-loading-gate.js';
 import { StorageDirectory } from './storages.js';
 
@@ -46,14 +46,15 @@ export class DeliveryPharmacyService {
   constructor(
     private readonly repo: CustodyRepository,
     private readonly devices: DevicesRepository,
-    private readonly ledger: CustodyLedger,
     private readonly transitions: CustodyTransitions,
     private readonly site: SiteService,
     private readonly missions: MissionsService,
     private readonly dispatcher: MissionProgress,
-    private readonly auth: AuthService,
+    private readonly witnesses: WitnessVerifier,
     private readonly robotGate: RobotLoadingGate,
     private readonly storages: StorageDirectory,
+    private readonly refusals: Refusals,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(ward: string, stationNodeId: string | undefined, user: AuthUser) {
@@ -92,15 +93,46 @@ export class DeliveryPharmacyService {
     return (await this.repo.deliveries({ ward, state })).filter((d) => !user || canActOnWard(user, d.ward)).map((d) => deliveryView(d));
   }
 
-  /** Scans one picked unit for an order into the delivery. Every refusal is audited. */
+  /** Scans one picked unit for an order into the delivery. Every refusal is a record (Refusals). */
   async pick(deliveryId: string, orderId: string, barcode: string, user: AuthUser, storageId?: string) {
-    try {
-      await this.pickUnit(deliveryId, orderId, barcode, user, storageId);
-      return this.get(deliveryId);
-    } catch (err) {
-      if (err instanceof DomainError && err.kind !== 'unavailable') await this.auditRefusal(deliveryId, orderId, barcode, user, err);
-      throw err;
-    }
+    await this.refusals.guard(
+      () => this.refusalAt('pick', deliveryId, user, { orderId, evidence: { barcode: barcode.slice(0, 200), ...(storageId ? { storageId } : {}) } }),
+      () => this.pickUnit(deliveryId, orderId, barcode, user, storageId),
+    );
+    return this.get(deliveryId);
+  }
+
+  /**
+   * What a refused pharmacy act concerned, as far as it exists: the delivery (and its ward),
+   * the order named, the delivery's doses still in the pharmacy's hands. Ids the request named
+   * that match nothing are kept as evidence, not as references.
+   */
+  private async refusalAt(
+    act: 'pick' | 'check' | 'load' | 'dispatch',
+    deliveryId: string,
+    user: AuthUser,
+    extra: { orderId?: string; evidence?: Record<string, unknown> } = {},
+  ): Promise<RefusalContext> {
+    const d = await this.repo.delivery(deliveryId);
+    const order = extra.orderId ? await this.repo.order(extra.orderId) : null;
+    const doses = d && act !== 'pick' ? (await this.repo.dosesOfDelivery(d.id)).filter((x) => ['picked', 'checked', 'loaded'].includes(x.state)) : [];
+    return {
+      act,
+      actor: userActor(user),
+      location: locationKey.pharmacy(),
+      ward: d?.ward ?? null,
+      deliveryId: d?.id ?? null,
+      orderId: order?.id ?? null,
+      // a refusal about one dose is found by that dose
+      doseId: doses.length === 1 ? doses[0]!.id : null,
+      evidence: {
+        ...(d ? {} : { deliveryId }),
+        ...(extra.orderId && !order ? { orderId: extra.orderId } : {}),
+        ...(doses.length ? { doseIds: doses.map((x) => x.id) } : {}),
+        ...(d ? { deliveryState: d.state } : {}),
+        ...extra.evidence,
+      },
+    };
   }
 
   /**
@@ -132,7 +164,10 @@ export class DeliveryPharmacyService {
       assertNotExpired(scan.expiry, new Date());
       if (patient.ward !== d.ward)
         throw new RuleViolationError(`the order is for a patient on ward ${patient.ward}, this delivery goes to ${d.ward}`, 'wrong_ward', { field: 'orderId' });
-      assertRobotTransportAllowed({ id: med.id, name: med.name, controlled: med.controlled, robotTransportAllowed: med.robotTransportAllowed });
+      assertRobotTransportAllowed(
+        { id: med.id, name: med.name, controlled: med.controlled, robotTransportAllowed: med.robotTransportAllowed },
+        { controlledRobotTransport: this.config.policy.controlledRobotTransport },
+      );
       const doses = await tx.dosesOfOrder(order.id);
       if (scan.serial && doses.some((x) => x.serial === scan.serial && x.gtin === scan.gtin)) {
         throw new ConflictError(`unit ${scan.gtin}/${scan.serial} was already picked`, 'unit_already_picked', { field: 'barcode' });
@@ -162,24 +197,20 @@ export class DeliveryPharmacyService {
     });
   }
 
-  private async auditRefusal(deliveryId: string, orderId: string, barcode: string, user: AuthUser, e: DomainError): Promise<void> {
-    await this.ledger.run(async (_tx, record) => {
-      record({
-        action: 'pick_refused',
-        orderId: null,
-        deliveryId: null,
-        actor: userActor(user),
-        location: 'pharmacy',
-        evidence: { deliveryId, orderId, code: e.code, reason: e.message, barcode: barcode.slice(0, 200) },
-      });
-    });
+  /**
+   * The pharmacist's check of every picked dose; high-alert drugs need a second pharmacist,
+   * who co-signs with their own badge + PIN or password in this request (`address`: where it
+   * came from, for the credential throttle).
+   */
+  async check(deliveryId: string, witness: WitnessCredentials | undefined, user: AuthUser, address?: string) {
+    return this.refusals.guard(
+      () => this.refusalAt('check', deliveryId, user),
+      () => this.checkDoses(deliveryId, witness, user, address),
+    );
   }
 
-  /** The pharmacist's check of every picked dose; high-alert drugs need a second pharmacist. */
-  async check(deliveryId: string, witnessToken: string | undefined, user: AuthUser) {
-    const witness = witnessToken ? await this.auth.verify(witnessToken).catch(() => null) : null;
-    if (witnessToken && (!witness || !['pharmacist', 'admin'].includes(witness.role)))
-      throw new ForbiddenError('the witness token is not a valid pharmacist session', 'witness_invalid');
+  private async checkDoses(deliveryId: string, credentials: WitnessCredentials | undefined, user: AuthUser, address?: string) {
+    const witness = credentials ? await this.witnesses.verify(credentials, { action: 'dispense_check', actor: user, ward: null, address }) : null;
     await this.transitions.run(async (w) => {
       const d = await this.delivery(w.tx, deliveryId);
       const doses = (await w.tx.dosesOfDelivery(d.id)).filter((x) => x.state === 'picked');
@@ -190,14 +221,14 @@ export class DeliveryPharmacyService {
           medication: med,
           action: 'dispense_check',
           actor: { userId: user.username },
-          ...(witness ? { witness: { userId: witness.username, authenticated: true } } : {}),
+          ...(witness ? { witness: witnessSignature(witness) } : {}),
         });
         await w.moveDose(dose, 'checked', {
           action: 'checked',
           actor: userActor(user),
           location: 'pharmacy',
           ward: d.ward,
-          evidence: { ...(witness && med.highAlert ? { witness: witness.username } : {}) },
+          evidence: { ...(witness && med.highAlert ? witnessEvidence(witness) : {}) },
         });
       }
     });
@@ -211,6 +242,13 @@ export class DeliveryPharmacyService {
    * refrigerated for a 2–8 °C dose (RobotLoadingGate, each refusal with its own code).
    */
   async load(deliveryId: string, robotId: string, compartments: Record<string, string[]>, user: AuthUser) {
+    return this.refusals.guard(
+      () => this.refusalAt('load', deliveryId, user, { evidence: { robotId, compartments } }),
+      () => this.loadDoses(deliveryId, robotId, compartments, user),
+    );
+  }
+
+  private async loadDoses(deliveryId: string, robotId: string, compartments: Record<string, string[]>, user: AuthUser) {
     const robot = await this.devices.findById(robotId);
     if (!robot || robot.kind !== 'robot' || robot.revokedAt) throw new ValidationError(`robotId: unknown robot '${robotId}'`, 'robotId');
     await this.transitions.run(async (w) => {
@@ -268,6 +306,13 @@ export class DeliveryPharmacyService {
    * robot that refuses the order leaves them in the pharmacy's custody, not on the road.
    */
   async dispatch(deliveryId: string, user: AuthUser) {
+    return this.refusals.guard(
+      () => this.refusalAt('dispatch', deliveryId, user),
+      () => this.dispatchRobot(deliveryId, user),
+    );
+  }
+
+  private async dispatchRobot(deliveryId: string, user: AuthUser) {
     const d0 = await this.repo.delivery(deliveryId);
     if (!d0) throw new NotFoundError('Delivery', deliveryId);
     assertTransition(deliveryMachine, d0.state, 'dispatched');
@@ -305,7 +350,12 @@ export class DeliveryPharmacyService {
         });
       }
       d.courier = courier;
-      return w.moveDelivery(d, 'escalated_manual', { action: 'delivery_escalated', actor: userActor(user), evidence: { courier, reason } });
+      return w.moveDelivery(d, 'escalated_manual', {
+        action: 'delivery_escalated',
+        actor: userActor(user),
+        location: locationKey.courier(courier),
+        evidence: { courier, reason },
+      });
     });
     if (d.missionId) await this.dispatcher.cancel(d.missionId, user.username).catch(() => undefined);
     return this.get(deliveryId);

@@ -11,7 +11,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import { readCompartments, type State } from '#contracts';
-import { canTransition, deliveryMachine, doseMachine, type DeliveryState, type DoseState, locationKey } from '#domain';
+import { canTransition, deliveryMachine, doseMachine, type DeliveryState, type DoseState, locationKey, placeOrPharmacy } from '#domain';
 import { CustodyRepository, type DeliveryEntity, type DoseEntity, MissionsRepository } from '#persistence';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { EventBus } from '../common/events.js';
@@ -390,7 +390,8 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
       const doses: DoseEntity[] = [];
       const by = { actor: SYSTEM, ward: fresh.ward, evidence };
       for (const dose of await w.tx.dosesOfDelivery(fresh.id)) {
-        if (dose.state === 'arrived') await w.moveDose(dose, 'receipt_discrepancy', { ...by, action: 'receipt_discrepancy', location: dose.location });
+        if (dose.state === 'arrived')
+          await w.moveDose(dose, 'receipt_discrepancy', { ...by, action: 'receipt_discrepancy', location: placeOrPharmacy(dose.location) });
         // lost is a place of its own, from now on; the last known one stays on the record
         if (dose.state === 'in_transit' || dose.state === 'receipt_discrepancy')
           doses.push(

@@ -13,19 +13,18 @@ import { type Action, MEDLOOP_ACTION_TYPES, lockCompartmentAction, readCompartme
 import {
   ConflictError,
   DeviceTimeoutError,
-  DomainError,
   ForbiddenError,
   NotFoundError,
   RuleViolationError,
-  UnauthorizedError,
   UnavailableError,
   ValidationError,
   locationKey,
+  placeOrPharmacy,
   parseGs1Barcode,
   parseLocation,
 } from '#domain';
-import { CustodyRepository, type DeliveryEntity, UsersRepository } from '#persistence';
-import { verifyPassword } from '../auth/passwords.js';
+import { CustodyRepository, type DeliveryEntity } from '#persistence';
+import { WitnessVerifier } from '../auth/witness-verifier.service.js';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -36,13 +35,14 @@ import { CustodyLedger } from './custody-ledger.service.js';
 import { CustodyTransitions } from './custody-transitions.js';
 import { readDelivery } from './custody-views.js';
 import { DeliveryTrackingService } from './delivery-tracking.service.js';
+import { isRecordedRefusal, type RefusalContext, Refusals } from './refusals.js';
 import { StorageDirectory } from './storages.js';
 
 @Injectable()
 export class DeliveryWardService {
   constructor(
     private readonly repo: CustodyRepository,
-    private readonly users: UsersRepository,
+    private readonly credentials: WitnessVerifier,
     private readonly ledger: CustodyLedger,
     private readonly transitions: CustodyTransitions,
     private readonly commands: RobotCommandsService,
@@ -51,22 +51,23 @@ export class DeliveryWardService {
     private readonly tracking: DeliveryTrackingService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly storages: StorageDirectory,
+    private readonly refusals: Refusals,
   ) {}
 
-  /** Resolves who is unlocking: the session user, or the owner of the presented badge + PIN. */
-  private async unlocker(session: AuthUser, badge: { gsrn: string; pin: string } | undefined): Promise<AuthUser> {
+  /**
+   * Resolves who is unlocking: the session user, or the holder of the presented badge + PIN
+   * (throttled per badge and source address like every sign-in: `badge_locked` once locked).
+   */
+  private async unlocker(session: AuthUser, badge: { gsrn: string; pin: string } | undefined, address?: string): Promise<AuthUser> {
     if (!badge) return session;
-    const u = await this.users.findByBadge(badge.gsrn);
-    if (!u || !u.pinHash || u.disabled || !(await verifyPassword(u.pinHash, badge.pin)))
-      throw new UnauthorizedError('badge or PIN not recognised', 'badge_invalid');
-    return { id: u.id, username: u.username, role: u.role, wards: u.wards };
+    return this.credentials.badgeHolder(badge, address);
   }
 
-  async unlock(deliveryId: string, compartmentId: string, badge: { gsrn: string; pin: string } | undefined, session: AuthUser) {
+  async unlock(deliveryId: string, compartmentId: string, badge: { gsrn: string; pin: string } | undefined, session: AuthUser, address?: string) {
     const d0 = await this.require(deliveryId);
     let user: AuthUser = session;
     try {
-      user = await this.unlocker(session, badge);
+      user = await this.unlocker(session, badge, address);
       if (user.role !== 'nurse' && user.role !== 'admin')
         throw new ForbiddenError('only a nurse of the destination ward may open a delivery', 'role_forbidden');
       assertWardAccess(user, d0.ward);
@@ -75,8 +76,11 @@ export class DeliveryWardService {
       if (d0.state !== 'arrived' && d0.state !== 'unlocked')
         throw new ConflictError(`the delivery is ${d0.state}; it can be opened once the robot has arrived`, 'delivery_not_arrived', { state: d0.state });
     } catch (err) {
-      if (err instanceof DomainError && err.kind !== 'unavailable')
-        await this.audit(d0, 'unlock_refused', user, { compartmentId, code: err.code, badge: badge ? badge.gsrn : null });
+      if (isRecordedRefusal(err))
+        await this.refusals.record(
+          this.refusalAt('unlock', d0, user, compartmentId, { via: badge ? 'badge' : 'session', badge: badge ? badge.gsrn : null }),
+          err,
+        );
       throw err;
     }
     const robot = this.reachableRobot(d0);
@@ -131,7 +135,7 @@ export class DeliveryWardService {
         const move = {
           action: 'compartment_unlocked',
           actor: userActor(user),
-          location: d.ward,
+          location: this.compartmentPlace(d, compartmentId),
           evidence: { compartmentId, robotId: d.robotId, via, doses: d.compartments[compartmentId], actionId, confirmedBy: 'robot_state' },
         };
         // the first unlock moves the delivery; each further one is recorded on it as it stands
@@ -207,11 +211,30 @@ export class DeliveryWardService {
    */
   async receive(deliveryId: string, barcode: string, user: AuthUser, storageId?: string) {
     const d0 = await this.require(deliveryId);
+    return this.refusals.guard(
+      async () => {
+        // a refusal about one scanned unit is found by that dose
+        const scan = safeScan(barcode);
+        const doses = scan?.gtin
+          ? (await this.repo.dosesOfDelivery(d0.id)).filter((x) => x.gtin === scan.gtin && (!scan.serial || x.serial === scan.serial))
+          : [];
+        const dose = doses.length === 1 ? doses[0]! : null;
+        return {
+          ...this.refusalAt('receipt', d0, user, dose?.compartmentId ?? null, { barcode: barcode.slice(0, 200), ...(storageId ? { storageId } : {}) }),
+          doseId: dose?.id ?? null,
+          orderId: dose?.orderId ?? null,
+        };
+      },
+      () => this.receiveScan(d0, barcode, user, storageId),
+    );
+  }
+
+  private async receiveScan(d0: DeliveryEntity, barcode: string, user: AuthUser, storageId?: string) {
+    const deliveryId = d0.id;
     assertWardAccess(user, d0.ward);
     const scan = parseGs1Barcode(barcode);
     const locked = await this.reportedLockedCompartment(d0, scan);
     if (locked) {
-      await this.audit(d0, 'receipt_refused', user, { code: 'compartment_locked', compartmentId: locked, robotId: d0.robotId, gtin: scan.gtin ?? null });
       throw new ConflictError(
         `robot ${d0.robotId} reports compartment ${locked} LOCKED: this dose cannot have been taken out of it; unlock it first`,
         'compartment_locked',
@@ -291,7 +314,7 @@ export class DeliveryWardService {
           await w.moveDose(dose, 'receipt_discrepancy', {
             action: 'receipt_discrepancy',
             actor: userActor(user),
-            location: dose.location,
+            location: placeOrPharmacy(dose.location),
             ward: d.ward,
             evidence: { reason: 'not scanned on receipt' },
           });
@@ -334,13 +357,48 @@ export class DeliveryWardService {
     );
   }
 
+  /** Where an act on a compartment happens: at that compartment of the robot, else on the ward. */
+  private compartmentPlace(d: DeliveryEntity, compartmentId: string | null | undefined): string {
+    return d.robotId && compartmentId ? locationKey.robotCompartment(d.robotId, compartmentId) : locationKey.ward(d.ward);
+  }
+
   private async audit(d: DeliveryEntity, action: string, user: AuthUser, evidence: Record<string, unknown>): Promise<void> {
-    await this.ledger.run(async (_tx, record) => record({ action, deliveryId: d.id, actor: userActor(user), location: d.ward, evidence }));
+    const compartmentId = typeof evidence['compartmentId'] === 'string' ? evidence['compartmentId'] : null;
+    await this.ledger.run(async (_tx, record) =>
+      record({ action, deliveryId: d.id, actor: userActor(user), location: this.compartmentPlace(d, compartmentId), ward: d.ward, evidence }),
+    );
+  }
+
+  /** What a refused ward act concerned: the delivery, its ward, the compartment named. */
+  private refusalAt(
+    act: 'unlock' | 'receipt',
+    d: DeliveryEntity,
+    user: AuthUser,
+    compartmentId: string | null,
+    evidence: Record<string, unknown>,
+  ): RefusalContext {
+    return {
+      act,
+      actor: userActor(user),
+      location: this.compartmentPlace(d, compartmentId),
+      ward: d.ward,
+      deliveryId: d.id,
+      evidence: { ...(compartmentId ? { compartmentId } : {}), ...(d.robotId ? { robotId: d.robotId } : {}), deliveryState: d.state, ...evidence },
+    };
   }
 
   private async require(id: string): Promise<DeliveryEntity> {
     const d = await this.repo.delivery(id);
     if (!d) throw new NotFoundError('Delivery', id);
     return d;
+  }
+}
+
+/** The scan as far as it parses (a refusal of an unreadable code still names the delivery). */
+function safeScan(barcode: string): ReturnType<typeof parseGs1Barcode> | null {
+  try {
+    return parseGs1Barcode(barcode);
+  } catch {
+    return null;
   }
 }

@@ -5,7 +5,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { Idempotent } from '../common/idempotency.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
@@ -38,15 +39,17 @@ export class DoseLocationsController {
   constructor(private readonly locations: DoseLocationsService) {}
 
   /** Every place the dose has been, with times, where it is now, and its time out of refrigeration. */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('doses/:id/locations')
+  @WardScope.resource('dose')
   doseLocations(@Param('id', id()) doseId: string, @CurrentUser() u: AuthUser) {
     return this.locations.locations(doseId, u);
   }
 
   /** Which doses were at a place (a fridge, a compartment, a ward) at some instant between from and to. */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('locations/doses')
+  @WardScope.filtered('DoseLocationsService.dosesAt keeps the doses of the caller’s wards’ patients')
   dosesAt(@Query(new ZodPipe(DosesAtQuery, 'query')) q: z.infer<typeof DosesAtQuery>, @CurrentUser() u: AuthUser) {
     return this.locations.dosesAt(q.location, new Date(q.from), q.to ? new Date(q.to) : null, u);
   }
@@ -54,6 +57,7 @@ export class DoseLocationsController {
   /** A pharmacist releases a quarantined dose with a reason: back into use where it is (on the ward), or into pharmacy stock. */
   @Roles('pharmacist', 'admin')
   @Post('doses/:id/release')
+  @WardScope.resource('dose')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(ReasonSchema) })
   release(@Param('id', id()) doseId: string, @Body(new ZodPipe(ReasonSchema)) b: z.infer<typeof ReasonSchema>, @CurrentUser() u: AuthUser) {
@@ -63,6 +67,7 @@ export class DoseLocationsController {
   /** A pharmacist takes an unused dose back into the pharmacy (from the ward, a courier, a recalled robot). */
   @Roles('pharmacist', 'admin')
   @Post('doses/:id/return')
+  @WardScope.resource('dose')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(ReasonSchema) })
   returnToPharmacy(@Param('id', id()) doseId: string, @Body(new ZodPipe(ReasonSchema)) b: z.infer<typeof ReasonSchema>, @CurrentUser() u: AuthUser) {
@@ -72,6 +77,7 @@ export class DoseLocationsController {
   /** A pharmacist destroys a quarantined dose, with the reason. */
   @Roles('pharmacist', 'admin')
   @Post('doses/:id/destroy')
+  @WardScope.resource('dose')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(ReasonSchema) })
   destroy(@Param('id', id()) doseId: string, @Body(new ZodPipe(ReasonSchema)) b: z.infer<typeof ReasonSchema>, @CurrentUser() u: AuthUser) {

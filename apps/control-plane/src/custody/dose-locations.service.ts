@@ -12,8 +12,10 @@ import {
   RuleViolationError,
   locationHistory,
   locationKey,
+  placeOrPharmacy,
   doseMinutesOutOfRefrigeration,
   parseLocation,
+  seesEveryWard,
   wasAt,
   type LocationInterval,
 } from '#domain';
@@ -22,6 +24,7 @@ import type { AuthUser } from '../common/auth.decorators.js';
 import { assertWardAccess, canActOnWard, userActor } from './access.js';
 import { CustodyTransitions } from './custody-transitions.js';
 import { doseView } from './custody-views.js';
+import { type RefusalContext, Refusals } from './refusals.js';
 import { StorageDirectory } from './storages.js';
 
 /** One stay as the API answers it. */
@@ -59,6 +62,7 @@ export class DoseLocationsService {
     private readonly repo: CustodyRepository,
     private readonly transitions: CustodyTransitions,
     private readonly storages: StorageDirectory,
+    private readonly refusals: Refusals,
   ) {}
 
   /** The interval history of a dose, from its own custody events. */
@@ -106,7 +110,7 @@ export class DoseLocationsService {
       if (!wasAt(history, location, from.getTime(), end)) continue;
       const dose = await this.repo.dose(doseId);
       if (!dose) continue;
-      if (user && user.role === 'nurse') {
+      if (user && !seesEveryWard(user)) {
         const patient = await this.repo.patient(dose.patientId);
         if (!patient || !canActOnWard(user, patient.ward)) continue;
       }
@@ -134,6 +138,29 @@ export class DoseLocationsService {
    * been taken out on the ward or back at the pharmacy.
    */
   async release(doseId: string, reason: string, user: AuthUser) {
+    return this.refusals.guard(
+      () => this.refusalAt('release', doseId, reason, user),
+      () => this.releaseDose(doseId, reason, user),
+    );
+  }
+
+  /** What a refused release, return or destruction concerned: the dose where it is. */
+  private async refusalAt(act: 'release' | 'return' | 'destroy', doseId: string, reason: string, user: AuthUser): Promise<RefusalContext> {
+    const dose = await this.repo.dose(doseId);
+    const patient = dose ? await this.repo.patient(dose.patientId) : null;
+    return {
+      act,
+      actor: userActor(user),
+      location: placeOrPharmacy(dose?.location),
+      ward: patient?.ward ?? null,
+      doseId: dose?.id ?? null,
+      orderId: dose?.orderId ?? null,
+      deliveryId: dose?.deliveryId ?? null,
+      evidence: { reason, ...(dose ? { doseState: dose.state } : { doseId }) },
+    };
+  }
+
+  private async releaseDose(doseId: string, reason: string, user: AuthUser) {
     const saved = await this.transitions.run(async (w) => {
       const dose = await this.quarantined(await w.tx.dose(doseId), doseId);
       const place = parseLocation(dose.location);
@@ -144,7 +171,7 @@ export class DoseLocationsService {
         return w.moveDose(dose, 'received', {
           action: 'quarantine_released',
           actor: userActor(user),
-          location: dose.location,
+          location: placeOrPharmacy(dose.location),
           ward: patient?.ward ?? null,
           evidence,
         });
@@ -173,6 +200,13 @@ export class DoseLocationsService {
    * pharmacy again. A quarantined dose comes back through `release` (into stock) instead.
    */
   async returnToPharmacy(doseId: string, reason: string, user: AuthUser) {
+    return this.refusals.guard(
+      () => this.refusalAt('return', doseId, reason, user),
+      () => this.returnDose(doseId, reason, user),
+    );
+  }
+
+  private async returnDose(doseId: string, reason: string, user: AuthUser) {
     const saved = await this.transitions.run(async (w) => {
       const dose = await w.tx.dose(doseId);
       if (!dose) throw new NotFoundError('Dose', doseId);
@@ -195,13 +229,20 @@ export class DoseLocationsService {
 
   /** A pharmacist destroys a quarantined dose, with the reason, where it is. */
   async destroy(doseId: string, reason: string, user: AuthUser) {
+    return this.refusals.guard(
+      () => this.refusalAt('destroy', doseId, reason, user),
+      () => this.destroyDose(doseId, reason, user),
+    );
+  }
+
+  private async destroyDose(doseId: string, reason: string, user: AuthUser) {
     const saved = await this.transitions.run(async (w) => {
       const dose = await this.quarantined(await w.tx.dose(doseId), doseId);
       const patient = await w.tx.patient(dose.patientId);
       return w.moveDose(dose, 'wasted', {
         action: 'quarantine_destroyed',
         actor: userActor(user),
-        location: dose.location,
+        location: placeOrPharmacy(dose.location),
         ward: patient?.ward ?? null,
         evidence: { reason, quarantine: await this.lastQuarantine(doseId) },
       });

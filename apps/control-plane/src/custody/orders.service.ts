@@ -5,17 +5,29 @@
  * or returned, open slots are voided, and a delivery carrying its doses is recalled.
  */
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { NotFoundError, ValidationError, administrationMachine, assertTransition, orderMachine } from '#domain';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  NotFoundError,
+  RuleViolationError,
+  ValidationError,
+  administrationMachine,
+  assertTransition,
+  locationKey,
+  orderMachine,
+  placeOrPharmacy,
+  seesEveryWard,
+} from '#domain';
 import { AdministrationSlotEntity, CustodyRepository, DoseEntity, MedicationOrderEntity } from '#persistence';
 import type { z } from 'zod';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { assertWardAccess, canActOnWard, userActor } from './access.js';
 import { CustodyLedger } from './custody-ledger.service.js';
 import { CustodyTransitions } from './custody-transitions.js';
 import type { CreateOrderSchema } from './custody.dto.js';
 import { orderView } from './custody-views.js';
+import { type RefusalContext, Refusals } from './refusals.js';
 
 @Injectable()
 export class OrdersService {
@@ -24,6 +36,8 @@ export class OrdersService {
     private readonly ledger: CustodyLedger,
     private readonly transitions: CustodyTransitions,
     private readonly bus: EventBus,
+    private readonly refusals: Refusals,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(input: z.infer<typeof CreateOrderSchema>, user: AuthUser) {
@@ -42,6 +56,7 @@ export class OrdersService {
       priority: input.priority,
       status: 'active',
       prescriber: input.prescriber ?? user.username,
+      enteredBy: user.username,
       verifiedBy: null,
       verifiedAt: null,
       statusReason: null,
@@ -55,7 +70,9 @@ export class OrdersService {
         orderId: order.id,
         toState: 'active',
         actor: userActor(user),
-        location: patient.ward,
+        // the order is written on the ward (the prescriber's); the pharmacy receives it
+        location: locationKey.ward(patient.ward),
+        ward: patient.ward,
         evidence: { medicationId: med.id, gtin: med.gtin, dose: input.dose, route: input.route },
       });
     });
@@ -65,30 +82,69 @@ export class OrdersService {
   /** Nurses see the orders of their wards' patients only. */
   async list(user: AuthUser, status?: string, patientId?: string) {
     const orders = await this.repo.orders({ status, patientId });
-    if (user.role !== 'nurse') return orders.map(orderView);
+    if (seesEveryWard(user)) return orders.map(orderView);
     const wardOf = new Map((await this.repo.patients()).map((p) => [p.id, p.ward]));
-    return orders.filter((o) => canActOnWard(user, wardOf.get(o.patientId) ?? '')).map(orderView);
+    return orders.filter((o) => canActOnWard(user, wardOf.get(o.patientId))).map(orderView);
   }
 
   async get(id: string, user: AuthUser) {
     const o = await this.repo.order(id);
     if (!o) throw new NotFoundError('Order', id);
     const p = await this.repo.patient(o.patientId);
-    assertWardAccess(user, p?.ward ?? '');
+    assertWardAccess(user, p?.ward);
     return orderView(o);
   }
 
+  /** The pharmacist's verification. Every refusal is a record (Refusals). */
   async verify(id: string, user: AuthUser) {
+    return this.refusals.guard(
+      () => this.refusalAt(id, user),
+      () => this.verifyOrder(id, user),
+    );
+  }
+
+  /** What a refused verification concerned: the order (and its patient's ward) as far as it exists. */
+  private async refusalAt(id: string, user: AuthUser): Promise<RefusalContext> {
+    const o = await this.repo.order(id);
+    const p = o ? await this.repo.patient(o.patientId) : null;
+    return {
+      act: 'verification',
+      actor: userActor(user),
+      location: locationKey.pharmacy(),
+      ward: p?.ward ?? null,
+      orderId: o?.id ?? null,
+      evidence: o ? { orderStatus: o.status } : { orderId: id },
+    };
+  }
+
+  /**
+   * Separation of duties (POLICY_ORDER_SEPARATION_OF_DUTIES, on by default): the user who
+   * entered an order may not be the one who verifies it — the verification is the second pair
+   * of eyes on the prescription. Orders entered before `enteredBy` was kept are judged by who
+   * the chain says received them.
+   */
+  private async assertNotEnteredBy(o: MedicationOrderEntity, user: AuthUser): Promise<void> {
+    if (!this.config.policy.orderSeparationOfDuties) return;
+    const enteredBy = o.enteredBy ?? (await this.repo.eventsOfOrder(o.id)).find((e) => e.action === 'order_received')?.actor.id ?? null;
+    if (enteredBy !== user.username) return;
+    throw new RuleViolationError('you entered this order: another pharmacist must verify it (separation of duties)', 'verifier_entered_order', {
+      enteredBy,
+      policy: 'POLICY_ORDER_SEPARATION_OF_DUTIES',
+    });
+  }
+
+  private async verifyOrder(id: string, user: AuthUser) {
     const result = await this.ledger.run(async (tx, record) => {
       const o = await this.require(tx.order(id), id);
       assertTransition(orderMachine, o.status, 'verified');
+      await this.assertNotEnteredBy(o, user);
       const from = o.status;
       o.status = 'verified';
       o.verifiedBy = user.username;
       o.verifiedAt = new Date();
       o.updatedAt = o.verifiedAt;
       await tx.save(o);
-      record({ action: 'order_verified', orderId: o.id, fromState: from, toState: 'verified', actor: userActor(user) });
+      record({ action: 'order_verified', orderId: o.id, fromState: from, toState: 'verified', actor: userActor(user), location: locationKey.pharmacy() });
       for (const time of o.schedule.times) {
         const slot = Object.assign(new AdministrationSlotEntity(), {
           id: randomUUID(),
@@ -102,6 +158,12 @@ export class OrdersService {
           recordedBy: null,
           recordedAt: null,
           override: null,
+          administered: null,
+          overrideStatus: null,
+          reviewedBy: null,
+          reviewedAt: null,
+          reviewOutcome: null,
+          reviewNote: null,
         } as AdministrationSlotEntity);
         const dose = Object.assign(new DoseEntity(), {
           id: randomUUID(),
@@ -145,7 +207,15 @@ export class OrdersService {
     const o = await this.ledger.run(async (tx, record) => {
       const o = await this.require(tx.order(id), id);
       assertTransition(orderMachine, o.status, 'rejected');
-      record({ action: 'order_rejected', orderId: o.id, fromState: o.status, toState: 'rejected', actor: userActor(user), evidence: { reason } });
+      record({
+        action: 'order_rejected',
+        orderId: o.id,
+        fromState: o.status,
+        toState: 'rejected',
+        actor: userActor(user),
+        location: locationKey.pharmacy(),
+        evidence: { reason },
+      });
       o.status = 'rejected';
       o.statusReason = reason;
       o.updatedAt = new Date();
@@ -161,7 +231,15 @@ export class OrdersService {
       const tx = w.tx;
       const o = await this.require(tx.order(id), id);
       assertTransition(orderMachine, o.status, 'stopped');
-      w.record({ action: 'order_stopped', orderId: o.id, fromState: o.status, toState: 'stopped', actor: userActor(user), evidence: { reason } });
+      w.record({
+        action: 'order_stopped',
+        orderId: o.id,
+        fromState: o.status,
+        toState: 'stopped',
+        actor: userActor(user),
+        location: locationKey.pharmacy(),
+        evidence: { reason },
+      });
       o.status = 'stopped';
       o.statusReason = reason;
       o.updatedAt = new Date();
@@ -174,7 +252,7 @@ export class OrdersService {
           await w.moveDose(d, to, {
             action: to === 'cancelled' ? 'dose_cancelled' : 'returned',
             actor: userActor(user),
-            location: d.location,
+            location: placeOrPharmacy(d.location),
             ward,
             evidence: { reason: 'order stopped' },
           });

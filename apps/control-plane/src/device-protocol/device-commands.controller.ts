@@ -1,7 +1,8 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ALL_ROLES, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { DeviceCommandsService, type CommandView } from './device-commands.service.js';
 
@@ -14,8 +15,9 @@ export class DeviceCommandsController {
   constructor(private readonly commands: DeviceCommandsService) {}
 
   /** One command to a cabinet or sensor: pending, done, refused, failed or timed_out. */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get(':id')
+  @WardScope.resource('device-command')
   get(@Param('id', new ZodPipe(CommandId, 'id')) id: string): Promise<CommandView> {
     return this.commands.get(id);
   }

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { ALL_ROLES, Roles } from '../common/auth.decorators.js';
+import { type AuthUser, CurrentUser, READ_ROLES, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { DeviceIdParam, ListDevicesQuery, RegisterDeviceSchema, type RegisterDevice } from './device.dto.js';
@@ -15,26 +16,30 @@ export class DevicesController {
 
   @Roles('admin')
   @Post()
+  @WardScope.allWards('the device registry is kept by administrators')
   @ApiBody({ schema: jsonSchema(RegisterDeviceSchema) })
   @ApiCreatedResponse({ description: 'The device and its MQTT credentials (the password is shown only this once)' })
   register(@Body(new ZodPipe(RegisterDeviceSchema)) body: RegisterDevice): Promise<{ device: DeviceView; credentials: DeviceCredentials }> {
     return this.devices.register(body);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get()
-  list(@Query(new ZodPipe(ListDevicesQuery, 'query')) q: z.infer<typeof ListDevicesQuery>): Promise<DeviceView[]> {
-    return this.devices.list(q);
+  @WardScope.filtered('DevicesService.list keeps the devices of the caller’s wards')
+  list(@Query(new ZodPipe(ListDevicesQuery, 'query')) q: z.infer<typeof ListDevicesQuery>, @CurrentUser() user: AuthUser): Promise<DeviceView[]> {
+    return this.devices.list(q, user);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get(':id')
+  @WardScope.resource('device')
   get(@Param('id', new ZodPipe(DeviceIdParam, 'id')) id: string): Promise<DeviceView> {
     return this.devices.get(id);
   }
 
   @Roles('admin')
   @Post(':id/credentials')
+  @WardScope.allWards('the device registry is kept by administrators')
   @ApiCreatedResponse({ description: 'New MQTT credentials; the old secret stops working and live sessions are dropped' })
   rotate(@Param('id', new ZodPipe(DeviceIdParam, 'id')) id: string): Promise<{ device: DeviceView; credentials: DeviceCredentials }> {
     return this.devices.rotateCredentials(id);
@@ -42,6 +47,7 @@ export class DevicesController {
 
   @Roles('admin')
   @Post(':id/revoke')
+  @WardScope.allWards('the device registry is kept by administrators')
   @HttpCode(200)
   revoke(@Param('id', new ZodPipe(DeviceIdParam, 'id')) id: string): Promise<DeviceView> {
     return this.devices.revoke(id);

@@ -5,7 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type DeviceKind, VDA_ROBOT_PUBLISH_TOPICS, VDA_ROBOT_SUBSCRIBE_TOPICS, deviceTopic, rejectionTopic } from '#contracts';
-import { ConflictError, NotFoundError, type Principal, ValidationError, invalidAclRules, robotTopicRoot } from '#domain';
+import {
+  assertInWardScope,
+  ConflictError,
+  filterInWardScope,
+  NotFoundError,
+  type Principal,
+  ValidationError,
+  invalidAclRules,
+  robotTopicRoot,
+  type WardScopedUser,
+} from '#domain';
 import { type DeviceEntity, DevicesRepository } from '#persistence';
 import { EventBus } from '../common/events.js';
 import { generateDeviceSecret, hashDeviceSecret, verifyDeviceSecret } from './device-credentials.js';
@@ -80,8 +90,11 @@ export class DevicesService {
     return { device: this.view(entity), credentials: { username: id, password: secret } };
   }
 
-  async list(filter: { kind?: DeviceKind | undefined; ward?: string | undefined }): Promise<DeviceView[]> {
-    return (await this.devices.list({ ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.ward ? { ward: filter.ward } : {}) })).map((d) => this.view(d));
+  /** A ward-bound caller sees its wards' devices; robots and pharmacy devices (no ward) only the roles that see every ward. */
+  async list(filter: { kind?: DeviceKind | undefined; ward?: string | undefined }, user: WardScopedUser): Promise<DeviceView[]> {
+    if (filter.ward) assertInWardScope(user, filter.ward);
+    const devices = await this.devices.list({ ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.ward ? { ward: filter.ward } : {}) });
+    return filterInWardScope(user, devices, (d) => d.ward).map((d) => this.view(d));
   }
 
   async get(id: string): Promise<DeviceView> {

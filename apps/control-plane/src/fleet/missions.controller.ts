@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { CreateMissionSchema, type CreateMission, ListMissionsQuery, MissionIdParam } from './mission.dto.js';
@@ -16,26 +17,30 @@ export class MissionsController {
   /** Queues a transport mission; the dispatcher assigns a robot (stat before urgent before routine). */
   @Roles('pharmacist', 'admin')
   @Post()
+  @WardScope.allWards('missions are created by the pharmacy')
   @ApiBody({ schema: jsonSchema(CreateMissionSchema) })
   create(@Body(new ZodPipe(CreateMissionSchema)) body: CreateMission, @CurrentUser() user: AuthUser): Promise<MissionView> {
     return this.missions.create(body, user);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get()
-  list(@Query(new ZodPipe(ListMissionsQuery, 'query')) q: z.infer<typeof ListMissionsQuery>): Promise<MissionView[]> {
-    return this.missions.list(q);
+  @WardScope.filtered('MissionsService.list keeps the missions carrying the caller’s wards’ cargo')
+  list(@Query(new ZodPipe(ListMissionsQuery, 'query')) q: z.infer<typeof ListMissionsQuery>, @CurrentUser() user: AuthUser): Promise<MissionView[]> {
+    return this.missions.list(q, user);
   }
 
   /** The mission's derived status and its whole history. */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get(':id')
+  @WardScope.resource('mission')
   get(@Param('id', new ZodPipe(MissionIdParam, 'id')) id: string): Promise<MissionView> {
     return this.missions.get(id);
   }
 
   @Roles('pharmacist', 'admin')
   @Post(':id/cancel')
+  @WardScope.resource('mission')
   @HttpCode(200)
   cancel(@Param('id', new ZodPipe(MissionIdParam, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<MissionView> {
     return this.missions.cancel(id, user);
@@ -43,6 +48,7 @@ export class MissionsController {
 
   @Roles('pharmacist', 'admin')
   @Post(':id/pause')
+  @WardScope.resource('mission')
   @HttpCode(200)
   pause(@Param('id', new ZodPipe(MissionIdParam, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<MissionView> {
     return this.missions.pause(id, user, true);
@@ -50,6 +56,7 @@ export class MissionsController {
 
   @Roles('pharmacist', 'admin')
   @Post(':id/resume')
+  @WardScope.resource('mission')
   @HttpCode(200)
   resume(@Param('id', new ZodPipe(MissionIdParam, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<MissionView> {
     return this.missions.pause(id, user, false);

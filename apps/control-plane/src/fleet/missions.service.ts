@@ -5,7 +5,7 @@
  * the robot through MissionProgress, which follows the active missions.
  */
 import { Injectable } from '@nestjs/common';
-import { ConflictError, NotFoundError, RuleViolationError, ValidationError, type MissionStatus } from '#domain';
+import { ConflictError, filterInWardScope, NotFoundError, RuleViolationError, ValidationError, type MissionStatus } from '#domain';
 import { type MissionEntity, MissionsRepository } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { SiteService } from '../site/site.service.js';
@@ -14,6 +14,16 @@ import { DispatchRound } from './dispatch-round.js';
 import { MissionLifecycle } from './mission-lifecycle.js';
 import { MissionProgress } from './mission-progress.js';
 import type { CreateMission } from './mission.dto.js';
+
+/**
+ * The ward a mission belongs to for the ward-scope rule: the ward of the cargo it carries (a
+ * delivery's mission names it). A mission without a ward's cargo (an empty transfer, charging) is
+ * pharmacy-level: seen by the roles that see every ward.
+ */
+export function missionWard(m: Pick<MissionEntity, 'cargo'>): string | null {
+  const ward: unknown = m.cargo?.['ward'];
+  return typeof ward === 'string' ? ward : null;
+}
 
 export interface MissionView {
   id: string;
@@ -83,8 +93,8 @@ export class MissionsService {
     return { ...this.view(m), history: history.map((h) => ({ seq: h.seq, at: h.at.toISOString(), event: h.event, status: h.status, details: h.details })) };
   }
 
-  async list(filter: { status?: MissionStatus | undefined; robotId?: string | undefined; limit?: number | undefined }): Promise<MissionView[]> {
-    return (await this.missions.list(filter)).map((m) => this.view(m));
+  async list(filter: { status?: MissionStatus | undefined; robotId?: string | undefined; limit?: number | undefined }, user: AuthUser): Promise<MissionView[]> {
+    return filterInWardScope(user, await this.missions.list(filter), missionWard).map((m) => this.view(m));
   }
 
   async cancel(id: string, user: AuthUser): Promise<MissionView> {

@@ -1,7 +1,8 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ALL_ROLES, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { RobotsService, type RobotView } from './robots.service.js';
 
@@ -12,14 +13,16 @@ export class RobotsController {
   constructor(private readonly robots: RobotsService) {}
 
   /** Every registered robot with its live state (position, battery, mode, errors, mission). */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get()
+  @WardScope.none('the shared robot fleet: positions and state, no ward data')
   list(): Promise<RobotView[]> {
     return this.robots.list();
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get(':id')
+  @WardScope.none('the shared robot fleet: positions and state, no ward data')
   get(@Param('id', new ZodPipe(z.string().min(1).max(64), 'id')) id: string): Promise<RobotView> {
     return this.robots.get(id);
   }

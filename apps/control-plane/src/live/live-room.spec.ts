@@ -98,6 +98,9 @@ describe('assertMayJoin', () => {
     expect(() => assertMayJoin(nurse, 'ward:W-SURG', wards)).toThrow("not assigned to ward 'W-SURG'");
     expect(() => assertMayJoin(nurse, 'site', wards)).toThrow(/whole site/);
     expect(() => assertMayJoin({ ...nurse, role: 'ward_pharmacist', wards: [] }, 'site', wards)).not.toThrow();
+    // the safety officer watches every ward and the whole site, like the oversight roles
+    expect(() => assertMayJoin({ ...nurse, role: 'safety_officer', wards: [] }, 'site', wards)).not.toThrow();
+    expect(() => assertMayJoin({ ...nurse, role: 'safety_officer', wards: [] }, 'ward:W-SURG', wards)).not.toThrow();
     expect(() => assertMayJoin({ ...nurse, role: 'pharmacist', wards: [] }, 'ward:W-X', wards)).toThrow(/not found/);
   });
 });

@@ -101,6 +101,29 @@ export class MetricsService {
     labelNames: ['operation', 'code'],
     registers: [this.registry],
   });
+  readonly custodyRefusals = new Counter({
+    name: 'medloop_custody_refusals_total',
+    help: 'Refused custody acts written on the custody chain (or not, when the write failed), by act and reason code',
+    labelNames: ['act', 'code', 'recorded'],
+    registers: [this.registry],
+  });
+  readonly bedsideOverrides = new Counter({
+    name: 'medloop_bedside_overrides_total',
+    help: 'Doses given under an override at the bedside, by the first right that failed (dose, route, time, drug)',
+    labelNames: ['right'],
+    registers: [this.registry],
+  });
+  readonly overrideReviews = new Counter({
+    name: 'medloop_override_reviews_total',
+    help: 'Pharmacist reviews of bedside overrides, by outcome',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly overridesOverdue = new Gauge({
+    name: 'medloop_overrides_review_overdue',
+    help: 'Bedside overrides unreviewed for longer than OVERRIDE_REVIEW_AFTER_MS, at the last check',
+    registers: [this.registry],
+  });
   readonly storageOutcomeUnknown = new Counter({
     name: 'medloop_storage_outcome_unknown_total',
     help: 'Commits whose reply was lost, resolved by reading the write back',
@@ -115,13 +138,13 @@ export class MetricsService {
 
   readonly authFailures = new Counter({
     name: 'medloop_auth_failures_total',
-    help: 'Failed password checks (HTTP sign-in, MQTT CONNECT) by channel and reason (bad_credentials | locked)',
+    help: 'Failed secret checks by channel (http sign-in | mqtt CONNECT | badge PIN | witness password) and reason (bad_credentials | locked)',
     labelNames: ['channel', 'reason'],
     registers: [this.registry],
   });
   readonly authLockouts = new Counter({
     name: 'medloop_auth_lockouts_total',
-    help: 'Usernames or source addresses locked after repeated failed sign-ins',
+    help: 'Usernames, badges or source addresses locked after repeated failures, by channel and scope (username | badge | address)',
     labelNames: ['channel', 'scope'],
     registers: [this.registry],
   });

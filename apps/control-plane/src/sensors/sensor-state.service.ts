@@ -6,7 +6,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { DeviceStatus, SensorEvent, SensorTelemetry } from '#contracts';
-import { ForbiddenError, NotFoundError } from '#domain';
+import { assertInWardScope, filterInWardScope, NotFoundError } from '#domain';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { EventBus } from '../common/events.js';
@@ -52,8 +52,6 @@ export interface SensorView {
   recentEvents: LiveSensor['recentEvents'];
   link: DeviceLinkStats;
 }
-
-const ALL_WARD_ROLES = new Set(['admin', 'pharmacist', 'ward_pharmacist']);
 
 @Injectable()
 export class SensorStateService {
@@ -138,19 +136,18 @@ export class SensorStateService {
   async list(user: AuthUser, ward?: string): Promise<SensorView[]> {
     if (ward) this.assertWard(user, ward);
     const devices = await this.directory.list('sensor', ward);
-    return devices.filter((d) => ALL_WARD_ROLES.has(user.role) || (d.ward !== null && user.wards.includes(d.ward))).map((d) => this.view(d));
+    return filterInWardScope(user, devices, (d) => d.ward).map((d) => this.view(d));
   }
 
   async get(id: string, user: AuthUser): Promise<SensorView> {
     const d = await this.directory.get(id);
     if (!d || d.kind !== 'sensor') throw new NotFoundError('Sensor', id);
-    if (!ALL_WARD_ROLES.has(user.role) && (!d.ward || !user.wards.includes(d.ward)))
-      throw new ForbiddenError('this sensor belongs to a ward you are not assigned to', 'ward_forbidden');
+    assertInWardScope(user, d.ward);
     return this.view(d);
   }
 
   assertWard(user: AuthUser, ward: string): void {
-    if (!ALL_WARD_ROLES.has(user.role) && !user.wards.includes(ward)) throw new ForbiddenError(`not assigned to ward '${ward}'`, 'ward_forbidden');
+    assertInWardScope(user, ward);
   }
 
   private view(d: DeviceInfo): SensorView {

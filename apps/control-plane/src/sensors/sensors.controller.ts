@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { SensorsQueryService } from './sensors-query.service.js';
 import { ReadingsQuery, SensorIdParam, WardParam } from './sensor.dto.js';
@@ -15,21 +16,24 @@ export class SensorsController {
   constructor(private readonly sensors: SensorsQueryService) {}
 
   /** Every ward sensor with its latest values (nurses: their wards only). */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('sensors')
+  @WardScope.filtered('SensorStateService.list keeps the sensors of the caller’s wards')
   list(@CurrentUser() user: AuthUser): Promise<SensorView[]> {
     return this.sensors.list(user);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('sensors/:id')
+  @WardScope.resource('sensor')
   get(@Param('id', new ZodPipe(SensorIdParam, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<SensorView> {
     return this.sensors.get(id, user);
   }
 
   /** The time series: raw readings, or per-minute min/avg/max (`resolution=1m`). */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('sensors/:id/readings')
+  @WardScope.resource('sensor')
   readings(
     @Param('id', new ZodPipe(SensorIdParam, 'id')) id: string,
     @Query(new ZodPipe(ReadingsQuery, 'query')) q: z.output<typeof ReadingsQuery>,
@@ -38,8 +42,9 @@ export class SensorsController {
     return this.sensors.readings(id, q, user);
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('wards/:ward/sensors')
+  @WardScope.ward('ward')
   ofWard(@Param('ward', new ZodPipe(WardParam, 'ward')) ward: string, @CurrentUser() user: AuthUser): Promise<SensorView[]> {
     return this.sensors.list(user, ward);
   }

@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Site } from '#contracts';
-import { ALL_ROLES, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { SiteService } from './site.service.js';
 
 @ApiTags('site')
@@ -11,8 +12,9 @@ export class SiteController {
   constructor(private readonly sites: SiteService) {}
 
   /** Floors, nodes, edges, wards and lifts (the map nurse stations draw robots on). */
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get()
+  @WardScope.none('the site graph: floors, nodes and wards, no patient data')
   get(): Site {
     return this.sites.site;
   }

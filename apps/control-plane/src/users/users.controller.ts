@@ -2,7 +2,8 @@ import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { USER_ROLES } from '#persistence';
-import { ALL_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { UsersService, type UserView } from './users.service.js';
@@ -53,6 +54,7 @@ export class UsersController {
 
   @Roles('admin')
   @Post()
+  @WardScope.none('user administration: accounts, not ward data')
   @ApiBody({ schema: jsonSchema(CreateUserSchema) })
   create(@Body(new ZodPipe(CreateUserSchema)) body: z.infer<typeof CreateUserSchema>): Promise<UserView> {
     return this.users.create(body);
@@ -60,18 +62,21 @@ export class UsersController {
 
   @Roles('admin')
   @Get()
+  @WardScope.none('user administration: accounts, not ward data')
   list(): Promise<UserView[]> {
     return this.users.list();
   }
 
-  @Roles(...ALL_ROLES)
+  @Roles(...READ_ROLES)
   @Get('me')
+  @WardScope.none('the caller’s own account')
   me(@CurrentUser() user: AuthUser): Promise<UserView> {
     return this.users.get(user.id);
   }
 
   @Roles('admin')
   @Patch(':id')
+  @WardScope.none('user administration: accounts, not ward data')
   @ApiBody({ schema: jsonSchema(UpdateUserSchema) })
   update(
     @Param('id', new ZodPipe(UserIdSchema, 'id')) id: string,

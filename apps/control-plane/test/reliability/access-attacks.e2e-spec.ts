@@ -149,7 +149,7 @@ describe('access attacks', () => {
     const pharmacist = await t.userToken('pharmacist');
     const surgNurse = await t.userToken('nurse', ['W-SURG']);
     const api = (token: string, method: string, path: string, body?: unknown) => t.api(method, path, { token, ...(body !== undefined ? { body } : {}) });
-    const fx = await CustodyFixture.create(api, pharmacist.token, '0950600013999');
+    const fx = await CustodyFixture.create(api, pharmacist.token, '0950600013999', t.adminToken);
     const p = await fx.patient('W-CARD');
     const order = await fx.verifiedOrder(p.id);
     const d = await fx.delivery('W-CARD', [order], 'checked');

@@ -24,7 +24,7 @@ describe('audit tampering', () => {
     t = await startTestApp();
     const pharmacist = await t.userToken('pharmacist');
     const api = (token: string, method: string, path: string, body?: unknown) => t.api(method, path, { token, ...(body !== undefined ? { body } : {}) });
-    const fx = await CustodyFixture.create(api, pharmacist.token);
+    const fx = await CustodyFixture.create(api, pharmacist.token, undefined, t.adminToken);
     const orders: string[] = [];
     for (let i = 0; i < 4; i++) orders.push(await fx.verifiedOrder((await fx.patient('W-CARD')).id));
     await fx.delivery('W-CARD', orders.slice(0, 2), 'checked');

@@ -103,7 +103,7 @@ describe(`backup and restore of a live database (${onPostgres ? 'PostgreSQL' : '
     expect((await server.api('POST', '/api/users', { token: admin, body: { username, password, role: 'pharmacist' } })).status).toBe(201);
     const pharmacist = await server.login(username, password);
     const api = (token: string, method: string, path: string, body?: unknown) => server.api(method, path, { token, ...(body !== undefined ? { body } : {}) });
-    return { admin, fx: await CustodyFixture.create(api, pharmacist) };
+    return { admin, fx: await CustodyFixture.create(api, pharmacist, undefined, admin) };
   };
 
   beforeAll(() => {

@@ -57,7 +57,7 @@ describe('crash recovery (kill -9, restart on the same data)', () => {
     };
     const pharmacist = await mk('pharmacist');
     const nurse = await mk('nurse', ['W-CARD']);
-    const fx = await CustodyFixture.create(api, pharmacist);
+    const fx = await CustodyFixture.create(api, pharmacist, undefined, admin);
 
     // a slow robot, so the delivery is still on its way when the server dies
     const robot = await startRobot(server.baseUrl, server.mqttUrl, admin, `CRASH-${randomBytes(2).toString('hex')}`, { timeScale: 4, reconnectPeriodMs: 250 });

@@ -37,7 +37,15 @@ const ADMIN_PASSWORD = `lost-admin-${randomBytes(6).toString('hex')}`;
     const url = new URL(PG!);
     url.hostname = '127.0.0.1';
     url.port = String(proxy.port);
-    const env = { ...db.env, DATABASE_URL: url.toString(), ADMIN_PASSWORD, JWT_SECRET: randomBytes(32).toString('hex'), STORE_PROBE_MS: '200' };
+    // one admin enters and verifies every order here (the test is about lost COMMIT replies, not duties)
+    const env = {
+      ...db.env,
+      DATABASE_URL: url.toString(),
+      ADMIN_PASSWORD,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      STORE_PROBE_MS: '200',
+      POLICY_ORDER_SEPARATION_OF_DUTIES: 'false',
+    };
     server = await ServerProcess.start(env);
     const admin = await server.login('admin', ADMIN_PASSWORD);
     const api = (method: string, path: string, body?: unknown, key?: string) =>

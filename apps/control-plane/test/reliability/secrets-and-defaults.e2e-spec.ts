@@ -65,7 +65,7 @@ describe('secrets and safe defaults', () => {
     expect(pharmacist.status).toBe(201);
     const ph = await s.login('pharm-secrets', secrets['nursePassword']!);
     const api = (token: string, method: string, path: string, body?: unknown) => s.api(method, path, { token, ...(body !== undefined ? { body } : {}) });
-    const fx = await CustodyFixture.create(api, ph, '0950600013777');
+    const fx = await CustodyFixture.create(api, ph, '0950600013777', admin);
     const d = await fx.delivery('W-CARD', [await fx.verifiedOrder((await fx.patient('W-CARD')).id)], 'checked');
     const unlock = await api(ph, 'POST', `/api/deliveries/${d.id}/unlock`, { compartmentId: 'C1', badge: { gsrn: badge, pin: secrets['pin'] } });
     expect(unlock.status).toBeGreaterThanOrEqual(400);

@@ -181,13 +181,16 @@ export class CustodyFixture {
     readonly gtin: string,
     readonly medicationId: string,
     private readonly tag = Math.random().toString(36).slice(2, 7),
+    /** who enters orders (another user than the verifying pharmacist: separation of duties) */
+    private readonly orderDesk: string = pharmacist,
   ) {}
 
-  static async create(api: Api, pharmacist: string, gtinBody = '0950600013435'): Promise<CustodyFixture> {
+  /** `orderDesk`: the token that enters orders for `verifiedOrder` (an admin's will do); the pharmacist verifies them. */
+  static async create(api: Api, pharmacist: string, gtinBody = '0950600013435', orderDesk?: string): Promise<CustodyFixture> {
     const gtin = withCheck(gtinBody);
     const r = await api(pharmacist, 'POST', '/api/medications', { gtin, name: 'Amoxicillin', strength: '500 mg', route: 'oral' });
     if (r.status !== 201) throw new Error(`medication: ${r.status} ${r.text}`);
-    return new CustodyFixture(api, pharmacist, gtin, r.body.id as string);
+    return new CustodyFixture(api, pharmacist, gtin, r.body.id as string, undefined, orderDesk);
   }
 
   async patient(ward: string): Promise<{ id: string; gsrn: string }> {
@@ -203,7 +206,7 @@ export class CustodyFixture {
   }
 
   async verifiedOrder(patientId: string): Promise<string> {
-    const o = await this.api(this.pharmacist, 'POST', '/api/orders', this.orderBody(patientId, { inMinutes: 10, priority: 'urgent' }));
+    const o = await this.api(this.orderDesk, 'POST', '/api/orders', this.orderBody(patientId, { inMinutes: 10, priority: 'urgent' }));
     if (o.status !== 201) throw new Error(`order: ${o.status} ${o.text}`);
     const v = await this.api(this.pharmacist, 'POST', `/api/orders/${o.body.id}/verify`);
     if (v.status !== 200) throw new Error(`verify: ${v.status} ${v.text}`);

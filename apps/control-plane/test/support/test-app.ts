@@ -27,8 +27,11 @@ export interface TestApp {
     opts?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> },
   ): Promise<{ status: number; body: any; text: string }>;
   login(username: string, password: string): Promise<string>;
-  /** creates a user (as admin) and returns a token for it */
-  userToken(role: 'admin' | 'pharmacist' | 'nurse' | 'ward_pharmacist', wards?: string[]): Promise<{ token: string; id: string; username: string }>;
+  /** creates a user (as admin) and returns a token for it (and its password, for a witness to co-sign with) */
+  userToken(
+    role: 'admin' | 'pharmacist' | 'nurse' | 'ward_pharmacist' | 'safety_officer',
+    wards?: string[],
+  ): Promise<{ token: string; id: string; username: string; password: string }>;
   registerDevice(body: Record<string, unknown>): Promise<{ device: any; credentials: { username: string; password: string } }>;
   /** stops the app but keeps the database (for restart tests) */
   stop(): Promise<void>;
@@ -134,7 +137,7 @@ export async function startTestApp(extraEnv: Record<string, string> = {}, db?: T
         body: { username, password, role, ...(wards ? { wards } : role === 'nurse' ? { wards: ['ward-a'] } : {}) },
       });
       if (r.status !== 201) throw new Error(`create user failed: ${r.status} ${r.text}`);
-      return { token: await login(username, password), id: r.body.id as string, username };
+      return { token: await login(username, password), id: r.body.id as string, username, password };
     },
     async registerDevice(body) {
       const r = await api('POST', '/api/devices', { token: adminToken, body });

@@ -85,6 +85,44 @@ export interface Slot {
   recordedBy: string | null;
   recordedAt: string | null;
   override: { reason: string; rights: string[] } | null;
+  /** what was recorded as given (and wasted) at the bedside; null when not given, or given before that was recorded */
+  administered: Administered | null;
+  /** a pharmacist's review of the override; null while it waits (and without an override) */
+  review: OverrideReview | null;
+}
+export interface Administered {
+  given: { amount: number; unit: string; route: string };
+  wasted: { amount: number; unit: string; witness: string | null } | null;
+}
+export interface OverrideReview {
+  by: string;
+  at: string;
+  outcome: 'appropriate' | 'inappropriate' | 'needs_follow_up';
+  note: string | null;
+}
+/** One bedside override as GET /api/administrations/overrides lists it (`id` is the administration slot's). */
+export interface OverrideToReview {
+  id: string;
+  doseId: string | null;
+  orderId: string;
+  drug: { medicationId: string; name: string; strength: string } | null;
+  patient: { id: string; name: string; mrn: string; bed: string | null } | null;
+  ward: string | null;
+  /** the rights that failed and were overridden */
+  failed: string[];
+  reason: string;
+  overriddenBy: string | null;
+  overriddenAt: string | null;
+  ordered: { amount: number; unit: string; route: string } | null;
+  administered: Administered | null;
+  review: OverrideReview | null;
+}
+export interface OverridesPage {
+  /** how many overrides match the filter in all (the page holds at most `limit` of them) */
+  total: number;
+  limit: number;
+  offset: number;
+  items: OverrideToReview[];
 }
 export interface PatientMedication {
   patient: Patient;

@@ -69,6 +69,20 @@ export interface AlarmParamsByType {
   'custody.doses_lost': { deliveryId: string; doses: string[] };
   'custody.receipt_discrepancy': { deliveryId: string; extraGtin?: string | null | undefined; missing?: string[] | undefined };
   'custody.receipt_overdue': { deliveryId: string; minutes: number; state: string };
+  'custody.override_unreviewed': {
+    /** the administration slot (POST /api/administrations/:id/review) */
+    slotId: string;
+    doseId: string | null;
+    patientId: string;
+    bed: string | null;
+    drug: string;
+    /** the five rights that failed and were overridden */
+    rights: string[];
+    overriddenBy: string | null;
+    recordedAt: string;
+    /** how long it has waited for a review */
+    minutes: number;
+  };
   // ---- cabinets ----------------------------------------------------------------------
   'cabinet.unexpected_open': { cabinet: string; pocketId: string; at: string; userId?: string | undefined };
   'cabinet.pocket_left_open': { cabinet: string; pocketId: string; openS: number };
@@ -125,6 +139,16 @@ export interface AlarmParamsByType {
     scope: 'username' | 'address';
     channel: string;
     subject: string;
+    failures: number;
+    lockedUntil: string;
+    locks: number;
+  };
+  'security.badge_locked': {
+    gsrn: string;
+    /** the badge's owner (null: a badge no one holds was guessed at) */
+    owner: string | null;
+    /** the owner's wards, comma-separated ('' for none) */
+    wards: string;
     failures: number;
     lockedUntil: string;
     locks: number;
@@ -321,6 +345,16 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     title: (p) => `Delivery ${short(p.deliveryId)} not received`,
     message: (p) => `Delivery ${short(p.deliveryId)} (${p.state.replace('_', ' ')}) has not been received for ${Math.round(p.minutes)} min.`,
   },
+  'custody.override_unreviewed': {
+    type: 'custody.override_unreviewed',
+    subject: 'the administration slot id',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'a pharmacist reviews the override (POST /api/administrations/:id/review)' },
+    title: (p) => `Override of ${p.drug} not reviewed`,
+    message: (p, w) =>
+      `${p.drug}${p.bed ? ` for bed ${p.bed}` : ''} was given on ${localTime(p.recordedAt, w.timeZone)}${p.overriddenBy ? ` by ${p.overriddenBy}` : ''} ` +
+      `despite a failed ${p.rights.join(', ')} check, and has waited ${duration(p.minutes * 60)} for a pharmacist's review.`,
+  },
   'cabinet.unexpected_open': {
     type: 'cabinet.unexpected_open',
     subject: '`{cabinet id}/{pocket id}`',
@@ -464,6 +498,16 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     message: (p, w) =>
       `${p.scope === 'address' ? `Source ${p.subject}` : `${p.channel === 'mqtt' ? 'Device' : 'User'} '${p.subject}'`} locked until ` +
       `${localTime(p.lockedUntil, w.timeZone)} after ${p.failures} failed sign-ins.`,
+  },
+  'security.badge_locked': {
+    type: 'security.badge_locked',
+    subject: '`{badge GSRN}`',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'an admin lifts the lock, or the lock expires' },
+    title: (p) => (p.owner ? `Badge of ${p.owner} locked` : `Unknown badge ${p.gsrn} locked`),
+    message: (p, w) =>
+      `Badge ${p.gsrn}${p.owner ? ` (${p.owner}${p.wards ? `, ${p.wards}` : ''})` : ' (not issued to anyone)'} locked until ` +
+      `${localTime(p.lockedUntil, w.timeZone)} after ${p.failures} wrong PINs. Someone may be guessing it: check with its holder.`,
   },
 };
 

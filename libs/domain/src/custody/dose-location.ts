@@ -40,6 +40,12 @@ export const locationKey = {
   lost: (): string => 'lost',
 };
 
+/**
+ * The place an event about a dose names when the dose itself has none recorded: a dose not
+ * yet picked is an order line, kept by the pharmacy. Every custody event names a place.
+ */
+export const placeOrPharmacy = (location: string | null | undefined): string => location || locationKey.pharmacy();
+
 /** Reads a recorded location; null for an event that records no place. */
 export function parseLocation(key: string | null | undefined): DoseLocation | null {
   if (!key) return null;

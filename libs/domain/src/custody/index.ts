@@ -34,6 +34,7 @@ export {
   minutesOutOfRefrigeration,
   overlaps,
   parseLocation,
+  placeOrPharmacy,
   wasAt,
 } from './dose-location.js';
 export type { DoseLocation, LocatedEvent, LocationInterval, LocationKind } from './dose-location.js';

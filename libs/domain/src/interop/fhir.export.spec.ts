@@ -82,6 +82,21 @@ describe('fhirBundleForDose', () => {
     expect(d.identifier).toContainEqual({ system: 'urn:ietf:rfc:3986', value: 'https://id.gs1.org/01/09506000134352/21/SN0001' });
   });
 
+  it('names both pharmacists of a double check MedLoop recorded as one check with its witness', () => {
+    // how the server writes a high-alert check: one `checked` event by the checking pharmacist,
+    // the independent second pharmacist in its evidence
+    const input = doseInput();
+    const events = input.events
+      .filter((e) => !(e.doseId === IDS.dose1 && e.action === 'checked' && e.actor.id === 'pharm-3'))
+      .map((e) => (e.doseId === IDS.dose1 && e.action === 'checked' ? { ...e, evidence: { ...e.evidence, witness: 'pharm-3', witnessVia: 'badge' } } : e));
+    const dispense = one(fhirBundleForDose({ ...input, events }), 'MedicationDispense');
+    expect(dispense.performer?.map((p) => [p.function.coding?.[0].code, p.actor.identifier?.value])).toEqual([
+      ['packager', 'pharm-1'],
+      ['checker', 'pharm-2'],
+      ['finalchecker', 'pharm-3'],
+    ]);
+  });
+
   it('records the administration with performer and witness', () => {
     const a = one(bundle, 'MedicationAdministration');
     expect(a.status).toBe('completed');

@@ -117,8 +117,9 @@ function eventsOf(events: readonly InteropCustodyEvent[], doseId: string, states
 
 /**
  * whenPrepared is the pharmacist check (the pick if unchecked); whenHandedOver the ward's
- * receipt. The picker packages, the checkers check; a second, different checker (high-alert
- * drugs) is the final check.
+ * receipt. The picker packages, the checking pharmacist checks; the independent second
+ * pharmacist of a high-alert double check — the check's witness, or a second, different
+ * checker — is the final check, so both pharmacists of the double check are performers.
  */
 export function fhirMedicationDispense(dose: InteropDose, medicationId: string, ward: string, events: readonly InteropCustodyEvent[]): FhirMedicationDispense {
   const picked = eventsOf(events, dose.id, ['picked']);
@@ -126,9 +127,12 @@ export function fhirMedicationDispense(dose: InteropDose, medicationId: string, 
   const received = eventsOf(events, dose.id, ['received']);
   const users = (es: InteropCustodyEvent[]) => [...new Set(es.filter((e) => e.actor.type === 'user').map((e) => e.actor.id))];
   const fn = (code: string) => ({ coding: [{ system: DISPENSE_PERFORMER_FUNCTION, code }] });
+  const checkers = users(checked);
+  const witnesses = [...new Set(checked.map((e) => evidenceWitness(e.evidence)).filter((w): w is string => !!w && !checkers.includes(w)))];
   const performer = [
     ...users(picked).map((u) => ({ function: fn('packager'), actor: userRef(u) })),
-    ...users(checked).map((u, i) => ({ function: fn(i === 0 ? 'checker' : 'finalchecker'), actor: userRef(u) })),
+    ...checkers.map((u, i) => ({ function: fn(i === 0 ? 'checker' : 'finalchecker'), actor: userRef(u) })),
+    ...witnesses.map((u) => ({ function: fn('finalchecker'), actor: userRef(u) })),
   ];
   const prepared = checked.at(-1) ?? picked.at(-1);
   const handedOver = received.at(-1);
@@ -188,6 +192,9 @@ export function fhirMedicationAdministration(
     ...(performer.length ? { performer } : {}),
     request: bundleRef('MedicationRequest', stableUuid('MedicationRequest', order.id)),
     ...(slot.override ? { note: [{ text: `Override (${slot.override.rights.join(', ')}): ${slot.override.reason}` }] } : {}),
-    dosage: { route: { text: order.route }, dose: { value: order.dose.amount, unit: order.dose.unit } },
+    // what was actually given when the nurse recorded it (older records: the ordered dose)
+    dosage: slot.administered
+      ? { route: { text: slot.administered.given.route }, dose: { value: slot.administered.given.amount, unit: slot.administered.given.unit } }
+      : { route: { text: order.route }, dose: { value: order.dose.amount, unit: order.dose.unit } },
   };
 }

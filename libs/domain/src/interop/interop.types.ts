@@ -95,6 +95,8 @@ export interface InteropAdministrationSlot {
   recordedBy?: string | null;
   recordedAt?: InteropTimestamp | null;
   override?: { reason: string; rights: string[]; reviewedBy?: string; reviewedAt?: string } | null;
+  /** the amount and route recorded as given at the bedside (and any waste) */
+  administered?: { given: { amount: number; unit: string; route: string }; wasted: { amount: number; unit: string; witness: string | null } | null } | null;
 }
 
 export interface InteropMission {

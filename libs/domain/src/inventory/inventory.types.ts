@@ -55,8 +55,12 @@ export type ReturnDestination = { readonly kind: 'return_bin'; readonly binId: s
 
 export interface WitnessSignature {
   readonly userId: string;
-  /** True only when the witness authenticated (badge + PIN) for this entry. */
+  /** True only when the witness authenticated (badge + PIN, or password) for this entry. */
   readonly authenticated: boolean;
+  /** who the witness is and how they authenticated, for the record */
+  readonly username?: string;
+  readonly role?: string;
+  readonly via?: 'badge' | 'password';
 }
 
 interface EntryBase {

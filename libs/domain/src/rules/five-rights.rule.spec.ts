@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ValidationError } from '../errors.js';
-import { checkFiveRights, type FiveRightsInput, type Right } from './five-rights.rule.js';
+import { checkFiveRights, normaliseRoute, type FiveRightsInput, type Right } from './five-rights.rule.js';
 
 const scheduledAt = new Date('2025-06-15T08:00:00Z');
 const minutes = (n: number) => new Date(scheduledAt.getTime() + n * 60_000);
@@ -65,10 +65,19 @@ describe('checkFiveRights', () => {
       'drug',
       'cannot be compared',
     ],
-    ['a tenfold dose', { scannedDose: { amount: 5000 } }, 'dose', 'scanned 5000 mg, ordered 500 mg: the amounts differ'],
+    ['a tenfold dose', { scannedDose: { amount: 5000 } }, 'dose', 'given 5000 mg, ordered 500 mg: 900 % more than ordered (no tolerance is allowed)'],
+    ['half the dose', { scannedDose: { amount: 250 } }, 'dose', 'given 250 mg, ordered 500 mg: 50 % less than ordered'],
     ['a volume where a mass was ordered', { scannedDose: { amount: 5, unit: 'mL' } }, 'dose', "unit 'mL' cannot be compared with 'mg'"],
     ['a count unit where a mass was ordered', { scannedDose: { amount: 1, unit: 'tablet' } }, 'dose', "unit 'tablet' cannot be compared"],
     ['the wrong route', { scannedDose: { route: 'IV' } }, 'route', 'route IV differs from the ordered route oral'],
+    ['intramuscular for subcutaneous', { scannedDose: { route: 'IM' }, order: { route: 'SC' } }, 'route', 'route IM differs from the ordered route SC'],
+    [
+      'IU where units were ordered',
+      { scannedDose: { amount: 10, unit: 'IU' }, order: { dose: { amount: 10, unit: 'units' } } },
+      'dose',
+      "unit 'IU' cannot be compared",
+    ],
+    ['mmol where mg were ordered', { scannedDose: { amount: 10, unit: 'mmol' } }, 'dose', "unit 'mmol' cannot be compared with 'mg'"],
     ['too early', { now: minutes(-45) }, 'time', '15 min before the window opens'],
     ['too late', { now: minutes(61) }, 'time', '1 min after the window closed'],
   ])('fails only the affected right for %s', (_case, override, right, reason) => {
@@ -94,6 +103,46 @@ describe('checkFiveRights', () => {
     expect(checkFiveRights(withInput({ scannedDose: { route: ' Oral ' } })).ok).toBe(true);
   });
 
+  it.each([
+    ['PO', 'oral'],
+    ['p.o.', 'oral'],
+    ['by mouth', 'Oral'],
+    ['IV', 'intravenous'],
+    ['i.v.', 'Intravenous'],
+    ['SC', 'subcutaneous'],
+    ['subcut', 'SQ'],
+    ['IM', 'intramuscular'],
+  ])('knows the route %s as %s', (given, ordered) => {
+    const input = withInput({ scannedDose: { route: given }, order: { route: ordered } });
+    expect(checkFiveRights(input).ok).toBe(true);
+    expect(normaliseRoute(given)).toBe(normaliseRoute(ordered));
+  });
+
+  it('compares a route the synonym table does not know as written', () => {
+    expect(normaliseRoute(' Intrathecal ')).toBe('intrathecal');
+    expect(checkFiveRights(withInput({ scannedDose: { route: 'intrathecal' }, order: { route: 'intravenous' } })).failed).toEqual(['route']);
+  });
+
+  it.each([
+    ['0.004 g for 4 mg', { amount: 0.004, unit: 'g' }, { amount: 4, unit: 'mg' }],
+    ['4000 µg for 4 mg', { amount: 4000, unit: 'µg' }, { amount: 4, unit: 'mg' }],
+    ['0.5 L for 500 mL', { amount: 0.5, unit: 'L' }, { amount: 500, unit: 'mL' }],
+    ['2 tablets for 2 tablet', { amount: 2, unit: 'tablets' }, { amount: 2, unit: 'tablet' }],
+  ])('converts units of one dimension: %s', (_case, given, ordered) => {
+    expect(checkFiveRights(withInput({ scannedDose: given, order: { dose: ordered } })).failed).toEqual([]);
+  });
+
+  it('allows the configured tolerance and no more, saying so', () => {
+    const at = (amount: number) => withInput({ scannedDose: { amount } });
+    expect(checkFiveRights({ ...at(525), doseTolerance: 0.05 }).ok).toBe(true);
+    expect(reasonOf({ ...at(525), doseTolerance: 0.05 }, 'dose')).toBe('given 525 mg, ordered 500 mg: 5 % more than ordered, within the 5 % tolerance');
+    expect(checkFiveRights({ ...at(475), doseTolerance: 0.05 }).ok).toBe(true);
+    expect(checkFiveRights({ ...at(526), doseTolerance: 0.05 }).failed).toEqual(['dose']);
+    expect(reasonOf({ ...at(450), doseTolerance: 0.05 }, 'dose')).toBe('given 450 mg, ordered 500 mg: 10 % less than ordered (the tolerance is 5 %)');
+    // without a tolerance only the exact amount passes
+    expect(checkFiveRights(at(501)).failed).toEqual(['dose']);
+  });
+
   it('accepts a drug matched by medication id when no GTIN is on the order', () => {
     const input = withInput({ scannedDose: { gtin: undefined, medicationId: 'med-paracetamol-500' }, order: { gtin: undefined } });
     expect(reasonOf(input, 'drug')).toBe('medication id matches the ordered medication');
@@ -112,9 +161,14 @@ describe('checkFiveRights', () => {
     ['a zero amount', { scannedDose: { amount: 0 } }],
     ['a NaN amount', { order: { dose: { amount: Number.NaN, unit: 'mg' } } }],
     ['an empty unit', { scannedDose: { unit: ' ' } }],
+    ['an empty route', { scannedDose: { route: ' ' } }],
     ['a negative window', { order: { window: { minutesBefore: -5, minutesAfter: 60 } } }],
     ['an invalid scheduled time', { order: { scheduledAt: new Date('nope') } }],
   ])('rejects malformed input (%s) as a ValidationError', (_case, override) => {
     expect(() => checkFiveRights(withInput(override))).toThrow(ValidationError);
+  });
+
+  it.each([-0.1, 1, Number.NaN])('rejects a tolerance of %s as a ValidationError', (doseTolerance) => {
+    expect(() => checkFiveRights({ ...base, doseTolerance })).toThrow(ValidationError);
   });
 });

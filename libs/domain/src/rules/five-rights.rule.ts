@@ -1,11 +1,15 @@
 /**
  * The bedside "five rights" check: right patient, drug, dose, route and time, comparing what
- * the nurse scanned with the verified order. It reports every right with a reason instead of
- * stopping at the first failure, because the nurse must see everything that is wrong before
- * deciding to hold the dose or to record an override for pharmacist review.
+ * the nurse scanned and records as given with the verified order. It reports every right with
+ * a reason instead of stopping at the first failure, because the nurse must see everything
+ * that is wrong before deciding to hold the dose or to record an override for pharmacist review.
+ *
+ * The dose right converts units within one dimension (dose-quantity.ts) and allows a relative
+ * tolerance (the site's setting, DOSE_TOLERANCE_PCT); the route right compares routes after
+ * normalising case, dots and the common abbreviations in ROUTE_SYNONYMS.
  */
 import { ValidationError } from '../errors.js';
-import { compareDoseQuantities, formatQuantity, type DoseQuantity } from './dose-quantity.js';
+import { formatQuantity, quantityRatio, type DoseQuantity } from './dose-quantity.js';
 
 export type Right = 'patient' | 'drug' | 'dose' | 'route' | 'time';
 
@@ -15,10 +19,11 @@ export interface ScannedPatient {
   readonly patientId?: string;
 }
 
+/** The scanned unit, with the amount and route the nurse records as actually given. */
 export interface ScannedDose extends DoseQuantity {
   readonly gtin?: string;
   readonly medicationId?: string;
-  /** Route the dose is about to be given by, as confirmed on the scanning device. */
+  /** Route the dose was given by, as the nurse records it. */
   readonly route: string;
 }
 
@@ -38,6 +43,8 @@ export interface FiveRightsInput {
   readonly scannedDose: ScannedDose;
   readonly order: FiveRightsOrder;
   readonly now: Date;
+  /** relative difference from the ordered amount still counted as the right dose (0.05 = ±5 %); exact when absent */
+  readonly doseTolerance?: number;
 }
 
 export interface RightCheck {
@@ -53,8 +60,8 @@ export interface FiveRightsResult {
   readonly failed: readonly Right[];
 }
 
-export function checkFiveRights({ scannedPatient, scannedDose, order, now }: FiveRightsInput): FiveRightsResult {
-  assertWellFormed(scannedDose, order, now);
+export function checkFiveRights({ scannedPatient, scannedDose, order, now, doseTolerance = 0 }: FiveRightsInput): FiveRightsResult {
+  assertWellFormed(scannedDose, order, now, doseTolerance);
   const rights: RightCheck[] = [
     checkIdentity('patient', [
       ['wristband', scannedPatient.wristband, order.wristband],
@@ -64,7 +71,7 @@ export function checkFiveRights({ scannedPatient, scannedDose, order, now }: Fiv
       ['GTIN', scannedDose.gtin, order.gtin],
       ['medication id', scannedDose.medicationId, order.medicationId],
     ]),
-    checkDose(scannedDose, order.dose),
+    checkDose(scannedDose, order.dose, doseTolerance),
     checkRoute(scannedDose.route, order.route),
     checkTime(now, order),
   ];
@@ -96,26 +103,59 @@ function checkIdentity(right: 'patient' | 'drug', identifiers: readonly Identifi
   return { right, pass: true, reason: `${labels} ${comparable.length === 1 ? 'matches' : 'match'} ${subject}` };
 }
 
-function checkDose(scanned: DoseQuantity, ordered: DoseQuantity): RightCheck {
-  const comparison = compareDoseQuantities(scanned, ordered);
-  const pair = `scanned ${formatQuantity(scanned)}, ordered ${formatQuantity(ordered)}`;
-  if (comparison === 'equal') return { right: 'dose', pass: true, reason: pair };
-  if (comparison === 'incomparable') {
-    return {
-      right: 'dose',
-      pass: false,
-      reason: `${pair}: unit '${scanned.unit}' cannot be compared with '${ordered.unit}'`,
-    };
+function checkDose(given: DoseQuantity, ordered: DoseQuantity, tolerance: number): RightCheck {
+  const ratio = quantityRatio(given, ordered);
+  const pair = `given ${formatQuantity(given)}, ordered ${formatQuantity(ordered)}`;
+  if (ratio === null) {
+    // never a guess across dimensions or count units: the nurse must record it in a comparable unit, or override
+    return { right: 'dose', pass: false, reason: `${pair}: unit '${given.unit}' cannot be compared with '${ordered.unit}'` };
   }
-  return { right: 'dose', pass: false, reason: `${pair}: the amounts differ` };
+  const off = ratio - 1;
+  const pct = `${percent(Math.abs(off))} % ${off > 0 ? 'more' : 'less'} than ordered`;
+  const allowed = tolerance > 0 ? `the tolerance is ${percent(tolerance)} %` : 'no tolerance is allowed';
+  // 1e-9 absorbs binary floating-point noise (0.1 g * 1e6), never a real difference
+  if (Math.abs(off) <= tolerance + 1e-9)
+    return { right: 'dose', pass: true, reason: Math.abs(off) <= 1e-9 ? pair : `${pair}: ${pct}, within the ${percent(tolerance)} % tolerance` };
+  return { right: 'dose', pass: false, reason: `${pair}: ${pct} (${allowed})` };
 }
 
-function checkRoute(scanned: string, ordered: string): RightCheck {
-  const pass = scanned.trim().toLowerCase() === ordered.trim().toLowerCase();
+const percent = (fraction: number) => String(Math.round(fraction * 1000) / 10);
+
+/**
+ * Spellings of one route, normalised (lower case, dots and extra spaces removed) to the name
+ * compared. Small on purpose: a route written otherwise is compared as written, and fails
+ * rather than being guessed.
+ */
+export const ROUTE_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  oral: ['po', 'per os', 'by mouth', 'orally'],
+  intravenous: ['iv', 'intravenously', 'intra-venous'],
+  intramuscular: ['im', 'intramuscularly'],
+  subcutaneous: ['sc', 'sq', 'subcut', 'sub-q', 'subq', 'subcutaneously'],
+  sublingual: ['sl'],
+  rectal: ['pr', 'per rectum'],
+  inhalation: ['inh', 'inhaled'],
+  topical: ['top', 'cutaneous'],
+  nasal: ['intranasal'],
+};
+
+const ROUTE_BY_SPELLING = new Map(Object.entries(ROUTE_SYNONYMS).flatMap(([route, spellings]) => [route, ...spellings].map((s) => [s, route] as const)));
+
+/** The route a spelling names (`IV`, `i.v.` → `intravenous`); an unknown one normalised as written. */
+export function normaliseRoute(route: string): string {
+  const spelled = route.trim().toLowerCase().replace(/\./g, '').replace(/\s+/g, ' ');
+  return ROUTE_BY_SPELLING.get(spelled) ?? spelled;
+}
+
+function checkRoute(given: string, ordered: string): RightCheck {
+  const pass = normaliseRoute(given) === normaliseRoute(ordered);
   return {
     right: 'route',
     pass,
-    reason: pass ? `route ${ordered} as ordered` : `route ${scanned} differs from the ordered route ${ordered}`,
+    reason: pass
+      ? given.trim() === ordered.trim()
+        ? `route ${ordered} as ordered`
+        : `route ${given.trim()} is the ordered route ${ordered}`
+      : `route ${given.trim()} differs from the ordered route ${ordered}`,
   };
 }
 
@@ -151,7 +191,9 @@ function isPresent(value: string | undefined): value is string {
 }
 
 /** Malformed input is a programming or edge-validation error, not a failed right. */
-function assertWellFormed(dose: ScannedDose, order: FiveRightsOrder, now: Date): void {
+function assertWellFormed(dose: ScannedDose, order: FiveRightsOrder, now: Date, tolerance: number): void {
+  if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance >= 1)
+    throw new ValidationError('doseTolerance must be a fraction from 0 to below 1', 'doseTolerance');
   for (const [field, q] of [
     ['scannedDose', dose],
     ['order.dose', order.dose],
@@ -159,6 +201,7 @@ function assertWellFormed(dose: ScannedDose, order: FiveRightsOrder, now: Date):
     if (!Number.isFinite(q.amount) || q.amount <= 0) throw new ValidationError(`${field}.amount must be a positive number`, `${field}.amount`);
     if (q.unit.trim() === '') throw new ValidationError(`${field}.unit is required`, `${field}.unit`);
   }
+  if (dose.route.trim() === '') throw new ValidationError('scannedDose.route is required', 'scannedDose.route');
   const { minutesBefore, minutesAfter } = order.window;
   if (![minutesBefore, minutesAfter].every((m) => Number.isFinite(m) && m >= 0)) {
     throw new ValidationError('order.window minutes must be zero or positive', 'order.window');

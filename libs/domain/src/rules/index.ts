@@ -5,7 +5,11 @@ export type { FiveRightsInput, FiveRightsOrder, FiveRightsResult, Right, RightCh
 export { assertNotExpired, checkExpiry } from './expiry.rule.js';
 export type { ExpiryCheck, ExpiryOptions, ExpiryStatus } from './expiry.rule.js';
 export { assertOrderVerified } from './order-verified.rule.js';
-export { assertWitness, isWitnessRequired } from './witness.rule.js';
-export type { WitnessCheckInput, WitnessedAction, WitnessPolicy } from './witness.rule.js';
-export { assertRobotTransportAllowed, isRobotTransportAllowed } from './robot-transport.rule.js';
-export type { PolicedMedication, RobotTransportPolicy } from './robot-transport.rule.js';
+export { assertWitness, assertWitnessEligible, isWitnessRequired, WITNESS_ROLES } from './witness.rule.js';
+export type { WitnessCheckInput, WitnessedAction, WitnessEligibilityInput, WitnessPolicy } from './witness.rule.js';
+export { assertRobotTransportAllowed, isRobotTransportAllowed, SAFE_SITE_TRANSPORT_POLICY } from './robot-transport.rule.js';
+export type { PolicedMedication, RobotTransportPolicy, SiteTransportPolicy } from './robot-transport.rule.js';
+export { formatQuantity, inUnitOf, parseQuantity, quantityRatio } from './dose-quantity.js';
+export { normaliseRoute, ROUTE_SYNONYMS } from './five-rights.rule.js';
+export { accountForUnit } from './dose-accounting.rule.js';
+export type { DoseAccounting, DoseAccountingInput } from './dose-accounting.rule.js';

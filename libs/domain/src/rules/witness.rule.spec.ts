@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { RuleViolationError } from '../errors.js';
-import { assertWitness, isWitnessRequired, type WitnessCheckInput } from './witness.rule.js';
+import { assertWitness, assertWitnessEligible, isWitnessRequired, type WitnessCheckInput, type WitnessEligibilityInput } from './witness.rule.js';
 
 const nurse = { userId: 'nurse-1' };
 const colleague = { userId: 'nurse-2', authenticated: true };
@@ -63,5 +63,37 @@ describe('witness rule', () => {
     expect(codeOf({ medication: paracetamol, action: 'administration', actor: nurse, witness: { userId: 'nurse-1', authenticated: true } })).toBe(
       'witness_same_as_actor',
     );
+  });
+});
+
+describe('who may witness', () => {
+  const codeOfEligible = (input: WitnessEligibilityInput): string | undefined => {
+    try {
+      assertWitnessEligible(input);
+      return undefined;
+    } catch (error) {
+      if (error instanceof RuleViolationError) return error.code;
+      throw error;
+    }
+  };
+  const nurseOf = (...wards: string[]) => ({ role: 'nurse', wards });
+  const pharmacist = { role: 'pharmacist', wards: [] };
+
+  it('the dispensing check takes a second pharmacist, never a nurse', () => {
+    expect(codeOfEligible({ action: 'dispense_check', witness: pharmacist, ward: null })).toBeUndefined();
+    expect(codeOfEligible({ action: 'dispense_check', witness: nurseOf('W-A'), ward: 'W-A' })).toBe('witness_role_forbidden');
+    expect(codeOfEligible({ action: 'dispense_check', witness: { role: 'ward_pharmacist', wards: [] }, ward: null })).toBe('witness_role_forbidden');
+  });
+
+  it('at the bedside a nurse witnesses only on her own ward; a pharmacist on any', () => {
+    expect(codeOfEligible({ action: 'administration', witness: nurseOf('W-A'), ward: 'W-A' })).toBeUndefined();
+    expect(codeOfEligible({ action: 'administration', witness: nurseOf('W-B'), ward: 'W-A' })).toBe('witness_wrong_ward');
+    expect(codeOfEligible({ action: 'waste', witness: nurseOf('W-A'), ward: null })).toBe('witness_wrong_ward');
+    expect(codeOfEligible({ action: 'waste', witness: pharmacist, ward: 'W-A' })).toBeUndefined();
+  });
+
+  it('a role not listed never witnesses (fail closed)', () => {
+    expect(codeOfEligible({ action: 'administration', witness: { role: 'safety_officer', wards: [] }, ward: 'W-A' })).toBe('witness_role_forbidden');
+    expect(codeOfEligible({ action: 'administration', witness: { role: 'porter', wards: ['W-A'] }, ward: 'W-A' })).toBe('witness_role_forbidden');
   });
 });

@@ -47,6 +47,8 @@ export class MedicationOrderEntity {
   @Column({ type: 'varchar', length: 16 }) priority!: 'stat' | 'urgent' | 'routine';
   @Column({ type: 'varchar', length: 24 }) status!: OrderState;
   @Column({ type: 'varchar', length: 64, nullable: true, name: 'prescriber' }) prescriber!: string | null;
+  /** the user who entered the order (null for orders entered before this was kept: the order_received event names them) */
+  @Column({ type: 'varchar', length: 64, nullable: true, name: 'entered_by' }) enteredBy!: string | null;
   @Column({ type: 'varchar', length: 64, nullable: true, name: 'verified_by' }) verifiedBy!: string | null;
   @TimestampColumn({ nullable: true, name: 'verified_at' }) verifiedAt!: Date | null;
   @Column({ type: 'varchar', length: 500, nullable: true, name: 'status_reason' }) statusReason!: string | null;
@@ -100,6 +102,7 @@ export class DeliveryEntity {
 
 @Entity('administration_slots')
 @Index('ix_slots_patient', ['patientId'])
+@Index('ix_slots_override', ['overrideStatus', 'recordedAt'])
 export class AdministrationSlotEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   @Column({ type: 'varchar', length: 36, name: 'order_id' }) orderId!: string;
@@ -112,7 +115,21 @@ export class AdministrationSlotEntity {
   @Column({ type: 'varchar', length: 64, nullable: true, name: 'recorded_by' }) recordedBy!: string | null;
   @TimestampColumn({ nullable: true, name: 'recorded_at' }) recordedAt!: Date | null;
   /** overrides are flagged for ward-pharmacist review */
-  @JsonColumn({ nullable: true }) override!: { reason: string; rights: string[]; reviewedBy?: string; reviewedAt?: string } | null;
+  @JsonColumn({ nullable: true }) override!: { reason: string; rights: string[] } | null;
+  /** what the nurse recorded as actually given (and wasted) for a given dose; null before that release and for held/refused */
+  @JsonColumn({ nullable: true }) administered!: AdministeredRecord | null;
+  /** null without an override; `unreviewed` until a pharmacist reviews it, then `reviewed` */
+  @Column({ type: 'varchar', length: 16, nullable: true, name: 'override_status' }) overrideStatus!: 'unreviewed' | 'reviewed' | null;
+  @Column({ type: 'varchar', length: 64, nullable: true, name: 'reviewed_by' }) reviewedBy!: string | null;
+  @TimestampColumn({ nullable: true, name: 'reviewed_at' }) reviewedAt!: Date | null;
+  @Column({ type: 'varchar', length: 24, nullable: true, name: 'review_outcome' }) reviewOutcome!: string | null;
+  @Column({ type: 'varchar', length: 1000, nullable: true, name: 'review_note' }) reviewNote!: string | null;
+}
+
+/** The amount and route given at the bedside, and any part of the unit wasted (with its witness). */
+export interface AdministeredRecord {
+  given: { amount: number; unit: string; route: string };
+  wasted: { amount: number; unit: string; witness: string | null } | null;
 }
 
 /**
@@ -134,6 +151,8 @@ export class CustodyEventEntity {
   @Column({ type: 'varchar', length: 24, nullable: true, name: 'to_state' }) toState!: string | null;
   @JsonColumn() actor!: { type: 'user' | 'device' | 'system'; id: string; role?: string };
   @Column({ type: 'varchar', length: 128, nullable: true }) location!: string | null;
+  /** the ward the event concerned (the delivery's, the patient's); null for pharmacy-only and older events */
+  @Column({ type: 'varchar', length: 64, nullable: true }) ward!: string | null;
   @JsonColumn() evidence!: Record<string, any>;
   @Column({ type: 'varchar', length: 64, name: 'prev_hash' }) prevHash!: string;
   @Column({ type: 'varchar', length: 64 }) hash!: string;

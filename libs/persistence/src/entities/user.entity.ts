@@ -1,10 +1,15 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { JsonColumn, TimestampColumn } from '../columns.js';
 
-export const USER_ROLES = ['admin', 'pharmacist', 'nurse', 'ward_pharmacist'] as const;
+/**
+ * `safety_officer`: the hospital's medication-safety officer reads everything on every ward
+ * (timelines, exports, alarms, audit events) and acts on nothing. The column is a plain varchar
+ * (no CHECK constraint), so a new role needs no migration.
+ */
+export const USER_ROLES = ['admin', 'pharmacist', 'nurse', 'ward_pharmacist', 'safety_officer'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
-/** A person who signs in: pharmacists, nurses, ward-round pharmacists, administrators. */
+/** A person who signs in: pharmacists, nurses, ward-round pharmacists, administrators, safety officers. */
 @Entity('users')
 export class UserEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })

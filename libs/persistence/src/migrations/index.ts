@@ -6,6 +6,8 @@ import { CabinetsSensors1764190000001 } from './1764190000001-cabinets-sensors.j
 import { TelemetrySamples1764210000000 } from './1764210000000-telemetry-samples.js';
 import { StoreTruth1764220000000 } from './1764220000000-store-truth.js';
 import { DoseLocations1764230000000 } from './1764230000000-dose-locations.js';
+import { OverrideReview1764300100000 } from './1764300100000-override-review.js';
+import { CustodyEventWard1764300300000 } from './1764300300000-custody-event-ward.js';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -17,4 +19,6 @@ export const MIGRATIONS = [
   TelemetrySamples1764210000000,
   StoreTruth1764220000000,
   DoseLocations1764230000000,
+  OverrideReview1764300100000,
+  CustodyEventWard1764300300000,
 ];

@@ -23,6 +23,22 @@ import { runTransaction, runWrite } from '../transactions.js';
 
 const HEAD_ID = 'custody';
 
+/** Filters of the audit query (every one optional; all given must match). */
+export interface CustodyEventQuery {
+  actions?: string[];
+  outcome?: 'refused' | 'accepted';
+  refusalActions: readonly string[];
+  actorId?: string;
+  ward?: string;
+  doseId?: string;
+  orderId?: string;
+  deliveryId?: string;
+  from?: Date;
+  to?: Date;
+  beforeSeq?: number;
+  limit: number;
+}
+
 export class CustodyTx {
   constructor(readonly em: EntityManager) {}
 
@@ -148,6 +164,31 @@ export class CustodyRepository {
     return qb.orderBy('e.seq', 'ASC').getMany();
   }
 
+  /**
+   * The audit query: events matching every filter given, newest first, `limit` at a time
+   * below the `beforeSeq` cursor, with the number matching in all. `refusalActions` is the
+   * domain's list of refusal actions, read by `outcome`.
+   */
+  async queryEvents(q: CustodyEventQuery): Promise<{ events: CustodyEventEntity[]; total: number }> {
+    const qb = this.ds.manager.createQueryBuilder(CustodyEventEntity, 'e');
+    const like = (v: string) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    if (q.actions?.length) qb.andWhere('e.action IN (:...actions)', { actions: q.actions });
+    if (q.outcome === 'refused') qb.andWhere('e.action IN (:...refusals)', { refusals: q.refusalActions });
+    if (q.outcome === 'accepted') qb.andWhere('e.action NOT IN (:...refusals)', { refusals: q.refusalActions });
+    // the actor is stored as JSON text ({"type":…,"id":…}): its id is matched as written there
+    if (q.actorId) qb.andWhere("e.actor LIKE :actor ESCAPE '\\'", { actor: like(`"id":${JSON.stringify(q.actorId)}`) });
+    if (q.ward) qb.andWhere('e.ward = :ward', { ward: q.ward });
+    if (q.doseId) qb.andWhere('e.doseId = :doseId', { doseId: q.doseId });
+    if (q.orderId) qb.andWhere('e.orderId = :orderId', { orderId: q.orderId });
+    if (q.deliveryId) qb.andWhere('e.deliveryId = :deliveryId', { deliveryId: q.deliveryId });
+    if (q.from) qb.andWhere('e.at >= :from', { from: q.from.toISOString() });
+    if (q.to) qb.andWhere('e.at < :to', { to: q.to.toISOString() });
+    const total = await qb.clone().getCount();
+    if (q.beforeSeq !== undefined) qb.andWhere('e.seq < :before', { before: q.beforeSeq });
+    const events = await qb.orderBy('e.seq', 'DESC').limit(q.limit).getMany();
+    return { events, total };
+  }
+
   eventsOfOrder(orderId: string): Promise<CustodyEventEntity[]> {
     return this.ds.manager.find(CustodyEventEntity, { where: { orderId }, order: { seq: 'ASC' } });
   }
@@ -225,19 +266,52 @@ export class CustodyRepository {
   deliveriesInStates(states: string[]): Promise<DeliveryEntity[]> {
     return this.ds.manager.find(DeliveryEntity, { where: { state: In(states) as never } });
   }
+  slot(id: string): Promise<AdministrationSlotEntity | null> {
+    return this.ds.manager.findOneBy(AdministrationSlotEntity, { id });
+  }
   slotsOfPatient(patientId: string): Promise<AdministrationSlotEntity[]> {
     return this.ds.manager.find(AdministrationSlotEntity, { where: { patientId }, order: { scheduledAt: 'ASC' } });
   }
   slotsInStates(states: string[]): Promise<AdministrationSlotEntity[]> {
     return this.ds.manager.find(AdministrationSlotEntity, { where: { state: In(states) as never } });
   }
-  slotsWithOverrides(): Promise<AdministrationSlotEntity[]> {
-    return this.ds.manager
-      .createQueryBuilder(AdministrationSlotEntity, 's')
-      .where('s.override IS NOT NULL')
-      .orderBy('s.recorded_at', 'DESC')
-      .limit(500)
-      .getMany();
+  /**
+   * Slots given under an override, newest first, one page at a time with the count of all that
+   * match: `reviewed` picks reviewed or unreviewed ones, `wards` (null = every ward) keeps the
+   * slots of patients on those wards.
+   */
+  async slotsWithOverrides(filter: {
+    reviewed?: boolean | undefined;
+    wards: readonly string[] | null;
+    limit: number;
+    offset: number;
+  }): Promise<{ total: number; items: AdministrationSlotEntity[] }> {
+    if (filter.wards && filter.wards.length === 0) return { total: 0, items: [] };
+    const qb = this.ds.manager.createQueryBuilder(AdministrationSlotEntity, 's');
+    if (filter.reviewed === undefined) qb.where('s.override_status IS NOT NULL');
+    else qb.where('s.override_status = :status', { status: filter.reviewed ? 'reviewed' : 'unreviewed' });
+    if (filter.wards) qb.innerJoin(PatientEntity, 'p', 'p.id = s.patient_id').andWhere('p.ward IN (:...wards)', { wards: [...filter.wards] });
+    const total = await qb.clone().getCount();
+    const items = await qb.orderBy('s.recorded_at', 'DESC').addOrderBy('s.id', 'ASC').limit(filter.limit).offset(filter.offset).getMany();
+    return { total, items };
+  }
+  /** Overrides still waiting for a review that were recorded before `cutoff` (the overdue-review timer). */
+  overridesUnreviewedSince(cutoff: Date): Promise<AdministrationSlotEntity[]> {
+    return (
+      this.ds.manager
+        .createQueryBuilder(AdministrationSlotEntity, 's')
+        .where("s.override_status = 'unreviewed'")
+        // instants are ISO-8601 text (columns.ts): compared as text
+        .andWhere('s.recorded_at < :cutoff', { cutoff: cutoff.toISOString() })
+        .orderBy('s.recorded_at', 'ASC')
+        .getMany()
+    );
+  }
+  patientsByIds(ids: string[]): Promise<PatientEntity[]> {
+    return ids.length ? this.ds.manager.find(PatientEntity, { where: { id: In(ids) } }) : Promise.resolve([]);
+  }
+  ordersByIds(ids: string[]): Promise<MedicationOrderEntity[]> {
+    return ids.length ? this.ds.manager.find(MedicationOrderEntity, { where: { id: In(ids) } }) : Promise.resolve([]);
   }
   async insertPatient(p: PatientEntity): Promise<void> {
     await runWrite(this.ds, () => this.ds.manager.insert(PatientEntity, p));
