@@ -15,18 +15,23 @@ const WARD = 'W-CARD';
 const GTIN_AMOX = withCheck('0950600013601');
 const GTIN_ONDANSETRON = withCheck('0950600013602');
 const GTIN_MORPHINE = withCheck('0950600013603');
+const GTIN_MORPHINE_AMPOULE = withCheck('0950600013604');
+const GTIN_FENTANYL = withCheck('0950600013605');
 const REVIEW_AFTER_MS = 2500;
 
 describe('bedside: what was given, wastage, and override review', () => {
   let t: TestApp;
   let sim: RobotSimulator | undefined;
-  let pharmacist: { token: string };
+  let pharmacist: { token: string; username: string; password: string };
   let wardPharmacist: { token: string; username: string };
   let nurse: { token: string; username: string };
   let witness: { username: string; password: string };
   const patient = { id: '', gsrn: newGsrn() };
   /** one received dose per purpose: its id and the barcode the nurse scans */
-  const doses: Record<'wrongAmount' | 'wrongRoute' | 'converted' | 'tolerance' | 'wasted', { id: string; barcode: string }> = {} as never;
+  const doses: Record<
+    'wrongAmount' | 'wrongRoute' | 'converted' | 'tolerance' | 'wasted' | 'ampoule' | 'ampouleEmpty' | 'fentanyl' | 'witnessedOverride' | 'selfOverride',
+    { id: string; barcode: string }
+  > = {} as never;
 
   const api = (token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
     t.api(method, path, { token, ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) });
@@ -64,6 +69,16 @@ describe('bedside: what was given, wastage, and override review', () => {
       controlled: true,
       robotTransportAllowed: true,
     });
+    // a controlled ampoule labelled as a concentration: the unit's content is not known
+    const morphineAmpoule = await med({
+      gtin: GTIN_MORPHINE_AMPOULE,
+      name: 'Morphine ampoule',
+      strength: '10 mg/mL',
+      route: 'oral',
+      controlled: true,
+      robotTransportAllowed: true,
+    });
+    const fentanyl = await med({ gtin: GTIN_FENTANYL, name: 'Fentanyl', strength: '100 mcg', route: 'oral', controlled: true, robotTransportAllowed: true });
     patient.id = (await api(pharmacist.token, 'POST', '/api/patients', patientBody(patient.gsrn, WARD, '12'))).body.id;
 
     // one delivery carries every dose; the robot is handed to a courier at the dock and the nurse receives them
@@ -73,6 +88,11 @@ describe('bedside: what was given, wastage, and override review', () => {
       ['converted', ondansetron, GTIN_ONDANSETRON, 4],
       ['tolerance', amox, GTIN_AMOX, 500],
       ['wasted', morphine, GTIN_MORPHINE, 2.5],
+      ['ampoule', morphineAmpoule, GTIN_MORPHINE_AMPOULE, 5],
+      ['ampouleEmpty', morphineAmpoule, GTIN_MORPHINE_AMPOULE, 5],
+      ['fentanyl', fentanyl, GTIN_FENTANYL, 0.1],
+      ['witnessedOverride', amox, GTIN_AMOX, 500],
+      ['selfOverride', amox, GTIN_AMOX, 500],
     ];
     const r = await startRobot(t.baseUrl, t.mqttUrl, t.adminToken, `RIGHTS-${Date.now() % 100000}`);
     sim = r.sim;
@@ -189,6 +209,45 @@ describe('bedside: what was given, wastage, and override review', () => {
     expect(event.evidence).toMatchObject({ given, wasted: { amount: 0.0075, unit: 'g', witness: witness.username }, witness: witness.username });
   });
 
+  it('requires the waste of a controlled unit of unknown content to be declared (0 needs no witness, more does)', async () => {
+    // 5 mg given from a 10 mg/mL ampoule: nothing says the ampoule was used up
+    const given = { amount: 5, unit: 'mg', route: 'oral' };
+    const undeclared = await administer('ampoule', { given });
+    expect(undeclared.status).toBe(422);
+    expect(undeclared.body.error).toBe('waste_not_declared');
+    expect(undeclared.body.field).toBe('wasted');
+    // a witness of the administration does not stand in for the declaration
+    expect((await administer('ampoule', { given, witness })).body.error).toBe('waste_not_declared');
+    const unwitnessed = await administer('ampoule', { given, wasted: { amount: 5, unit: 'mg' } });
+    expect(unwitnessed.body.error).toBe('witness_required');
+    expect((await api(t.adminToken, 'GET', `/api/doses/${doses.ampoule.id}/timeline`)).body.dose.state).toBe('received');
+    // the ampoule held more than the 5 mg ordered: its true waste is accepted, witnessed
+    const ok = await administer('ampoule', { given, wasted: { amount: 5, unit: 'mg' }, witness });
+    expect(ok.status).toBe(201);
+    expect(ok.body.slot.administered).toEqual({ given, wasted: { amount: 5, unit: 'mg', witness: witness.username } });
+    // nothing left: declared as 0, no witness needed, and on the record
+    const empty = await administer('ampouleEmpty', { given, wasted: { amount: 0, unit: 'mg' } });
+    expect(empty.status).toBe(201);
+    expect(empty.body.slot.administered).toEqual({ given, wasted: { amount: 0, unit: 'mg', witness: null } });
+    const event = (await timeline(doses.ampouleEmpty.id)).find((e) => e.action === 'administered')!;
+    expect(event.evidence).toMatchObject({ given, wasted: { amount: 0, unit: 'mg', witness: null } });
+    expect(event.evidence['witness']).toBeUndefined();
+  });
+
+  it("accounts for a controlled unit exactly: the dose right's tolerance is no custody allowance", async () => {
+    // 95 mcg of a 100 mcg unit passes the dose right (5 %), but 5 mcg of fentanyl went somewhere
+    const given = { amount: 95, unit: 'mcg', route: 'oral' };
+    const short = await administer('fentanyl', { given });
+    expect(short.status).toBe(422);
+    expect(short.body.error).toBe('waste_not_recorded');
+    const nearly = await administer('fentanyl', { given, wasted: { amount: 4.9, unit: 'mcg' }, witness });
+    expect(nearly.status).toBe(422);
+    expect(nearly.body.error).toBe('waste_unaccounted');
+    const ok = await administer('fentanyl', { given, wasted: { amount: 0.005, unit: 'mg' }, witness });
+    expect(ok.status).toBe(201);
+    expect(ok.body.slot.administered).toEqual({ given, wasted: { amount: 0.005, unit: 'mg', witness: witness.username } });
+  });
+
   it('lists overrides by review state with the drug, patient and who overrode; a pharmacist reviews one once, on the chain', async () => {
     const waiting = await overrides('?reviewed=false');
     expect(waiting.total).toBe(2);
@@ -294,5 +353,51 @@ describe('bedside: what was given, wastage, and override review', () => {
     expect(metrics).toMatch(/medloop_bedside_overrides_total\{right="dose"\} 1/);
     expect(metrics).toMatch(/medloop_override_reviews_total\{outcome="needs_follow_up"\} 1/);
     expect(metrics).toMatch(/medloop_overrides_review_overdue 0/);
+  });
+
+  it('refuses a review by the witness who co-signed the override, or by the one who recorded it (role changed since)', async () => {
+    // the pharmacist co-signs an override at the bedside, then tries to review it
+    const witnessed = await administer('witnessedOverride', {
+      given: { amount: 1000, unit: 'mg', route: 'oral' },
+      override: { reason: 'double dose ordered verbally by the consultant' },
+      witness: { username: pharmacist.username, password: pharmacist.password },
+    });
+    expect(witnessed.status).toBe(201);
+    const byWitness = await api(pharmacist.token, 'POST', `/api/administrations/${witnessed.body.slot.id}/review`, {
+      outcome: 'appropriate',
+      note: 'I was there, it was fine',
+    });
+    expect(byWitness.status).toBe(422);
+    expect(byWitness.body.error).toBe('review_not_independent');
+    expect(byWitness.body.details).toMatchObject({ reviewer: pharmacist.username, part: 'witnessed' });
+    // the refusal is on the record (Refusals), and the override still waits
+    const refused = await api(t.adminToken, 'GET', `/api/audit/events?action=override_review_refused&actor=${pharmacist.username}`);
+    expect(refused.body.events[0]).toMatchObject({ code: 'review_not_independent', doseId: doses.witnessedOverride.id });
+    expect(witnessed.body.slot.id).toBeDefined();
+    const waiting = (await overrides('?reviewed=false')).items as { id: string }[];
+    expect(waiting.map((i) => i.id)).toContain(witnessed.body.slot.id);
+    // another pharmacist may
+    const other = await api(wardPharmacist.token, 'POST', `/api/administrations/${witnessed.body.slot.id}/review`, {
+      outcome: 'appropriate',
+      note: 'confirmed with the consultant',
+    });
+    expect(other.status).toBe(200);
+
+    // a nurse records an override, then becomes a pharmacist: she may not review her own
+    const overrider = await t.userToken('nurse', [WARD]);
+    const own = await api(overrider.token, 'POST', '/api/administrations', {
+      wristband: wristband(patient.gsrn),
+      dose: doses.selfOverride.barcode,
+      outcome: 'given',
+      given: { amount: 1000, unit: 'mg', route: 'oral' },
+      override: { reason: 'double dose ordered verbally by the consultant' },
+    });
+    expect(own.status).toBe(201);
+    expect((await api(t.adminToken, 'PATCH', `/api/users/${overrider.id}`, { role: 'pharmacist', wards: [] })).status).toBe(200);
+    const asPharmacist = await t.login(overrider.username, overrider.password);
+    const self = await api(asPharmacist, 'POST', `/api/administrations/${own.body.slot.id}/review`, { outcome: 'appropriate', note: 'my own override' });
+    expect(self.status).toBe(422);
+    expect(self.body.error).toBe('review_not_independent');
+    expect(self.body.details).toMatchObject({ part: 'recorded' });
   });
 });

@@ -137,19 +137,42 @@ describe('refusals on the record and the audit query', () => {
     expect(byOrder[0]).toMatchObject({ action: 'pick_refused', deliveryId: d, orderId, ward: 'W-CARD', evidence: { code: 'wrong_drug' } });
   });
 
-  it('keeps a controlled drug off robots by default and records the refused pick', async () => {
+  it('keeps a controlled drug off robots by default (the refused load on the record) and hands it to a courier', async () => {
     const p = await patient();
     const orderId = await verifiedOrder(p.id, 'morphine');
     const d = await delivery();
-    const r = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/picks`, { orderId, barcode: unit(GTIN_MORPHINE) });
-    expect(r.status).toBe(422);
-    expect(r.body.error).toBe('controlled_substance_barred_from_robot');
+    const barcode = unit(GTIN_MORPHINE);
+    // picked and checked like any other drug
+    expect((await api(pharmacist.token, 'POST', `/api/deliveries/${d}/picks`, { orderId, barcode })).status).toBe(201);
     const medication = ((await api(pharmacist.token, 'GET', '/api/medications')).body as { id: string; robotTransportAllowed: boolean }[]).find(
       (m) => m.id === meds['morphine'],
     );
     expect(medication?.robotTransportAllowed).toBe(false);
-    const [e] = (await audit(`orderId=${orderId}&action=pick_refused`)).events;
-    expect(e).toMatchObject({ code: 'controlled_substance_barred_from_robot', deliveryId: d });
+    // a courier takes only checked doses
+    expect((await api(pharmacist.token, 'POST', `/api/deliveries/${d}/escalate`, { courier: 'porter.li', reason: 'controlled drug' })).body.error).toBe(
+      'doses_not_checked',
+    );
+    expect((await audit(`deliveryId=${d}&action=courier_handoff_refused`)).events).toMatchObject([
+      { code: 'doses_not_checked', evidence: { courier: 'porter.li' } },
+    ]);
+    const checked = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/check`, {});
+    expect(checked.status).toBe(200);
+    const [doseId] = checked.body.doses.map((x: { id: string }) => x.id);
+    // it may not board a robot: the site's default policy
+    const { device } = await t.registerDevice({ kind: 'robot', name: 'R-CTRL', manufacturer: 'Acme', serialNumber: 'R-CTRL-1' });
+    const load = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/load`, { robotId: device.id, compartments: { C1: [doseId] } });
+    expect(load.status).toBe(422);
+    expect(load.body.error).toBe('controlled_substance_barred_from_robot');
+    const [e] = (await audit(`deliveryId=${d}&action=load_refused`)).events;
+    expect(e).toMatchObject({ code: 'controlled_substance_barred_from_robot', doseId, orderId: null });
+    // so it goes by hand, from the pharmacy, and the ward receives it from the courier
+    const esc = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/escalate`, { courier: 'porter.li', reason: 'controlled drug: by hand' });
+    expect(esc.status).toBe(200);
+    expect(esc.body.state).toBe('escalated_manual');
+    expect(esc.body.doses[0]).toMatchObject({ state: 'escalated_manual', location: 'courier:porter.li' });
+    const received = await api(nurse.token, 'POST', `/api/deliveries/${d}/receipt`, { barcode });
+    expect(received.status).toBe(200);
+    expect(received.body.doses[0].state).toBe('received');
   });
 
   it('refuses the verification by the pharmacist who entered the order, records it, and lets another verify', async () => {
@@ -162,7 +185,7 @@ describe('refusals on the record and the audit query', () => {
     expect(e).toMatchObject({ action: 'verification_refused', code: 'verifier_entered_order', actor: { id: pharmacist.username }, ward: 'W-CARD' });
     expect((await api(pharmacist2.token, 'POST', `/api/orders/${o.body.id}/verify`)).status).toBe(200);
     const verified = (await audit(`orderId=${o.body.id}&action=order_verified`)).events;
-    expect(verified).toMatchObject([{ outcome: 'accepted', actor: { id: pharmacist2.username }, location: 'pharmacy' }]);
+    expect(verified).toMatchObject([{ outcome: 'accepted', actor: { id: pharmacist2.username }, location: 'pharmacy', ward: 'W-CARD' }]);
   });
 
   it('records a bedside scan of a dose never received with the dose and order it names', async () => {
@@ -207,8 +230,8 @@ describe('refusals on the record and the audit query', () => {
   it('filters by actor, ward and time, pages newest first, and is for the roles that see every ward', async () => {
     const all = await audit('outcome=refused&limit=2');
     expect(all.events).toHaveLength(2);
-    // the eight refusals of the cases above
-    expect(all.total).toBe(8);
+    // the nine refusals of the cases above
+    expect(all.total).toBe(9);
     expect(all.events[0]!.seq).toBeGreaterThan(all.events[1]!.seq);
     const next = await audit(`outcome=refused&limit=2&before=${all.nextBefore}`);
     expect(next.events[0]!.seq).toBeLessThan(all.events[1]!.seq);
@@ -225,6 +248,8 @@ describe('refusals on the record and the audit query', () => {
     const mine = (await audit(`actor=${encodeURIComponent(nurse.username)}`)).events;
     expect(mine.length).toBeGreaterThan(0);
     expect(mine.every((e) => e.actor.id === nurse.username)).toBe(true);
+    // an actor is matched exactly: another case is another user (SQLite's LIKE would not tell)
+    expect((await audit(`actor=${encodeURIComponent(nurse.username.toUpperCase())}`)).events).toEqual([]);
     expect((await audit('ward=W-SURG&outcome=refused')).events).toEqual([]);
     expect((await audit('ward=W-CARD&outcome=refused')).total).toBe(all.total);
     const future = new Date(Date.now() + 3600_000).toISOString();

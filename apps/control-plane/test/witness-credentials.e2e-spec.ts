@@ -7,6 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { newGsrn, orderBody, patientBody, unitBarcode, waitForAsync, withCheck, wristband } from '#testing';
+import { validateFhirBundle } from '#domain';
 import type { RobotSimulator } from '../../../simulators/robot/index.js';
 import { startRobot } from './support/robot.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -139,6 +140,21 @@ describe('witness credentials and badge PINs', () => {
     expect(ok.body.doses.every((x: { state: string }) => x.state === 'checked')).toBe(true);
     const checked = await timelineEvent(doseIds[0]!, 'checked');
     expect(checked?.evidence).toMatchObject({ witness: pharmacist2.username, witnessRole: 'pharmacist', witnessVia: 'badge' });
+    // the FHIR export still validates as R4 and names both pharmacists of the double check
+    const fhir = (await api(t.adminToken, 'GET', `/api/doses/${doseIds[0]}/fhir`)).body;
+    expect(validateFhirBundle(fhir)).toEqual([]);
+    const dispense = (
+      fhir.entry as {
+        resource: { resourceType: string; performer?: { function: { coding: { code: string }[] }; actor: { identifier?: { value: string } } }[] };
+      }[]
+    )
+      .map((e) => e.resource)
+      .find((r) => r.resourceType === 'MedicationDispense');
+    expect(dispense?.performer?.map((p) => [p.function.coding[0]!.code, p.actor.identifier?.value])).toEqual([
+      ['packager', pharmacist.username],
+      ['checker', pharmacist.username],
+      ['finalchecker', pharmacist2.username],
+    ]);
   }, 60_000);
 
   it('stops badge PIN guessing at the robot after the configured failures (the right PIN refused too), raises the alarm; an admin lifts it', async () => {
@@ -233,9 +249,24 @@ describe('witness credentials and badge PINs', () => {
     // an unknown person answers the same: which part was wrong is not said
     const nobody = await give('H-1', { username: 'no-such-person', password: 'whatever-it-is' });
     expect(nobody.body).toEqual(wrong.body);
+    // a disabled account too, with its right password or PIN: a distinct answer only for the
+    // right secret would tell whoever holds a leaked credential that it is right
+    const gone = await person('nurse', [WARD]);
+    expect((await t.api('PATCH', `/api/users/${gone.id}`, { token: t.adminToken, body: { disabled: true } })).status).toBe(200);
+    const goneRight = await give('H-1', { username: gone.username, password: gone.password });
+    expect(goneRight.status).toBe(422);
+    expect(goneRight.body).toEqual(wrong.body);
+    expect((await give('H-1', { username: gone.username, password: 'not-the-password' })).body).toEqual(wrong.body);
+    const goneBadge = await give('H-1', { badge: gone.badge });
+    expect(goneBadge.status).toBe(422);
+    expect(goneBadge.body).toEqual(wrong.body);
     const after = await metrics();
+    // every one counted as a failure (the disabled account's three as well)
     expect(metric(after, 'medloop_auth_failures_total', { channel: 'witness', reason: 'bad_credentials' })).toBe(
-      metric(before, 'medloop_auth_failures_total', { channel: 'witness', reason: 'bad_credentials' }) + 2,
+      metric(before, 'medloop_auth_failures_total', { channel: 'witness', reason: 'bad_credentials' }) + 4,
+    );
+    expect(metric(after, 'medloop_auth_failures_total', { channel: 'badge', reason: 'bad_credentials' })).toBe(
+      metric(before, 'medloop_auth_failures_total', { channel: 'badge', reason: 'bad_credentials' }) + 1,
     );
 
     const byBadge = await give('H-1', { badge: nurse2.badge });

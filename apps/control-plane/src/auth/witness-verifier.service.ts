@@ -37,8 +37,7 @@ export interface WitnessedAct {
   readonly address?: string | undefined;
 }
 
-type Authentication =
-  { kind: 'ok'; user: AuthUser; via: CredentialVia } | { kind: 'rejected' } | { kind: 'disabled'; user: AuthUser } | { kind: 'locked'; retryAfterS: number };
+type Authentication = { kind: 'ok'; user: AuthUser; via: CredentialVia } | { kind: 'rejected' } | { kind: 'locked'; retryAfterS: number };
 
 @Injectable()
 export class WitnessVerifier {
@@ -52,8 +51,9 @@ export class WitnessVerifier {
 
   /**
    * The witness of `act`, authenticated from the credentials presented with it. Refuses
-   * `witness_locked` (429), `witness_not_authenticated` (which part was wrong is not said),
-   * `witness_disabled`, `witness_same_as_actor`, `witness_role_forbidden`, `witness_wrong_ward`.
+   * `witness_locked` (429), `witness_not_authenticated` (an unknown user, a wrong secret and a
+   * disabled account alike: which it was is not said), `witness_same_as_actor`,
+   * `witness_role_forbidden`, `witness_wrong_ward`.
    */
   async verify(credentials: WitnessCredentials, act: WitnessedAct): Promise<VerifiedWitness> {
     const a = await this.authenticate(credentials, act.address);
@@ -65,7 +65,6 @@ export class WitnessVerifier {
       );
     // not a 401: the person acting is signed in; it is their witness who failed to
     if (a.kind === 'rejected') throw new RuleViolationError('the witness could not be authenticated', 'witness_not_authenticated', { field: 'witness' });
-    if (a.kind === 'disabled') throw new RuleViolationError('the witness account is disabled', 'witness_disabled', { field: 'witness' });
     if (a.user.id === act.actor.id)
       throw new RuleViolationError('the witness must be a different person from the one acting', 'witness_same_as_actor', {
         field: 'witness',
@@ -108,8 +107,9 @@ export class WitnessVerifier {
     );
     if ('locked' in outcome) return { kind: 'locked', retryAfterS: Math.ceil(outcome.locked / 1000) };
     const u = outcome.result;
-    if (!u) return { kind: 'rejected' };
-    if (u.disabled) return { kind: 'disabled', user: authUser(u) };
+    // a disabled account is answered like a wrong secret: a distinct answer given only to the
+    // right password would tell whoever holds a leaked credential that it is right
+    if (!u || u.disabled) return { kind: 'rejected' };
     return { kind: 'ok', user: authUser(u), via: badge ? 'badge' : 'password' };
   }
 }

@@ -8,7 +8,7 @@
 import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { CustodyRepository, dataSourceOptions, type DatabaseSettings } from '#persistence';
+import { CustodyEventEntity, CustodyRepository, dataSourceOptions, type DatabaseSettings } from '#persistence';
 import { ConfigError } from '../config/config.js';
 import { verifyCustodyChain, type AuditReport } from '../custody/chain-verify.js';
 
@@ -87,9 +87,34 @@ export async function readChainHead(ds: DataSource): Promise<ChainHead | null> {
   return h ? { seq: h.seq, hash: h.hash } : null;
 }
 
-/** Re-hashes every custody event and compares the result with the stored head. */
-export function verifyCustody(ds: DataSource): Promise<AuditReport> {
-  return verifyCustodyChain(new CustodyRepository(ds));
+/**
+ * Re-hashes every custody event and compares the result with the stored head. A backup is
+ * verified as it was written, before migrations bring it up to date: one taken before the
+ * events' `ward` column existed (migration 1764300300000) is read without it (its events have
+ * no ward, and hash without one).
+ */
+export async function verifyCustody(ds: DataSource): Promise<AuditReport> {
+  const repo = new CustodyRepository(ds);
+  const qr = ds.createQueryRunner();
+  const hasWard = await qr.hasColumn('custody_events', 'ward').finally(() => qr.release());
+  if (hasWard) return verifyCustodyChain(repo);
+  const columns = ds
+    .getMetadata(CustodyEventEntity)
+    .columns.map((c) => c.propertyName)
+    .filter((p) => p !== 'ward');
+  return verifyCustodyChain({
+    head: () => repo.head(),
+    eventsAfter: async (seq, limit) =>
+      (
+        await ds.manager
+          .createQueryBuilder(CustodyEventEntity, 'e')
+          .select(columns.map((c) => `e.${c}`))
+          .where('e.seq > :seq', { seq })
+          .orderBy('e.seq', 'ASC')
+          .limit(limit)
+          .getMany()
+      ).map((e) => Object.assign(e, { ward: null })),
+  });
 }
 
 export function describeHead(h: ChainHead | null): string {

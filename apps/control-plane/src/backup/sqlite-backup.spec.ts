@@ -46,6 +46,19 @@ describe('SQLite backup and restore', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('verifies a backup taken before the events named their ward, as it was written', async () => {
+    await record(12);
+    const head = await new CustodyRepository(live).head();
+    // the database as an older release left it: the newest migration (events' ward) undone
+    await live.undoLastMigration();
+    expect(await live.createQueryRunner().hasColumn('custody_events', 'ward')).toBe(false);
+    const backup = join(dir, 'old.sqlite');
+    snapshotSqlite(join(dir, 'live', 'medloop.sqlite'), backup);
+    const data = join(dir, 'restored-old');
+    const r = await restoreSqlite(backup, data, join(data, 'medloop.sqlite'), false);
+    expect(r).toEqual({ kept: true, report: { ok: true, events: 12, head: { seq: 12, hash: head!.hash } } });
+  });
+
   it('copies what is committed, WAL included, while the database stays open for writing', async () => {
     await record(30);
     const head = await new CustodyRepository(live).head();

@@ -45,6 +45,11 @@ export const AuditEventsQuery = z
 
 export type AuditEventsQueryInput = z.infer<typeof AuditEventsQuery>;
 
+function codeOf(evidence: Record<string, unknown> | null | undefined): { code?: string } {
+  const c = evidence?.['code'] ?? evidence?.['reason'];
+  return typeof c === 'string' ? { code: c } : {};
+}
+
 export function auditEventView(e: CustodyEventEntity) {
   const refused = isRefusalAction(e.action);
   return {
@@ -53,7 +58,8 @@ export function auditEventView(e: CustodyEventEntity) {
     at: e.at.toISOString(),
     action: e.action,
     outcome: refused ? ('refused' as const) : ('accepted' as const),
-    ...(refused && typeof e.evidence?.['code'] === 'string' ? { code: e.evidence['code'] as string } : {}),
+    // a person's refusal names its code; a robot's own (`unlock_failed`, a refused order) its reason
+    ...(refused ? codeOf(e.evidence) : {}),
     actor: e.actor,
     location: e.location,
     ward: e.ward,

@@ -181,7 +181,9 @@ export class BedsideService {
           tolerance: this.config.custody.doseTolerance,
           controlled: med.controlled,
         });
-        if (input.wasted) {
+        // a waste declared as 0 (nothing left) discards nothing: no witness for it
+        const wasteWitnessed = !!input.wasted && input.wasted.amount > 0;
+        if (wasteWitnessed) {
           assertWitness({
             medication: med,
             action: 'waste',
@@ -191,7 +193,9 @@ export class BedsideService {
         }
         administered = {
           given: { amount: input.given.amount, unit: input.given.unit, route: input.given.route },
-          wasted: input.wasted ? { amount: input.wasted.amount, unit: input.wasted.unit, witness: witness?.user.username ?? null } : null,
+          wasted: input.wasted
+            ? { amount: input.wasted.amount, unit: input.wasted.unit, witness: wasteWitnessed ? (witness?.user.username ?? null) : null }
+            : null,
         };
       }
       const flagged = !rights.ok && input.outcome === 'given' ? { reason: input.override!.reason, rights: [...rights.failed] } : null;

@@ -101,6 +101,7 @@ export class CustodyLinksService implements OnApplicationBootstrap, OnModuleDest
           deliveryId: a.source.id,
           actor: { type: 'user', id: r.by, role: r.role },
           location: a.ward ? locationKey.ward(a.ward) : locationKey.pharmacy(),
+          ward: a.ward,
           evidence: { alarmId: a.id, type: a.type, key: a.key, reason: r.reason },
         }),
       );

@@ -112,10 +112,14 @@ export const AdministrationSchema = z
         route: z.string().trim().min(1, 'given.route is required').max(32),
       })
       .optional(),
-    /** the part of the unit not given and discarded; a controlled or high-alert drug's waste needs the witness */
+    /**
+     * the part of the unit not given and discarded; a controlled or high-alert drug's waste needs
+     * the witness. 0 declares that nothing was left (required of a controlled drug whose unit's
+     * content is not known: accountForUnit), and needs no witness
+     */
     wasted: z
       .strictObject({
-        amount: z.number().positive('wasted.amount must be a positive number').max(1e9),
+        amount: z.number().nonnegative('wasted.amount must be 0 or more').max(1e9),
         unit: z.string().trim().min(1, 'wasted.unit is required').max(16),
       })
       .optional(),

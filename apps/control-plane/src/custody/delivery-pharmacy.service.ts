@@ -108,7 +108,7 @@ export class DeliveryPharmacyService {
    * that match nothing are kept as evidence, not as references.
    */
   private async refusalAt(
-    act: 'pick' | 'check' | 'load' | 'dispatch',
+    act: 'pick' | 'check' | 'load' | 'dispatch' | 'courier_handoff',
     deliveryId: string,
     user: AuthUser,
     extra: { orderId?: string; evidence?: Record<string, unknown> } = {},
@@ -164,10 +164,6 @@ export class DeliveryPharmacyService {
       assertNotExpired(scan.expiry, new Date());
       if (patient.ward !== d.ward)
         throw new RuleViolationError(`the order is for a patient on ward ${patient.ward}, this delivery goes to ${d.ward}`, 'wrong_ward', { field: 'orderId' });
-      assertRobotTransportAllowed(
-        { id: med.id, name: med.name, controlled: med.controlled, robotTransportAllowed: med.robotTransportAllowed },
-        { controlledRobotTransport: this.config.policy.controlledRobotTransport },
-      );
       const doses = await tx.dosesOfOrder(order.id);
       if (scan.serial && doses.some((x) => x.serial === scan.serial && x.gtin === scan.gtin)) {
         throw new ConflictError(`unit ${scan.gtin}/${scan.serial} was already picked`, 'unit_already_picked', { field: 'barcode' });
@@ -274,6 +270,15 @@ export class DeliveryPharmacyService {
       const requests: CompartmentRequest[] = [];
       for (const [compartmentId, ids] of Object.entries(compartments)) {
         const meds = await Promise.all(ids.map((id) => this.repo.medication(all.find((x) => x.id === id)!.medicationId)));
+        // a dose boards a robot here, so here the drug's and the site's transport policy decide
+        // (a barred drug is picked and checked like any other, and goes by courier: escalate)
+        for (const m of meds) {
+          if (!m) continue;
+          assertRobotTransportAllowed(
+            { id: m.id, name: m.name, controlled: m.controlled, robotTransportAllowed: m.robotTransportAllowed },
+            { controlledRobotTransport: this.config.policy.controlledRobotTransport },
+          );
+        }
         requests.push({ compartmentId, refrigerated: meds.some((m) => m?.refrigerated === true) });
       }
       const robotChecked = await this.robotGate.assertLoadable(tx, robotId, d.id, requests);
@@ -334,10 +339,31 @@ export class DeliveryPharmacyService {
   }
 
   /** Robot failure: a named human courier takes custody of every dose aboard, explicitly. */
+  /**
+   * A named human courier takes custody of every dose: of a robot that failed (doses aboard), or
+   * of a delivery still being built whose doses may not ride a robot (a controlled drug under the
+   * site's policy) — then every picked dose must have been checked first.
+   */
   async escalate(deliveryId: string, courier: string, reason: string, user: AuthUser) {
+    return this.refusals.guard(
+      () => this.refusalAt('courier_handoff', deliveryId, user, { evidence: { courier, reason } }),
+      () => this.handToCourier(deliveryId, courier, reason, user),
+    );
+  }
+
+  private async handToCourier(deliveryId: string, courier: string, reason: string, user: AuthUser) {
     const d = await this.transitions.run(async (w) => {
       const d = await this.delivery(w.tx, deliveryId);
       assertTransition(deliveryMachine, d.state, 'escalated_manual');
+      if (d.state === 'building') {
+        const doses = await w.tx.dosesOfDelivery(d.id);
+        const unchecked = doses.filter((x) => x.state === 'picked');
+        if (unchecked.length)
+          throw new ConflictError(`${unchecked.length} picked dose(s) are not checked yet: check them before a courier takes them`, 'doses_not_checked', {
+            doseIds: unchecked.map((x) => x.id),
+          });
+        if (!doses.some((x) => x.state === 'checked')) throw new ConflictError('no checked dose to hand over', 'nothing_to_hand_over');
+      }
       for (const dose of await w.tx.dosesOfDelivery(d.id)) {
         if (!canTransition(doseMachine, dose.state, 'escalated_manual')) continue;
         dose.custodian = courier;
@@ -346,7 +372,7 @@ export class DeliveryPharmacyService {
           actor: userActor(user),
           location: `courier:${courier}`,
           ward: d.ward,
-          evidence: { courier, reason, from: `robot:${d.robotId}` },
+          evidence: { courier, reason, from: d.robotId ? `robot:${d.robotId}` : locationKey.pharmacy() },
         });
       }
       d.courier = courier;

@@ -253,7 +253,8 @@ export class DeliveryWardService {
           (scan.serial ? x.serial === scan.serial : x.lot === scan.lot) &&
           (['arrived', 'escalated_manual'].includes(x.state) ||
             (x.state === 'quarantined' && ['robot', 'courier'].includes(parseLocation(x.location)?.kind ?? ''))) &&
-          opened.has(x.compartmentId ?? ''),
+          // a courier hands over everything he carries, in a compartment or never in one
+          (d.state === 'escalated_manual' || opened.has(x.compartmentId ?? '')),
       );
       if (!match) {
         // not one of ours (or not in an opened compartment): an extra item is a discrepancy
@@ -304,6 +305,14 @@ export class DeliveryWardService {
   /** Ends the receipt: unscanned doses become receipt discrepancies; compartments lock again. */
   async complete(deliveryId: string, user: AuthUser) {
     const d0 = await this.require(deliveryId);
+    return this.refusals.guard(
+      () => this.refusalAt('receipt', d0, user, null, { step: 'complete' }),
+      () => this.completeReceipt(d0, user),
+    );
+  }
+
+  private async completeReceipt(d0: DeliveryEntity, user: AuthUser) {
+    const deliveryId = d0.id;
     assertWardAccess(user, d0.ward);
     const { d, missing } = await this.transitions.run(async (w) => {
       const d = (await w.tx.delivery(deliveryId))!;

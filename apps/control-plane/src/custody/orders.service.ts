@@ -138,13 +138,14 @@ export class OrdersService {
       const o = await this.require(tx.order(id), id);
       assertTransition(orderMachine, o.status, 'verified');
       await this.assertNotEnteredBy(o, user);
+      const ward = (await tx.patient(o.patientId))?.ward ?? null;
       const from = o.status;
       o.status = 'verified';
       o.verifiedBy = user.username;
       o.verifiedAt = new Date();
       o.updatedAt = o.verifiedAt;
       await tx.save(o);
-      record({ action: 'order_verified', orderId: o.id, fromState: from, toState: 'verified', actor: userActor(user), location: locationKey.pharmacy() });
+      record({ action: 'order_verified', orderId: o.id, fromState: from, toState: 'verified', actor: userActor(user), location: locationKey.pharmacy(), ward });
       for (const time of o.schedule.times) {
         const slot = Object.assign(new AdministrationSlotEntity(), {
           id: randomUUID(),
@@ -189,6 +190,7 @@ export class OrdersService {
         await tx.save(dose);
         record({
           action: 'dose_queued',
+          ward,
           doseId: dose.id,
           orderId: o.id,
           toState: 'queued',
@@ -207,7 +209,9 @@ export class OrdersService {
     const o = await this.ledger.run(async (tx, record) => {
       const o = await this.require(tx.order(id), id);
       assertTransition(orderMachine, o.status, 'rejected');
+      const ward = (await tx.patient(o.patientId))?.ward ?? null;
       record({
+        ward,
         action: 'order_rejected',
         orderId: o.id,
         fromState: o.status,
@@ -231,7 +235,9 @@ export class OrdersService {
       const tx = w.tx;
       const o = await this.require(tx.order(id), id);
       assertTransition(orderMachine, o.status, 'stopped');
+      const orderWard = (await tx.patient(o.patientId))?.ward ?? null;
       w.record({
+        ward: orderWard,
         action: 'order_stopped',
         orderId: o.id,
         fromState: o.status,

@@ -4,7 +4,11 @@
  * (`override_reviewed`) on the dose's hash chain, written in the transaction that saves it on
  * the administration slot; a second review is refused. An override left unreviewed longer
  * than OVERRIDE_REVIEW_AFTER_MS raises `custody.override_unreviewed` for the patient's ward
- * (checked at boot and on the custody timer), cleared by the review.
+ * (checked at boot and on the custody timer), cleared by the review. Overrides recorded before
+ * override review existed are `legacy_unreviewed` (its migration): listed as unreviewed and
+ * reviewable alike, but never alarmed — one alarm per historical override at the first boot
+ * would flood the nurse stations. The reviewer is independent of the override: neither the one
+ * who recorded it nor its witness (`review_not_independent`).
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -99,7 +103,9 @@ export class OverrideReviewService implements OnApplicationBootstrap, OnModuleDe
 
   /**
    * Records a pharmacist's review of one override. 404 for an unknown slot, 422 `no_override`
-   * for a slot given without one, 409 `override_already_reviewed` for a second review.
+   * for a slot given without one, 409 `override_already_reviewed` for a second review, 422
+   * `review_not_independent` when the reviewer took part in the override (recorded it, or
+   * co-signed it as the witness).
    */
   async review(slotId: string, input: ReviewInput, user: AuthUser) {
     return this.refusals.guard(
@@ -122,6 +128,9 @@ export class OverrideReviewService implements OnApplicationBootstrap, OnModuleDe
   }
 
   private async recordReview(slotId: string, input: ReviewInput, user: AuthUser) {
+    // who co-signed the administration, from its custody events (append-only: read before the transaction)
+    const before = await this.repo.slot(slotId);
+    const witnesses = before?.doseId ? await this.administrationWitnesses(before.doseId) : [];
     const saved = await this.ledger.run(async (tx, record) => {
       const s = await tx.slot(slotId);
       if (!s) throw new NotFoundError('Administration slot', slotId);
@@ -132,6 +141,16 @@ export class OverrideReviewService implements OnApplicationBootstrap, OnModuleDe
         throw new ConflictError(`this override was already reviewed by ${s.reviewedBy ?? 'someone'}`, 'override_already_reviewed', {
           slotId,
           review: overrideReviewView(s),
+        });
+      }
+      // the review is a second person's judgement of the override: not of the nurse who made it
+      // (a user whose role changed since), nor of the witness who co-signed it
+      const part = s.recordedBy === user.username ? 'recorded' : witnesses.includes(user.username) ? 'witnessed' : null;
+      if (part) {
+        throw new RuleViolationError(`${user.username} ${part} this override and cannot review it: another pharmacist must`, 'review_not_independent', {
+          slotId,
+          reviewer: user.username,
+          part,
         });
       }
       const patient = await tx.patient(s.patientId);
@@ -163,6 +182,17 @@ export class OverrideReviewService implements OnApplicationBootstrap, OnModuleDe
     this.metrics.overrideReviews.inc({ outcome: input.outcome });
     await this.alarms.clear(`${OVERRIDE_UNREVIEWED_ALARM}:${saved.id}`, `override reviewed (${input.outcome}) by ${user.username}`);
     return slotView(saved);
+  }
+
+  /** The witnesses named on a dose's administration (and on its waste). */
+  private async administrationWitnesses(doseId: string): Promise<string[]> {
+    const named = (await this.repo.eventsOfDose(doseId))
+      .filter((e) => e.action === 'administered')
+      .flatMap((e) => {
+        const wasted = e.evidence?.['wasted'] as { witness?: unknown } | undefined;
+        return [e.evidence?.['witness'], wasted?.witness];
+      });
+    return named.filter((w): w is string => typeof w === 'string');
   }
 
   /** Slots joined with their dose's drug, the patient and the order, in a few queries per page. */

@@ -13,6 +13,7 @@ export const REFUSAL_ACTIONS = {
   check: 'check_refused',
   load: 'load_refused',
   dispatch: 'dispatch_refused',
+  courier_handoff: 'courier_handoff_refused',
   unlock: 'unlock_refused',
   receipt: 'receipt_refused',
   // the first refusal written, under the name it has carried since

@@ -29,6 +29,8 @@ describe('delivery machine', () => {
     ['loaded', 'building'],
     // the robot refused its order before departing: the doses go back into the pharmacy
     ['dispatched', 'returned'],
+    // doses that may not ride a robot go by courier straight from the pharmacy
+    ['building', 'escalated_manual'],
   ])('allows %s -> %s', (from, to) => {
     expect(() => assertTransition(deliveryMachine, from, to)).not.toThrow();
   });

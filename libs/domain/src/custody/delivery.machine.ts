@@ -10,7 +10,9 @@ export const deliveryMachine = defineMachine({
   name: 'delivery',
   initial: 'building',
   states: {
-    building: { to: ['loaded', 'cancelled'] },
+    // A delivery whose doses may not ride a robot (a controlled drug under the site's policy)
+    // goes by hand: a named courier takes the checked doses straight from the pharmacy.
+    building: { to: ['loaded', 'escalated_manual', 'cancelled'] },
     // Compartments locked. Reopening to add or remove a dose goes back to `building`.
     loaded: { to: ['dispatched', 'building', 'escalated_manual', 'cancelled'] },
     // From dispatch on, doses are aboard: the mission can no longer be cancelled, only

@@ -4,6 +4,19 @@
  * unrecorded. The unit's content is the medication's strength when that is a plain quantity
  * (`10 mg`, `5000 units`), else it is unknown and the ordered dose stands in for it (the
  * pharmacy dispenses one unit per ordered dose): then given + wasted may not exceed it.
+ *
+ * A controlled drug is held to custody accounting, not to the dose right:
+ * - its known content is accounted for exactly: given + wasted must equal it, with only a
+ *   floating-point/rounding allowance (CUSTODY_EPSILON, relative), never the clinical dose
+ *   tolerance — ±5 % of a 100 mcg fentanyl unit is 5 mcg nobody would have to account for;
+ * - when its content is unknown (a concentration such as `10 mg/mL`, typical of controlled
+ *   ampoules, or a strength in another dimension than what was given) nothing can say that the
+ *   unit was used up, so the nurse must declare the waste: `wasted` is required
+ *   (`waste_not_declared`), `{amount: 0}` when nothing was left, a positive amount with the
+ *   witness. The ordered dose is no ceiling then either: a 10 mg/mL ampoule dispensed for a
+ *   5 mg order really holds more than 5 mg, and refusing its true waste would push the nurse
+ *   to declare 0 — the witness of the waste attests its amount.
+ * A drug that is not controlled keeps the dose right's tolerance and the ordered-dose ceiling.
  * Pure; the tolerance is the dose right's (DOSE_TOLERANCE_PCT).
  */
 import { RuleViolationError } from '../errors.js';
@@ -29,23 +42,46 @@ export interface DoseAccounting {
   readonly accounted?: DoseQuantity;
 }
 
-/** Throws RuleViolationError `waste_unaccounted` or `waste_not_recorded`. */
+/**
+ * The rounding allowance of custody accounting (relative): 0.0075 g + 2.5 mg is 10 mg, though
+ * binary floating point says 10.000000000000002. Nothing clinical hides in it.
+ */
+export const CUSTODY_EPSILON = 1e-6;
+
+/** Throws RuleViolationError `waste_not_declared`, `waste_unaccounted` or `waste_not_recorded`. */
 export function accountForUnit({ given, wasted, strength, ordered, tolerance, controlled }: DoseAccountingInput): DoseAccounting {
   const labelled = parseQuantity(strength);
   const fromStrength = labelled !== null && quantityRatio(given, labelled) !== null;
   const unitContent = fromStrength ? labelled : ordered;
   const contentFrom = fromStrength ? 'strength' : 'order';
+  // custody accounting of a controlled drug allows rounding only; anything else the dose right's tolerance
+  const allowance = controlled ? CUSTODY_EPSILON : tolerance + 1e-9;
   const held = fromStrength
     ? `the unit holds ${formatQuantity(unitContent)}`
     : `the ordered dose is ${formatQuantity(unitContent)} (the unit's content is not known)`;
   if (!wasted) {
+    if (controlled && !fromStrength) {
+      throw new RuleViolationError(
+        `given ${formatQuantity(given)} of a controlled drug whose unit's content is not known (strength ${strength}): declare what was wasted in wasted: {amount, unit} (amount 0 if nothing was left; more than 0 with a witness)`,
+        'waste_not_declared',
+        { field: 'wasted', given, strength },
+      );
+    }
     const ratio = quantityRatio(given, unitContent);
-    if (controlled && fromStrength && ratio !== null && ratio < 1 - tolerance - 1e-9) {
+    if (controlled && ratio !== null && ratio < 1 - allowance) {
       throw new RuleViolationError(
         `given ${formatQuantity(given)} of a controlled drug whose unit holds ${formatQuantity(unitContent)}: record the rest as wasted, with a witness`,
         'waste_not_recorded',
         { field: 'wasted', given, unitContent },
       );
+    }
+    if (controlled && ratio !== null && ratio > 1 + allowance) {
+      throw new RuleViolationError(`given ${formatQuantity(given)} of a controlled drug, but ${held}: more than it held`, 'waste_unaccounted', {
+        field: 'given',
+        given,
+        unitContent,
+        contentFrom,
+      });
     }
     return { unitContent, contentFrom };
   }
@@ -60,6 +96,8 @@ export function accountForUnit({ given, wasted, strength, ordered, tolerance, co
     );
   }
   const accounted = { amount: given.amount + wastedAsGiven.amount, unit: given.unit };
+  // a controlled unit of unknown content: the declared waste (witnessed when more than 0) is its account
+  if (controlled && !fromStrength) return { unitContent, contentFrom, accounted };
   const ratio = quantityRatio(accounted, unitContent);
   const sum = `given ${formatQuantity(given)} + wasted ${formatQuantity(wasted)} = ${formatQuantity(accounted)}`;
   if (ratio === null) {
@@ -70,9 +108,9 @@ export function accountForUnit({ given, wasted, strength, ordered, tolerance, co
     });
   }
   // with a known content both ways count (a remainder gone unrecorded, or more than the unit
-  // held); with an unknown one only the excess is certain
-  const over = ratio > 1 + tolerance + 1e-9;
-  const under = fromStrength && ratio < 1 - tolerance - 1e-9;
+  // held); with an unknown one only the excess over the ordered dose
+  const over = ratio > 1 + allowance;
+  const under = fromStrength && ratio < 1 - allowance;
   if (over || under) {
     throw new RuleViolationError(`${sum}, but ${held}: ${over ? 'more than it held' : 'part of it is not accounted for'}`, 'waste_unaccounted', {
       field: 'wasted',

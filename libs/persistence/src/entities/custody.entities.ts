@@ -118,8 +118,12 @@ export class AdministrationSlotEntity {
   @JsonColumn({ nullable: true }) override!: { reason: string; rights: string[] } | null;
   /** what the nurse recorded as actually given (and wasted) for a given dose; null before that release and for held/refused */
   @JsonColumn({ nullable: true }) administered!: AdministeredRecord | null;
-  /** null without an override; `unreviewed` until a pharmacist reviews it, then `reviewed` */
-  @Column({ type: 'varchar', length: 16, nullable: true, name: 'override_status' }) overrideStatus!: 'unreviewed' | 'reviewed' | null;
+  /**
+   * null without an override; `unreviewed` until a pharmacist reviews it, then `reviewed`.
+   * `legacy_unreviewed`: recorded before override review existed (set by its migration) —
+   * listed and reviewable as unreviewed, but never alarmed one by one (OverrideReviewService)
+   */
+  @Column({ type: 'varchar', length: 24, nullable: true, name: 'override_status' }) overrideStatus!: 'unreviewed' | 'legacy_unreviewed' | 'reviewed' | null;
   @Column({ type: 'varchar', length: 64, nullable: true, name: 'reviewed_by' }) reviewedBy!: string | null;
   @TimestampColumn({ nullable: true, name: 'reviewed_at' }) reviewedAt!: Date | null;
   @Column({ type: 'varchar', length: 24, nullable: true, name: 'review_outcome' }) reviewOutcome!: string | null;
@@ -139,6 +143,8 @@ export interface AdministeredRecord {
 @Entity('custody_events')
 @Index('ix_custody_events_dose', ['doseId'])
 @Index('ix_custody_events_location', ['location'])
+@Index('ix_custody_events_ward', ['ward', 'seq'])
+@Index('ix_custody_events_action', ['action', 'seq'])
 export class CustodyEventEntity {
   @PrimaryColumn({ type: 'integer' }) seq!: number;
   @Column({ type: 'varchar', length: 36, unique: true }) id!: string;

@@ -1,4 +1,5 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { isPostgres, table } from './raw-sql.js';
 
 /**
  * Raw telemetry moves from one row per value (`telemetry_readings`: device, channel, metric,
@@ -60,14 +61,4 @@ export class TelemetrySamples1764210000000 implements MigrationInterface {
     await q.query(`INSERT INTO ${table(q, 'telemetry_readings')} (device_id, channel, metric, value, at) ${split}`);
     await q.dropTable('telemetry_samples');
   }
-}
-
-function isPostgres(q: QueryRunner): boolean {
-  return q.connection.options.type === 'postgres';
-}
-
-/** The table's name as raw SQL must give it: in the configured PostgreSQL schema, if any. */
-function table(q: QueryRunner, name: string): string {
-  const schema = isPostgres(q) ? (q.connection.options as { schema?: string }).schema : undefined;
-  return schema ? `"${schema}"."${name}"` : `"${name}"`;
 }

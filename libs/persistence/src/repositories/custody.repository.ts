@@ -171,12 +171,15 @@ export class CustodyRepository {
    */
   async queryEvents(q: CustodyEventQuery): Promise<{ events: CustodyEventEntity[]; total: number }> {
     const qb = this.ds.manager.createQueryBuilder(CustodyEventEntity, 'e');
-    const like = (v: string) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     if (q.actions?.length) qb.andWhere('e.action IN (:...actions)', { actions: q.actions });
     if (q.outcome === 'refused') qb.andWhere('e.action IN (:...refusals)', { refusals: q.refusalActions });
     if (q.outcome === 'accepted') qb.andWhere('e.action NOT IN (:...refusals)', { refusals: q.refusalActions });
-    // the actor is stored as JSON text ({"type":…,"id":…}): its id is matched as written there
-    if (q.actorId) qb.andWhere("e.actor LIKE :actor ESCAPE '\\'", { actor: like(`"id":${JSON.stringify(q.actorId)}`) });
+    // the actor is stored as JSON text ({"type":…,"id":…}): its id is found as written there, case
+    // and all (SQLite's LIKE ignores case: `alice` is not `Alice`), with no pattern characters
+    if (q.actorId) {
+      const find = this.ds.options.type === 'postgres' ? 'strpos(e.actor, :actor) > 0' : 'instr(e.actor, :actor) > 0';
+      qb.andWhere(find, { actor: `"id":${JSON.stringify(q.actorId)}` });
+    }
     if (q.ward) qb.andWhere('e.ward = :ward', { ward: q.ward });
     if (q.doseId) qb.andWhere('e.doseId = :doseId', { doseId: q.doseId });
     if (q.orderId) qb.andWhere('e.orderId = :orderId', { orderId: q.orderId });
@@ -289,13 +292,17 @@ export class CustodyRepository {
     if (filter.wards && filter.wards.length === 0) return { total: 0, items: [] };
     const qb = this.ds.manager.createQueryBuilder(AdministrationSlotEntity, 's');
     if (filter.reviewed === undefined) qb.where('s.override_status IS NOT NULL');
-    else qb.where('s.override_status = :status', { status: filter.reviewed ? 'reviewed' : 'unreviewed' });
+    // waiting for a review: new overrides and those recorded before override review existed
+    else qb.where('s.override_status IN (:...status)', { status: filter.reviewed ? ['reviewed'] : ['unreviewed', 'legacy_unreviewed'] });
     if (filter.wards) qb.innerJoin(PatientEntity, 'p', 'p.id = s.patient_id').andWhere('p.ward IN (:...wards)', { wards: [...filter.wards] });
     const total = await qb.clone().getCount();
     const items = await qb.orderBy('s.recorded_at', 'DESC').addOrderBy('s.id', 'ASC').limit(filter.limit).offset(filter.offset).getMany();
     return { total, items };
   }
-  /** Overrides still waiting for a review that were recorded before `cutoff` (the overdue-review timer). */
+  /**
+   * Overrides still waiting for a review that were recorded before `cutoff` (the overdue-review
+   * timer). Not the `legacy_unreviewed` ones: they predate the review and would alarm all at once.
+   */
   overridesUnreviewedSince(cutoff: Date): Promise<AdministrationSlotEntity[]> {
     return (
       this.ds.manager
