@@ -209,7 +209,7 @@ describe('bedside: what was given, wastage, and override review', () => {
     expect(event.evidence).toMatchObject({ given, wasted: { amount: 0.0075, unit: 'g', witness: witness.username }, witness: witness.username });
   });
 
-  it('requires the waste of a controlled unit of unknown content to be declared (0 needs no witness, more does)', async () => {
+  it('requires the waste of a controlled unit of unknown content to be declared and witnessed, 0 included', async () => {
     // 5 mg given from a 10 mg/mL ampoule: nothing says the ampoule was used up
     const given = { amount: 5, unit: 'mg', route: 'oral' };
     const undeclared = await administer('ampoule', { given });
@@ -225,13 +225,14 @@ describe('bedside: what was given, wastage, and override review', () => {
     const ok = await administer('ampoule', { given, wasted: { amount: 5, unit: 'mg' }, witness });
     expect(ok.status).toBe(201);
     expect(ok.body.slot.administered).toEqual({ given, wasted: { amount: 5, unit: 'mg', witness: witness.username } });
-    // nothing left: declared as 0, no witness needed, and on the record
-    const empty = await administer('ampouleEmpty', { given, wasted: { amount: 0, unit: 'mg' } });
+    // "nothing left" is the only account of the rest of an ampoule of unknown content: a
+    // second person confirms it too, else 0 would let the remainder vanish unwitnessed
+    expect((await administer('ampouleEmpty', { given, wasted: { amount: 0, unit: 'mg' } })).body.error).toBe('witness_required');
+    const empty = await administer('ampouleEmpty', { given, wasted: { amount: 0, unit: 'mg' }, witness });
     expect(empty.status).toBe(201);
-    expect(empty.body.slot.administered).toEqual({ given, wasted: { amount: 0, unit: 'mg', witness: null } });
+    expect(empty.body.slot.administered).toEqual({ given, wasted: { amount: 0, unit: 'mg', witness: witness.username } });
     const event = (await timeline(doses.ampouleEmpty.id)).find((e) => e.action === 'administered')!;
-    expect(event.evidence).toMatchObject({ given, wasted: { amount: 0, unit: 'mg', witness: null } });
-    expect(event.evidence['witness']).toBeUndefined();
+    expect(event.evidence).toMatchObject({ given, wasted: { amount: 0, unit: 'mg', witness: witness.username } });
   });
 
   it("accounts for a controlled unit exactly: the dose right's tolerance is no custody allowance", async () => {

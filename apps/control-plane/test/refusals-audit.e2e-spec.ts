@@ -7,7 +7,7 @@
  * and `GET /api/audit/events` finds them by dose, order or delivery, filters and pages them.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { newGsrn, orderBody, patientBody, unitBarcode, withCheck, wristband } from '#testing';
+import { newGsrn, orderBody, patientBody, unitBarcode, waitForAsync, withCheck, wristband } from '#testing';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const GTIN_AMOX = withCheck('0950600013535');
@@ -34,14 +34,18 @@ describe('refusals on the record and the audit query', () => {
   let pharmacist: { token: string; username: string; password: string };
   let pharmacist2: { token: string; username: string; password: string };
   let nurse: { token: string; username: string };
+  let porter: { token: string; username: string };
   let officer: { token: string };
   const meds: Record<string, string> = {};
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // a courier's delivery not received within 1.5 s is overdue (the controlled-drug case)
+    t = await startTestApp({ DELIVERY_RECEIPT_ALARM_MS: '1500', CUSTODY_TICK_MS: '200' });
     pharmacist = await t.userToken('pharmacist');
     pharmacist2 = await t.userToken('pharmacist');
     nurse = await t.userToken('nurse', ['W-CARD']);
+    // a nurse of the ward who carries a delivery by hand
+    porter = await t.userToken('nurse', ['W-CARD']);
     officer = await t.userToken('safety_officer');
     const med = async (key: string, body: Record<string, unknown>) => {
       const r = await api(pharmacist.token, 'POST', '/api/medications', { strength: '1 unit', route: 'oral', ...body });
@@ -166,13 +170,35 @@ describe('refusals on the record and the audit query', () => {
     const [e] = (await audit(`deliveryId=${d}&action=load_refused`)).events;
     expect(e).toMatchObject({ code: 'controlled_substance_barred_from_robot', doseId, orderId: null });
     // so it goes by hand, from the pharmacy, and the ward receives it from the courier
-    const esc = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/escalate`, { courier: 'porter.li', reason: 'controlled drug: by hand' });
+    const esc = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/escalate`, { courier: porter.username, reason: 'controlled drug: by hand' });
     expect(esc.status).toBe(200);
     expect(esc.body.state).toBe('escalated_manual');
-    expect(esc.body.doses[0]).toMatchObject({ state: 'escalated_manual', location: 'courier:porter.li' });
+    expect(esc.body.doses[0]).toMatchObject({ state: 'escalated_manual', location: `courier:${porter.username}` });
+    // a courier who never arrives is overdue like a robot
+    await waitForAsync(
+      async () =>
+        ((await api(t.adminToken, 'GET', '/api/alarms?type=custody.receipt_overdue')).body as { source: { id: string } }[]).some((a) => a.source.id === d),
+      10_000,
+      'receipt overdue for the courier delivery',
+    );
+    // whoever carried it does not also sign for it
+    const self = await api(porter.token, 'POST', `/api/deliveries/${d}/receipt`, { barcode });
+    expect(self.status).toBe(422);
+    expect(self.body.error).toBe('receipt_not_independent');
     const received = await api(nurse.token, 'POST', `/api/deliveries/${d}/receipt`, { barcode });
     expect(received.status).toBe(200);
     expect(received.body.doses[0].state).toBe('received');
+  });
+
+  it('hands to a courier from the pharmacy only what may not ride a robot', async () => {
+    const p = await patient();
+    const orderId = await verifiedOrder(p.id, 'amox');
+    const d = await delivery();
+    expect((await api(pharmacist.token, 'POST', `/api/deliveries/${d}/picks`, { orderId, barcode: unit(GTIN_AMOX) })).status).toBe(201);
+    expect((await api(pharmacist.token, 'POST', `/api/deliveries/${d}/check`, {})).status).toBe(200);
+    const r = await api(pharmacist.token, 'POST', `/api/deliveries/${d}/escalate`, { courier: porter.username, reason: 'quicker' });
+    expect(r.status).toBe(422);
+    expect(r.body.error).toBe('robot_transport_allowed');
   });
 
   it('refuses the verification by the pharmacist who entered the order, records it, and lets another verify', async () => {
@@ -230,8 +256,8 @@ describe('refusals on the record and the audit query', () => {
   it('filters by actor, ward and time, pages newest first, and is for the roles that see every ward', async () => {
     const all = await audit('outcome=refused&limit=2');
     expect(all.events).toHaveLength(2);
-    // the nine refusals of the cases above
-    expect(all.total).toBe(9);
+    // the eleven refusals of the cases above
+    expect(all.total).toBe(11);
     expect(all.events[0]!.seq).toBeGreaterThan(all.events[1]!.seq);
     const next = await audit(`outcome=refused&limit=2&before=${all.nextBefore}`);
     expect(next.events[0]!.seq).toBeLessThan(all.events[1]!.seq);

@@ -173,7 +173,7 @@ export class BedsideService {
       // the unit is accounted for, and a controlled or high-alert drug's waste has its witness
       let administered: AdministeredRecord | null = null;
       if (input.outcome === 'given' && input.given) {
-        accountForUnit({
+        const account = accountForUnit({
           given: input.given,
           wasted: input.wasted,
           strength: med.strength,
@@ -181,8 +181,10 @@ export class BedsideService {
           tolerance: this.config.custody.doseTolerance,
           controlled: med.controlled,
         });
-        // a waste declared as 0 (nothing left) discards nothing: no witness for it
-        const wasteWitnessed = !!input.wasted && input.wasted.amount > 0;
+        // a waste declared as 0 (nothing left) discards nothing: no witness for it — except for a
+        // controlled unit of unknown content, where the declaration is the only account of the
+        // rest of the unit, so a second person confirms it, 0 included
+        const wasteWitnessed = !!input.wasted && (input.wasted.amount > 0 || (med.controlled && account.contentFrom !== 'strength'));
         if (wasteWitnessed) {
           assertWitness({
             medication: med,

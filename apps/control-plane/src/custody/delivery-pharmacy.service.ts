@@ -17,6 +17,7 @@ import {
   assertNotExpired,
   assertOrderVerified,
   assertRobotTransportAllowed,
+  isRobotTransportAllowed,
   assertTransition,
   assertWitness,
   canTransition,
@@ -273,7 +274,7 @@ export class DeliveryPharmacyService {
         // a dose boards a robot here, so here the drug's and the site's transport policy decide
         // (a barred drug is picked and checked like any other, and goes by courier: escalate)
         for (const m of meds) {
-          if (!m) continue;
+          if (!m) throw new ConflictError(`a dose in compartment ${compartmentId} names no medication of the formulary`, 'medication_unknown');
           assertRobotTransportAllowed(
             { id: m.id, name: m.name, controlled: m.controlled, robotTransportAllowed: m.robotTransportAllowed },
             { controlledRobotTransport: this.config.policy.controlledRobotTransport },
@@ -363,6 +364,12 @@ export class DeliveryPharmacyService {
             doseIds: unchecked.map((x) => x.id),
           });
         if (!doses.some((x) => x.state === 'checked')) throw new ConflictError('no checked dose to hand over', 'nothing_to_hand_over');
+        // the robot's locked compartments and the nurse's unlock are the safer path: a courier
+        // takes from the pharmacy only what may not ride a robot
+        const site = { controlledRobotTransport: this.config.policy.controlledRobotTransport };
+        const meds = await this.repo.medicationsByIds([...new Set(doses.map((x) => x.medicationId))]);
+        if (meds.every((m) => isRobotTransportAllowed(m, site)))
+          throw new RuleViolationError('every dose of this delivery may ride a robot: load it; a courier takes only what may not', 'robot_transport_allowed');
       }
       for (const dose of await w.tx.dosesOfDelivery(d.id)) {
         if (!canTransition(doseMachine, dose.state, 'escalated_manual')) continue;

@@ -359,14 +359,15 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
   /** Timers: receipt overdue → alarm; much later → lost. */
   async tick(now: number): Promise<void> {
     const c = this.config.custody;
-    for (const d of await this.repo.deliveriesInStates(['dispatched', 'in_transit', 'arrived', 'failed'])) {
+    for (const d of await this.repo.deliveriesInStates(['dispatched', 'in_transit', 'arrived', 'failed', 'escalated_manual'])) {
       // a mission that failed before its delivery was saved as dispatched went unheard by onMission
       const missionId = d.missionId;
       if (d.state === 'dispatched' && missionId && (await this.missionsRepo.findById(missionId))?.status === 'failed') {
         await this.perMission.run(missionId, () => this.onMission(missionId, 'failed'));
         continue;
       }
-      const since = (d.arrivedAt ?? d.dispatchedAt ?? d.updatedAt).getTime();
+      // a courier's delivery is timed from the hand-over (its last change before the receipt)
+      const since = (d.state === 'escalated_manual' ? d.updatedAt : (d.arrivedAt ?? d.dispatchedAt ?? d.updatedAt)).getTime();
       // a delivery still waiting at the dock has its doses sealed there: overdue, but not lost
       const atDock = d.state === 'dispatched';
       if (now - since > c.receiptAlarmMs && !this.alarms.isOpen(`custody.receipt_overdue:${d.id}`)) {
@@ -379,7 +380,8 @@ export class DeliveryTrackingService implements OnApplicationBootstrap, OnModule
           params: { deliveryId: d.id, minutes: Math.round((now - since) / 60000), state: d.state },
         });
       }
-      if (now - since > c.lostAfterMs && !atDock) await this.declareLost(d);
+      // a courier is a named person holding the doses: overdue is raised, "lost" is the pharmacy's call
+      if (now - since > c.lostAfterMs && !atDock && d.state !== 'escalated_manual') await this.declareLost(d);
     }
   }
 

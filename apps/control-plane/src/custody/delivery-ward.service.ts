@@ -245,6 +245,7 @@ export class DeliveryWardService {
       const d = (await w.tx.delivery(deliveryId))!;
       if (d.state !== 'unlocked' && d.state !== 'escalated_manual')
         throw new ConflictError(`the delivery is ${d.state}; unlock a compartment first`, 'delivery_not_unlocked');
+      if (d.state === 'escalated_manual') await this.assertIndependentReceiver(d, user);
       const opened = new Set(d.state === 'escalated_manual' ? Object.keys(d.compartments) : d.unlocks.map((u) => u.compartmentId));
       const doses = await w.tx.dosesOfDelivery(d.id);
       const match = doses.find(
@@ -364,6 +365,23 @@ export class DeliveryWardService {
       { deviceId: r.deviceId, interfaceName: r.interfaceName, manufacturer: r.manufacturer, serialNumber: r.serialNumber },
       actions,
     );
+  }
+
+  /**
+   * A hand-over by courier has two ends: whoever carried the doses, or handed them to the
+   * courier, does not also sign for them on the ward (422 `receipt_not_independent`).
+   */
+  private async assertIndependentReceiver(d: DeliveryEntity, user: AuthUser): Promise<void> {
+    const handedOverBy = (await this.repo.eventsOfDelivery(d.id)).filter((e) => e.action === 'delivery_escalated').map((e) => e.actor.id);
+    const part = d.courier !== null && d.courier === user.username ? 'courier' : handedOverBy.includes(user.username) ? 'handed_over' : null;
+    if (part)
+      throw new RuleViolationError(
+        part === 'courier'
+          ? 'you carried this delivery: another nurse of the ward receives it'
+          : 'you handed this delivery to the courier: a nurse of the ward receives it',
+        'receipt_not_independent',
+        { part },
+      );
   }
 
   /** Where an act on a compartment happens: at that compartment of the robot, else on the ward. */

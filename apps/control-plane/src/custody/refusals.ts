@@ -35,16 +35,9 @@ export interface RefusalContext {
   evidence?: Record<string, unknown>;
 }
 
-/**
- * Codes that are no refusal although a 4xx: the act happened and could not go on record
- * (`ledger_conflict`: the cabinet opened the pocket but its ledger refused the entry). Writing
- * them as refused would tell a safety officer the pocket stayed shut.
- */
-const NOT_A_REFUSAL = new Set(['ledger_conflict']);
-
 /** Errors that are answers about the act, not about the system: these are the refusals recorded. */
 export const isRecordedRefusal = (err: unknown): err is DomainError =>
-  err instanceof DomainError && err.kind !== 'unavailable' && err.kind !== 'device_timeout' && err.kind !== 'not_found' && !NOT_A_REFUSAL.has(err.code);
+  err instanceof DomainError && err.kind !== 'unavailable' && err.kind !== 'device_timeout' && err.kind !== 'not_found';
 
 /** Which act a write route performs, by the end of its template; anything else is an `access` refusal. */
 const ACT_OF_ROUTE: readonly [RegExp, RefusableAct][] = [

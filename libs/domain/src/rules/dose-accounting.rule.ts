@@ -96,7 +96,7 @@ export function accountForUnit({ given, wasted, strength, ordered, tolerance, co
     );
   }
   const accounted = { amount: given.amount + wastedAsGiven.amount, unit: given.unit };
-  // a controlled unit of unknown content: the declared waste (witnessed when more than 0) is its account
+  // a controlled unit of unknown content: the declared waste (witnessed, 0 included) is its account
   if (controlled && !fromStrength) return { unitContent, contentFrom, accounted };
   const ratio = quantityRatio(accounted, unitContent);
   const sum = `given ${formatQuantity(given)} + wasted ${formatQuantity(wasted)} = ${formatQuantity(accounted)}`;
