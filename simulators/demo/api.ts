@@ -54,6 +54,7 @@ export async function request<T = any>(
 /** One signed-in user. `call` throws ApiError on any non-2xx answer. */
 export class Session {
   private token: string | undefined;
+  private refreshToken: string | undefined;
 
   constructor(
     readonly baseUrl: string,
@@ -71,15 +72,25 @@ export class Session {
     return { username: this.username, password: this.password };
   }
 
+  /** The session's next access token (rotating its refresh token), or a new sign-in once the session has ended. */
   private async login(): Promise<string> {
+    if (this.refreshToken) {
+      const r = await request(this.baseUrl, 'POST', '/api/auth/refresh', undefined, { refreshToken: this.refreshToken });
+      this.refreshToken = undefined;
+      if (r.status === 200) {
+        this.refreshToken = r.body.refreshToken as string;
+        return r.body.accessToken as string;
+      }
+    }
     const r = await request(this.baseUrl, 'POST', '/api/auth/login', undefined, { username: this.username, password: this.password });
     if (r.status !== 200)
       throw new ApiError(r.status, r.body?.error ?? 'login_failed', `sign-in of ${this.username} failed: ${r.status} ${r.body?.message ?? ''}`);
+    this.refreshToken = r.body.refreshToken as string;
     return r.body.accessToken as string;
   }
 
   /**
-   * The raw answer (any status); signs in again once on 401. A custody POST/PUT carries an
+   * The raw answer (any status); on 401 refreshes the session (or signs in again) once. A custody POST/PUT carries an
    * Idempotency-Key and is retried with it (twice at most) when the answer is lost or 503, so
    * a retried scan or receipt is never recorded twice.
    */

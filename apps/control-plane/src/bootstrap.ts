@@ -42,6 +42,9 @@ export async function startControlPlane(config: AppConfig, opts: { logger?: Logg
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  // the client address (sign-in throttling, session lists, logs) is the socket's, or the one a
+  // configured proxy forwarded: an X-Forwarded-For from anyone else is ignored
+  app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(express.json({ limit: JSON_LIMIT }));
   // body-parser errors (bad JSON, too large) answer as JSON like every other error, never

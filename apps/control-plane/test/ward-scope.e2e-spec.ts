@@ -44,12 +44,15 @@ interface RouteCase {
   query?: (f: Fixtures) => string;
   /** for filtered lists: a fixture the admin's answer must contain, so the filter is not vacuous */
   adminSees?: Fixture;
+  /** a write that changes only the caller's own sign-in (@OwnSession): the safety officer may make it */
+  ownSession?: true;
 }
 
 const R = (resource: WardResourceKind, extra: Omit<RouteCase, 'scope'> = {}): RouteCase => ({ scope: { kind: 'resource', resource }, ...extra });
 const FILTERED = (extra: Omit<RouteCase, 'scope'> = {}): RouteCase => ({ scope: { kind: 'filtered' }, ...extra });
 const NONE: RouteCase = { scope: { kind: 'none' } };
 const ALL: RouteCase = { scope: { kind: 'all_wards' } };
+const OWN: RouteCase = { scope: { kind: 'none' }, ownSession: true };
 const since = () => new Date(Date.now() - 3_600_000).toISOString();
 
 const ROUTES: Record<string, RouteCase> = {
@@ -153,6 +156,11 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/users/me': NONE,
   'PATCH /api/users/{id}': NONE,
   'GET /api/auth/lockouts': NONE,
+  'POST /api/auth/logout': OWN,
+  'POST /api/auth/password': OWN,
+  'GET /api/auth/sessions': NONE,
+  'GET /api/users/{id}/sessions': NONE,
+  'POST /api/users/{id}/sign-out': NONE,
   'POST /api/auth/lockouts/unlock': NONE,
 };
 
@@ -293,7 +301,7 @@ describe('ward scope: every route × role × ward', () => {
       if (s?.kind !== c.scope.kind) mismatched.push(`${route}: declared ${s?.kind ?? 'nothing'}, expected ${c.scope.kind}`);
       else if (s.kind === 'resource' && c.scope.kind === 'resource' && s.resource !== c.scope.resource)
         mismatched.push(`${route}: resolves ${s.resource}, expected ${c.scope.resource}`);
-      if (p.method !== 'GET' && p.roles.includes('safety_officer')) mismatched.push(`${route}: a write admits the safety officer`);
+      if (p.method !== 'GET' && p.roles.includes('safety_officer') && !c.ownSession) mismatched.push(`${route}: a write admits the safety officer`);
     }
     expect(mismatched).toEqual([]);
   });
@@ -308,7 +316,7 @@ describe('ward scope: every route × role × ward', () => {
         const r = await call(caller, p.method, pathOf(route, c) + (c.query?.(f) ?? ''));
         if (r.status !== 403 || r.body?.error !== 'role_forbidden') wrong.push(`${route} as ${caller}: ${r.status} ${r.body?.error}`);
       }
-      if (p.method !== 'GET') {
+      if (p.method !== 'GET' && !c.ownSession) {
         const r = await call('safety_officer', p.method, pathOf(route, c));
         if (r.status !== 403) wrong.push(`${route} as safety_officer: ${r.status} ${r.body?.error}`);
       }

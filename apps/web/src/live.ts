@@ -7,7 +7,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { io, type Socket } from 'socket.io-client';
 import { LiveMirror } from '../../../libs/contracts/src/live/live-mirror';
 import { LIVE_NAMESPACE, type LiveClientEvents, type LiveError, type LiveRoom, type LiveServerEvents } from '../../../libs/contracts/src/live/live.types';
-import { loadSession, saveSession } from './session';
+import { refreshSession } from './api';
+import { loadSession } from './session';
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'refused';
 
@@ -20,22 +21,37 @@ class LiveConnection {
   link: LinkState = 'connecting';
   lastError: LiveError | null = null;
 
-  constructor(token: string) {
-    this.socket = io(LIVE_NAMESPACE, { auth: { token }, transports: ['websocket'], reconnectionDelayMax: 5000 });
+  constructor() {
+    // every (re)connect presents the tab's current access token (refreshed in the background)
+    this.socket = io(LIVE_NAMESPACE, {
+      auth: (cb) => cb({ token: loadSession()?.token ?? '' }),
+      transports: ['websocket'],
+      reconnectionDelayMax: 5000,
+    });
     this.socket.on('connect', () => {
       this.link = 'live';
       for (const m of this.mirrors.values()) this.subscribe(m);
       this.changed();
     });
-    this.socket.on('disconnect', () => {
+    this.socket.on('disconnect', (reason) => {
       this.link = 'reconnecting';
+      // the server closed it (the session ended, the account was disabled): socket.io does not
+      // reconnect by itself; a refresh tells whether the session lives (then reconnect) or not
+      // (then the tab signs out)
+      if (reason === 'io server disconnect')
+        void refreshSession().then((s) => {
+          if (s) this.socket.connect();
+        });
       this.changed();
     });
     this.socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
       if (err.data?.code === 'invalid_token' || err.data?.code === 'invalid_handshake') {
+        // the access token expired while the socket was down: refresh and connect again; a
+        // session that has ended sends the tab to the sign-in page (refreshSession does)
         this.link = 'refused';
-        saveSession(null);
-        location.hash = '#/login';
+        void refreshSession().then((s) => {
+          if (s) this.socket.connect();
+        });
       } else this.link = 'reconnecting';
       this.changed();
     });
@@ -116,7 +132,7 @@ class LiveConnection {
   }
 }
 
-let current: { token: string; conn: LiveConnection } | null = null;
+let current: { user: string; conn: LiveConnection } | null = null;
 
 export function liveConnection(): LiveConnection | null {
   const s = loadSession();
@@ -125,9 +141,10 @@ export function liveConnection(): LiveConnection | null {
     current = null;
     return null;
   }
-  if (current?.token !== s.token) {
+  // one connection per signed-in user: a refreshed token does not reopen it
+  if (current?.user !== s.user.id) {
     current?.conn.close();
-    current = { token: s.token, conn: new LiveConnection(s.token) };
+    current = { user: s.user.id, conn: new LiveConnection() };
   }
   return current.conn;
 }

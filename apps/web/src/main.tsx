@@ -1,6 +1,7 @@
 /** The MedLoop web UI: a hash router over the three consoles, behind the login. */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { keepSessionFresh } from './api';
 import { Login } from './pages/Login';
 import { NurseStation } from './pages/NurseStation';
 import { PharmacistConsole } from './pages/PharmacistConsole';
@@ -39,4 +40,5 @@ function App() {
   return null;
 }
 
+keepSessionFresh();
 render(<App />, document.getElementById('app')!);

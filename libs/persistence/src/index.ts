@@ -6,6 +6,7 @@ export * from './migrations/index.js';
 export * from './persistence.module.js';
 export * from './repositories/devices.repository.js';
 export * from './repositories/users.repository.js';
+export * from './repositories/auth-sessions.repository.js';
 export * from './repositories/alarms.repository.js';
 export * from './repositories/missions.repository.js';
 export * from './repositories/custody.repository.js';

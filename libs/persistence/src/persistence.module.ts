@@ -15,11 +15,13 @@ import { CustodyRepository } from './repositories/custody.repository.js';
 import { DevicesRepository } from './repositories/devices.repository.js';
 import { MissionsRepository } from './repositories/missions.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
+import { AuthSessionsRepository } from './repositories/auth-sessions.repository.js';
 import { IdempotencyRepository } from './repositories/idempotency.repository.js';
 import { DatabaseStartError } from './start-errors.js';
 
 const REPOSITORIES = [
   UsersRepository,
+  AuthSessionsRepository,
   DevicesRepository,
   AlarmsRepository,
   MissionsRepository,

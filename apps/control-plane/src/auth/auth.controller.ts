@@ -1,17 +1,34 @@
-import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { z } from 'zod';
-import { type AuthUser, CurrentUser, Public, Roles } from '../common/auth.decorators.js';
+import { type AuthUser, CurrentUser, OwnSession, Public, READ_ROLES, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { AuthService, type LoginResult } from './auth.service.js';
 import { LoginAttempts, type LockoutView } from './login-attempts.service.js';
+import { AuthSessions, type SessionView } from './sessions.service.js';
 
 export const LoginSchema = z.strictObject({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(256),
 });
+
+export const RefreshSchema = z.strictObject({
+  refreshToken: z.string().min(1).max(200),
+});
+
+export const LogoutSchema = z.strictObject({
+  /** end every session of the caller (every browser, every station), not only this one */
+  everywhere: z.boolean().optional(),
+});
+
+export const ChangePasswordSchema = z
+  .strictObject({
+    currentPassword: z.string().min(1).max(256),
+    newPassword: z.string().min(12, 'newPassword: at least 12 characters').max(256),
+  })
+  .refine((b) => b.currentPassword !== b.newPassword, { message: 'newPassword: must differ from the current password', path: ['newPassword'] });
 
 export const UnlockSchema = z
   .strictObject({
@@ -34,17 +51,70 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly attempts: LoginAttempts,
+    private readonly sessions: AuthSessions,
   ) {}
 
   @Public()
   @Post('login')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(LoginSchema) })
-  @ApiOkResponse({ description: 'A bearer JWT and the signed-in user' })
   @ApiUnauthorizedResponse({ description: 'invalid username or password' })
   @ApiTooManyRequestsResponse({ description: 'locked after repeated failures (whatever the password)' })
-  login(@Body(new ZodPipe(LoginSchema)) body: z.infer<typeof LoginSchema>, @Ip() ip: string): Promise<LoginResult> {
-    return this.auth.login(body.username, body.password, ip);
+  @ApiOkResponse({ description: 'A short-lived bearer access token, a rotating refresh token and the signed-in user' })
+  login(
+    @Body(new ZodPipe(LoginSchema)) body: z.infer<typeof LoginSchema>,
+    @Ip() ip: string,
+    @Headers('user-agent') userAgent: string | undefined,
+  ): Promise<LoginResult> {
+    return this.auth.login(body.username, body.password, { address: ip, userAgent });
+  }
+
+  /** The next access token and refresh token of a live session; each refresh token is good once. */
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(RefreshSchema) })
+  @ApiUnauthorizedResponse({ description: 'the session has ended, expired, or the refresh token was used before (the session is then ended)' })
+  refresh(@Body(new ZodPipe(RefreshSchema)) body: z.infer<typeof RefreshSchema>): Promise<LoginResult> {
+    return this.auth.refresh(body.refreshToken);
+  }
+
+  /** Ends this session (or, with `everywhere`, every session of the caller): its tokens answer 401 at once, its live sockets close. */
+  @ApiBearerAuth()
+  @Roles(...READ_ROLES)
+  @OwnSession()
+  @Post('logout')
+  @WardScope.none('the caller’s own sessions')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(LogoutSchema) })
+  logout(@Body(new ZodPipe(LogoutSchema)) body: z.infer<typeof LogoutSchema>, @CurrentUser() user: AuthUser): Promise<{ ended: number }> {
+    return this.auth.logout(user, body.everywhere === true);
+  }
+
+  /** The caller's live sessions (where and when signed in). */
+  @ApiBearerAuth()
+  @Roles(...READ_ROLES)
+  @Get('sessions')
+  @WardScope.none('the caller’s own sessions')
+  mySessions(@CurrentUser() user: AuthUser): Promise<SessionView[]> {
+    return this.sessions.list(user.id, user.sessionId);
+  }
+
+  /** Changes the caller's password: every session of theirs ends, and the answer is a new one. */
+  @ApiBearerAuth()
+  @Roles(...READ_ROLES)
+  @OwnSession()
+  @Post('password')
+  @WardScope.none('the caller’s own account')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(ChangePasswordSchema) })
+  changePassword(
+    @Body(new ZodPipe(ChangePasswordSchema)) body: z.infer<typeof ChangePasswordSchema>,
+    @CurrentUser() user: AuthUser,
+    @Ip() ip: string,
+    @Headers('user-agent') userAgent: string | undefined,
+  ): Promise<LoginResult> {
+    return this.auth.changePassword(user, body.currentPassword, body.newPassword, { address: ip, userAgent });
   }
 
   /** Usernames (HTTP and MQTT), badges and source addresses locked now after repeated failed sign-ins or PINs. */

@@ -3,6 +3,7 @@ import { AlarmsModule } from '../alarms/alarms.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginAttempts } from './login-attempts.service.js';
+import { AuthSessions } from './sessions.service.js';
 import { WitnessVerifier } from './witness-verifier.service.js';
 
 /**
@@ -15,7 +16,7 @@ import { WitnessVerifier } from './witness-verifier.service.js';
 @Module({
   imports: [AlarmsModule],
   controllers: [AuthController],
-  providers: [AuthService, LoginAttempts, WitnessVerifier],
-  exports: [AuthService, LoginAttempts, WitnessVerifier],
+  providers: [AuthService, AuthSessions, LoginAttempts, WitnessVerifier],
+  exports: [AuthService, AuthSessions, LoginAttempts, WitnessVerifier],
 })
 export class AuthModule {}

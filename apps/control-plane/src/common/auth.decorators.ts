@@ -9,7 +9,14 @@ import type { UserRole } from '#persistence';
 export const IS_PUBLIC = 'medloop:public';
 export const ROLES = 'medloop:roles';
 
+export const OWN_SESSION = 'medloop:own-session';
+
 export const Public = () => SetMetadata(IS_PUBLIC, true);
+/**
+ * A write that changes only the caller's own sign-in (logout, their password): open to the
+ * read-only roles too, which PolicyCheck otherwise refuses on any write.
+ */
+export const OwnSession = () => SetMetadata(OWN_SESSION, true);
 export const Roles = (...roles: UserRole[]) => SetMetadata(ROLES, roles);
 
 /** The authenticated user, as the guard attached it to the request. */
@@ -18,6 +25,10 @@ export interface AuthUser {
   username: string;
   role: UserRole;
   wards: string[];
+  /** the sign-in session the bearer token belongs to (absent for a witness or a badge holder: they sign no session) */
+  sessionId?: string;
+  /** when that session ends at the latest (ISO): a live socket opened with it closes then */
+  sessionExpiresAt?: string;
 }
 
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthUser => {

@@ -2,7 +2,8 @@
  * Boot-time proof that every HTTP route declares an access policy (@Public or @Roles) and, with
  * @Roles, its ward scope (@WardScope.*). An endpoint added without either stops the server from
  * starting instead of shipping open. It also proves what the declarations promise:
- * - no write (anything but GET) admits a read-only role (the safety officer);
+ * - no write (anything but GET) admits a read-only role (the safety officer), but one marked
+ *   @OwnSession that changes only the caller's own sign-in (logout, password);
  * - `@WardScope.allWards` admits only roles that see every ward;
  * - `@WardScope.resource`/`ward` name a parameter the path has.
  * The table it builds (`routes`) is what the route × role × ward e2e test walks.
@@ -12,7 +13,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { seesEveryWard } from '#domain';
 import type { UserRole } from '#persistence';
-import { IS_PUBLIC, READ_ONLY_ROLES, ROLES } from './auth.decorators.js';
+import { IS_PUBLIC, OWN_SESSION, READ_ONLY_ROLES, ROLES } from './auth.decorators.js';
 import { WARD_SCOPE, type WardScopeDeclaration } from './ward-scope.decorators.js';
 
 export interface RoutePolicy {
@@ -66,7 +67,9 @@ export class PolicyCheck implements OnModuleInit {
         if (!isPublic && !roles) missing.push(id);
         if (isPublic || !roles) continue;
         if (!scope) unscoped.push(id);
-        if (method !== 'GET' && roles.some((r) => READ_ONLY_ROLES.includes(r))) broken.push(`${id}: a write admits a read-only role`);
+        const ownSession = this.reflector.get<boolean | undefined>(OWN_SESSION, handler) === true;
+        if (ownSession && scope?.kind !== 'none') broken.push(`${id}: @OwnSession is for the caller's own account (@WardScope.none)`);
+        if (method !== 'GET' && !ownSession && roles.some((r) => READ_ONLY_ROLES.includes(r))) broken.push(`${id}: a write admits a read-only role`);
         if (scope?.kind === 'all_wards' && roles.some((role) => !seesEveryWard({ role, wards: [] })))
           broken.push(`${id}: @WardScope.allWards but @Roles admits a ward-bound role`);
         if ((scope?.kind === 'resource' || scope?.kind === 'ward') && !path.split('/').includes(`:${scope.param}`))

@@ -137,7 +137,24 @@ const envSchema = z
       .optional(),
     ADMIN_PASSWORD: z.string().min(12, 'ADMIN_PASSWORD must be at least 12 characters').optional(),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
-    JWT_TTL_SECONDS: positiveInt('JWT_TTL_SECONDS', 8 * 3600),
+    JWT_TTL_SECONDS: positiveInt('JWT_TTL_SECONDS', 15 * 60),
+    SESSION_MAX_SECONDS: positiveInt('SESSION_MAX_SECONDS', 12 * 3600),
+    SESSION_IDLE_SECONDS: positiveInt('SESSION_IDLE_SECONDS', 2 * 3600),
+    TRUSTED_PROXIES: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const list = (v ?? '')
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== '');
+        const bad = list.find((x) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x) && !['loopback', 'linklocal', 'uniquelocal'].includes(x));
+        if (bad !== undefined) {
+          ctx.addIssue({ code: 'custom', message: `TRUSTED_PROXIES: '${bad}' is not an IP address, a CIDR range or loopback/linklocal/uniquelocal` });
+          return z.NEVER;
+        }
+        return list;
+      }),
     AUTH_MAX_FAILURES: positiveInt('AUTH_MAX_FAILURES', 5),
     AUTH_MAX_FAILURES_PER_ADDRESS: positiveInt('AUTH_MAX_FAILURES_PER_ADDRESS', 100),
     AUTH_FAILURE_WINDOW_MS: positiveInt('AUTH_FAILURE_WINDOW_MS', 15 * 60_000),
@@ -253,7 +270,15 @@ export interface AppConfig {
     | { type: 'postgres'; url: string; schema?: string };
   dataDir: string;
   adminPassword?: string;
+  /** ttlSeconds: an access token's lifetime (short: a revoked session ends at once anyway, see AuthService) */
   jwt: { secret?: string; ttlSeconds: number };
+  /** a signed-in session (its rotating refresh token): at most maxSeconds from sign-in, idleSeconds without a refresh */
+  sessions: { maxSeconds: number; idleSeconds: number };
+  /**
+   * proxies whose forwarded client address is believed (X-Forwarded-For on HTTP and on MQTT over
+   * WebSocket): addresses, CIDR ranges or proxy-addr's names; empty = the socket's own address
+   */
+  trustedProxies: string[];
   /** brute-force protection of HTTP sign-in and MQTT CONNECT */
   authThrottle: {
     /** failures of one username (per channel) within the window that lock it */
@@ -392,6 +417,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     ...(e.ADMIN_PASSWORD ? { adminPassword: e.ADMIN_PASSWORD } : {}),
     jwt: { ...(e.JWT_SECRET ? { secret: e.JWT_SECRET } : {}), ttlSeconds: e.JWT_TTL_SECONDS },
+    sessions: { maxSeconds: e.SESSION_MAX_SECONDS, idleSeconds: e.SESSION_IDLE_SECONDS },
+    trustedProxies: e.TRUSTED_PROXIES,
     authThrottle: {
       maxFailures: e.AUTH_MAX_FAILURES,
       maxFailuresPerAddress: e.AUTH_MAX_FAILURES_PER_ADDRESS,

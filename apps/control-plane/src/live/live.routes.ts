@@ -36,6 +36,8 @@ export const LIVE_ROUTES = {
   'robot.connection': { internal: 'the fleet (pause or fail a mission, wake the dispatch round)' },
   'robot.state': { internal: 'the fleet (mission progress), custody (compartments) and the alarm conditions' },
   'device.sessions_invalidated': { internal: 'the MQTT service (drops the sessions)' },
+  'user.access_changed': { internal: 'live sessions (re-check the user’s rooms)' },
+  'auth.sessions_revoked': { internal: 'live sessions (close sockets of ended sessions)' },
   'cabinet.removed': { internal: 'custody (links the unit to the dose’s pick step)' },
   'coldchain.excursion': { internal: 'custody (quarantines the exposed doses)' },
 } as const satisfies { readonly [K in DomainEventType]: LiveRoute<K> };

@@ -136,6 +136,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly authSessions = new Counter({
+    name: 'medloop_auth_sessions_total',
+    help: 'Sign-in sessions opened, refreshed (refreshed | refresh_retried), refused at refresh (refresh_<code>) and ended (ended_<reason>)',
+    labelNames: ['event'],
+    registers: [this.registry],
+  });
   readonly authFailures = new Counter({
     name: 'medloop_auth_failures_total',
     help: 'Failed secret checks by channel (http sign-in | mqtt CONNECT | badge PIN | witness password) and reason (bad_credentials | locked)',

@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import type { LinkState } from '../live';
+import { signOut } from '../api';
 import { closeLive } from '../live';
-import { saveSession, type Session } from '../session';
+import type { Session } from '../session';
 import { LinkBadge } from '../ui';
 
 export function Header(props: { session: Session; title: string; link: LinkState; children?: ComponentChildren }) {
@@ -18,9 +19,8 @@ export function Header(props: { session: Session; title: string; link: LinkState
       </span>
       <button
         onClick={() => {
-          saveSession(null);
           closeLive();
-          location.hash = '#/login';
+          void signOut();
         }}
       >
         Sign out

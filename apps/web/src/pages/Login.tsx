@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { homeOf, saveSession, type Session } from '../session';
+import { homeOf, saveSession, sessionOf, type TokenAnswer } from '../session';
 
 export function Login() {
   const [username, setUsername] = useState('');
@@ -12,8 +12,7 @@ export function Login() {
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ accessToken: string; user: Session['user'] }>('POST', '/api/auth/login', { username, password });
-      const s: Session = { token: r.accessToken, user: r.user };
+      const s = sessionOf(await api<TokenAnswer>('POST', '/api/auth/login', { username, password }));
       saveSession(s);
       location.hash = homeOf(s);
     } catch (err) {

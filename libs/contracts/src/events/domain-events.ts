@@ -38,6 +38,20 @@ export interface DomainEventMap {
   /** a device's live sessions must end now (revoked, or its credentials rotated) */
   'device.sessions_invalidated': { deviceId: string; reason: 'revoked' | 'credentials_rotated' };
   /**
+   * What a person may see changed (committed): disabled or enabled, role or wards changed. Live
+   * sockets of that user re-check their rooms.
+   */
+  'user.access_changed': { userId: string; reasons: ('disabled' | 'enabled' | 'role' | 'wards')[] };
+  /**
+   * Sign-in sessions of a user ended (committed): `sessionIds` null = every session of the user.
+   * Their access tokens answer 401 from now on; live sockets opened with them are closed.
+   */
+  'auth.sessions_revoked': {
+    userId: string;
+    sessionIds: string[] | null;
+    reason: 'logout' | 'password_changed' | 'disabled' | 'signed_out_everywhere' | 'refresh_reused' | 'expired';
+  };
+  /**
    * The latest values of a ward sensor (one per accepted, current telemetry message; live
    * rooms receive them rate-limited per sensor). Keys are `{channel}.{metric}`.
    */

@@ -16,6 +16,7 @@ import {
 import { DeviceEntity } from './device.entity.js';
 import { MissionEntity, MissionEventEntity } from './mission.entity.js';
 import { UserEntity } from './user.entity.js';
+import { AuthSessionEntity } from './auth-session.entity.js';
 import { IdempotencyKeyEntity, StoreProbeEntity } from './store.entities.js';
 
 export * from './alarm.entity.js';
@@ -27,11 +28,13 @@ export * from './custody.entities.js';
 export * from './device.entity.js';
 export * from './mission.entity.js';
 export * from './user.entity.js';
+export * from './auth-session.entity.js';
 export * from './store.entities.js';
 
 /** Every entity, registered with the data source. */
 export const ENTITIES = [
   UserEntity,
+  AuthSessionEntity,
   DeviceEntity,
   AlarmEntity,
   MissionEntity,

@@ -8,6 +8,7 @@ import { StoreTruth1764220000000 } from './1764220000000-store-truth.js';
 import { DoseLocations1764230000000 } from './1764230000000-dose-locations.js';
 import { OverrideReview1764300100000 } from './1764300100000-override-review.js';
 import { CustodyEventWard1764300300000 } from './1764300300000-custody-event-ward.js';
+import { AuthSessions1764400200000 } from './1764400200000-auth-sessions.js';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   DoseLocations1764230000000,
   OverrideReview1764300100000,
   CustodyEventWard1764300300000,
+  AuthSessions1764400200000,
 ];

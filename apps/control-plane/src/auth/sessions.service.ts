@@ -1,0 +1,149 @@
+/**
+ * Sign-in sessions held in the database (AuthSessionEntity), the truth every access token is
+ * checked against: a token is honoured only while its session is live, so logout, a password
+ * change, disabling the account and an administrator's "sign out everywhere" end every token of
+ * it at once, on every node (#21), with no token list to distribute.
+ *
+ * The refresh token is `<session id>.<secret>`, rotated at every use (OAuth 2.0 Security BCP,
+ * refresh token rotation): the secret presented must be the current one. The one it replaced,
+ * presented again within REFRESH_RETRY_GRACE_MS, is a client whose reply was lost and it is
+ * answered (rotated again); presented later, or any other secret, it is a copy in someone
+ * else's hands and the whole session ends (`refresh_reused`).
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { UnauthorizedError } from '#domain';
+import { type AuthSessionEntity, AuthSessionsRepository } from '#persistence';
+import { EventBus } from '../common/events.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+
+export const REFRESH_RETRY_GRACE_MS = 30_000;
+/** sessions past their end are kept this long (session lists, investigations), then forgotten */
+const KEEP_ENDED_MS = 30 * 24 * 3600_000;
+const PURGE_EVERY_MS = 3600_000;
+
+export type SessionEndReason = 'logout' | 'password_changed' | 'disabled' | 'signed_out_everywhere' | 'refresh_reused' | 'expired';
+
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  refreshedAt: string;
+  expiresAt: string;
+  address: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
+export interface IssuedSession {
+  session: AuthSessionEntity;
+  refreshToken: string;
+}
+
+const hashSecret = (secret: string) => `sha256:${createHash('sha256').update(secret).digest('hex')}`;
+const sameHash = (a: string | null, b: string) => a !== null && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+const REFRESH_TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
+
+@Injectable()
+export class AuthSessions {
+  constructor(
+    private readonly sessions: AuthSessionsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly bus: EventBus,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  private lastPurge = 0;
+
+  /** A new session for a user who just proved who they are. */
+  async open(userId: string, from: { address?: string | undefined; userAgent?: string | undefined }): Promise<IssuedSession> {
+    const now = new Date();
+    const secret = randomBytes(32).toString('base64url');
+    const session: AuthSessionEntity = {
+      id: randomUUID(),
+      userId,
+      refreshHash: hashSecret(secret),
+      previousRefreshHash: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.config.sessions.maxSeconds * 1000),
+      refreshedAt: now,
+      revokedAt: null,
+      revokedReason: null,
+      address: from.address?.slice(0, 64) ?? null,
+      userAgent: from.userAgent?.slice(0, 256) ?? null,
+    };
+    await this.sessions.insert(session);
+    this.metrics.authSessions.inc({ event: 'opened' });
+    // sign-ins are what adds rows: they also take the old ones away, at most once an hour
+    if (now.getTime() - this.lastPurge > PURGE_EVERY_MS) {
+      this.lastPurge = now.getTime();
+      await this.sessions.purgeEndedBefore(new Date(now.getTime() - KEEP_ENDED_MS)).catch(() => 0);
+    }
+    return { session, refreshToken: `${session.id}.${secret}` };
+  }
+
+  /** The live session an access token names, or 401. */
+  async requireLive(sessionId: string, userId: string): Promise<AuthSessionEntity> {
+    const s = await this.sessions.findById(sessionId);
+    if (!s || s.userId !== userId || s.revokedAt || s.expiresAt.getTime() <= Date.now())
+      throw new UnauthorizedError('invalid or expired token', 'invalid_token');
+    return s;
+  }
+
+  /** Rotates a refresh token: the session and the new refresh token, or 401 (and a stolen token's session ended). */
+  async refresh(refreshToken: string): Promise<IssuedSession> {
+    const m = REFRESH_TOKEN.exec(refreshToken);
+    const refused = (code: string, message = 'the session has ended: sign in again') => {
+      this.metrics.authSessions.inc({ event: `refresh_${code}` });
+      return new UnauthorizedError(message, code);
+    };
+    if (!m) throw refused('invalid_refresh_token', 'refreshToken: not a refresh token');
+    const [, id, secret] = m as unknown as [string, string, string];
+    const s = await this.sessions.findById(id);
+    const now = Date.now();
+    if (!s || s.revokedAt) throw refused('session_ended');
+    if (s.expiresAt.getTime() <= now || s.refreshedAt.getTime() + this.config.sessions.idleSeconds * 1000 <= now) {
+      await this.end(s.userId, [s.id], 'expired');
+      throw refused('session_expired', 'the session has expired: sign in again');
+    }
+    const presented = hashSecret(secret);
+    const current = sameHash(s.refreshHash, presented);
+    const retry = !current && sameHash(s.previousRefreshHash, presented) && now - s.refreshedAt.getTime() <= REFRESH_RETRY_GRACE_MS;
+    if (!current && !retry) {
+      // a refresh token is used once: seeing an old one again means two parties hold it
+      await this.end(s.userId, [s.id], 'refresh_reused');
+      throw refused('refresh_reused', 'this refresh token was already used: the session has been ended for safety, sign in again');
+    }
+    const nextSecret = randomBytes(32).toString('base64url');
+    const nextHash = hashSecret(nextSecret);
+    const at = new Date(now);
+    // conditional on the hash read: of two racing refreshes one rotates, the other is refused
+    if (!(await this.sessions.rotate(s.id, s.refreshHash, nextHash, at)))
+      throw refused('refresh_raced', 'the session was refreshed by another request: use its tokens');
+    if (retry) this.metrics.authSessions.inc({ event: 'refresh_retried' });
+    this.metrics.authSessions.inc({ event: 'refreshed' });
+    return { session: { ...s, refreshHash: nextHash, previousRefreshHash: s.refreshHash, refreshedAt: at }, refreshToken: `${s.id}.${nextSecret}` };
+  }
+
+  /** Ends sessions of a user (the listed ones, or all) and tells whoever holds them open (live sockets). */
+  async end(userId: string, ids: readonly string[] | null, reason: SessionEndReason): Promise<number> {
+    const ended = await this.sessions.revoke(userId, ids, reason, new Date());
+    if (ended.length > 0) {
+      this.metrics.authSessions.inc({ event: `ended_${reason}` }, ended.length);
+      this.bus.emit('auth.sessions_revoked', { userId, sessionIds: ids === null ? null : ended, reason });
+    }
+    return ended.length;
+  }
+
+  async list(userId: string, currentId?: string): Promise<SessionView[]> {
+    return (await this.sessions.listLive(userId, new Date())).map((s) => ({
+      id: s.id,
+      createdAt: s.createdAt.toISOString(),
+      refreshedAt: s.refreshedAt.toISOString(),
+      expiresAt: s.expiresAt.toISOString(),
+      address: s.address,
+      userAgent: s.userAgent,
+      current: s.id === currentId,
+    }));
+  }
+}
