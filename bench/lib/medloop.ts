@@ -267,6 +267,7 @@ export async function bulkInsertDeviceRows(dataDir: string, devices: readonly Bu
             aclRules: null,
             secretHash: hashDeviceSecret(derivedSecret(key, d.id)),
             secretRotatedAt: now,
+            credentialGeneration: 0,
             revokedAt: null,
             lastSeenAt: null,
             createdAt: now,

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import proxyaddr from 'proxy-addr';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { rejectionTopic, topicFamily, type RejectionEvent } from '#contracts';
 import { type AdmitVerdict, compileAcl, type CompiledAcl, type Principal, RejectionBudget, type RejectionBudgetPolicy } from '#domain';
@@ -18,7 +19,12 @@ import { SLOW_CONSUMER_BYTES, startListener, type ListenerSpec, type RunningList
 
 /** `locked`: too many failed attempts; refused before the password is checked */
 export type AuthFailure = 'bad_credentials' | 'revoked' | 'not_authorized' | 'unavailable' | 'locked';
-export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure };
+/**
+ * `generation`: the credential generation the secret was checked against (a device's; absent
+ * for principals without one). A result older than the device's last revocation or rotation
+ * is refused, however late it arrives.
+ */
+export type AuthResult = { ok: true; principal: Principal; generation?: number } | { ok: false; reason: AuthFailure };
 
 export interface BrokerSession {
   readonly principal: Principal;
@@ -28,7 +34,10 @@ export interface BrokerSession {
   readonly clientId: string;
   readonly acl: CompiledAcl;
   readonly connectedAt: Date;
+  /** the peer's address: the TCP peer, or behind a trusted proxy the address it forwarded */
   readonly remoteAddress: string | undefined;
+  /** the credential generation it was authorised against (0 when the principal has none) */
+  readonly generation: number;
 }
 
 export interface IngestMessage {
@@ -85,6 +94,11 @@ export interface EmbeddedBrokerOptions {
   slowConsumerBytes?: number;
   /** rejected input one device may send (see RejectionBudget); unset: no limit */
   rejectionBudget?: RejectionBudgetPolicy;
+  /**
+   * Proxies whose X-Forwarded-For is believed on the WebSocket listener (proxy-addr syntax:
+   * addresses, CIDRs, `loopback`…); unset or empty: the TCP peer is the client.
+   */
+  trustedProxies?: readonly string[];
 }
 
 /**
@@ -96,8 +110,10 @@ export const REJECTION_MAX_ERRORS = 20;
 export const REJECTION_MAX_TEXT = 200;
 
 const SESSION = Symbol('medloop.session');
+const ADDRESS = Symbol('medloop.address');
 type SessionClient = Client & {
   [SESSION]?: BrokerSession;
+  [ADDRESS]?: string | undefined;
   pause(): void;
   resume(): void;
   _parser?: unknown;
@@ -125,6 +141,15 @@ export class EmbeddedBroker {
   private listeners: RunningListener[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly byDevice = new Map<string, Set<SessionClient>>();
+  /**
+   * Per device, the oldest credential generation still good (raised by disconnectDevice). It
+   * outlives the device's sessions: an authorisation that read the credential before a
+   * revocation committed and answers after it is refused by it.
+   */
+  private readonly generationFloor = new Map<string, number>();
+  /** sessions closed because their credential was revoked or rotated: their will is not theirs to send */
+  private readonly invalidated = new WeakSet<SessionClient>();
+  private readonly trustProxy: ((addr: string, i: number) => boolean) | null;
   private readonly familyCache = new Map<string, string>();
   private closing = false;
   private mq: MessageQueue | null = null;
@@ -139,6 +164,7 @@ export class EmbeddedBroker {
 
   constructor(private readonly opts: EmbeddedBrokerOptions) {
     this.budget = opts.rejectionBudget ? new RejectionBudget(opts.rejectionBudget) : null;
+    this.trustProxy = opts.trustedProxies?.length ? proxyaddr.compile([...opts.trustedProxies]) : null;
   }
 
   get started(): boolean {
@@ -194,6 +220,10 @@ export class EmbeddedBroker {
         return;
       }
       const client = aedes.handle(stream, req) as SessionClient;
+      // a WebSocket stream has no address of its own: the upgrade request's socket has, or a
+      // trusted proxy's X-Forwarded-For (each device then has its own throttle key, not one
+      // shared by every WebSocket client)
+      client[ADDRESS] = req ? (this.trustProxy ? proxyaddr(req, this.trustProxy) : req.socket.remoteAddress) : (stream as Partial<Socket>).remoteAddress;
       limitPacketSize(client._parser as Parameters<typeof limitPacketSize>[0], this.opts.maxPacketBytes, () => undefined);
       guardProtocol(client._parser as Parameters<typeof guardProtocol>[0], stream);
       keepCountWhilePaused(client);
@@ -230,16 +260,33 @@ export class EmbeddedBroker {
     return false;
   }
 
-  /** Drops every live session of a device at once (revocation, credential rotation). */
-  disconnectDevice(deviceId: string): number {
+  /**
+   * Drops every session of a device authorised against a credential generation older than
+   * `generation` (a revocation or rotation committed it), and refuses such sessions from now
+   * on: one still being authorised is refused when its answer comes back, one registered but
+   * not yet acknowledged is closed here too (sessions are registered before their CONNACK).
+   * Without a generation every session of the device is dropped.
+   */
+  disconnectDevice(deviceId: string, generation?: number): number {
+    if (generation !== undefined) this.generationFloor.set(deviceId, Math.max(generation, this.generationFloor.get(deviceId) ?? 0));
     const clients = this.byDevice.get(deviceId);
     if (!clients) return 0;
     let n = 0;
     for (const c of [...clients]) {
-      c.close();
+      const s = c[SESSION];
+      if (generation !== undefined && s && !this.isStale(s)) continue;
+      this.invalidated.add(c);
+      // one authorised but not yet acknowledged is closed the moment it is ready (onReady):
+      // closed before, aedes would still register it afterwards and never forget it; until
+      // then nothing it sends is accepted (authorizePublish)
+      if (c.connected) c.close();
       n++;
     }
     return n;
+  }
+
+  private isStale(s: BrokerSession): boolean {
+    return s.deviceId !== null && s.generation < (this.generationFloor.get(s.deviceId) ?? 0);
   }
 
   /** Disconnects every client (used by reliability tests and graceful shutdown). */
@@ -300,7 +347,7 @@ export class EmbeddedBroker {
     };
     if (!username || !password) return fail('no_credentials', 4, 'username and password required');
     const clientId = displayClientId(client.id);
-    const remoteAddress = (client.conn as Partial<Socket>).remoteAddress;
+    const remoteAddress = client[ADDRESS];
     this.opts.hooks.authenticate(username, password, { clientId, remoteAddress }).then(
       (res) => {
         if (!res.ok) return fail(res.reason, AUTH_RETURN_CODE[res.reason], res.reason);
@@ -311,7 +358,10 @@ export class EmbeddedBroker {
           acl: compileAcl(res.principal),
           connectedAt: new Date(),
           remoteAddress,
+          generation: res.generation ?? 0,
         };
+        // the credential was revoked or rotated while it was being checked: the answer is stale
+        if (this.isStale(session)) return fail('revoked', AUTH_RETURN_CODE.revoked, 'credential revoked or rotated during authentication');
         // a will outside the device's space is refused at CONNECT, as Mosquitto does
         const will = client._will;
         if (will) {
@@ -322,6 +372,8 @@ export class EmbeddedBroker {
           }
         }
         client[SESSION] = session;
+        // registered now, before aedes sends the CONNACK: a revocation from here on finds it
+        this.register(client, session);
         cb(null, true);
       },
       () => fail('unavailable', 3, 'authentication backend unavailable'),
@@ -334,6 +386,16 @@ export class EmbeddedBroker {
     const session = client[SESSION];
     if (!session) return cb(new Error('not authenticated'));
     const isWill = packet === (client as unknown as { will: unknown }).will;
+    if (this.invalidated.has(client) || this.isStale(session)) {
+      // its credential was revoked or rotated: nothing more is published in its name, its
+      // will included (what is left of a batch read before the close arrives here too)
+      this.opts.observer?.rejected?.(session, this.family(packet.topic), isWill ? 'will_revoked' : 'session_revoked');
+      if (!client.closed) {
+        this.invalidated.add(client);
+        client.close();
+      }
+      return cb(new Error('the device credential was revoked or rotated'));
+    }
     const d = session.acl.canPublish(packet.topic);
     if (!d.allowed) {
       this.opts.observer?.denied?.(session, 'publish', packet.topic, d.reason);
@@ -468,6 +530,7 @@ export class EmbeddedBroker {
   private authorizeSubscribe(client: SessionClient, sub: Subscription, cb: (err: Error | null, sub?: Subscription | null) => void): void {
     const session = client[SESSION];
     if (!session) return cb(new Error('not authenticated'));
+    if (this.invalidated.has(client) || this.isStale(session)) return cb(new Error('the device credential was revoked or rotated'));
     const d = session.acl.canSubscribe(sub.topic);
     if (d.allowed) return cb(null, sub);
     this.opts.observer?.denied?.(session, 'subscribe', sub.topic, d.reason);
@@ -504,15 +567,35 @@ export class EmbeddedBroker {
     }, 5);
   }
 
+  /**
+   * A device's session joins its device's set the moment it is authorised (before its
+   * CONNACK), and leaves it when its connection closes, whether or not it ever became ready.
+   */
+  private register(client: SessionClient, s: BrokerSession): void {
+    if (!s.deviceId) return;
+    const deviceId = s.deviceId;
+    let set = this.byDevice.get(deviceId);
+    if (!set) this.byDevice.set(deviceId, (set = new Set()));
+    set.add(client);
+    client.conn.once('close', () => this.unregister(client, deviceId));
+  }
+
+  private unregister(client: SessionClient, deviceId: string): number {
+    const set = this.byDevice.get(deviceId);
+    set?.delete(client);
+    if (set && set.size === 0) this.byDevice.delete(deviceId);
+    return set?.size ?? 0;
+  }
+
   private onReady(client: SessionClient): void {
     const s = client[SESSION];
     if (!s) return;
-    if (s.deviceId) {
-      let set = this.byDevice.get(s.deviceId);
-      if (!set) this.byDevice.set(s.deviceId, (set = new Set()));
-      set.add(client);
-    }
     this.opts.observer?.connected?.(s);
+    // revoked or rotated between its authorisation and now
+    if ((this.invalidated.has(client) || this.isStale(s)) && !client.closed) {
+      this.invalidated.add(client);
+      client.close();
+    }
   }
 
   private onGone(client: SessionClient): void {
@@ -522,13 +605,7 @@ export class EmbeddedBroker {
     this.throttlePauses.delete(client);
     const s = client[SESSION];
     if (!s) return;
-    let remaining = 0;
-    if (s.deviceId) {
-      const set = this.byDevice.get(s.deviceId);
-      set?.delete(client);
-      remaining = set?.size ?? 0;
-      if (set && set.size === 0) this.byDevice.delete(s.deviceId);
-    }
+    const remaining = s.deviceId ? this.unregister(client, s.deviceId) : 0;
     this.opts.observer?.disconnected?.(s, (client as unknown as { _disconnected?: boolean })._disconnected === true, remaining);
   }
 

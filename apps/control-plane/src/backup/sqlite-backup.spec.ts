@@ -49,9 +49,11 @@ describe('SQLite backup and restore', () => {
   it('verifies a backup taken before the events named their ward, as it was written', async () => {
     await record(12);
     const head = await new CustodyRepository(live).head();
-    // the database as an older release left it: the newest migration (events' ward) undone
-    await live.undoLastMigration();
-    expect(await live.createQueryRunner().hasColumn('custody_events', 'ward')).toBe(false);
+    // the database as an older release left it: the migrations from the events' ward on undone
+    // (newest first; as many as came after it, a bounded walk back)
+    const hasWard = () => live.createQueryRunner().hasColumn('custody_events', 'ward');
+    for (let i = 0; i < live.migrations.length && (await hasWard()); i++) await live.undoLastMigration();
+    expect(await hasWard()).toBe(false);
     const backup = join(dir, 'old.sqlite');
     snapshotSqlite(join(dir, 'live', 'medloop.sqlite'), backup);
     const data = join(dir, 'restored-old');

@@ -47,7 +47,11 @@ export interface DeviceCredentials {
   password: string;
 }
 
-export type DeviceAuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'bad_credentials' | 'revoked' };
+/** `generation`: the credential generation the secret was checked against (see DeviceEntity) */
+export type DeviceAuthResult = { ok: true; principal: Principal; generation: number } | { ok: false; reason: 'bad_credentials' | 'revoked' };
+
+/** the digest an unknown device id's secret is compared with: no secret hashes to it */
+const UNKNOWN_DEVICE_HASH = hashDeviceSecret(generateDeviceSecret());
 
 @Injectable()
 export class DevicesService {
@@ -82,6 +86,7 @@ export class DevicesService {
       aclRules: input.acl ?? null,
       secretHash: hashDeviceSecret(secret),
       secretRotatedAt: now,
+      credentialGeneration: 0,
       revokedAt: null,
       lastSeenAt: null,
       createdAt: now,
@@ -101,33 +106,43 @@ export class DevicesService {
     return this.view(await this.require(id));
   }
 
-  /** Issues a new secret; the old one stops working and live sessions are dropped at once. */
+  /**
+   * Issues a new secret; the old one stops working and live sessions are dropped at once. The
+   * secret and the credential generation change in one conditional UPDATE, and the broker is
+   * told the new generation once it is committed: a session authorised against the old secret
+   * is closed whether it was registered before or after (embedded-broker `disconnectDevice`).
+   */
   async rotateCredentials(id: string): Promise<{ device: DeviceView; credentials: DeviceCredentials }> {
     const d = await this.require(id);
     if (d.revokedAt) throw new ConflictError(`device '${id}' is revoked`, 'device_revoked');
     const secret = generateDeviceSecret();
     const now = new Date();
-    await this.devices.update(id, { secretHash: hashDeviceSecret(secret), secretRotatedAt: now });
-    this.bus.emit('device.sessions_invalidated', { deviceId: id, reason: 'credentials_rotated' });
-    return { device: this.view({ ...d, secretRotatedAt: now }), credentials: { username: id, password: secret } };
+    const generation = await this.devices.changeCredential(id, { secretHash: hashDeviceSecret(secret), secretRotatedAt: now });
+    // revoked (or deleted) since it was read: the revocation won
+    if (generation === null) throw new ConflictError(`device '${id}' is revoked`, 'device_revoked');
+    this.bus.emit('device.sessions_invalidated', { deviceId: id, reason: 'credentials_rotated', generation });
+    return { device: this.view({ ...d, secretRotatedAt: now, credentialGeneration: generation }), credentials: { username: id, password: secret } };
   }
 
-  /** Revokes a device: it can no longer connect, and any live session is dropped at once. */
+  /** Revokes a device: it can no longer connect, any live session is dropped at once, its will is not published. */
   async revoke(id: string): Promise<DeviceView> {
     const d = await this.require(id);
     if (d.revokedAt) throw new ConflictError(`device '${id}' is already revoked`, 'device_revoked');
     const now = new Date();
-    await this.devices.update(id, { revokedAt: now });
-    this.bus.emit('device.sessions_invalidated', { deviceId: id, reason: 'revoked' });
-    return this.view({ ...d, revokedAt: now });
+    const generation = await this.devices.changeCredential(id, { revokedAt: now });
+    if (generation === null) throw new ConflictError(`device '${id}' is already revoked`, 'device_revoked');
+    this.bus.emit('device.sessions_invalidated', { deviceId: id, reason: 'revoked', generation });
+    return this.view({ ...d, revokedAt: now, credentialGeneration: generation });
   }
 
   /** The broker's CONNECT check: username = device id, password = its secret. */
   async authenticate(username: string, password: Buffer): Promise<DeviceAuthResult> {
     const d = await this.devices.findById(username);
-    if (!d || !verifyDeviceSecret(d.secretHash, password)) return { ok: false, reason: 'bad_credentials' };
+    // an unknown id does the same digest and comparison as a known one: its answer takes as long
+    const ok = verifyDeviceSecret(d?.secretHash ?? UNKNOWN_DEVICE_HASH, password);
+    if (!d || !ok) return { ok: false, reason: 'bad_credentials' };
     if (d.revokedAt) return { ok: false, reason: 'revoked' };
-    return { ok: true, principal: principalOf(d) };
+    return { ok: true, principal: principalOf(d), generation: d.credentialGeneration };
   }
 
   private async require(id: string): Promise<DeviceEntity> {

@@ -14,6 +14,7 @@ function message(principal: Principal, topic: string, family: string, payload: s
     clientId: 'c',
     acl: compileAcl(principal),
     connectedAt: new Date(),
+    generation: 0,
     remoteAddress: '127.0.0.1',
   };
   return { session, topic, family, payload: Buffer.from(payload), qos: 1, retain: false, will: false };

@@ -44,6 +44,7 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
       listeners,
       maxPacketBytes: m.maxPacketBytes,
       rejectionBudget: m.rejectionBudget,
+      trustedProxies: config.trustedProxies,
       hooks: {
         authenticate: (username, password, info) => this.authenticate(username, password, info.remoteAddress),
         ingest: (msg) => {
@@ -62,9 +63,9 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.sub = this.bus.on('device.sessions_invalidated').subscribe(({ deviceId, reason }) => {
-      const n = this.broker.disconnectDevice(deviceId);
-      if (n > 0) this.logger.info({ deviceId, reason, sessions: n }, 'dropped device sessions');
+    this.sub = this.bus.on('device.sessions_invalidated').subscribe(({ deviceId, reason, generation }) => {
+      const n = this.broker.disconnectDevice(deviceId, generation);
+      if (n > 0) this.logger.info({ deviceId, reason, generation, sessions: n }, 'dropped device sessions');
     });
     await this.broker.start();
     this.logger.info({ ports: this.broker.ports }, 'embedded MQTT broker listening');

@@ -36,7 +36,8 @@ export interface DomainEventMap {
   /** one session ended; `sessions` says how many of the device's sessions are still live */
   'device.offline': { deviceId: string; kind: string; graceful: boolean; sessions: number; at: string };
   /** a device's live sessions must end now (revoked, or its credentials rotated) */
-  'device.sessions_invalidated': { deviceId: string; reason: 'revoked' | 'credentials_rotated' };
+  /** `generation`: the device's credential generation from now on; sessions authorised against an older one are stale */
+  'device.sessions_invalidated': { deviceId: string; reason: 'revoked' | 'credentials_rotated'; generation: number };
   /**
    * What a person may see changed (committed): disabled or enabled, role or wards changed. Live
    * sockets of that user re-check their rooms.

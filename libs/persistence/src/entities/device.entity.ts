@@ -46,6 +46,14 @@ export class DeviceEntity {
   @TimestampColumn({ name: 'secret_rotated_at' })
   secretRotatedAt!: Date;
 
+  /**
+   * Bumped by every rotation and revocation, in the same conditional UPDATE: a session
+   * authorised against an older generation is stale and the broker closes it, even when the
+   * authorisation read the row just before the change committed.
+   */
+  @Column({ type: 'integer', name: 'credential_generation', default: 0 })
+  credentialGeneration!: number;
+
   @TimestampColumn({ nullable: true, name: 'revoked_at' })
   revokedAt!: Date | null;
 

@@ -9,6 +9,7 @@ import { DoseLocations1764230000000 } from './1764230000000-dose-locations.js';
 import { OverrideReview1764300100000 } from './1764300100000-override-review.js';
 import { CustodyEventWard1764300300000 } from './1764300300000-custody-event-ward.js';
 import { AuthSessions1764400200000 } from './1764400200000-auth-sessions.js';
+import { DeviceCredentialGeneration1764400300000 } from './1764400300000-device-credential-generation.js';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   OverrideReview1764300100000,
   CustodyEventWard1764300300000,
   AuthSessions1764400200000,
+  DeviceCredentialGeneration1764400300000,
 ];

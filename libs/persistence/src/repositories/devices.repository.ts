@@ -40,6 +40,26 @@ export class DevicesRepository {
   }
 
   /**
+   * Changes a live device's credential (a new secret, or its revocation) and bumps its
+   * credential generation in one conditional UPDATE: a revoked device is left alone, so two
+   * concurrent revocations have one winner. Returns the new generation, or null when no live
+   * device of that id was there to change.
+   */
+  async changeCredential(id: string, patch: Pick<DeviceEntity, 'secretHash' | 'secretRotatedAt'> | Pick<DeviceEntity, 'revokedAt'>): Promise<number | null> {
+    return runTransaction(this.repo.manager.connection, async (m) => {
+      const r = await m
+        .createQueryBuilder()
+        .update(DeviceEntity)
+        .set({ ...patch, credentialGeneration: () => 'credential_generation + 1' })
+        .where('id = :id AND revoked_at IS NULL', { id })
+        .execute();
+      if (!r.affected) return null;
+      const row = await m.findOne(DeviceEntity, { where: { id }, select: { id: true, credentialGeneration: true } });
+      return row?.credentialGeneration ?? null;
+    });
+  }
+
+  /**
    * Persists last-seen times (called periodically, not per message): one UPDATE … CASE per 200
    * devices in plain SQL, since 10,000 devices through TypeORM's update builder cost the
    * server a noticeable share of its CPU every flush. Each chunk is its own transaction and
