@@ -77,6 +77,17 @@ class LiveConnection {
       for (const p of samples) for (const m of this.mirrors.values()) any = m.applyPosition(p) || any;
       if (any) this.changed();
     });
+    // the server took the room away (the user's wards or role changed): what it showed is no
+    // longer theirs to see and would not update; the page keeps the error banner saying why
+    this.socket.on('unsubscribed', ({ room }) => {
+      const m = this.mirrors.get(room);
+      if (!m) return;
+      m.epoch = null;
+      m.seq = -1;
+      for (const map of [m.robots, m.missions, m.alarms, m.sensors]) map.clear();
+      m.other.length = 0;
+      this.changed();
+    });
     this.socket.on('error', (e) => {
       this.lastError = e;
       this.changed();

@@ -102,7 +102,7 @@ export class AuthSessions {
     const s = await this.sessions.findById(id);
     const now = Date.now();
     if (!s || s.revokedAt) throw refused('session_ended');
-    if (s.expiresAt.getTime() <= now || s.refreshedAt.getTime() + this.config.sessions.idleSeconds * 1000 <= now) {
+    if (sessionEndsAt(s, this.config.sessions.idleSeconds * 1000) <= now) {
       await this.end(s.userId, [s.id], 'expired');
       throw refused('session_expired', 'the session has expired: sign in again');
     }
@@ -146,4 +146,12 @@ export class AuthSessions {
       current: s.id === currentId,
     }));
   }
+}
+
+/**
+ * When a session ends unless refreshed again: its absolute end, or its idle end (the last
+ * refresh plus the idle limit), whichever is sooner. The one rule, for refresh and live sockets.
+ */
+export function sessionEndsAt(s: { expiresAt: Date | string; refreshedAt: Date | string }, idleMs: number): number {
+  return Math.min(new Date(s.expiresAt).getTime(), new Date(s.refreshedAt).getTime() + idleMs);
 }

@@ -66,6 +66,13 @@ export class SampleCoalescer<T> {
     this.lastSent.delete(key);
   }
 
+  /** Drops every pending sample (the client lost a room: what was queued may be from it); intervals stay. */
+  clear(): void {
+    this.pending.clear();
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
   close(): void {
     this.closed = true;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);

@@ -38,7 +38,8 @@ interface Membership {
 
 export interface LiveClient {
   readonly socket: Socket;
-  readonly user: AuthUser;
+  /** the user as last read from the store (LiveAccessWatch keeps it current), with the socket's session */
+  user: AuthUser;
   readonly rooms: Map<LiveRoom, Membership>;
   readonly positions: SampleCoalescer<LivePositionSample>;
   /** position samples released by the coalescer, sent with the next flush */
@@ -55,6 +56,8 @@ export class LiveHub implements OnModuleDestroy {
   private readonly logs = new Map<LiveRoom, LiveRoomLog>();
   private readonly members = new Map<LiveRoom, Set<LiveClient>>();
   private readonly clients = new Map<string, LiveClient>();
+  /** the connected clients of each user: what an access change or a revoked session applies to */
+  private readonly byUser = new Map<string, Set<LiveClient>>();
   /** deltas appended since the last flush, per room with members */
   private pending = new Map<LiveRoom, LiveDelta[]>();
   /** clients with position samples waiting for the next flush */
@@ -102,6 +105,9 @@ export class LiveHub implements OnModuleDestroy {
       outPositions: [],
     };
     this.clients.set(socket.id, client);
+    const mine = this.byUser.get(user.id);
+    if (mine) mine.add(client);
+    else this.byUser.set(user.id, new Set([client]));
     socket.conn.on('drain', () => this.catchUpLagging(client));
     this.metrics.connections.inc();
     return client;
@@ -111,6 +117,9 @@ export class LiveHub implements OnModuleDestroy {
     const c = this.clients.get(socketId);
     if (!c) return;
     this.clients.delete(socketId);
+    const mine = this.byUser.get(c.user.id);
+    mine?.delete(c);
+    if (mine?.size === 0) this.byUser.delete(c.user.id);
     this.positionsDue.delete(c);
     for (const room of c.rooms.keys()) this.members.get(room)?.delete(c);
     c.rooms.clear();
@@ -120,6 +129,16 @@ export class LiveHub implements OnModuleDestroy {
 
   client(socketId: string): LiveClient | undefined {
     return this.clients.get(socketId);
+  }
+
+  /** The user's connected clients (a copy: closing one while iterating is safe). */
+  clientsOf(userId: string): LiveClient[] {
+    return [...(this.byUser.get(userId) ?? [])];
+  }
+
+  /** Every user with a connected client. */
+  userIds(): string[] {
+    return [...this.byUser.keys()];
   }
 
   /**
@@ -138,6 +157,19 @@ export class LiveHub implements OnModuleDestroy {
   leave(c: LiveClient, room: LiveRoom): boolean {
     const had = c.rooms.delete(room);
     this.members.get(room)?.delete(c);
+    return had;
+  }
+
+  /**
+   * The client may no longer watch the room: it leaves at once (the next flush passes it by)
+   * and its queued position samples go too, since some may be of the room's robots; robots of
+   * its other rooms are in the next sample a moment later.
+   */
+  revoke(c: LiveClient, room: LiveRoom): boolean {
+    const had = this.leave(c, room);
+    c.positions.clear();
+    c.outPositions = [];
+    this.positionsDue.delete(c);
     return had;
   }
 

@@ -2,6 +2,8 @@
  * What a live client may do, one use case per method: authenticate its handshake, subscribe
  * to a room, unsubscribe. Every message is parsed by its schema first; any refusal answers
  * with a socket `error` event (code, message, field) and is counted, never thrown at socket.io.
+ * The handshake's token is checked once; after that the socket lives as long as its session and
+ * watches what its user may watch now (LiveAccessWatch).
  */
 import { Injectable } from '@nestjs/common';
 import type { Socket } from 'socket.io';
@@ -12,6 +14,7 @@ import { AuthService } from '../auth/auth.service.js';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { assertMayJoin } from './live-access.js';
+import { LiveAccessWatch } from './live-access-watch.service.js';
 import { LiveHub } from './live-hub.service.js';
 import { LiveReadModel } from './live-read-model.service.js';
 import { LiveMetrics } from './live.metrics.js';
@@ -36,6 +39,7 @@ export class LiveSessions {
     private readonly model: LiveReadModel,
     private readonly metrics: MetricsService,
     private readonly liveMetrics: LiveMetrics,
+    private readonly watch: LiveAccessWatch,
   ) {}
 
   /** The handshake: `auth: { token }` must name an active user, or the connection is refused. */
@@ -47,10 +51,10 @@ export class LiveSessions {
       this.liveMetrics.refusedConnections.inc({ reason: 'no_token' });
       throw new LiveHandshakeError(message, { code: 'invalid_handshake', field });
     }
+    // a change committed while the token is checked may miss this socket: connected() re-checks then
+    socket.data['accessEpoch'] = this.watch.epoch;
     try {
-      const user = await this.verify(parsed.data.token);
-      socket.data['token'] = parsed.data.token;
-      socket.data['user'] = user;
+      socket.data['user'] = await this.auth.verify(parsed.data.token);
     } catch (err) {
       this.liveMetrics.refusedConnections.inc({ reason: 'invalid_token' });
       const code = err instanceof DomainError ? err.code : 'unauthorized';
@@ -60,11 +64,12 @@ export class LiveSessions {
 
   connected(socket: Socket): void {
     const user = socket.data['user'] as AuthUser | undefined;
-    if (!user) {
+    // a socket is closed when its session ends: one without a session could not be
+    if (!user?.sessionId) {
       socket.disconnect(true);
       return;
     }
-    this.hub.addClient(socket, user);
+    this.watch.track(this.hub.addClient(socket, user), socket.data['accessEpoch'] as number);
     // socket.io drops events nobody handles without a word; a client sending one is told why
     socket.onAny((event: string) => {
       if (!(event in LIVE_CLIENT_SCHEMAS))
@@ -73,6 +78,7 @@ export class LiveSessions {
   }
 
   disconnected(socket: Socket): void {
+    this.watch.untrack(socket.id);
     this.hub.removeClient(socket.id);
   }
 
@@ -81,14 +87,21 @@ export class LiveSessions {
     if (!msg) return;
     const client = this.hub.client(socket.id);
     if (!client) return;
+    const seen = this.watch.epoch;
     try {
-      // the user as stored now: a disabled account or a changed ward list counts at once
-      const user = await this.verify(socket.data['token'] as string);
+      // the user and the session as stored now, not the handshake's token: it expires after
+      // JWT_TTL_SECONDS while the session lives on with the browser's refreshes
+      const user = await this.watch.current(client);
+      if (!user) return;
       assertMayJoin(user, msg.room, this.model.wards);
-      if (!socket.connected) return;
+      if (this.hub.client(socket.id) !== client || !socket.connected) return;
       this.hub.join(client, msg.room, msg.resume);
     } catch (err) {
       this.refuse(socket, 'subscribe', err, msg.room);
+    } finally {
+      // a change committed during the read may have been re-checked before this join (and
+      // before the socket kept the user it read): judged again now
+      if (this.watch.epoch !== seen) this.watch.recheck(client);
     }
   }
 
@@ -97,10 +110,6 @@ export class LiveSessions {
     if (!msg) return;
     const client = this.hub.client(socket.id);
     if (client && this.hub.leave(client, msg.room)) socket.emit('unsubscribed', { room: msg.room });
-  }
-
-  private verify(token: string): Promise<AuthUser> {
-    return this.auth.verify(token);
   }
 
   private parse<E extends ClientEvent>(socket: Socket, event: E, body: unknown): z.output<(typeof LIVE_CLIENT_SCHEMAS)[E]> | null {

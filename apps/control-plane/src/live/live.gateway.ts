@@ -1,7 +1,8 @@
 /**
  * The live socket.io gateway (namespace /live) for nurse stations and consoles. Authenticates
  * the handshake's JWT before the connection is accepted, then each handler makes one call into
- * LiveSessions. Delivery and backpressure live in LiveHub.
+ * LiveSessions. Delivery and backpressure live in LiveHub; LiveAccessWatch closes a socket
+ * whose session ends and takes away a room its user may no longer watch.
  */
 import {
   ConnectedSocket,
