@@ -1,8 +1,8 @@
 /**
  * Co-signing without tokens, and badge PINs throttled as secrets, end to end with a simulated
  * robot: a high-alert delivery checked with a second pharmacist's badge + PIN, opened at the
- * robot by badge + PIN (guessing stopped after the configured failures, with the security
- * alarm), and given at the bedside with a witness of the ward. Each refusal has its own code;
+ * robot by badge + PIN (guessing from that place stopped after the configured failures, with
+ * the security alarm), and given at the bedside with a witness of the ward. Each refusal has its own code;
  * a pasted token is not even a field any more.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -205,9 +205,10 @@ describe('witness credentials and badge PINs', () => {
     const n = (labels: Record<string, string>, name = 'medloop_auth_failures_total') => metric(after, name, labels) - metric(before, name, labels);
     expect(n({ channel: 'badge', reason: 'bad_credentials' })).toBe(MAX_FAILURES);
     expect(n({ channel: 'badge', reason: 'locked' })).toBe(2);
-    expect(n({ channel: 'badge', scope: 'badge' }, 'medloop_auth_lockouts_total')).toBe(1);
+    // locked at this source (the badge is locked everywhere only after AUTH_BADGE_MAX_FAILURES)
+    expect(n({ channel: 'badge', scope: 'pair' }, 'medloop_auth_lockouts_total')).toBe(1);
     const lockouts = (await api(t.adminToken, 'GET', '/api/auth/lockouts')).body as { scope: string; subject: string }[];
-    expect(lockouts).toEqual(expect.arrayContaining([expect.objectContaining({ scope: 'badge', subject: nurse.badge.gsrn })]));
+    expect(lockouts).toEqual(expect.arrayContaining([expect.objectContaining({ scope: 'pair', channel: 'badge', subject: nurse.badge.gsrn })]));
 
     // the administrator lifts the lock: the alarm clears and the right PIN opens the compartment
     expect((await api(t.adminToken, 'POST', '/api/auth/lockouts/unlock', { badge: nurse.badge.gsrn })).body).toEqual({ unlocked: 1 });
@@ -284,7 +285,7 @@ describe('witness credentials and badge PINs', () => {
     });
   }, 60_000);
 
-  it('a witness password guessed too often locks that account, as a sign-in, before the password is looked at', async () => {
+  it('a witness password guessed too often locks that account from that address, as a sign-in, before the password is looked at', async () => {
     const give = (password: string) =>
       api(nurse.token, 'POST', '/api/administrations', {
         wristband: wristband(patient.gsrn),
@@ -297,7 +298,7 @@ describe('witness credentials and badge PINs', () => {
     const right = await give(nurse2.password);
     expect(right.status).toBe(429);
     expect(right.body.error).toBe('witness_locked');
-    // one password, one counter: the same guesses lock the sign-in
+    // one password, one counter: the same guesses lock the sign-in from the same address
     expect((await t.api('POST', '/api/auth/login', { body: { username: nurse2.username, password: nurse2.password } })).status).toBe(429);
     await waitForAsync(
       async () =>

@@ -117,16 +117,20 @@ export class AuthController {
     return this.auth.changePassword(user, body.currentPassword, body.newPassword, { address: ip, userAgent });
   }
 
-  /** Usernames (HTTP and MQTT), badges and source addresses locked now after repeated failed sign-ins or PINs. */
+  /**
+   * What is locked now after repeated failures: (username or badge, source address) pairs,
+   * source addresses (of sign-ins, or of MQTT CONNECTs) and badges locked everywhere. No
+   * username and no device is ever locked from everywhere.
+   */
   @ApiBearerAuth()
   @Roles('admin')
   @Get('lockouts')
   @WardScope.none('sign-in lockouts: accounts and addresses, not ward data')
-  lockouts(): LockoutView[] {
+  lockouts(): Promise<LockoutView[]> {
     return this.attempts.list();
   }
 
-  /** Lifts the lock of a username (both channels), a badge and/or a source address, and clears its alarm. */
+  /** Lifts the locks of a username (every source it is locked from, and its delay), a badge and/or a source address, and clears their alarms. */
   @ApiBearerAuth()
   @Roles('admin')
   @Post('lockouts/unlock')

@@ -12,7 +12,7 @@ import { type AuthSessionEntity, type UserEntity, UsersRepository } from '#persi
 import type { AuthUser } from '../common/auth.decorators.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LoginAttempts } from './login-attempts.service.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword, verifyOrDummy } from './passwords.js';
 import { AuthSessions } from './sessions.service.js';
 
 export interface LoginResult {
@@ -36,8 +36,6 @@ export interface ClientInfo {
 @Injectable()
 export class AuthService {
   private readonly jwt: JwtService;
-  /** verified against when the user does not exist, so both paths cost one argon2 verify */
-  private readonly dummyHash = hashPassword(randomBytes(16).toString('hex'));
 
   constructor(
     private readonly users: UsersRepository,
@@ -113,7 +111,8 @@ export class AuthService {
       address,
       async () => {
         const found = await this.users.findByUsername(username);
-        const ok = await verifyPassword(found?.passwordHash ?? (await this.dummyHash), password);
+        // an unknown username costs the argon2 verify a known one does (against the dummy hash)
+        const ok = await verifyOrDummy(found?.passwordHash, password);
         return found && ok && !found.disabled ? found : null;
       },
       (u) => u !== null,

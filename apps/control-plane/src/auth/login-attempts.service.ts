@@ -1,43 +1,125 @@
 /**
- * Brute-force protection for every secret a person or device presents (HTTP sign-in, MQTT
- * CONNECT, a badge PIN, a witness's password): failures are counted per subject and per source
- * address; reaching the limit locks that key with an exponentially growing lockout, raises an
- * alarm, logs and counts it. While locked, an attempt is refused before the secret is looked
- * at, so the answer never says whether it was right. An administrator can list and lift locks.
- * State is in memory: a restart lifts every lock.
+ * Brute-force protection for every secret a person or device presents (HTTP sign-in, a
+ * witness's password, a badge PIN, MQTT CONNECT), built so that it cannot be turned against
+ * the people it protects: nothing locks a name from everywhere.
  *
- * The subject is what the secret belongs to: a person's username (one counter whether the
- * password is typed at sign-in or as a witness: it is one password), a device's username, a
- * badge's GSRN (a PIN belongs to the badge, whoever presents it).
+ * - People's passwords (at sign-in or as a witness: one password, one key space): failures
+ *   are counted per (username, source address) pair and per source address over any username;
+ *   reaching a limit locks that pair or that source, each further lock of it twice as long. A
+ *   username's failures from every source only slow its checks (a delay before the check,
+ *   doubling, capped at a few seconds): guesses from one place never keep its owner out from
+ *   another.
+ * - Badge PINs (a PIN belongs to the badge, whoever presents it): per (badge, source) pair,
+ *   per source (with the passwords: both come over HTTP) and per badge from everywhere at a
+ *   much higher limit — a PIN is a few digits, so a guess spread over many sources must end too.
+ * - Devices (MQTT CONNECT): never locked by id — the ids are listed to every role, and a
+ *   256-bit secret is not guessed. Bad CONNECTs are rate-limited per source address in a key
+ *   space of their own (they never lock that address's people out), and a failed CONNECT's
+ *   answer is held back the more its source fails (a tarpit); a right secret is never delayed.
+ * An attempt without a source address is checked under the per-name limits only, and counted:
+ * one shared key for all such clients would let any one of them lock all the others.
+ *
+ * While a pair, source or badge is locked, an attempt is refused before the secret is looked
+ * at, so the answer never says whether it was right. Locks are logged, counted and alarmed; an
+ * administrator lists and lifts them.
+ *
+ * The counters are rate-limiter-flexible limiters, in this process's memory (a restart lifts
+ * every lock). A cluster of control planes shares them by building them on RateLimiterPostgres
+ * (on the app's own database) or RateLimiterRedis instead: `limiter()` is the one place to
+ * change, everything below uses the store-agnostic limiter API. The index of current locks
+ * behind `list()` is this process's, re-read from the limiter when listed.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { alarmKey } from '#domain';
 import { UsersRepository } from '#persistence';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { FailureThrottle, type LockInfo } from './failure-throttle.js';
+import { dummyHash } from './passwords.js';
+import { type DelayPolicy, type LockPolicy, limiterSeconds, lockDurationMs, progressiveDelayMs, sourceKey } from './throttle-policy.js';
 
 /** Where the secret was presented: the label of the metrics and logs. */
 export type AuthChannel = 'http' | 'mqtt' | 'badge' | 'witness';
-/** Whose secret it is: the key space of the per-subject counter. */
-type SubjectSpace = 'http' | 'mqtt' | 'badge';
-const SPACE: Readonly<Record<AuthChannel, SubjectSpace>> = { http: 'http', witness: 'http', mqtt: 'mqtt', badge: 'badge' };
+/** Whose secret it is: people's passwords (sign-in and witness alike), badge PINs, device secrets. */
+type Space = 'http' | 'badge' | 'mqtt';
+const SPACE: Readonly<Record<AuthChannel, Space>> = { http: 'http', witness: 'http', mqtt: 'mqtt', badge: 'badge' };
 
 export interface LockoutView {
-  /** `username` for a person's (channel http) or a device's (mqtt) name, `badge` for a badge GSRN */
-  scope: 'username' | 'badge' | 'address';
-  channel: SubjectSpace | 'any';
+  /** `pair`: a username or badge from one source address; `address`: a source, whatever it names; `badge`: a badge from everywhere */
+  scope: 'pair' | 'address' | 'badge';
+  /** the key space: `http` people's passwords (for an address: badge PINs too, they come over HTTP), `badge` PINs, `mqtt` device CONNECTs */
+  channel: Space;
+  /** the username or badge GSRN; for an address lock, the address */
   subject: string;
+  /** the source of a pair or address lock (an IPv6 source is its /64); null for a badge locked everywhere */
+  address: string | null;
   lockedUntil: string;
+  /** how many times in a row this was locked (each lock lasts twice the one before) */
   locks: number;
+}
+
+/** One counter an attempt passes. */
+interface Gate {
+  limiter: RateLimiterAbstract;
+  key: string;
+  /** what reaching the limit locks */
+  lock: Omit<LockoutView, 'lockedUntil' | 'locks'>;
+  /** a source counts refused attempts too (hammering at a lock is hostile); a name, checked failures only */
+  countsRefusals: boolean;
+  /** a success forgives a pair's failures; elsewhere it takes back only its own attempt */
+  forgives: boolean;
+  /** refused to the end of its window (MQTT's rate limit) rather than for a doubling lock */
+  windowOnly: boolean;
+}
+
+interface LockRecord {
+  limiter: RateLimiterAbstract;
+  key: string;
+  view: LockoutView;
+  until: number;
+}
+
+type Taken = { ok: true; res: RateLimiterRes } | { ok: false; retryMs: number };
+
+/** a counter that never refuses (the username delay's and the lock history's) */
+const COUNT_ONLY = Number.MAX_SAFE_INTEGER;
+/** the index of current locks keeps at most this many (the locks themselves stay in the limiter) */
+const MAX_LISTED = 10_000;
+/** a source's first three bad CONNECTs are answered at once, then 100 ms, doubling to the configured tarpit */
+const TARPIT: Omit<DelayPolicy, 'maxMs'> = { after: 3, firstMs: 100 };
+
+/** The one place a shared store goes: RateLimiterPostgres / RateLimiterRedis take these options plus a `storeClient`. */
+const limiter = (keyPrefix: string, points: number, durationMs: number): RateLimiterAbstract =>
+  new RateLimiterMemory({ keyPrefix, points, duration: limiterSeconds(durationMs) });
+
+async function take(l: RateLimiterAbstract, key: string): Promise<Taken> {
+  try {
+    return { ok: true, res: await l.consume(key) };
+  } catch (err) {
+    // a refusal is a RateLimiterRes; anything else is the store failing, which is not an answer
+    if (err instanceof RateLimiterRes) return { ok: false, retryMs: Math.max(1000, err.msBeforeNext) };
+    throw err;
+  }
 }
 
 @Injectable()
 export class LoginAttempts {
-  private readonly byUser: FailureThrottle;
-  private readonly byAddress: FailureThrottle;
+  private readonly pairs: RateLimiterAbstract;
+  private readonly sources: RateLimiterAbstract;
+  private readonly badges: RateLimiterAbstract;
+  private readonly mqttSources: RateLimiterAbstract;
+  /** failures per username from every source: the delay, never a lock */
+  private readonly usernames: RateLimiterAbstract;
+  /** locks so far per locked key, for the doubling */
+  private readonly lockHistory: RateLimiterAbstract;
+  private readonly lockPolicy: LockPolicy;
+  private readonly usernameDelay: DelayPolicy;
+  private readonly tarpit: DelayPolicy;
+  private readonly locked = new Map<string, LockRecord>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -47,14 +129,22 @@ export class LoginAttempts {
     private readonly users: UsersRepository,
   ) {
     const a = config.authThrottle;
-    const base = { windowMs: a.windowMs, lockoutMs: a.lockoutMs, maxLockoutMs: a.maxLockoutMs };
-    this.byUser = new FailureThrottle({ ...base, maxFailures: a.maxFailures });
-    this.byAddress = new FailureThrottle({ ...base, maxFailures: a.maxFailuresPerAddress });
+    this.pairs = limiter('auth_pair', a.maxFailures, a.windowMs);
+    this.sources = limiter('auth_source', a.maxFailuresPerAddress, a.windowMs);
+    this.badges = limiter('auth_badge', a.badgeMaxFailures, a.windowMs);
+    this.mqttSources = limiter('auth_mqtt_source', a.mqttMaxFailuresPerAddress, a.mqttWindowMs);
+    this.usernames = limiter('auth_username', COUNT_ONLY, a.windowMs);
+    this.lockHistory = limiter('auth_locks', COUNT_ONLY, a.maxLockoutMs);
+    this.lockPolicy = { lockoutMs: a.lockoutMs, maxLockoutMs: a.maxLockoutMs };
+    this.usernameDelay = { after: a.maxFailures, firstMs: a.usernameDelayMs, maxMs: a.usernameMaxDelayMs };
+    this.tarpit = { ...TARPIT, maxMs: a.mqttTarpitMs };
+    // an unknown name's secret is verified against it: made now, so no first request pays for it
+    void dummyHash();
   }
 
   /**
    * Runs one secret check under the throttle. Resolves `{ locked: retryAfterMs }` without
-   * calling `check` while the subject (a username, a badge GSRN) or the address is locked.
+   * calling `check` while the pair, the source or (for a badge) the badge is locked.
    */
   async attempt<T>(
     channel: AuthChannel,
@@ -63,115 +153,218 @@ export class LoginAttempts {
     check: () => Promise<T>,
     succeeded: (r: T) => boolean,
   ): Promise<{ locked: number } | { result: T }> {
-    const now = Date.now();
     const space = SPACE[channel];
-    const userKey = `${space}\u0000${username}`;
-    const addrKey = address ?? 'unknown';
-    const wait = Math.max(this.byUser.retryAfter(userKey, now), this.byAddress.retryAfter(addrKey, now));
-    if (wait > 0) {
-      this.metrics.authFailures.inc({ channel, reason: 'locked' });
-      this.logger.warn({ channel, username, address, retryAfterMs: wait }, 'sign-in refused: locked after repeated failures');
-      return { locked: wait };
+    const source = sourceKey(address);
+    if (source === null) this.metrics.authUnattributed.inc({ channel });
+    const passed: { gate: Gate; res: RateLimiterRes }[] = [];
+    for (const gate of this.gates(space, username, source)) {
+      const taken = await take(gate.limiter, gate.key);
+      if (!taken.ok) {
+        for (const p of passed) {
+          if (!p.gate.countsRefusals) await p.gate.limiter.reward(p.gate.key);
+          else if (p.res.consumedPoints >= p.gate.limiter.points) await this.lock(p.gate, p.res, channel);
+        }
+        this.metrics.authFailures.inc({ channel, reason: 'locked' });
+        this.logger.warn({ channel, username, address, retryAfterMs: taken.retryMs }, 'sign-in refused: locked after repeated failures');
+        return { locked: taken.retryMs };
+      }
+      passed.push({ gate, res: taken.res });
     }
-    this.byUser.begin(userKey, now);
-    this.byAddress.begin(addrKey, now);
+    if (space === 'http') {
+      // before the check, right or wrong alike: how long it took says nothing of the password
+      const failures = (await this.usernames.get(usernameKey(username)))?.consumedPoints ?? 0;
+      const wait = progressiveDelayMs(failures, this.usernameDelay);
+      if (wait > 0) await sleep(wait);
+    }
     let ok = false;
     try {
       const result = await check();
       ok = succeeded(result);
       return { result };
     } finally {
-      const at = Date.now();
-      const userLock = this.byUser.end(userKey, ok, at);
-      const addrLock = this.byAddress.end(addrKey, ok, at, false);
-      if (!ok) this.metrics.authFailures.inc({ channel, reason: 'bad_credentials' });
-      if (userLock) this.onLocked(space === 'badge' ? 'badge' : 'username', space, username, userLock, channel);
-      if (addrLock) this.onLocked('address', 'any', addrKey, addrLock);
+      if (ok) await Promise.all(passed.map((p) => (p.gate.forgives ? p.gate.limiter.delete(p.gate.key) : p.gate.limiter.reward(p.gate.key))));
+      else await this.failed(channel, space, username, source, passed);
     }
   }
 
-  list(): LockoutView[] {
+  /** What is locked now. */
+  async list(): Promise<LockoutView[]> {
     const now = Date.now();
-    return [
-      ...this.byUser.locked(now).map((l) => {
-        const [channel, subject] = l.key.split('\u0000') as [SubjectSpace, string];
-        const scope = channel === 'badge' ? ('badge' as const) : ('username' as const);
-        return { scope, channel, subject, lockedUntil: new Date(l.lockedUntil).toISOString(), locks: l.locks };
-      }),
-      ...this.byAddress.locked(now).map((l) => ({
-        scope: 'address' as const,
-        channel: 'any' as const,
-        subject: l.key,
-        lockedUntil: new Date(l.lockedUntil).toISOString(),
-        locks: l.locks,
-      })),
-    ];
+    const out: LockoutView[] = [];
+    for (const [k, r] of this.locked) {
+      // gone: expired, or lifted (by an administrator, or elsewhere on a shared store)
+      const res = r.until > now ? await r.limiter.get(r.key) : null;
+      if (!res || res.consumedPoints < r.limiter.points) this.locked.delete(k);
+      else out.push(r.view);
+    }
+    return out;
   }
 
-  /** Lifts the locks (and failure history) of a username on both channels, a badge and/or an address. */
+  /**
+   * Lifts locks: a username's (every pair of it) and its delay, a badge's (its pairs and the
+   * lock everywhere) and/or an address's (as a source of sign-ins and of MQTT CONNECTs).
+   */
   async unlock(target: { username?: string | undefined; badge?: string | undefined; address?: string | undefined }, by: string): Promise<{ unlocked: number }> {
     let n = 0;
-    const keys: string[] = [];
-    if (target.username !== undefined) {
-      for (const channel of ['http', 'mqtt'] as const) {
-        if (this.byUser.unlock(`${channel}\u0000${target.username}`)) n++;
-        keys.push(alarmKey('username', channel, target.username));
+    const lift = async (match: (v: LockoutView) => boolean) => {
+      const now = Date.now();
+      for (const [k, r] of [...this.locked]) {
+        if (!match(r.view)) continue;
+        await Promise.all([r.limiter.delete(r.key), this.lockHistory.delete(k)]);
+        this.locked.delete(k);
+        if (r.until > now) n++;
       }
+    };
+    const alarms: string[] = [];
+    if (target.username !== undefined) {
+      const u = target.username;
+      await lift((v) => v.scope === 'pair' && v.channel === 'http' && v.subject === u);
+      await this.usernames.delete(usernameKey(u));
+      alarms.push(alarmKey('security.sign_in_locked', signInSubject('pair', 'http', u)));
     }
     if (target.badge !== undefined) {
-      if (this.byUser.unlock(`badge\u0000${target.badge}`)) n++;
-      keys.push(badgeAlarmKey(target.badge));
+      const gsrn = target.badge;
+      await lift((v) => v.channel === 'badge' && v.subject === gsrn);
+      await this.badges.delete(badgeKey(gsrn));
+      alarms.push(alarmKey('security.badge_locked', gsrn));
     }
     if (target.address !== undefined) {
-      if (this.byAddress.unlock(target.address)) n++;
-      keys.push(alarmKey('address', 'any', target.address));
+      const src = sourceKey(target.address) ?? target.address;
+      await lift((v) => v.scope === 'address' && v.subject === src);
+      // failures short of a lock too: the address starts afresh
+      await Promise.all([this.sources.delete(sourceKeyIn('http', src)), this.mqttSources.delete(sourceKeyIn('mqtt', src))]);
+      for (const channel of ['http', 'mqtt'] as const) alarms.push(alarmKey('security.sign_in_locked', signInSubject('address', channel, src)));
     }
-    await Promise.all(keys.map((k) => this.alarms.clear(k, `unlocked by ${by}`).catch(() => null)));
+    await Promise.all(alarms.map((k) => this.alarms.clear(k, `unlocked by ${by}`).catch(() => null)));
     this.logger.info({ ...target, by, unlocked: n }, 'sign-in lock lifted');
     return { unlocked: n };
   }
 
-  private onLocked(scope: LockoutView['scope'], channel: SubjectSpace | 'any', subject: string, lock: LockInfo, via: AuthChannel | 'any' = channel): void {
-    const until = new Date(lock.lockedUntil).toISOString();
-    this.metrics.authLockouts.inc({ channel: via, scope });
-    this.logger.warn(
-      { scope, channel: via, subject, failures: lock.failures, lockedUntil: until, locks: lock.locks },
-      'sign-in locked after repeated failures',
-    );
-    if (scope === 'badge') {
-      void this.raiseBadgeLocked(subject, lock, until).catch((err: unknown) => this.logger.error({ err }, 'could not raise the badge lock alarm'));
-      return;
+  /** The counters an attempt passes, in order: its source first, so refusals further on count there. */
+  private gates(space: Space, subject: string, source: string | null): Gate[] {
+    const gate = (limiter: RateLimiterAbstract, key: string, lock: Gate['lock'], more: Partial<Gate> = {}): Gate => ({
+      limiter,
+      key,
+      lock,
+      countsRefusals: false,
+      forgives: false,
+      windowOnly: false,
+      ...more,
+    });
+    if (space === 'mqtt')
+      return source === null
+        ? []
+        : [gate(this.mqttSources, sourceKeyIn('mqtt', source), { scope: 'address', channel: 'mqtt', subject: source, address: source }, { windowOnly: true })];
+    const out: Gate[] = [];
+    if (source !== null) {
+      out.push(
+        gate(this.sources, sourceKeyIn('http', source), { scope: 'address', channel: 'http', subject: source, address: source }, { countsRefusals: true }),
+      );
+      out.push(gate(this.pairs, `${space}|${source}|${subject}`, { scope: 'pair', channel: space, subject, address: source }, { forgives: true }));
     }
-    void this.alarms
-      .raise({
-        type: 'security.sign_in_locked',
-        subject: `${scope}:${channel}:${subject}`,
-        params: { scope: scope === 'address' ? 'address' : 'username', channel, subject, failures: lock.failures, lockedUntil: until, locks: lock.locks },
-        sourceKind: scope === 'address' ? 'address' : channel === 'mqtt' ? 'device' : 'user',
-        sourceId: subject,
-      })
-      .catch((err: unknown) => this.logger.error({ err }, 'could not raise the sign-in lock alarm'));
+    if (space === 'badge') out.push(gate(this.badges, badgeKey(subject), { scope: 'badge', channel: 'badge', subject, address: null }));
+    return out;
+  }
+
+  private async failed(
+    channel: AuthChannel,
+    space: Space,
+    username: string,
+    source: string | null,
+    passed: { gate: Gate; res: RateLimiterRes }[],
+  ): Promise<void> {
+    this.metrics.authFailures.inc({ channel, reason: 'bad_credentials' });
+    if (source === null) this.logger.warn({ channel, username }, 'failed sign-in without a source address: limited per name only');
+    if (space === 'http') await this.usernames.penalty(usernameKey(username));
+    for (const p of passed) if (p.res.consumedPoints >= p.gate.limiter.points) await this.lock(p.gate, p.res, channel);
+    const mqtt = space === 'mqtt' ? passed[0] : undefined;
+    if (mqtt) {
+      const wait = progressiveDelayMs(mqtt.res.consumedPoints, this.tarpit);
+      if (wait > 0) await sleep(wait);
+    }
+  }
+
+  /** The failure (or refusal) that reached a gate's limit locks what it counts. */
+  private async lock(gate: Gate, res: RateLimiterRes, via: AuthChannel): Promise<void> {
+    const id = `${gate.limiter.keyPrefix}|${gate.key}`;
+    let ms: number;
+    let locks = 1;
+    if (gate.windowOnly) ms = res.msBeforeNext;
+    else {
+      const previous = (await this.lockHistory.get(id))?.consumedPoints ?? 0;
+      ms = limiterSeconds(lockDurationMs(previous, this.lockPolicy)) * 1000;
+      locks = previous + 1;
+      await gate.limiter.block(gate.key, ms / 1000);
+      // remembered for a longest lock after this one ends: a key that keeps failing keeps doubling
+      await this.lockHistory.set(id, locks, limiterSeconds(ms + this.lockPolicy.maxLockoutMs));
+    }
+    const until = Date.now() + ms;
+    const view: LockoutView = { ...gate.lock, lockedUntil: new Date(until).toISOString(), locks };
+    this.remember(id, { limiter: gate.limiter, key: gate.key, view, until });
+    this.metrics.authLockouts.inc({ channel: via, scope: view.scope });
+    this.logger.warn({ ...view, via, failures: res.consumedPoints }, 'sign-in locked after repeated failures');
+    const raised = view.channel === 'badge' ? this.raiseBadgeLocked(view, res.consumedPoints) : this.raiseSignInLocked(view, res.consumedPoints);
+    void raised.catch((err: unknown) => this.logger.error({ err }, 'could not raise the lock alarm'));
+  }
+
+  private remember(id: string, record: LockRecord): void {
+    this.locked.delete(id);
+    if (this.locked.size >= MAX_LISTED) {
+      const now = Date.now();
+      for (const [k, r] of this.locked) if (r.until <= now) this.locked.delete(k);
+      // still full: forget the oldest (their locks stand; they are only not listed)
+      for (const k of this.locked.keys()) {
+        if (this.locked.size < MAX_LISTED) break;
+        this.locked.delete(k);
+      }
+    }
+    this.locked.set(id, record);
+  }
+
+  /** One alarm per username (whichever sources its pairs are locked from) or per address. */
+  private async raiseSignInLocked(view: LockoutView, failures: number): Promise<void> {
+    const scope = view.scope === 'address' ? 'address' : 'pair';
+    await this.alarms.raise({
+      type: 'security.sign_in_locked',
+      subject: signInSubject(scope, view.channel, view.subject),
+      params: { scope, channel: view.channel, subject: view.subject, address: view.address, failures, lockedUntil: this.latestUntil(view), locks: view.locks },
+      sourceKind: scope === 'address' ? 'address' : 'user',
+      sourceId: view.subject,
+    });
   }
 
   /** A locked badge is named with its holder, for whoever checks with them (or finds it stolen). */
-  private async raiseBadgeLocked(gsrn: string, lock: LockInfo, until: string): Promise<void> {
-    const owner = await this.users.findByBadge(gsrn);
+  private async raiseBadgeLocked(view: LockoutView, failures: number): Promise<void> {
+    const owner = await this.users.findByBadge(view.subject);
     await this.alarms.raise({
       type: 'security.badge_locked',
-      subject: gsrn,
+      subject: view.subject,
       params: {
-        gsrn,
+        gsrn: view.subject,
         owner: owner?.username ?? null,
         wards: owner?.wards.join(', ') ?? '',
-        failures: lock.failures,
-        lockedUntil: until,
-        locks: lock.locks,
+        scope: view.scope === 'badge' ? 'badge' : 'pair',
+        address: view.address,
+        failures,
+        lockedUntil: this.latestUntil(view),
+        locks: view.locks,
       },
       sourceKind: owner ? 'user' : 'badge',
-      sourceId: owner?.username ?? gsrn,
+      sourceId: owner?.username ?? view.subject,
     });
+  }
+
+  /** The alarm of a name lasts as long as the longest of its locks (from any source). */
+  private latestUntil(view: LockoutView): string {
+    let latest = view.lockedUntil;
+    for (const r of this.locked.values())
+      if (r.view.channel === view.channel && r.view.subject === view.subject && r.view.scope !== 'address' && r.view.lockedUntil > latest)
+        latest = r.view.lockedUntil;
+    return latest;
   }
 }
 
-const alarmKey = (scope: string, channel: string, subject: string) => `security.sign_in_locked:${scope}:${channel}:${subject}`;
-const badgeAlarmKey = (gsrn: string) => `security.badge_locked:${gsrn}`;
+const usernameKey = (username: string) => `http|${username}`;
+const badgeKey = (gsrn: string) => `badge|${gsrn}`;
+const sourceKeyIn = (space: 'http' | 'mqtt', source: string) => `${space}|${source}`;
+const signInSubject = (scope: 'pair' | 'address', channel: Space, subject: string) => `${scope}:${channel}:${subject}`;

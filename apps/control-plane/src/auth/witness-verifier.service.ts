@@ -3,20 +3,20 @@
  * witness of a two-person act (the pharmacy's independent double check, a high-alert or
  * controlled administration, controlled waste at the bedside or a cabinet), and the badge +
  * PIN a nurse presents at a robot. Verified here, server-side, against the stored hashes
- * (argon2, passwords.ts), each attempt under LoginAttempts: a badge PIN is counted per badge,
- * a password per username (the same counter as sign-in: it is the same password), both per
- * source address; while locked the secret is not looked at.
+ * (argon2, passwords.ts), each attempt under LoginAttempts: a badge PIN is counted per
+ * (badge, source address) and per badge, a password per (username, source address) — the
+ * same counter as sign-in: it is the same password — both per source address; while locked
+ * the secret is not looked at.
  *
  * A witness must also be eligible for the act (libs/domain assertWitnessEligible: role, ward)
  * and not be the person acting. Whether a witness was *required* stays with assertWitness.
  */
-import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { RuleViolationError, ThrottledError, UnauthorizedError, assertWitnessEligible, type WitnessedAction } from '#domain';
 import { type UserEntity, UsersRepository } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { LoginAttempts } from './login-attempts.service.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { verifyOrDummy } from './passwords.js';
 import type { BadgeInput, WitnessCredentials } from './witness.dto.js';
 
 /** How the person proved who they are. */
@@ -41,9 +41,6 @@ type Authentication = { kind: 'ok'; user: AuthUser; via: CredentialVia } | { kin
 
 @Injectable()
 export class WitnessVerifier {
-  /** verified against when no such user (or no PIN): both paths cost one argon2 verify */
-  private readonly dummyHash = hashPassword(randomBytes(16).toString('hex'));
-
   constructor(
     private readonly users: UsersRepository,
     private readonly attempts: LoginAttempts,
@@ -99,8 +96,9 @@ export class WitnessVerifier {
         const u = badge ? await this.users.findByBadge(badge.gsrn) : await this.users.findByUsername((credentials as { username: string }).username);
         const hash = badge ? u?.pinHash : u?.passwordHash;
         const secret = badge ? badge.pin : (credentials as { password: string }).password;
-        const ok = await verifyPassword(hash ?? (await this.dummyHash), secret);
-        return u && hash && ok ? u : null;
+        // no such user or badge, or no PIN: the same argon2 verify, against the dummy hash
+        const ok = await verifyOrDummy(hash, secret);
+        return u && ok ? u : null;
       },
       // a disabled account counts as a failure, as at sign-in
       (u) => u !== null && !u.disabled,

@@ -156,10 +156,16 @@ const envSchema = z
         return list;
       }),
     AUTH_MAX_FAILURES: positiveInt('AUTH_MAX_FAILURES', 5),
-    AUTH_MAX_FAILURES_PER_ADDRESS: positiveInt('AUTH_MAX_FAILURES_PER_ADDRESS', 100),
+    AUTH_MAX_FAILURES_PER_ADDRESS: positiveInt('AUTH_MAX_FAILURES_PER_ADDRESS', 50),
     AUTH_FAILURE_WINDOW_MS: positiveInt('AUTH_FAILURE_WINDOW_MS', 15 * 60_000),
     AUTH_LOCKOUT_MS: positiveInt('AUTH_LOCKOUT_MS', 15 * 60_000),
     AUTH_MAX_LOCKOUT_MS: positiveInt('AUTH_MAX_LOCKOUT_MS', 24 * 3600_000),
+    AUTH_USERNAME_DELAY_MS: nonNegativeInt('AUTH_USERNAME_DELAY_MS', 250),
+    AUTH_USERNAME_MAX_DELAY_MS: nonNegativeInt('AUTH_USERNAME_MAX_DELAY_MS', 3_000),
+    AUTH_BADGE_MAX_FAILURES: positiveInt('AUTH_BADGE_MAX_FAILURES', 20),
+    AUTH_MQTT_MAX_FAILURES_PER_ADDRESS: positiveInt('AUTH_MQTT_MAX_FAILURES_PER_ADDRESS', 100),
+    AUTH_MQTT_WINDOW_MS: positiveInt('AUTH_MQTT_WINDOW_MS', 60_000),
+    AUTH_MQTT_TARPIT_MS: nonNegativeInt('AUTH_MQTT_TARPIT_MS', 2_000),
     LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     DEVICE_PRESENCE_FLUSH_MS: positiveInt('DEVICE_PRESENCE_FLUSH_MS', 10_000),
     SITE_FILE: z.string().optional(),
@@ -221,6 +227,15 @@ const envSchema = z
     WEB_DIR: z.string().default('dist/apps/web'),
   })
   .superRefine((env, ctx) => {
+    // the in-memory sign-in limiter expires its keys with timers, which cannot wait longer than 2^31-1 ms
+    for (const name of ['AUTH_FAILURE_WINDOW_MS', 'AUTH_LOCKOUT_MS', 'AUTH_MAX_LOCKOUT_MS', 'AUTH_MQTT_WINDOW_MS'] as const)
+      if (env[name] > 2_147_483_000) ctx.addIssue({ code: 'custom', path: [name], message: `${name} must be at most 2147483000 (24 days), got ${env[name]}` });
+    if (env.AUTH_MAX_LOCKOUT_MS < env.AUTH_LOCKOUT_MS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_MAX_LOCKOUT_MS'],
+        message: `AUTH_MAX_LOCKOUT_MS (${env.AUTH_MAX_LOCKOUT_MS}) must be at least AUTH_LOCKOUT_MS (${env.AUTH_LOCKOUT_MS})`,
+      });
     if (!!env.MQTT_TLS_CERT !== !!env.MQTT_TLS_KEY) {
       ctx.addIssue({
         code: 'custom',
@@ -279,16 +294,29 @@ export interface AppConfig {
    * WebSocket): addresses, CIDR ranges or proxy-addr's names; empty = the socket's own address
    */
   trustedProxies: string[];
-  /** brute-force protection of HTTP sign-in and MQTT CONNECT */
+  /**
+   * brute-force protection of people's secrets (sign-in, witness password, badge PIN) and of
+   * MQTT CONNECT (auth/login-attempts.service.ts): nothing locks a name from everywhere
+   */
   authThrottle: {
-    /** failures of one username (per channel) within the window that lock it */
+    /** failures of one username or badge from one source address within the window that lock that pair */
     maxFailures: number;
-    /** failures from one source address within the window that lock it */
+    /** failures (and refused attempts) from one source address, over any username or badge, that lock the address */
     maxFailuresPerAddress: number;
     windowMs: number;
     /** first lock; each further lock of the same key doubles, up to maxLockoutMs */
     lockoutMs: number;
     maxLockoutMs: number;
+    /** a username's failures from every source slow its checks: from the maxFailures-th, this, doubling, capped */
+    usernameDelayMs: number;
+    usernameMaxDelayMs: number;
+    /** wrong PINs of one badge from every source within the window that lock the badge everywhere */
+    badgeMaxFailures: number;
+    /** bad CONNECTs from one source address within mqttWindowMs before its CONNECTs are refused to the window's end */
+    mqttMaxFailuresPerAddress: number;
+    mqttWindowMs: number;
+    /** the longest a failed CONNECT's answer is held back (the tarpit grows with the address's failures; 0: off) */
+    mqttTarpitMs: number;
   };
   logLevel: (typeof LOG_LEVELS)[number];
   devicePresenceFlushMs: number;
@@ -425,6 +453,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       windowMs: e.AUTH_FAILURE_WINDOW_MS,
       lockoutMs: e.AUTH_LOCKOUT_MS,
       maxLockoutMs: e.AUTH_MAX_LOCKOUT_MS,
+      usernameDelayMs: e.AUTH_USERNAME_DELAY_MS,
+      usernameMaxDelayMs: e.AUTH_USERNAME_MAX_DELAY_MS,
+      badgeMaxFailures: e.AUTH_BADGE_MAX_FAILURES,
+      mqttMaxFailuresPerAddress: e.AUTH_MQTT_MAX_FAILURES_PER_ADDRESS,
+      mqttWindowMs: e.AUTH_MQTT_WINDOW_MS,
+      mqttTarpitMs: e.AUTH_MQTT_TARPIT_MS,
     },
     logLevel: e.LOG_LEVEL,
     devicePresenceFlushMs: e.DEVICE_PRESENCE_FLUSH_MS,

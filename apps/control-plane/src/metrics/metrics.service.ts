@@ -150,8 +150,14 @@ export class MetricsService {
   });
   readonly authLockouts = new Counter({
     name: 'medloop_auth_lockouts_total',
-    help: 'Usernames, badges or source addresses locked after repeated failures, by channel and scope (username | badge | address)',
+    help: '(username, address) pairs, badges or source addresses locked after repeated failures, by channel and scope (pair | badge | address); a username or device id alone is never locked',
     labelNames: ['channel', 'scope'],
+    registers: [this.registry],
+  });
+  readonly authUnattributed = new Counter({
+    name: 'medloop_auth_unattributed_total',
+    help: 'Secret checks without a source address (limited per name only, never per source), by channel',
+    labelNames: ['channel'],
     registers: [this.registry],
   });
   readonly securityDenials = new Counter({

@@ -76,7 +76,11 @@ export class MqttService implements OnApplicationBootstrap, BeforeApplicationShu
     await this.broker.stop();
   }
 
-  /** A device's CONNECT credentials, under the same brute-force lockout as people's sign-in. */
+  /**
+   * A device's CONNECT credentials, rate-limited per source address (its own key space, apart
+   * from HTTP sign-in) and never locked by device id: a 256-bit secret cannot be guessed, and a
+   * lock on a listed id would let anyone keep the device off the network.
+   */
   private async authenticate(username: string, password: Buffer, address: string | undefined): Promise<AuthResult> {
     const r = await this.attempts.attempt(
       'mqtt',

@@ -1,9 +1,10 @@
 /**
- * Access attacks: brute force on HTTP sign-in and MQTT CONNECT (rate-limited, then locked with
- * an alarm, answered the same whatever the password, unlocked by an admin), forged and expired
- * JWTs, devices stepping outside their topic space, a revoked device reconnecting, a nurse
- * acting on another ward, roles acting above themselves. All denied, audited or counted, and
- * no error leaks data.
+ * Access attacks: brute force on HTTP sign-in (the username locked from that address, with an
+ * alarm, answered the same whatever the password, unlocked by an admin) and on MQTT CONNECT
+ * (the source rate-limited, never the device id), forged and expired JWTs, devices stepping
+ * outside their topic space, a revoked device reconnecting, a nurse acting on another ward,
+ * roles acting above themselves. All denied, audited or counted, and no error leaks data.
+ * (lockout-weapon.e2e-spec: the same locks cannot be turned against the innocent.)
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -11,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { CustodyEventEntity } from '#persistence';
 import { closed, connectMqtt, connectRefused, subscribeCodes, waitForAsync } from '#testing';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { connectFrom, httpFrom } from './sources.js';
 import { CustodyFixture, scrape, STACK_TRACE } from './support.js';
 
 const JWT_SECRET = randomBytes(32).toString('hex');
@@ -29,6 +31,8 @@ describe('access attacks', () => {
       AUTH_MAX_FAILURES_PER_ADDRESS: '1000',
       AUTH_LOCKOUT_MS: '60000',
       AUTH_FAILURE_WINDOW_MS: '60000',
+      AUTH_MQTT_MAX_FAILURES_PER_ADDRESS: '3',
+      AUTH_MQTT_TARPIT_MS: '0',
     });
   });
   afterAll(async () => {
@@ -39,7 +43,7 @@ describe('access attacks', () => {
       (a) => a.source.id === subject,
     );
 
-  it('locks a username after repeated failed HTTP sign-ins, answering the same for right and wrong passwords, with an alarm; an admin unlocks it', async () => {
+  it('locks a username from the address of repeated failed HTTP sign-ins, answering the same for right and wrong passwords, with an alarm; an admin unlocks it', async () => {
     const { username } = await t.userToken('pharmacist');
     // the harness's password is unknown here: set one
     const id = (await t.api('GET', '/api/users', { token: t.adminToken })).body.find((u: { username: string }) => u.username === username).id;
@@ -57,12 +61,13 @@ describe('access attacks', () => {
     }
     expect(right.body.error).toBe(wrong.body.error);
     expect(Object.keys(right.body).sort()).toEqual(Object.keys(wrong.body).sort());
-    // other users are not affected
+    // other users are not affected, nor is this one from another address
     expect((await t.api('POST', '/api/auth/login', { body: { username: 'admin', password: t.env['ADMIN_PASSWORD'] } })).status).toBe(200);
+    expect((await httpFrom(t, '127.0.0.9', 'POST', '/api/auth/login', { username, password: 'the-right-password-1' })).status).toBe(200);
     await waitForAsync(async () => (await alarms(username)).length === 1, 5000, 'lock alarm');
-    expect(await scrape(t.baseUrl, /^medloop_auth_lockouts_total\{channel="http",scope="username"\}/)).toBeGreaterThanOrEqual(1);
-    const locks = (await t.api('GET', '/api/auth/lockouts', { token: t.adminToken })).body as { subject: string }[];
-    expect(locks.map((l) => l.subject)).toContain(username);
+    expect(await scrape(t.baseUrl, /^medloop_auth_lockouts_total\{channel="http",scope="pair"\}/)).toBeGreaterThanOrEqual(1);
+    const locks = (await t.api('GET', '/api/auth/lockouts', { token: t.adminToken })).body as { scope: string; subject: string; address: string }[];
+    expect(locks).toEqual([expect.objectContaining({ scope: 'pair', subject: username, address: '127.0.0.1' })]);
     const pharm = await t.userToken('pharmacist');
     expect((await t.api('POST', '/api/auth/lockouts/unlock', { token: pharm.token, body: { username } })).status).toBe(403);
     expect((await t.api('POST', '/api/auth/lockouts/unlock', { token: t.adminToken, body: { username } })).body).toEqual({ unlocked: 1 });
@@ -70,29 +75,37 @@ describe('access attacks', () => {
     await waitForAsync(async () => (await alarms(username))[0]?.state === 'cleared', 5000, 'alarm cleared');
   });
 
-  it('locks a device id after repeated bad MQTT CONNECTs (CONNACK 5 even with the right secret), with an alarm; an admin unlocks it', async () => {
+  it('never locks a device id: bad MQTT CONNECTs are rate-limited per source address, and the right secret connects from elsewhere', async () => {
     const reg = await t.registerDevice({ kind: 'sensor', name: 'brute-force target', ward: 'W-CARD' });
     const user = reg.credentials.username;
-    for (let i = 0; i < 3; i++) expect(await connectRefused(t.mqttUrl, { username: user, password: `guess-${i}` })).toBe(4);
-    expect(await connectRefused(t.mqttUrl, { username: user, password: reg.credentials.password })).toBe(5);
-    expect(await connectRefused(t.mqttUrl, { username: user, password: 'guess-again' })).toBe(5);
-    await waitForAsync(async () => (await alarms(user)).length === 1, 5000, 'device lock alarm');
+    const attacker = '127.0.0.7';
+    for (let i = 0; i < 3; i++) expect(await connectFrom(t, attacker, { username: user, password: `guess-${i}` })).toBe(4);
+    // the attacker's address is over its rate: refused before the secret is looked at, whatever it is
+    expect(await connectFrom(t, attacker, { username: user, password: reg.credentials.password })).toBe(5);
+    expect(await connectFrom(t, attacker, { username: user, password: 'guess-again' })).toBe(5);
     expect(await scrape(t.baseUrl, /^medloop_mqtt_auth_failures_total\{reason="locked"\}/)).toBeGreaterThanOrEqual(2);
-    await t.api('POST', '/api/auth/lockouts/unlock', { token: t.adminToken, body: { username: user } });
+    // the device, from its own address, is not
     const c = await connectMqtt(t.mqttUrl, { username: user, password: reg.credentials.password });
     await c.endAsync();
+    const locks = (await t.api('GET', '/api/auth/lockouts', { token: t.adminToken })).body as { scope: string; channel: string; subject: string }[];
+    expect(locks.filter((l) => l.channel === 'mqtt')).toEqual([expect.objectContaining({ scope: 'address', subject: attacker })]);
+    await waitForAsync(async () => (await alarms(attacker)).length === 1, 5000, 'MQTT source alarm');
+    expect((await alarms(user)).length).toBe(0);
+    expect((await t.api('POST', '/api/auth/lockouts/unlock', { token: t.adminToken, body: { address: attacker } })).body).toEqual({ unlocked: 1 });
+    expect(await connectFrom(t, attacker, { username: user, password: reg.credentials.password })).toBe(0);
   });
 
-  it('locks a source address spraying many usernames', async () => {
+  it('locks a source address spraying many usernames (its people, not its MQTT CONNECTs)', async () => {
     const sprayApp = await startTestApp({ AUTH_MAX_FAILURES: '100', AUTH_MAX_FAILURES_PER_ADDRESS: '6', AUTH_LOCKOUT_MS: '60000' });
     try {
       for (let i = 0; i < 6; i++)
         expect((await sprayApp.api('POST', '/api/auth/login', { body: { username: `nobody-${i}`, password: 'x' } })).status).toBe(401);
       expect((await sprayApp.api('POST', '/api/auth/login', { body: { username: 'admin', password: sprayApp.env['ADMIN_PASSWORD'] } })).status).toBe(429);
-      expect(await connectRefused(sprayApp.mqttUrl, { username: 'whoever', password: 'x' })).toBe(5);
+      // bad CONNECTs are counted apart: the address's MQTT is open, and answers a wrong secret as wrong
+      expect(await connectRefused(sprayApp.mqttUrl, { username: 'whoever', password: 'x' })).toBe(4);
       const locks = (await sprayApp.api('GET', '/api/auth/lockouts', { token: sprayApp.adminToken })).body as { scope: string; subject: string }[];
-      const address = locks.find((l) => l.scope === 'address')!.subject;
-      await sprayApp.api('POST', '/api/auth/lockouts/unlock', { token: sprayApp.adminToken, body: { address } });
+      expect(locks).toEqual([expect.objectContaining({ scope: 'address', channel: 'http', subject: '127.0.0.1' })]);
+      await sprayApp.api('POST', '/api/auth/lockouts/unlock', { token: sprayApp.adminToken, body: { address: '127.0.0.1' } });
       expect((await sprayApp.api('POST', '/api/auth/login', { body: { username: 'admin', password: sprayApp.env['ADMIN_PASSWORD'] } })).status).toBe(200);
     } finally {
       await sprayApp.close();

@@ -136,9 +136,18 @@ export interface AlarmParamsByType {
     messages: number;
   };
   'security.sign_in_locked': {
-    scope: 'username' | 'address';
+    /**
+     * pair: a username from one source address (never a username from everywhere); address: a
+     * source over any username (channel http) or its MQTT CONNECTs (channel mqtt); username:
+     * raised by releases before per-source locks (a username or device locked from anywhere)
+     */
+    scope: 'pair' | 'address' | 'username';
     channel: string;
+    /** the username, or the address of an address lock */
     subject: string;
+    /** the source address of the pair (null for an address lock; absent before per-source locks) */
+    address?: string | null;
+    /** failed (for a source, also refused) attempts that reached the limit */
     failures: number;
     lockedUntil: string;
     locks: number;
@@ -149,6 +158,10 @@ export interface AlarmParamsByType {
     owner: string | null;
     /** the owner's wards, comma-separated ('' for none) */
     wards: string;
+    /** pair: wrong PINs from one source address; badge: from everywhere (absent before per-source locks: the badge) */
+    scope?: 'pair' | 'badge';
+    /** the source address of a pair lock */
+    address?: string | null;
     failures: number;
     lockedUntil: string;
     locks: number;
@@ -491,13 +504,27 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
   },
   'security.sign_in_locked': {
     type: 'security.sign_in_locked',
-    subject: '`{scope}:{channel}:{username or address}`',
+    subject: '`pair:http:{username}` (one alarm whichever sources it is locked from) or `address:{http|mqtt}:{address}`',
     severity: 'warning',
     clears: { by: 'condition', condition: 'an admin lifts the lock, or the lock expires' },
-    title: (p) => (p.scope === 'address' ? `Sign-in locked for ${p.subject}` : `Sign-in locked: ${p.subject}`),
-    message: (p, w) =>
-      `${p.scope === 'address' ? `Source ${p.subject}` : `${p.channel === 'mqtt' ? 'Device' : 'User'} '${p.subject}'`} locked until ` +
-      `${localTime(p.lockedUntil, w.timeZone)} after ${p.failures} failed sign-ins.`,
+    title: (p) =>
+      p.scope === 'address'
+        ? p.channel === 'mqtt'
+          ? `MQTT sign-ins refused from ${p.subject}`
+          : `Sign-in locked for ${p.subject}`
+        : p.scope === 'pair'
+          ? `Sign-in locked: ${p.subject} from ${p.address ?? 'one address'}`
+          : `Sign-in locked: ${p.subject}`,
+    message: (p, w) => {
+      const until = localTime(p.lockedUntil, w.timeZone);
+      if (p.scope === 'address' && p.channel === 'mqtt')
+        return `MQTT CONNECTs from ${p.subject} refused until ${until} after ${p.failures} failed; no device is locked by its id, and people's sign-ins from there are not affected.`;
+      if (p.scope === 'address')
+        return `Source ${p.subject} locked until ${until} after ${p.failures} failed or refused sign-ins, whatever the username or badge.`;
+      if (p.scope === 'pair')
+        return `User '${p.subject}' locked from ${p.address ?? 'one address'} until ${until} after ${p.failures} failed sign-ins from there; from anywhere else the user signs in as usual.`;
+      return `${p.channel === 'mqtt' ? 'Device' : 'User'} '${p.subject}' locked until ${until} after ${p.failures} failed sign-ins.`;
+    },
   },
   'security.badge_locked': {
     type: 'security.badge_locked',
@@ -506,8 +533,9 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     clears: { by: 'condition', condition: 'an admin lifts the lock, or the lock expires' },
     title: (p) => (p.owner ? `Badge of ${p.owner} locked` : `Unknown badge ${p.gsrn} locked`),
     message: (p, w) =>
-      `Badge ${p.gsrn}${p.owner ? ` (${p.owner}${p.wards ? `, ${p.wards}` : ''})` : ' (not issued to anyone)'} locked until ` +
-      `${localTime(p.lockedUntil, w.timeZone)} after ${p.failures} wrong PINs. Someone may be guessing it: check with its holder.`,
+      `Badge ${p.gsrn}${p.owner ? ` (${p.owner}${p.wards ? `, ${p.wards}` : ''})` : ' (not issued to anyone)'} locked ` +
+      `${p.scope === 'pair' ? `at ${p.address ?? 'one address'}` : 'everywhere'} until ` +
+      `${localTime(p.lockedUntil, w.timeZone)} after ${p.failures} wrong PINs${p.scope === 'pair' ? ' there' : ''}. Someone may be guessing it: check with its holder.`,
   },
 };
 
