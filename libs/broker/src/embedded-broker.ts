@@ -350,6 +350,9 @@ export class EmbeddedBroker {
     const remoteAddress = client[ADDRESS];
     this.opts.hooks.authenticate(username, password, { clientId, remoteAddress }).then(
       (res) => {
+        // hung up while being checked: aedes drops this answer, and a session registered now
+        // would never see its connection close (it already has)
+        if (client.closed || client.conn.destroyed) return;
         if (!res.ok) return fail(res.reason, AUTH_RETURN_CODE[res.reason], res.reason);
         const session: BrokerSession = {
           principal: res.principal,
