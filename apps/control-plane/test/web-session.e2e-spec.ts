@@ -63,13 +63,17 @@ describe('web UI session', () => {
     const who = await nurse();
     const page = await signIn(who);
     const first = (await stored(page))!.token;
-    // three lifetimes of the access token: the tab refreshed, the station is still live
-    await page.waitForTimeout(9_000);
+    // untouched, the tab refreshes by itself (keepSessionFresh), before the token's end
+    await waitForAsync(async () => (await stored(page))!.token !== first, 20_000, 'refreshed in the background');
+    const background = (await stored(page))!.token;
+    expect(await me(background)).toBe(200);
+    // and after a reload too: the station is still live
     await page.reload();
     await page.locator('[data-link="live"]').waitFor({ timeout: 10_000 });
     expect(page.url()).not.toContain('#/login');
     const now = (await stored(page))!.token;
     expect(now).not.toBe(first);
+    expect(page.url()).not.toContain('#/login');
     expect(await me(now)).toBe(200);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 10_000 });

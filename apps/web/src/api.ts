@@ -50,6 +50,14 @@ export function refreshSession(): Promise<Session | null> {
         body: JSON.stringify({ refreshToken: s.refreshToken }),
       });
       if (res.status === 401) {
+        const code = String(((await res.json().catch(() => null)) as { error?: unknown } | null)?.error);
+        // another tab of this browser refreshed the same session a moment before: its new
+        // tokens are (or are about to be) in storage; the session is not over
+        if (code === 'refresh_raced') {
+          await sleep(200);
+          const latest = loadSession();
+          return latest && latest.refreshToken !== s.refreshToken ? latest : s;
+        }
         signedOut();
         return null;
       }

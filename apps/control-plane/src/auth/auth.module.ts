@@ -4,6 +4,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginAttempts } from './login-attempts.service.js';
 import { AuthSessions } from './sessions.service.js';
+import { UserSessionsController } from './user-sessions.controller.js';
 import { WitnessVerifier } from './witness-verifier.service.js';
 
 /**
@@ -15,7 +16,7 @@ import { WitnessVerifier } from './witness-verifier.service.js';
 @Global()
 @Module({
   imports: [AlarmsModule],
-  controllers: [AuthController],
+  controllers: [AuthController, UserSessionsController],
   providers: [AuthService, AuthSessions, LoginAttempts, WitnessVerifier],
   exports: [AuthService, AuthSessions, LoginAttempts, WitnessVerifier],
 })

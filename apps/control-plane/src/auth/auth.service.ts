@@ -54,7 +54,7 @@ export class AuthService {
   async login(username: string, password: string, client: ClientInfo = {}): Promise<LoginResult> {
     const user = await this.checkPassword(username, password, client.address);
     if (!user) throw new UnauthorizedError('invalid username or password', 'invalid_credentials');
-    return this.issue(user, await this.sessions.open(user.id, client));
+    return this.issue(user, await this.sessions.open(user, client));
   }
 
   /** A new access token and the next refresh token for a live session. */
@@ -84,9 +84,11 @@ export class AuthService {
     // not 401: the caller is signed in; it is the current password that is wrong
     if (!user || user.id !== caller.id)
       throw new RuleViolationError('currentPassword: not the current password', 'wrong_current_password', { field: 'currentPassword' });
-    await this.users.update(user.id, { passwordHash: await hashPassword(next) });
+    const generation = await this.users.update(user.id, { passwordHash: await hashPassword(next) });
+    if (generation === null) throw new UnauthorizedError('invalid or expired token', 'invalid_token');
     await this.sessions.end(user.id, null, 'password_changed');
-    return this.issue(user, await this.sessions.open(user.id, client));
+    // under the generation the new password made: a sign-in that raced it with the old one is not
+    return this.issue(user, await this.sessions.open({ id: user.id, credentialGeneration: generation }, client));
   }
 
   /** Verifies a bearer token and returns the current user with its session, or throws UnauthorizedError. */

@@ -22,7 +22,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
-import { DomainError, UnauthorizedError } from '#domain';
+import { DomainError } from '#domain';
 import { UsersRepository, type UserEntity } from '#persistence';
 import { AuthSessions } from '../auth/sessions.service.js';
 import type { AuthUser } from '../common/auth.decorators.js';
@@ -173,7 +173,7 @@ export class LiveAccessWatch implements OnModuleInit, OnModuleDestroy {
     let user: UserEntity | null;
     let live: { id: string; expiresAt: string; refreshedAt: string }[] | null = null;
     try {
-      [user, live] = await Promise.all([this.users.findById(userId), withSessions ? this.sessions.list(userId) : Promise.resolve(null)]);
+      [user, live] = await Promise.all([this.users.findById(userId), withSessions ? this.sessions.unrevokedOf(userId) : Promise.resolve(null)]);
     } catch (err) {
       // left as they were: the sweep (or the next event) judges them again
       this.failed(err, userId, via);
@@ -259,15 +259,10 @@ export class LiveAccessWatch implements OnModuleInit, OnModuleDestroy {
     else this.close(c, outcome.closure, 'timer');
   }
 
-  /** The socket's session if the store holds it live (null when revoked or past its end); a failed read throws. */
+  /** The socket's session unless it was revoked or its credentials changed (its times are judged by sessionOutcome); a failed read throws. */
   private async liveSession(c: LiveClient): Promise<{ expiresAt: Date; refreshedAt: Date } | null> {
     if (!c.user.sessionId) return null;
-    try {
-      return await this.sessions.requireLive(c.user.sessionId, c.user.id);
-    } catch (err) {
-      if (err instanceof UnauthorizedError) return null;
-      throw err;
-    }
+    return this.sessions.unrevoked(c.user.sessionId, c.user.id);
   }
 
   /** The session's absolute end as last read (ms). */

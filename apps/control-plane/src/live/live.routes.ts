@@ -37,6 +37,7 @@ export const LIVE_ROUTES = {
   'robot.state': { internal: 'the fleet (mission progress), custody (compartments) and the alarm conditions' },
   'device.sessions_invalidated': { internal: 'the MQTT service (drops the sessions)' },
   'user.access_changed': { internal: 'live sessions (re-check the user’s rooms)' },
+  'user.credentials_changed': { internal: 'auth sessions (end every session of the old credentials)' },
   'auth.sessions_revoked': { internal: 'live sessions (close sockets of ended sessions)' },
   'cabinet.removed': { internal: 'custody (links the unit to the dose’s pick step)' },
   'coldchain.excursion': { internal: 'custody (quarantines the exposed doses)' },

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { USER_ROLES } from '#persistence';
@@ -6,7 +6,6 @@ import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.de
 import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
-import type { SessionView } from '../auth/sessions.service.js';
 import { UsersService, type UserView } from './users.service.js';
 
 const wardId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'ward ids use letters, digits and _ . : -');
@@ -45,7 +44,7 @@ export const UpdateUserSchema = z.strictObject({
     .optional(),
 });
 
-const UserIdSchema = z.uuid({ message: 'id must be a UUID' });
+export const UserIdSchema = z.uuid({ message: 'id must be a UUID' });
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -84,22 +83,5 @@ export class UsersController {
     @Body(new ZodPipe(UpdateUserSchema)) body: z.infer<typeof UpdateUserSchema>,
   ): Promise<UserView> {
     return this.users.update(id, body);
-  }
-
-  /** The user's live sign-in sessions. */
-  @Roles('admin')
-  @Get(':id/sessions')
-  @WardScope.none('user administration: accounts, not ward data')
-  sessions(@Param('id', new ZodPipe(UserIdSchema, 'id')) id: string): Promise<SessionView[]> {
-    return this.users.liveSessions(id);
-  }
-
-  /** Sign out everywhere: every session of the user ends; their tokens answer 401 and their live sockets close. */
-  @Roles('admin')
-  @Post(':id/sign-out')
-  @WardScope.none('user administration: accounts, not ward data')
-  @HttpCode(200)
-  signOut(@Param('id', new ZodPipe(UserIdSchema, 'id')) id: string): Promise<{ ended: number }> {
-    return this.users.signOut(id);
   }
 }

@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import { ConflictError, NotFoundError } from '#domain';
 import { type UserEntity, type UserRole, UsersRepository } from '#persistence';
 import { hashPassword } from '../auth/passwords.js';
-import { AuthSessions, type SessionView } from '../auth/sessions.service.js';
 import { EventBus } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -51,7 +50,6 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly users: UsersRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly sessions: AuthSessions,
     private readonly bus: EventBus,
   ) {}
 
@@ -82,6 +80,7 @@ export class UsersService implements OnApplicationBootstrap {
       disabled: false,
       badgeGsrn: input.badgeGsrn ?? null,
       pinHash: input.pin ? await hashPassword(input.pin) : null,
+      credentialGeneration: 0,
       createdAt: new Date(),
     } satisfies UserEntity;
     await this.users.insert(user);
@@ -121,28 +120,18 @@ export class UsersService implements OnApplicationBootstrap {
       ...(patch.badgeGsrn !== undefined ? { badgeGsrn: patch.badgeGsrn } : {}),
       ...(patch.pin !== undefined ? { pinHash: await hashPassword(patch.pin) } : {}),
     });
-    // committed: now end what the change takes away. A new password or a disabled account ends
-    // every session (its tokens answer 401, its sockets close); a new role or ward list keeps
-    // the sessions (each request re-reads the user) but live sockets re-check their rooms.
-    if (patch.disabled === true && !u.disabled) await this.sessions.end(id, null, 'disabled');
-    else if (patch.password !== undefined) await this.sessions.end(id, null, 'password_changed');
+    // committed. A new password or a disabled account bumped the credential generation in the
+    // same UPDATE: no session of the old credentials is honoured from now on, and the auth
+    // feature ends them (their sockets close). A new role or ward list keeps the sessions (each
+    // request re-reads the user) but live sockets re-check their rooms.
+    if (patch.disabled === true && !u.disabled) this.bus.emit('user.credentials_changed', { userId: id, reason: 'disabled' });
+    else if (patch.password !== undefined) this.bus.emit('user.credentials_changed', { userId: id, reason: 'password_changed' });
     const reasons: ('disabled' | 'enabled' | 'role' | 'wards')[] = [];
     if (patch.disabled !== undefined && patch.disabled !== u.disabled) reasons.push(patch.disabled ? 'disabled' : 'enabled');
     if (patch.role !== undefined && patch.role !== u.role) reasons.push('role');
     if (patch.wards !== undefined && !sameSet(patch.wards, u.wards)) reasons.push('wards');
     if (reasons.length > 0) this.bus.emit('user.access_changed', { userId: id, reasons });
     return this.get(id);
-  }
-
-  /** An administrator's "sign out everywhere" for a user: every session ends at once. */
-  async signOut(id: string): Promise<{ ended: number }> {
-    if (!(await this.users.findById(id))) throw new NotFoundError('User', id);
-    return { ended: await this.sessions.end(id, null, 'signed_out_everywhere') };
-  }
-
-  async liveSessions(id: string): Promise<SessionView[]> {
-    if (!(await this.users.findById(id))) throw new NotFoundError('User', id);
-    return this.sessions.list(id);
   }
 }
 

@@ -19,7 +19,7 @@ import { connectMqtt, waitFor } from '#testing';
 import { LiveAccessWatch } from '../../src/live/live-access-watch.service.js';
 import { LiveHub } from '../../src/live/live-hub.service.js';
 import { startTestApp, TEST_ADMIN_PASSWORD, type TestApp } from '../support/test-app.js';
-import { scrape, sleep } from './support.js';
+import { liveHandshake, scrape, sleep } from './support.js';
 
 interface Station {
   socket: Socket;
@@ -75,17 +75,7 @@ function harness(get: () => TestApp) {
   };
 
   /** the live handshake's answer to a token: 'connected' or the refusal's code */
-  const handshake = (token: string) =>
-    new Promise<string>((resolve) => {
-      const s = io(`${get().baseUrl}${LIVE_NAMESPACE}`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-      const done = (v: string) => {
-        s.close();
-        resolve(v);
-      };
-      s.once('connect', () => done('connected'));
-      s.once('connect_error', (err: Error & { data?: { code?: string } }) => done(err.data?.code ?? err.message));
-      setTimeout(() => done('timeout'), 5000).unref();
-    });
+  const handshake = (token: string) => liveHandshake(get().baseUrl, token);
 
   /** a real sensor of the ward comes online over MQTT: one `device` delta in the ward's room; returns its id */
   const deviceOnline = async (ward: string): Promise<string> => {

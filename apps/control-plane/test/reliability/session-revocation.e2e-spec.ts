@@ -9,10 +9,10 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { io } from 'socket.io-client';
-import { LIVE_NAMESPACE } from '#contracts';
+import { type AuthSessionEntity, AuthSessionsRepository } from '#persistence';
+import { AuthSessions } from '../../src/auth/sessions.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { scrape } from './support.js';
+import { liveHandshake, scrape } from './support.js';
 
 const JWT_SECRET = randomBytes(32).toString('hex');
 const b64 = (x: unknown) => Buffer.from(JSON.stringify(x)).toString('base64url');
@@ -42,17 +42,7 @@ describe('revocable sessions', () => {
   const me = async (token: string) => (await t.api('GET', '/api/users/me', { token })).status;
   const refresh = (refreshToken: string) => t.api('POST', '/api/auth/refresh', { body: { refreshToken } });
   /** the live handshake's answer to a token: 'connected' or the refusal's code */
-  const handshake = (token: string) =>
-    new Promise<string>((resolve) => {
-      const s = io(`${t.baseUrl}${LIVE_NAMESPACE}`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
-      const done = (v: string) => {
-        s.close();
-        resolve(v);
-      };
-      s.once('connect', () => done('connected'));
-      s.once('connect_error', (err: Error & { data?: { code?: string } }) => done(err.data?.code ?? err.message));
-      setTimeout(() => done('timeout'), 5000).unref();
-    });
+  const handshake = (token: string) => liveHandshake(t.baseUrl, token);
   const newUser = async (role: 'nurse' | 'pharmacist' = 'nurse') => {
     const u = await t.userToken(role, role === 'nurse' ? ['W-CARD'] : []);
     // the harness signed in once to hand out its token: end that session, so each test counts its own
@@ -129,6 +119,62 @@ describe('revocable sessions', () => {
     expect(await handshake(u.tokens.accessToken)).toBe('invalid_token');
     expect((await refresh(u.tokens.refreshToken)).status).toBe(401);
     expect(await me((await signIn(u.username, 'a-new-password-after-reset')).accessToken)).toBe(200);
+  });
+
+  /**
+   * The race the reviewer measured (5 of 15 sign-ins survived): a sign-in checks the old
+   * password, an administrator resets it (or disables the account) and ends every session it
+   * can list, and only then does the sign-in insert its session. Held here at that insert,
+   * deterministically: the session is born under the old credential generation and is refused
+   * at once, and never honoured by any read.
+   */
+  it.each([
+    ['a password reset', { password: 'reset-while-signing-in' }],
+    ['disabling the account', { disabled: true }],
+  ])('a sign-in that proved the old credentials just before %s gets no live session', async (_what, change) => {
+    const u = await newUser();
+    const repo = t.cp.app.get(AuthSessionsRepository);
+    const insert = repo.insert.bind(repo);
+    let atInsert!: () => void;
+    const reached = new Promise<void>((resolve) => (atInsert = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const inserted: AuthSessionEntity[] = [];
+    repo.insert = async (s: AuthSessionEntity) => {
+      inserted.push(s);
+      atInsert();
+      await gate;
+      return insert(s);
+    };
+    try {
+      const signing = t.api('POST', '/api/auth/login', { body: { username: u.username, password: u.password } });
+      await reached;
+      const patch = await t.api('PATCH', `/api/users/${u.id}`, { token: t.adminToken, body: change });
+      expect(patch.status).toBe(200);
+      release();
+      const r = await signing;
+      expect(r.status).toBe(401);
+      expect(r.body.error).toBe('credentials_changed');
+    } finally {
+      repo.insert = insert;
+      release();
+    }
+    expect(inserted).toHaveLength(1);
+    const raced = inserted[0]!;
+    // not honoured by any read either (the check at use does not depend on the one at sign-in)
+    const sessions = t.cp.app.get(AuthSessions);
+    await expect(sessions.requireLive(raced.id, u.id)).rejects.toMatchObject({ code: 'invalid_token' });
+    expect((await sessions.list(u.id)).map((s) => s.id)).not.toContain(raced.id);
+    expect(await scrape(t.baseUrl, /^medloop_auth_sessions_total\{event="ended_credentials_changed"\}/)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a refresh secret never issued for a session is refused without ending it (session ids are not secret)', async () => {
+    const u = await newUser();
+    const guess = await refresh(`${u.tokens.sessionId}.${randomBytes(32).toString('base64url')}`);
+    expect(guess.status).toBe(401);
+    expect(guess.body.error).toBe('invalid_refresh_token');
+    expect(await me(u.tokens.accessToken)).toBe(200);
+    expect((await refresh(u.tokens.refreshToken)).status).toBe(200);
   });
 
   it('changing one’s own password proves the current one, ends every session and answers a new one', async () => {

@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freePorts, newGsrn, orderBody, type OrderOptions, patientBody, unitBarcode, withCheck, wristband } from '#testing';
+import { io } from 'socket.io-client';
+import { LIVE_NAMESPACE } from '#contracts';
 
 export const MAIN = resolve('dist/apps/control-plane/src/main.js');
 /** FUZZ_RUNS raises every property's run count (CI keeps the defaults). */
@@ -256,3 +258,17 @@ export function seeded(seed: number): () => number {
 
 /** Stack-trace lines as Node prints them (`    at fn (file:line:col)`). */
 export const STACK_TRACE = /\n\s+at \S+.*:\d+:\d+/;
+
+/** The live gateway's answer to a handshake with `token`: 'connected' or the refusal's code. */
+export function liveHandshake(baseUrl: string, token: string): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const s = io(`${baseUrl}${LIVE_NAMESPACE}`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const done = (v: string) => {
+      s.close();
+      resolve(v);
+    };
+    s.once('connect', () => done('connected'));
+    s.once('connect_error', (err: Error & { data?: { code?: string } }) => done(err.data?.code ?? err.message));
+    setTimeout(() => done('timeout'), 5000).unref();
+  });
+}

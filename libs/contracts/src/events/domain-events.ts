@@ -44,13 +44,19 @@ export interface DomainEventMap {
    */
   'user.access_changed': { userId: string; reasons: ('disabled' | 'enabled' | 'role' | 'wards')[] };
   /**
+   * A user's credentials changed (committed): a new password (set by an administrator) or the
+   * account disabled. The UPDATE bumped the user's credential generation, so no session of
+   * the old credentials is honoured any more; the auth feature ends them (rows, sockets).
+   */
+  'user.credentials_changed': { userId: string; reason: 'password_changed' | 'disabled' };
+  /**
    * Sign-in sessions of a user ended (committed): `sessionIds` null = every session of the user.
    * Their access tokens answer 401 from now on; live sockets opened with them are closed.
    */
   'auth.sessions_revoked': {
     userId: string;
     sessionIds: string[] | null;
-    reason: 'logout' | 'password_changed' | 'disabled' | 'signed_out_everywhere' | 'refresh_reused' | 'expired';
+    reason: 'logout' | 'password_changed' | 'credentials_changed' | 'disabled' | 'signed_out_everywhere' | 'refresh_reused' | 'expired';
   };
   /**
    * The latest values of a ward sensor (one per accepted, current telemetry message; live

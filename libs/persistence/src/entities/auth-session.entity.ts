@@ -1,5 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { TimestampColumn } from '../columns.js';
+import { JsonColumn, TimestampColumn } from '../columns.js';
+
+/** how many retired refresh-secret hashes a session keeps (one refresh per access token: ~4 h at the default 15 min) */
+export const RETIRED_REFRESH_KEPT = 16;
 
 /**
  * A signed-in session: what a sign-in creates and a logout, password change, disable or an
@@ -24,6 +27,10 @@ export class AuthSessionEntity {
   @Column({ type: 'varchar', length: 80, nullable: true, name: 'previous_refresh_hash' })
   previousRefreshHash!: string | null;
 
+  /** sha256 of the secrets retired before that one, newest first (at most RETIRED_REFRESH_KEPT): one presented again is a reuse */
+  @JsonColumn({ name: 'retired_refresh_hashes' })
+  retiredRefreshHashes!: string[];
+
   @TimestampColumn({ name: 'created_at' })
   createdAt!: Date;
 
@@ -33,6 +40,10 @@ export class AuthSessionEntity {
 
   @TimestampColumn({ name: 'refreshed_at' })
   refreshedAt!: Date;
+
+  /** the user's credential generation when it was opened: a session of an older one is not honoured */
+  @Column({ type: 'integer', name: 'credential_generation', default: 0 })
+  credentialGeneration!: number;
 
   @TimestampColumn({ nullable: true, name: 'revoked_at' })
   revokedAt!: Date | null;

@@ -42,6 +42,14 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 255, nullable: true, name: 'pin_hash' })
   pinHash!: string | null;
 
+  /**
+   * Bumped by the same UPDATE that sets a new password or disables the account; a sign-in
+   * session carries the generation it was opened under and is honoured only while the two
+   * agree (a sign-in that proved the old password just before a reset is born stale).
+   */
+  @Column({ type: 'integer', name: 'credential_generation', default: 0 })
+  credentialGeneration!: number;
+
   @TimestampColumn({ name: 'created_at' })
   createdAt!: Date;
 }

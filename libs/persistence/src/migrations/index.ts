@@ -10,6 +10,7 @@ import { OverrideReview1764300100000 } from './1764300100000-override-review.js'
 import { CustodyEventWard1764300300000 } from './1764300300000-custody-event-ward.js';
 import { AuthSessions1764400200000 } from './1764400200000-auth-sessions.js';
 import { DeviceCredentialGeneration1764400300000 } from './1764400300000-device-credential-generation.js';
+import { UserCredentialGeneration1764400400000 } from './1764400400000-user-credential-generation.js';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   CustodyEventWard1764300300000,
   AuthSessions1764400200000,
   DeviceCredentialGeneration1764400300000,
+  UserCredentialGeneration1764400400000,
 ];

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { UserEntity } from '../entities/user.entity.js';
-import { runWrite } from '../transactions.js';
+import { runTransaction, runWrite } from '../transactions.js';
 
 /** Data access for users; services never touch TypeORM directly. */
 @Injectable()
@@ -33,10 +33,27 @@ export class UsersRepository {
     return runWrite(this.repo.manager.connection, () => this.repo.insert(user));
   }
 
+  /**
+   * Updates a user. A new password or disabling the account bumps the credential generation
+   * in the same UPDATE, so no sign-in session opened under the old one is honoured again
+   * (AuthSessionsRepository.findLive), whatever order a racing sign-in and this change commit
+   * in. Returns the generation after the update (null: no such user).
+   */
   async update(
     id: string,
     patch: Partial<Pick<UserEntity, 'displayName' | 'passwordHash' | 'role' | 'wards' | 'disabled' | 'badgeGsrn' | 'pinHash'>>,
-  ): Promise<void> {
-    await runWrite(this.repo.manager.connection, () => this.repo.update({ id }, patch));
+  ): Promise<number | null> {
+    const bump = patch.passwordHash !== undefined || patch.disabled === true;
+    return runTransaction(this.repo.manager.connection, async (m) => {
+      const r = await m
+        .createQueryBuilder()
+        .update(UserEntity)
+        .set(bump ? { ...patch, credentialGeneration: () => 'credential_generation + 1' } : patch)
+        .where('id = :id', { id })
+        .execute();
+      if (!r.affected) return null;
+      const row = await m.findOne(UserEntity, { where: { id }, select: { id: true, credentialGeneration: true } });
+      return row?.credentialGeneration ?? null;
+    });
   }
 }
