@@ -35,7 +35,11 @@ function setup(over: Partial<AppConfig['authThrottle']> = {}) {
     }),
     clear: jest.fn(async (_key: string, _reason: string) => null),
   };
-  const users = { findByBadge: async () => ({ username: 'nina', wards: ['W-CARD'] }) };
+  const users = {
+    findByBadge: async () => ({ username: 'nina', wards: ['W-CARD'] }),
+    // every name a user's but those an attacker makes up
+    findByUsername: async (name: string) => (name.startsWith('nobody-') ? null : { username: name }),
+  };
   const attempts = new LoginAttempts(
     { authThrottle: { ...THROTTLE, ...over } } as AppConfig,
     pino({ level: 'silent' }),
@@ -154,11 +158,49 @@ describe('LoginAttempts', () => {
     const s = setup();
     expect(await s.times(5, () => s.tryIt('mqtt', 'dev-1', '10.0.10.1'))).toEqual(['bad', 'bad', 'bad', 'bad', 'bad']);
     expect(await s.tryIt('mqtt', 'dev-1', '10.0.10.2', true)).toBe('ok');
-    // the source is over its rate: refused, the right secret too, until its window ends
-    expect(await s.tryIt('mqtt', 'dev-2', '10.0.10.1', true)).toBe('locked');
+    // the source is over its limit: listed and alarmed, its failures go on being refused
+    expect(await s.attempts.list()).toEqual([expect.objectContaining({ scope: 'address', channel: 'mqtt', subject: '10.0.10.1' })]);
+    expect(s.raised.at(-1)).toMatchObject({ type: 'security.sign_in_locked', params: { scope: 'address', channel: 'mqtt', subject: '10.0.10.1' } });
+    expect(await s.times(3, () => s.tryIt('mqtt', 'dev-2', '10.0.10.1'))).toEqual(['bad', 'bad', 'bad']);
+    // but a right secret from it is let in: a robot behind the same NAT as a misconfigured one
+    const before = s.checks();
+    expect(await s.tryIt('mqtt', 'dev-2', '10.0.10.1', true)).toBe('ok');
+    expect(s.checks()).toBe(before + 1);
     // people signing in from that address are not affected
     expect(await s.tryIt('http', 'alice', '10.0.10.1', true)).toBe('ok');
-    expect(await s.attempts.list()).toEqual([expect.objectContaining({ scope: 'address', channel: 'mqtt', subject: '10.0.10.1' })]);
+    expect(s.raised.filter((a) => a.type === 'security.sign_in_locked')).toHaveLength(1);
+  });
+
+  it('raises no alarm for a made-up username locked from a source: only for real users and for the source', async () => {
+    const s = setup({ maxFailuresPerAddress: 1000 });
+    for (let i = 0; i < 20; i++) await s.times(3, () => s.tryIt('http', `nobody-${i}`, '10.0.14.1'));
+    await s.times(3, () => s.tryIt('http', 'alice', '10.0.14.1'));
+    await new Promise((r) => setImmediate(r));
+    expect(s.raised.map((a) => a.subject)).toEqual(['pair:http:alice']);
+    expect((await s.attempts.list()).filter((l) => l.scope === 'pair')).toHaveLength(21);
+  });
+
+  it('locks an IPv6 host, not its /64, until the /64 itself reaches four times the limit', async () => {
+    const s = setup();
+    // ten wrong passwords (over any names) from one host: that host is locked
+    await s.times(10, (i) => s.tryIt('http', `guess-${i}`, '2001:db8:0:7::1'));
+    expect(await s.tryIt('http', 'alice', '2001:db8:0:7::1', true)).toBe('locked');
+    // a neighbour on the same /64 (a VDI pool, a NAT64 block) signs in
+    expect(await s.tryIt('http', 'bob', '2001:db8:0:7::2', true)).toBe('ok');
+    // rotating hosts through the /64: 40 in all lock the whole block
+    for (let h = 3; h < 6; h++) await s.times(10, (i) => s.tryIt('http', `guess-${i}`, `2001:db8:0:7::${h}`));
+    expect(await s.tryIt('http', 'bob', '2001:db8:0:7::99', true)).toBe('locked');
+    expect(await s.tryIt('http', 'bob', '2001:db8:0:8::1', true)).toBe('ok');
+    expect((await s.attempts.list()).map((l) => l.subject)).toContain('2001:db8:0:7::/64');
+    expect(await s.attempts.unlock({ address: '2001:db8:0:7::/64' }, 'admin')).toEqual({ unlocked: 1 });
+    expect(await s.tryIt('http', 'bob', '2001:db8:0:7::99', true)).toBe('ok');
+  });
+
+  it('lets in a burst of right secrets from one source, however many, and at once', async () => {
+    const s = setup();
+    const burst = await Promise.all(Array.from({ length: 50 }, (_, i) => s.tryIt('mqtt', `dev-${i}`, '10.0.12.1', true)));
+    expect(burst.every((r) => r === 'ok')).toBe(true);
+    expect(await s.attempts.list()).toEqual([]);
   });
 
   it('holds back a failed CONNECT the more its source fails, a right secret never', async () => {

@@ -4,7 +4,8 @@
  * the people it protects: nothing locks a name from everywhere.
  *
  * - People's passwords (at sign-in or as a witness: one password, one key space): failures
- *   are counted per (username, source address) pair and per source address over any username;
+ *   are counted per (username, source address) pair and per source address over any username
+ *   (an IPv6 source is its host address; its /64 is counted too, at four times the limit);
  *   reaching a limit locks that pair or that source, each further lock of it twice as long. A
  *   username's failures from every source only slow its checks (a delay before the check,
  *   doubling, capped at a few seconds): guesses from one place never keep its owner out from
@@ -13,11 +14,15 @@
  *   per source (with the passwords: both come over HTTP) and per badge from everywhere at a
  *   much higher limit — a PIN is a few digits, so a guess spread over many sources must end too.
  * - Devices (MQTT CONNECT): never locked by id — the ids are listed to every role, and a
- *   256-bit secret is not guessed. Bad CONNECTs are rate-limited per source address in a key
- *   space of their own (they never lock that address's people out), and a failed CONNECT's
- *   answer is held back the more its source fails (a tarpit); a right secret is never delayed.
- * An attempt without a source address is checked under the per-name limits only, and counted:
- * one shared key for all such clients would let any one of them lock all the others.
+ *   256-bit secret is not guessed. Its check is a sha256, so it is always made and a right
+ *   secret is always let in, whatever its source did before (a robot behind the same NAT as a
+ *   misconfigured one must still connect). Bad CONNECTs are counted per source address in a key
+ *   space of their own (they never lock that address's people out): past the limit the source
+ *   is listed, logged and alarmed as locked until its window ends, and a failed CONNECT's answer
+ *   is held back the more its source fails (a tarpit); a right secret is never delayed.
+ * An attempt without a source address is checked under the per-name limits only (a password:
+ * its username's delay; a badge PIN: the badge's limit everywhere; a device: counted), and
+ * counted: one shared key for all such clients would let any one of them lock all the others.
  *
  * While a pair, source or badge is locked, an attempt is refused before the secret is looked
  * at, so the answer never says whether it was right. Locks are logged, counted and alarmed; an
@@ -40,7 +45,7 @@ import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { dummyHash } from './passwords.js';
-import { type DelayPolicy, type LockPolicy, limiterSeconds, lockDurationMs, progressiveDelayMs, sourceKey } from './throttle-policy.js';
+import { type DelayPolicy, type LockPolicy, limiterSeconds, lockDurationMs, prefixKey, progressiveDelayMs, sourceKey } from './throttle-policy.js';
 
 /** Where the secret was presented: the label of the metrics and logs. */
 export type AuthChannel = 'http' | 'mqtt' | 'badge' | 'witness';
@@ -55,7 +60,7 @@ export interface LockoutView {
   channel: Space;
   /** the username or badge GSRN; for an address lock, the address */
   subject: string;
-  /** the source of a pair or address lock (an IPv6 source is its /64); null for a badge locked everywhere */
+  /** the source of a pair or address lock (an IPv6 host, or for an address lock possibly its /64); null for a badge locked everywhere */
   address: string | null;
   lockedUntil: string;
   /** how many times in a row this was locked (each lock lasts twice the one before) */
@@ -92,6 +97,9 @@ const MAX_LISTED = 10_000;
 /** a source's first three bad CONNECTs are answered at once, then 100 ms, doubling to the configured tarpit */
 const TARPIT: Omit<DelayPolicy, 'maxMs'> = { after: 3, firstMs: 100 };
 
+/** an IPv6 /64 (many hosts: a subscriber's block, a ward's VDI pool) locks at this many times one host's limit */
+const PREFIX_FACTOR = 4;
+
 /** The one place a shared store goes: RateLimiterPostgres / RateLimiterRedis take these options plus a `storeClient`. */
 const limiter = (keyPrefix: string, points: number, durationMs: number): RateLimiterAbstract =>
   new RateLimiterMemory({ keyPrefix, points, duration: limiterSeconds(durationMs) });
@@ -110,6 +118,8 @@ async function take(l: RateLimiterAbstract, key: string): Promise<Taken> {
 export class LoginAttempts {
   private readonly pairs: RateLimiterAbstract;
   private readonly sources: RateLimiterAbstract;
+  /** an IPv6 source's /64, at PREFIX_FACTOR times a host's limit */
+  private readonly prefixes: RateLimiterAbstract;
   private readonly badges: RateLimiterAbstract;
   private readonly mqttSources: RateLimiterAbstract;
   /** failures per username from every source: the delay, never a lock */
@@ -131,6 +141,7 @@ export class LoginAttempts {
     const a = config.authThrottle;
     this.pairs = limiter('auth_pair', a.maxFailures, a.windowMs);
     this.sources = limiter('auth_source', a.maxFailuresPerAddress, a.windowMs);
+    this.prefixes = limiter('auth_prefix', a.maxFailuresPerAddress * PREFIX_FACTOR, a.windowMs);
     this.badges = limiter('auth_badge', a.badgeMaxFailures, a.windowMs);
     this.mqttSources = limiter('auth_mqtt_source', a.mqttMaxFailuresPerAddress, a.mqttWindowMs);
     this.usernames = limiter('auth_username', COUNT_ONLY, a.windowMs);
@@ -156,8 +167,9 @@ export class LoginAttempts {
     const space = SPACE[channel];
     const source = sourceKey(address);
     if (source === null) this.metrics.authUnattributed.inc({ channel });
+    if (space === 'mqtt') return { result: await this.deviceAttempt(username, source, check, succeeded) };
     const passed: { gate: Gate; res: RateLimiterRes }[] = [];
-    for (const gate of this.gates(space, username, source)) {
+    for (const gate of this.gates(space, username, source, prefixKey(address))) {
       const taken = await take(gate.limiter, gate.key);
       if (!taken.ok) {
         for (const p of passed) {
@@ -185,6 +197,29 @@ export class LoginAttempts {
       if (ok) await Promise.all(passed.map((p) => (p.gate.forgives ? p.gate.limiter.delete(p.gate.key) : p.gate.limiter.reward(p.gate.key))));
       else await this.failed(channel, space, username, source, passed);
     }
+  }
+
+  /**
+   * A device's CONNECT: checked first (a digest, nothing for a throttle to save), counted only
+   * when wrong — so no number of failures, and no burst of right secrets reserving points
+   * before their check, can refuse a right one.
+   */
+  private async deviceAttempt<T>(deviceId: string, source: string | null, check: () => Promise<T>, succeeded: (r: T) => boolean): Promise<T> {
+    const result = await check();
+    if (succeeded(result)) return result;
+    this.metrics.authFailures.inc({ channel: 'mqtt', reason: 'bad_credentials' });
+    if (source === null) {
+      this.logger.warn({ channel: 'mqtt', username: deviceId }, 'failed CONNECT without a source address: not attributed to any source');
+      return result;
+    }
+    const gate = this.gates('mqtt', deviceId, source, null)[0]!;
+    const taken = await take(gate.limiter, gate.key);
+    // over the limit: listed and alarmed once, as it reaches it; the tarpit grows with the count
+    const failures = taken.ok ? taken.res.consumedPoints : gate.limiter.points + 1;
+    if (taken.ok && taken.res.consumedPoints === gate.limiter.points) await this.lock(gate, taken.res, 'mqtt');
+    const wait = progressiveDelayMs(failures, this.tarpit);
+    if (wait > 0) await sleep(wait);
+    return result;
   }
 
   /** What is locked now. */
@@ -232,7 +267,11 @@ export class LoginAttempts {
       const src = sourceKey(target.address) ?? target.address;
       await lift((v) => v.scope === 'address' && v.subject === src);
       // failures short of a lock too: the address starts afresh
-      await Promise.all([this.sources.delete(sourceKeyIn('http', src)), this.mqttSources.delete(sourceKeyIn('mqtt', src))]);
+      await Promise.all([
+        this.sources.delete(sourceKeyIn('http', src)),
+        this.prefixes.delete(sourceKeyIn('http', src)),
+        this.mqttSources.delete(sourceKeyIn('mqtt', src)),
+      ]);
       for (const channel of ['http', 'mqtt'] as const) alarms.push(alarmKey('security.sign_in_locked', signInSubject('address', channel, src)));
     }
     await Promise.all(alarms.map((k) => this.alarms.clear(k, `unlocked by ${by}`).catch(() => null)));
@@ -241,7 +280,7 @@ export class LoginAttempts {
   }
 
   /** The counters an attempt passes, in order: its source first, so refusals further on count there. */
-  private gates(space: Space, subject: string, source: string | null): Gate[] {
+  private gates(space: Space, subject: string, source: string | null, prefix: string | null): Gate[] {
     const gate = (limiter: RateLimiterAbstract, key: string, lock: Gate['lock'], more: Partial<Gate> = {}): Gate => ({
       limiter,
       key,
@@ -260,6 +299,10 @@ export class LoginAttempts {
       out.push(
         gate(this.sources, sourceKeyIn('http', source), { scope: 'address', channel: 'http', subject: source, address: source }, { countsRefusals: true }),
       );
+      if (prefix !== null)
+        out.push(
+          gate(this.prefixes, sourceKeyIn('http', prefix), { scope: 'address', channel: 'http', subject: prefix, address: prefix }, { countsRefusals: true }),
+        );
       out.push(gate(this.pairs, `${space}|${source}|${subject}`, { scope: 'pair', channel: space, subject, address: source }, { forgives: true }));
     }
     if (space === 'badge') out.push(gate(this.badges, badgeKey(subject), { scope: 'badge', channel: 'badge', subject, address: null }));
@@ -277,11 +320,6 @@ export class LoginAttempts {
     if (source === null) this.logger.warn({ channel, username }, 'failed sign-in without a source address: limited per name only');
     if (space === 'http') await this.usernames.penalty(usernameKey(username));
     for (const p of passed) if (p.res.consumedPoints >= p.gate.limiter.points) await this.lock(p.gate, p.res, channel);
-    const mqtt = space === 'mqtt' ? passed[0] : undefined;
-    if (mqtt) {
-      const wait = progressiveDelayMs(mqtt.res.consumedPoints, this.tarpit);
-      if (wait > 0) await sleep(wait);
-    }
   }
 
   /** The failure (or refusal) that reached a gate's limit locks what it counts. */
@@ -324,6 +362,9 @@ export class LoginAttempts {
   /** One alarm per username (whichever sources its pairs are locked from) or per address. */
   private async raiseSignInLocked(view: LockoutView, failures: number): Promise<void> {
     const scope = view.scope === 'address' ? 'address' : 'pair';
+    // a name no one has is an attacker's choice, as many as they like: such a lock is logged
+    // and counted (and its source's lock alarmed) but raises no alarm of its own
+    if (scope === 'pair' && !(await this.users.findByUsername(view.subject))) return;
     await this.alarms.raise({
       type: 'security.sign_in_locked',
       subject: signInSubject(scope, view.channel, view.subject),

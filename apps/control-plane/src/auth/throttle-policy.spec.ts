@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { limiterSeconds, lockDurationMs, MAX_LIMITER_SECONDS, progressiveDelayMs, sourceKey } from './throttle-policy.js';
+import { limiterSeconds, lockDurationMs, MAX_LIMITER_SECONDS, prefixKey, progressiveDelayMs, sourceKey } from './throttle-policy.js';
 
 describe('sourceKey', () => {
   it('keys an IPv4 address as itself, an IPv4-mapped IPv6 address as its IPv4 address', () => {
@@ -8,15 +8,23 @@ describe('sourceKey', () => {
     expect(sourceKey('::FFFF:127.0.0.1')).toBe('127.0.0.1');
   });
 
-  it('keys an IPv6 address as its /64, however it is written, and reads its own key back', () => {
+  it('keys an IPv6 address as the host, however it is written, and its /64 apart; reads its own keys back', () => {
     const k = sourceKey('2001:db8:0:0:1:2:3:4');
-    expect(k).toBe('2001:db8:0:0::/64');
-    expect(sourceKey('2001:0db8::ffff:1')).toBe(k);
-    expect(sourceKey('2001:db8::1%eth0')).toBe(k);
-    expect(sourceKey('2001:db8:0:1::1')).toBe('2001:db8:0:1::/64');
-    expect(sourceKey('::1')).toBe('0:0:0:0::/64');
-    expect(sourceKey('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+    expect(k).toBe('2001:db8:0:0:1:2:3:4');
+    expect(sourceKey('2001:0DB8::1:2:3:4')).toBe(k);
+    expect(sourceKey('2001:db8::1:2:3:5')).not.toBe(k);
+    expect(sourceKey('2001:db8::1%eth0')).toBe('2001:db8:0:0:0:0:0:1');
+    expect(sourceKey('::1')).toBe('0:0:0:0:0:0:0:1');
     expect(sourceKey(k)).toBe(k);
+    const p = prefixKey('2001:db8:0:0:1:2:3:4');
+    expect(p).toBe('2001:db8:0:0::/64');
+    expect(prefixKey('2001:0db8::ffff:1')).toBe(p);
+    expect(prefixKey('2001:db8:0:1::1')).toBe('2001:db8:0:1::/64');
+    expect(prefixKey('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+    expect(prefixKey('10.1.2.3')).toBeNull();
+    expect(prefixKey('::ffff:10.1.2.3')).toBeNull();
+    expect(sourceKey(p)).toBe(p);
+    expect(sourceKey('2001:0db8:0000::/64')).toBe(p);
   });
 
   it('has no key for a missing address (never one shared key), and keeps anything else as written', () => {

@@ -12,20 +12,37 @@ export const MAX_LIMITER_SECONDS = 2_147_483;
 /**
  * The source key of an address, or null when there is none (nothing to count it under: one
  * shared key for every such client would let one of them lock all the others). An IPv4-mapped
- * IPv6 address is its IPv4 address; an IPv6 address counts as its /64, the block one
- * subscriber gets, so rotating through it is one source. Anything else is kept as written.
+ * IPv6 address is its IPv4 address; an IPv6 address is itself, however it is written (one
+ * host: the pairs, the locks and the address limit are per host, so a hospital's VDI or NAT
+ * hosts on one /64 do not share them). A /64 key (`2001:db8:0:0::/64`, as prefixKey writes it
+ * and the lock list shows it) reads back as itself, to unlock it. Anything else is kept as
+ * written.
  */
 export function sourceKey(address: string | undefined | null): string | null {
+  const a = normalised(address);
+  if (a === null) return null;
+  if (/\/64$/.test(a) && isIPv6(a.slice(0, -3))) return `${ipv6Groups(a.slice(0, -3)).slice(0, 4).join(':')}::/64`;
+  return isIPv6(a) ? ipv6Groups(a).join(':') : a;
+}
+
+/**
+ * The /64 an IPv6 source belongs to (null for any other): the block one subscriber gets, so an
+ * attacker rotating through it is limited there too, at a higher count than one host.
+ */
+export function prefixKey(address: string | undefined | null): string | null {
+  const a = normalised(address);
+  return a !== null && isIPv6(a) ? `${ipv6Groups(a).slice(0, 4).join(':')}::/64` : null;
+}
+
+function normalised(address: string | undefined | null): string | null {
   if (address === undefined || address === null) return null;
   let a = address.trim().toLowerCase();
   if (a === '') return null;
   const mapped = /^(?:::ffff:|0:0:0:0:0:ffff:)(\d+\.\d+\.\d+\.\d+)$/.exec(a);
   if (mapped) a = mapped[1]!;
   if (isIPv4(a)) return a;
-  // what list() shows of a /64 (e.g. `2001:db8:0:0::/64`) names that source again for unlock
-  const bare = a.replace(/\/64$/, '').replace(/%.*$/, '');
-  if (!isIPv6(bare)) return a;
-  return `${ipv6Groups(bare).slice(0, 4).join(':')}::/64`;
+  const bare = a.replace(/%.*$/, '');
+  return isIPv6(bare) ? bare : a;
 }
 
 /** The eight groups of an IPv6 address, each without leading zeros. */

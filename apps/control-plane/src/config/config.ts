@@ -3,6 +3,7 @@
  * into a typed object, and handed to every module. A bad value stops the process with a
  * message naming the variable, before anything listens or touches the database.
  */
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { REFRIGERATED_PROFILE } from '#domain';
 
@@ -148,7 +149,16 @@ const envSchema = z
           .split(',')
           .map((x) => x.trim())
           .filter((x) => x !== '');
-        const bad = list.find((x) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x) && !['loopback', 'linklocal', 'uniquelocal'].includes(x));
+        // proxy-addr, which applies the list, judges each entry (an address, a CIDR range or
+        // mask, or one of its names): what it would throw on at the first request fails here
+        const bad = list.find((x) => {
+          try {
+            proxyaddr.compile(x);
+            return false;
+          } catch {
+            return true;
+          }
+        });
         if (bad !== undefined) {
           ctx.addIssue({ code: 'custom', message: `TRUSTED_PROXIES: '${bad}' is not an IP address, a CIDR range or loopback/linklocal/uniquelocal` });
           return z.NEVER;

@@ -75,16 +75,17 @@ describe('access attacks', () => {
     await waitForAsync(async () => (await alarms(username))[0]?.state === 'cleared', 5000, 'alarm cleared');
   });
 
-  it('never locks a device id: bad MQTT CONNECTs are rate-limited per source address, and the right secret connects from elsewhere', async () => {
+  it('never locks a device id: bad MQTT CONNECTs are counted per source address, and the right secret connects from anywhere', async () => {
     const reg = await t.registerDevice({ kind: 'sensor', name: 'brute-force target', ward: 'W-CARD' });
     const user = reg.credentials.username;
     const attacker = '127.0.0.7';
     for (let i = 0; i < 3; i++) expect(await connectFrom(t, attacker, { username: user, password: `guess-${i}` })).toBe(4);
-    // the attacker's address is over its rate: refused before the secret is looked at, whatever it is
-    expect(await connectFrom(t, attacker, { username: user, password: reg.credentials.password })).toBe(5);
-    expect(await connectFrom(t, attacker, { username: user, password: 'guess-again' })).toBe(5);
-    expect(await scrape(t.baseUrl, /^medloop_mqtt_auth_failures_total\{reason="locked"\}/)).toBeGreaterThanOrEqual(2);
-    // the device, from its own address, is not
+    // the attacker's address is over its limit: its guesses go on failing (slowly, when the
+    // tarpit is on), and the right secret still connects even from there (the same NAT as a robot)
+    expect(await connectFrom(t, attacker, { username: user, password: 'guess-again' })).toBe(4);
+    expect(await connectFrom(t, attacker, { username: user, password: reg.credentials.password })).toBe(0);
+    expect(await scrape(t.baseUrl, /^medloop_mqtt_auth_failures_total\{reason="locked"\}/)).toBe(0);
+    // the device, from its own address, too
     const c = await connectMqtt(t.mqttUrl, { username: user, password: reg.credentials.password });
     await c.endAsync();
     const locks = (await t.api('GET', '/api/auth/lockouts', { token: t.adminToken })).body as { scope: string; channel: string; subject: string }[];

@@ -77,8 +77,9 @@ describe('lockout as a weapon', () => {
     expect(new Set(codes)).toEqual(new Set([4]));
     const signIn = await httpFrom(t, '127.0.0.3', 'POST', '/api/auth/login', { username: 'admin', password: t.env['ADMIN_PASSWORD'] });
     expect(signIn.status).toBe(200);
-    // the address is at its MQTT rate (100 a minute by default): its next CONNECT is refused unread
-    expect(await connectFrom(t, '127.0.0.3', { username: `nobody-${randomBytes(6).toString('hex')}`, password: 'x' })).toBe(5);
+    // the address is at its MQTT limit (100 a minute by default): listed and alarmed as such
+    // (its failures answered slowly), while a right secret would still connect from it
+    expect(await connectFrom(t, '127.0.0.3', { username: `nobody-${randomBytes(6).toString('hex')}`, password: 'x' })).toBe(4);
     const locks = (await httpFrom(t, '127.0.0.2', 'GET', '/api/auth/lockouts', undefined, t.adminToken)).body as {
       scope: string;
       channel: string;
@@ -98,13 +99,18 @@ describe('lockout as a weapon', () => {
     expect(locks.map((l) => l.subject)).not.toContain(username);
   }, 120_000);
 
-  it('MQTT over WebSocket is rate-limited per real address: one attacker does not shut out the other WebSocket devices', async () => {
+  it('MQTT over WebSocket is counted per real address: one attacker does not shut out the other WebSocket devices', async () => {
     const reg = await t.registerDevice({ kind: 'sensor', name: 'websocket device', ward: 'W-CARD' });
     // 100 wrong secrets for this device over WebSocket, from one address: its MQTT rate for the minute
     const codes = await bounded(100, 10, (i) => connectFrom(t, '127.0.0.6', { username: reg.credentials.username, password: `guess-${i}` }, 'ws'));
     expect(new Set(codes)).toEqual(new Set([4]));
-    expect(await connectFrom(t, '127.0.0.6', { username: reg.credentials.username, password: reg.credentials.password }, 'ws')).toBe(5);
+    // counted against the attacker's own address (not one key shared by every WebSocket client)
+    const locks = (await httpFrom(t, '127.0.0.2', 'GET', '/api/auth/lockouts', undefined, t.adminToken)).body as { channel: string; subject: string }[];
+    expect(locks.filter((l) => l.channel === 'mqtt').map((l) => l.subject)).toContain('127.0.0.6');
+    expect(locks.map((l) => l.subject)).not.toContain('127.0.0.8');
+    // and the device's right secret connects over WebSocket from anywhere, the attacker's address included
     expect(await connectFrom(t, '127.0.0.8', { username: reg.credentials.username, password: reg.credentials.password }, 'ws')).toBe(0);
+    expect(await connectFrom(t, '127.0.0.6', { username: reg.credentials.username, password: reg.credentials.password }, 'ws')).toBe(0);
   }, 120_000);
 });
 
@@ -148,9 +154,10 @@ describe('badge timing', () => {
     }
     const [u, k] = [median(unknown), median(known)];
     console.log(`badge wrong-PIN answer, median of 30: unknown GSRN ${u.toFixed(1)} ms, known GSRN ${k.toFixed(1)} ms (ratio ${(k / u).toFixed(2)})`);
-    // a generous factor: argon2 dominates both, whatever the machine's load; a missing verify
-    // on one path is a factor of 10 or more
-    expect(k / u).toBeLessThan(3);
-    expect(u / k).toBeLessThan(3);
+    // argon2 dominates both (measured ratio 1.00-1.01 on SQLite and PostgreSQL); a missing
+    // verify on one path is a factor of 10 or more (6 ms against 114 ms): 1.5 leaves room for
+    // a loaded machine and none for an oracle
+    expect(k / u).toBeLessThan(1.5);
+    expect(u / k).toBeLessThan(1.5);
   }, 120_000);
 });

@@ -145,7 +145,7 @@ export interface AlarmParamsByType {
     channel: string;
     /** the username, or the address of an address lock */
     subject: string;
-    /** the source address of the pair (null for an address lock; absent before per-source locks) */
+    /** the source address of the pair, or of an address lock (the subject again; null or absent in alarms from before per-source locks) */
     address?: string | null;
     /** failed (for a source, also refused) attempts that reached the limit */
     failures: number;
@@ -510,7 +510,7 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     title: (p) =>
       p.scope === 'address'
         ? p.channel === 'mqtt'
-          ? `MQTT sign-ins refused from ${p.subject}`
+          ? `Repeated bad MQTT sign-ins from ${p.subject}`
           : `Sign-in locked for ${p.subject}`
         : p.scope === 'pair'
           ? `Sign-in locked: ${p.subject} from ${p.address ?? 'one address'}`
@@ -518,7 +518,7 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     message: (p, w) => {
       const until = localTime(p.lockedUntil, w.timeZone);
       if (p.scope === 'address' && p.channel === 'mqtt')
-        return `MQTT CONNECTs from ${p.subject} refused until ${until} after ${p.failures} failed; no device is locked by its id, and people's sign-ins from there are not affected.`;
+        return `${p.failures} MQTT CONNECTs with a wrong secret from ${p.subject} (until ${until} its failures are answered slowly); devices with a right secret still connect from there, no device is locked by its id, and people's sign-ins from there are not affected.`;
       if (p.scope === 'address')
         return `Source ${p.subject} locked until ${until} after ${p.failures} failed or refused sign-ins, whatever the username or badge.`;
       if (p.scope === 'pair')
