@@ -542,6 +542,15 @@ export class EmbeddedBroker {
 
   private authorizeForward(client: SessionClient, packet: AedesPublishPacket): AedesPublishPacket | null {
     const family = this.family(packet.topic);
+    // a session dropped for a revocation or rotation receives nothing more: a persistent one
+    // raced past its authorisation would otherwise be handed its queued QoS 1 messages before
+    // onReady closes it (aedes empties the queue first). aedes forgets a message refused here;
+    // what MedLoop sends a robot is re-sent by the fleet when it reconnects with its new secret
+    const s = client[SESSION];
+    if (!s || this.invalidated.has(client) || this.isStale(s)) {
+      if (s) this.opts.observer?.rejected?.(s, family, 'forward_revoked');
+      return null;
+    }
     // QoS 0 is at-most-once: a subscriber that stopped reading loses QoS 0 messages instead
     // of holding a delivery slot that every other subscriber would wait behind
     if (packet.qos === 0 && client.conn.writableLength > (this.opts.slowConsumerBytes ?? SLOW_CONSUMER_BYTES)) {

@@ -41,3 +41,44 @@ it('does not register a session whose client hung up during its credential check
     await broker.stop();
   }
 }, 20_000);
+
+/**
+ * Between a revocation marking a session dropped and its connection actually closing, a
+ * message for it must not be delivered (#16 review): authorizeForward refuses a dropped or
+ * stale session. Held open here by making its close a no-op, the window made as wide as needed.
+ */
+it('delivers nothing to a session dropped for a revocation, even before its connection has closed', async () => {
+  const rejected: string[] = [];
+  const broker = new EmbeddedBroker({
+    listeners: [{ kind: 'tcp', host: '127.0.0.1', port: 0, variable: 'MQTT_PORT' }],
+    maxPacketBytes: 65536,
+    hooks: { authenticate: async () => ({ ok: true, principal, generation: 0 }) },
+    observer: { rejected: (_s, _family, reason) => rejected.push(reason) },
+  });
+  await broker.start();
+  try {
+    const robot = mqtt.connect(`mqtt://127.0.0.1:${broker.ports.tcp}`, { username: 'rbt-1', password: 'x', reconnectPeriod: 0, clientId: 'r' });
+    await new Promise((r) => robot.once('connect', r));
+    await robot.subscribeAsync('uagv/v2/Acme/R1/order', { qos: 1 });
+    const got: string[] = [];
+    robot.on('message', (topic) => got.push(topic));
+    await broker.publish('uagv/v2/Acme/R1/order', '{"n":1}', { qos: 1 });
+    for (let i = 0; i < 50 && got.length === 0; i++) await sleep(10);
+    expect(got).toEqual(['uagv/v2/Acme/R1/order']);
+    const clients = (broker as unknown as { byDevice: Map<string, Set<{ close(): void }>> }).byDevice.get('rbt-1')!;
+    const held = [...clients].map((c) => ({ c, close: c.close.bind(c) }));
+    for (const { c } of held) c.close = () => undefined;
+    try {
+      expect(broker.disconnectDevice('rbt-1', 1)).toBe(1);
+      await broker.publish('uagv/v2/Acme/R1/order', '{"n":2}', { qos: 1 });
+      await sleep(200);
+    } finally {
+      for (const { c, close } of held) c.close = close;
+      robot.end(true);
+    }
+    expect(got).toEqual(['uagv/v2/Acme/R1/order']);
+    expect(rejected).toContain('forward_revoked');
+  } finally {
+    await broker.stop();
+  }
+}, 20_000);

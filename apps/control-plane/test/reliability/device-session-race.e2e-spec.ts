@@ -63,6 +63,7 @@ describe('reliability: device revocation and rotation cannot be outraced (#16)',
   let serial = 0;
   const atCheck = gate();
   const beforeConnack = gate();
+  const beforeQueue = gate();
   let monitor: MqttClient;
   let received: () => { topic: string; payload: Buffer }[];
 
@@ -85,6 +86,14 @@ describe('reliability: device revocation and rotation cannot be outraced (#16)',
       const id = String((client as { id: string }).id);
       await beforeConnack.hold(id.slice(0, id.indexOf('\u0000')));
       return clean(client);
+    };
+    // a persistent session reads its subscriptions instead (then its queue is emptied, before
+    // the CONNACK's clientReady): armed, the connection waits there
+    const subsOf = aedes.persistence['subscriptionsByClient']!.bind(aedes.persistence);
+    aedes.persistence['subscriptionsByClient'] = async (client: unknown) => {
+      const id = String((client as { id: string }).id);
+      await beforeQueue.hold(id.slice(0, id.indexOf('\u0000')));
+      return subsOf(client);
     };
     const m = await t.registerDevice({
       kind: 'integration',
@@ -160,6 +169,44 @@ describe('reliability: device revocation and rotation cannot be outraced (#16)',
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(received().map((m) => m.topic)).toEqual([]);
   }, 120_000);
+
+  it('hands a persistent session raced past its authorisation none of its queued messages (10 of 10)', async () => {
+    const sender = await t.registerDevice({
+      kind: 'integration',
+      name: 'Race sender',
+      acl: [{ effect: 'allow', action: 'publish', pattern: 'uagv/v2/Race/+/instantActions' }],
+    });
+    const pub = mqtt.connect(t.mqttUrl, { reconnectPeriod: 0, username: sender.credentials.username, password: sender.credentials.password });
+    await new Promise((resolve) => pub.once('connect', resolve));
+    const leaks: string[] = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        const r = await robot();
+        const clientId = `race-persistent-${r.sn}`;
+        const first = mqtt.connect(t.mqttUrl, { reconnectPeriod: 0, clean: false, clientId, username: r.opts.username, password: r.opts.password });
+        await new Promise((resolve) => first.once('connect', resolve));
+        await first.subscribeAsync(`uagv/v2/Race/${r.sn}/instantActions`, { qos: 1 });
+        await first.endAsync();
+        // queued for the offline session
+        await pub.publishAsync(`uagv/v2/Race/${r.sn}/instantActions`, JSON.stringify({ queued: i }), { qos: 1 });
+        const g = beforeQueue.arm(r.id);
+        const again = mqtt.connect(t.mqttUrl, { reconnectPeriod: 0, clean: false, clientId, username: r.opts.username, password: r.opts.password });
+        again.on('message', (topic) => leaks.push(topic));
+        again.on('error', () => undefined);
+        await g.entered; // authorised; its queue not yet emptied
+        await change(i, r.id);
+        g.release();
+        await waitFor(() => !again.connected || undefined, 2000, `robot ${r.sn} closed`).catch(() => leaks.push(`${r.sn} still connected`));
+        again.end(true);
+      }
+    } finally {
+      await pub.endAsync(true);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // refused before the CONNACK: restoring its subscriptions goes through authorizeSubscribe,
+    // which refuses a dropped session (and authorizeForward would refuse the delivery too)
+    expect(leaks).toEqual([]);
+  }, 60_000);
 
   it('drops a live session revoked or rotated right at its CONNACK: closed within a second, no will, counted', async () => {
     const survivors: string[] = [];
