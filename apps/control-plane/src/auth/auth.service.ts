@@ -84,9 +84,13 @@ export class AuthService {
     // not 401: the caller is signed in; it is the current password that is wrong
     if (!user || user.id !== caller.id)
       throw new RuleViolationError('currentPassword: not the current password', 'wrong_current_password', { field: 'currentPassword' });
-    const generation = await this.users.update(user.id, { passwordHash: await hashPassword(next) });
-    if (generation === null) throw new UnauthorizedError('invalid or expired token', 'invalid_token');
-    await this.sessions.end(user.id, null, 'password_changed');
+    // only over the credentials just proved: an administrator's reset or a disable that
+    // committed while the new password was being hashed is not overwritten (nor is its
+    // generation taken over by this session)
+    const generation = await this.users.update(user.id, { passwordHash: await hashPassword(next) }, { ifGeneration: user.credentialGeneration });
+    if (generation === null)
+      throw new UnauthorizedError('the password was changed or the account disabled meanwhile: sign in again', 'credentials_changed');
+    await this.sessions.end(user.id, null, 'password_changed', generation);
     // under the generation the new password made: a sign-in that raced it with the old one is not
     return this.issue(user, await this.sessions.open({ id: user.id, credentialGeneration: generation }, client));
   }

@@ -159,7 +159,7 @@ describe('LoginAttempts', () => {
     expect(await s.times(5, () => s.tryIt('mqtt', 'dev-1', '10.0.10.1'))).toEqual(['bad', 'bad', 'bad', 'bad', 'bad']);
     expect(await s.tryIt('mqtt', 'dev-1', '10.0.10.2', true)).toBe('ok');
     // the source is over its limit: listed and alarmed, its failures go on being refused
-    expect(await s.attempts.list()).toEqual([expect.objectContaining({ scope: 'address', channel: 'mqtt', subject: '10.0.10.1' })]);
+    expect(await s.attempts.list()).toEqual([expect.objectContaining({ scope: 'address', channel: 'mqtt', subject: '10.0.10.1', effect: 'slowed' })]);
     expect(s.raised.at(-1)).toMatchObject({ type: 'security.sign_in_locked', params: { scope: 'address', channel: 'mqtt', subject: '10.0.10.1' } });
     expect(await s.times(3, () => s.tryIt('mqtt', 'dev-2', '10.0.10.1'))).toEqual(['bad', 'bad', 'bad']);
     // but a right secret from it is let in: a robot behind the same NAT as a misconfigured one

@@ -65,6 +65,11 @@ export interface LockoutView {
   lockedUntil: string;
   /** how many times in a row this was locked (each lock lasts twice the one before) */
   locks: number;
+  /**
+   * refused: attempts are refused unread until lockedUntil; slowed: a source of bad MQTT
+   * CONNECTs, whose failures are answered slowly until then (a right secret still connects)
+   */
+  effect: 'refused' | 'slowed';
 }
 
 /** One counter an attempt passes. */
@@ -72,7 +77,7 @@ interface Gate {
   limiter: RateLimiterAbstract;
   key: string;
   /** what reaching the limit locks */
-  lock: Omit<LockoutView, 'lockedUntil' | 'locks'>;
+  lock: Omit<LockoutView, 'lockedUntil' | 'locks' | 'effect'>;
   /** a source counts refused attempts too (hammering at a lock is hostile); a name, checked failures only */
   countsRefusals: boolean;
   /** a success forgives a pair's failures; elsewhere it takes back only its own attempt */
@@ -337,7 +342,7 @@ export class LoginAttempts {
       await this.lockHistory.set(id, locks, limiterSeconds(ms + this.lockPolicy.maxLockoutMs));
     }
     const until = Date.now() + ms;
-    const view: LockoutView = { ...gate.lock, lockedUntil: new Date(until).toISOString(), locks };
+    const view: LockoutView = { ...gate.lock, lockedUntil: new Date(until).toISOString(), locks, effect: gate.windowOnly ? 'slowed' : 'refused' };
     this.remember(id, { limiter: gate.limiter, key: gate.key, view, until });
     this.metrics.authLockouts.inc({ channel: via, scope: view.scope });
     this.logger.warn({ ...view, via, failures: res.consumedPoints }, 'sign-in locked after repeated failures');

@@ -73,8 +73,9 @@ export class AuthSessions implements OnModuleInit, OnModuleDestroy {
    * sweep still closes those sockets: it lists live sessions the same way.
    */
   onModuleInit(): void {
-    this.sub = this.bus.on('user.credentials_changed').subscribe(({ userId, reason }) => {
-      this.end(userId, null, reason).catch((err: unknown) => this.logger.error({ err, userId, reason }, 'could not end the sessions of changed credentials'));
+    this.sub = this.bus.on('user.credentials_changed').subscribe(({ userId, reason, generation }) => {
+      // the sessions of older credentials only: one signed in with the new password meanwhile stays
+      this.end(userId, null, reason, generation).catch((err: unknown) => this.logger.error({ err, userId, reason }, 'could not end the sessions of changed credentials'));
     });
   }
 
@@ -197,9 +198,12 @@ export class AuthSessions implements OnModuleInit, OnModuleDestroy {
     return { session: { ...s, refreshHash: nextHash, previousRefreshHash: s.refreshHash, refreshedAt: at }, refreshToken: `${s.id}.${nextSecret}` };
   }
 
-  /** Ends sessions of a user (the listed ones, or all) and tells whoever holds them open (live sockets). */
-  async end(userId: string, ids: readonly string[] | null, reason: SessionEndReason): Promise<number> {
-    const ended = await this.sessions.revoke(userId, ids, reason, new Date());
+  /**
+   * Ends sessions of a user (the listed ones, or all; `belowGeneration`: only those of older
+   * credentials) and tells whoever holds them open (live sockets).
+   */
+  async end(userId: string, ids: readonly string[] | null, reason: SessionEndReason, belowGeneration?: number): Promise<number> {
+    const ended = await this.sessions.revoke(userId, ids, reason, new Date(), belowGeneration);
     if (ended.length > 0) {
       this.metrics.authSessions.inc({ event: `ended_${reason}` }, ended.length);
       this.bus.emit('auth.sessions_revoked', { userId, sessionIds: ids === null ? null : ended, reason });

@@ -111,7 +111,7 @@ export class UsersService implements OnApplicationBootstrap {
   ): Promise<UserView> {
     const u = await this.users.findById(id);
     if (!u) throw new NotFoundError('User', id);
-    await this.users.update(id, {
+    const generation = await this.users.update(id, {
       ...(patch.displayName !== undefined ? { displayName: patch.displayName } : {}),
       ...(patch.role !== undefined ? { role: patch.role } : {}),
       ...(patch.wards !== undefined ? { wards: patch.wards } : {}),
@@ -124,8 +124,9 @@ export class UsersService implements OnApplicationBootstrap {
     // same UPDATE: no session of the old credentials is honoured from now on, and the auth
     // feature ends them (their sockets close). A new role or ward list keeps the sessions (each
     // request re-reads the user) but live sockets re-check their rooms.
-    if (patch.disabled === true && !u.disabled) this.bus.emit('user.credentials_changed', { userId: id, reason: 'disabled' });
-    else if (patch.password !== undefined) this.bus.emit('user.credentials_changed', { userId: id, reason: 'password_changed' });
+    if (generation === null) throw new NotFoundError('User', id);
+    if (patch.disabled === true && !u.disabled) this.bus.emit('user.credentials_changed', { userId: id, reason: 'disabled', generation });
+    else if (patch.password !== undefined) this.bus.emit('user.credentials_changed', { userId: id, reason: 'password_changed', generation });
     const reasons: ('disabled' | 'enabled' | 'role' | 'wards')[] = [];
     if (patch.disabled !== undefined && patch.disabled !== u.disabled) reasons.push(patch.disabled ? 'disabled' : 'enabled');
     if (patch.role !== undefined && patch.role !== u.role) reasons.push('role');

@@ -9,7 +9,8 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type AuthSessionEntity, AuthSessionsRepository } from '#persistence';
+import { DataSource } from 'typeorm';
+import { type AuthSessionEntity, AuthSessionsRepository, UserEntity, UsersRepository } from '#persistence';
 import { AuthSessions } from '../../src/auth/sessions.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { liveHandshake, scrape } from './support.js';
@@ -166,6 +167,70 @@ describe('revocable sessions', () => {
     await expect(sessions.requireLive(raced.id, u.id)).rejects.toMatchObject({ code: 'invalid_token' });
     expect((await sessions.list(u.id)).map((s) => s.id)).not.toContain(raced.id);
     expect(await scrape(t.baseUrl, /^medloop_auth_sessions_total\{event="ended_credentials_changed"\}/)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a password change of one’s own that an administrator’s reset overtakes is refused, and the reset stands', async () => {
+    const u = await newUser();
+    const repo = t.cp.app.get(UsersRepository);
+    const update = repo.update.bind(repo);
+    let atUpdate!: () => void;
+    const reached = new Promise<void>((resolve) => (atUpdate = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    // the user's own change is held after its password check (as during the argon2 hash of the new one)
+    repo.update = async (...args: Parameters<UsersRepository['update']>) => {
+      if (!held && args[2]?.ifGeneration !== undefined) {
+        held = true;
+        atUpdate();
+        await gate;
+      }
+      return update(...args);
+    };
+    try {
+      const changing = t.api('POST', '/api/auth/password', {
+        token: u.tokens.accessToken,
+        body: { currentPassword: u.password, newPassword: 'the-attackers-new-password' },
+      });
+      await reached;
+      expect((await t.api('PATCH', `/api/users/${u.id}`, { token: t.adminToken, body: { password: 'the-administrators-reset' } })).status).toBe(200);
+      release();
+      const r = await changing;
+      expect([r.status, r.body.error]).toEqual([401, 'credentials_changed']);
+    } finally {
+      repo.update = update;
+      release();
+    }
+    expect((await t.api('POST', '/api/auth/login', { body: { username: u.username, password: 'the-attackers-new-password' } })).status).toBe(401);
+    expect((await t.api('POST', '/api/auth/login', { body: { username: u.username, password: 'the-administrators-reset' } })).status).toBe(200);
+    expect(await me(u.tokens.accessToken)).toBe(401);
+  });
+
+  it('honours no session of older credentials, whatever ended or did not end it: refresh, requests and the handshake', async () => {
+    const u = await newUser();
+    // the generation moves on behind the sessions' back (as another node's reset would, before its event arrives)
+    const ds = t.cp.app.get(DataSource);
+    await ds.query(`UPDATE ${ds.getMetadata(UserEntity).tablePath} SET credential_generation = credential_generation + 1 WHERE id = ${ds.options.type === 'postgres' ? '$1' : '?'}`, [u.id]);
+    expect(await me(u.tokens.accessToken)).toBe(401);
+    expect(await handshake(u.tokens.accessToken)).toBe('invalid_token');
+    expect((await refresh(u.tokens.refreshToken)).body.error).toBe('session_ended');
+    expect((await t.api('GET', `/api/users/${u.id}/sessions`, { token: t.adminToken })).body).toEqual([]);
+  });
+
+  it('remembers the last 16 refresh secrets it replaced: an older one is only refused', async () => {
+    const u = await newUser();
+    let tokens = u.tokens;
+    const issued = [tokens.refreshToken];
+    for (let i = 0; i < 18; i++) {
+      tokens = (await refresh(tokens.refreshToken)).body as Tokens;
+      issued.push(tokens.refreshToken);
+    }
+    // the first is 18 rotations old: forgotten, a plain refusal that ends nothing
+    expect((await refresh(issued[0]!)).body.error).toBe('invalid_refresh_token');
+    expect(await me(tokens.accessToken)).toBe(200);
+    // the one replaced 3 rotations ago is remembered: a reuse, the session ends
+    expect((await refresh(issued[15]!)).body.error).toBe('refresh_reused');
+    expect(await me(tokens.accessToken)).toBe(401);
   });
 
   it('a refresh secret never issued for a session is refused without ending it (session ids are not secret)', async () => {

@@ -60,9 +60,18 @@ export class AuthSessionsRepository {
     return (r.affected ?? 0) === 1;
   }
 
-  /** Ends sessions of a user (the listed ones, or all); returns the ids it ended. */
-  async revoke(userId: string, ids: readonly string[] | null, reason: string, at: Date): Promise<string[]> {
-    const live = (await this.repo.find({ where: { userId, revokedAt: IsNull() }, select: { id: true } })).map((s) => s.id);
+  /**
+   * Ends sessions of a user (the listed ones, or all; `belowGeneration`: only those opened under
+   * an older credential generation, so a sign-in with the new password made meanwhile stays);
+   * returns the ids it ended.
+   */
+  async revoke(userId: string, ids: readonly string[] | null, reason: string, at: Date, belowGeneration?: number): Promise<string[]> {
+    const live = (
+      await this.repo.find({
+        where: { userId, revokedAt: IsNull(), ...(belowGeneration !== undefined ? { credentialGeneration: LessThan(belowGeneration) } : {}) },
+        select: { id: true },
+      })
+    ).map((s) => s.id);
     const targets = ids === null ? live : live.filter((id) => ids.includes(id));
     const ended: string[] = [];
     for (const id of targets) {
