@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { validateEpcisDocument, validateFhirBundle } from '#domain';
 import { CustodyEventEntity } from '#persistence';
 import { NEXT_YEAR, newGsrn, orderBody, patientBody, unitBarcode, waitForAsync, withCheck, wristband } from '#testing';
+import { withoutAppendOnlyGuard } from './support/append-only.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import type { RobotSimulator } from '../../../simulators/robot/index.js';
 import { startRobot } from './support/robot.js';
@@ -524,7 +525,10 @@ describe('closed-loop custody', () => {
     const before = await api(t.adminToken, 'GET', '/api/audit/verify');
     expect(before.body.ok).toBe(true);
     const target = Math.max(2, Math.floor(before.body.events / 2));
-    await ds.createQueryBuilder().update(CustodyEventEntity).set({ location: 'somewhere-else' }).where('seq = :seq', { seq: target }).execute();
+    // the database refuses the edit until its append-only guard is dropped on purpose
+    await withoutAppendOnlyGuard(ds, () =>
+      ds.createQueryBuilder().update(CustodyEventEntity).set({ location: 'somewhere-else' }).where('seq = :seq', { seq: target }).execute(),
+    );
     const after = await api(t.adminToken, 'GET', '/api/audit/verify');
     expect(after.body.ok).toBe(false);
     expect(after.body.brokenAt).toMatchObject({ seq: target, reason: 'hash_mismatch' });

@@ -216,6 +216,14 @@ async function moveSchema(url: string, from: string, to: string): Promise<void> 
         const kind = o.relkind === 'S' ? 'SEQUENCE' : o.relkind === 'm' ? 'MATERIALIZED VIEW' : 'VIEW';
         await em.query(`ALTER ${kind} ${quoteIdent(from)}.${quoteIdent(o.relname)} SET SCHEMA ${quoteIdent(to)}`);
       }
+      // functions (the append-only guard's trigger function): a trigger names its function by
+      // oid, so it follows the move
+      const functions = (await em.query(
+        `SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS args FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname = $1 AND p.prokind = 'f' ORDER BY p.proname`,
+        [from],
+      )) as { proname: string; args: string }[];
+      for (const f of functions) await em.query(`ALTER FUNCTION ${quoteIdent(from)}.${quoteIdent(f.proname)}(${f.args}) SET SCHEMA ${quoteIdent(to)}`);
       // RESTRICT: anything left behind (a type, a function) aborts the whole move
       await em.query(`DROP SCHEMA ${quoteIdent(from)} RESTRICT`);
     }),

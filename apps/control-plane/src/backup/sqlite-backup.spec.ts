@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { chainHash, GENESIS_HASH } from '#domain';
 import { CustodyChainHeadEntity, CustodyEventEntity, CustodyRepository, dataSourceOptions } from '#persistence';
+import { withoutAppendOnlyGuard } from '../../test/support/append-only.js';
 import { eventContent } from '../custody/chain-verify.js';
 import { BackupError } from './custody-check.js';
 import { restoreSqlite, snapshotSqlite, sqliteBackupHead } from './sqlite-backup.js';
@@ -77,7 +78,10 @@ describe('SQLite backup and restore', () => {
 
   it('removes a copy whose chain is broken, and refuses a data dir that is not empty', async () => {
     await record(10);
-    await live.createQueryBuilder().update(CustodyEventEntity).set({ location: 'ward:W-ELSEWHERE' }).where('seq = 4').execute();
+    // the database refuses the edit until its guard is dropped on purpose
+    await withoutAppendOnlyGuard(live, () =>
+      live.createQueryBuilder().update(CustodyEventEntity).set({ location: 'ward:W-ELSEWHERE' }).where('seq = 4').execute(),
+    );
     const backup = join(dir, 'b.sqlite');
     snapshotSqlite(join(dir, 'live', 'medloop.sqlite'), backup);
     const data = join(dir, 'restored');

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { CustodyEventEntity, dataSourceOptions } from '#persistence';
 import { waitForAsync } from '#testing';
+import { withoutAppendOnlyGuard } from '../support/append-only.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { CustodyFixture, ServerProcess } from './support.js';
@@ -218,12 +219,15 @@ describe(`backup and restore of a live database (${onPostgres ? 'PostgreSQL' : '
     for (let i = 0; i < 4; i++) await fx.verifiedOrder(patient.id);
     await source.stop();
 
-    // an edit made behind the application's back, as in audit-tampering
+    // an edit made behind the application's back, as in audit-tampering (the append-only
+    // guard dropped first, as such an edit must)
     const ds = await openDatabase(sourceDb.env);
     try {
       const before = await ds.getRepository(CustodyEventEntity).count();
       expect(before).toBeGreaterThanOrEqual(8);
-      await ds.createQueryBuilder().update(CustodyEventEntity).set({ location: 'ward:W-ELSEWHERE' }).where('seq = :seq', { seq: 5 }).execute();
+      await withoutAppendOnlyGuard(ds, () =>
+        ds.createQueryBuilder().update(CustodyEventEntity).set({ location: 'ward:W-ELSEWHERE' }).where('seq = :seq', { seq: 5 }).execute(),
+      );
     } finally {
       await ds.destroy();
     }

@@ -11,6 +11,10 @@ import { CustodyEventWard1764300300000 } from './1764300300000-custody-event-war
 import { AuthSessions1764400200000 } from './1764400200000-auth-sessions.js';
 import { DeviceCredentialGeneration1764400300000 } from './1764400300000-device-credential-generation.js';
 import { UserCredentialGeneration1764400400000 } from './1764400400000-user-credential-generation.js';
+import { CustodyAppendOnly1764400500000 } from './1764400500000-custody-append-only.js';
+
+// the append-only guard's statements, for a deliberate edit that takes it away and puts it back
+export { APPEND_ONLY_TABLES, appendOnlyGuard, appendOnlyGuardRemoval } from './1764400500000-custody-append-only.js';
 
 /** Every migration, in order. New ones are appended here. */
 export const MIGRATIONS = [
@@ -27,4 +31,5 @@ export const MIGRATIONS = [
   AuthSessions1764400200000,
   DeviceCredentialGeneration1764400300000,
   UserCredentialGeneration1764400400000,
+  CustodyAppendOnly1764400500000,
 ];
