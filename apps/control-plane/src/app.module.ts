@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs
 import type { Logger } from 'pino';
 import { PersistenceModule } from '#persistence';
 import { AlarmsModule } from './alarms/alarms.module.js';
+import { AuditAnchorModule } from './audit-anchor/audit-anchor.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AllExceptionsFilter } from './common/error.filter.js';
@@ -61,6 +62,7 @@ export class AppModule {
         SensorsModule,
         CabinetsModule,
         CustodyModule,
+        AuditAnchorModule,
         LiveModule,
       ],
       controllers: [HealthController, MetricsController, UsersController],

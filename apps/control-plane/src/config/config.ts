@@ -5,7 +5,7 @@
  */
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
-import { REFRIGERATED_PROFILE } from '#domain';
+import { custodyLogOrigin, REFRIGERATED_PROFILE } from '#domain';
 
 const port = (name: string, def: number) =>
   z
@@ -235,6 +235,16 @@ const envSchema = z
     LIVE_BATCH_MS: positiveInt('LIVE_BATCH_MS', 10),
     LIVE_SENSOR_INTERVAL_MS: positiveInt('LIVE_SENSOR_INTERVAL_MS', 60_000),
     WEB_DIR: z.string().default('dist/apps/web'),
+    // the custody log's signed checkpoints (audit-anchor/): the site names the log and its key
+    SITE_ID: z
+      .string()
+      .default('demo')
+      .refine((v) => siteIdOk(v), { message: "SITE_ID must be lower-case letters, digits, '-' and '.' (e.g. st-marys), as the log's origin medloop.<SITE_ID>/custody" }),
+    AUDIT_KEY_FILE: z.string().optional(),
+    AUDIT_PUBLIC_KEYS_FILE: z.string().optional(),
+    CHECKPOINT_FILE: z.string().optional(),
+    CHECKPOINT_EVERY_EVENTS: positiveInt('CHECKPOINT_EVERY_EVENTS', 100),
+    CHECKPOINT_EVERY_SECONDS: positiveInt('CHECKPOINT_EVERY_SECONDS', 60),
   })
   .superRefine((env, ctx) => {
     // the in-memory sign-in limiter expires its keys with timers, which cannot wait longer than 2^31-1 ms
@@ -412,6 +422,20 @@ export interface AppConfig {
   };
   /** the built web UI served at `/`; null = not served */
   webDir: string | null;
+  /** signed checkpoints of the custody log, anchored outside the database (audit-anchor/) */
+  audit: {
+    siteId: string;
+    /** `medloop.<siteId>/custody`: the checkpoints' origin and the signing key's name */
+    origin: string;
+    /** the Ed25519 signing key (Go signed-note signer text), 0600; generated when absent */
+    keyFile: string;
+    /** verifier keys of retired signing keys, one per line; null = none */
+    publicKeysFile: string | null;
+    /** append-only signed checkpoints: on another volume or host than the database in production */
+    checkpointFile: string;
+    everyEvents: number;
+    everySeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -520,7 +544,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sensorIntervalMs: e.LIVE_SENSOR_INTERVAL_MS,
     },
     webDir: e.WEB_DIR === 'off' ? null : e.WEB_DIR,
+    audit: {
+      siteId: e.SITE_ID,
+      origin: custodyLogOrigin(e.SITE_ID),
+      keyFile: e.AUDIT_KEY_FILE || `${dataDir.replace(/\/$/, '')}/keys/custody.key`,
+      publicKeysFile: e.AUDIT_PUBLIC_KEYS_FILE || null,
+      checkpointFile: e.CHECKPOINT_FILE || `${dataDir.replace(/\/$/, '')}/checkpoints/custody.log`,
+      everyEvents: e.CHECKPOINT_EVERY_EVENTS,
+      everySeconds: e.CHECKPOINT_EVERY_SECONDS,
+    },
   };
+}
+
+function siteIdOk(site: string): boolean {
+  try {
+    custodyLogOrigin(site);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isTimeZone(tz: string): boolean {

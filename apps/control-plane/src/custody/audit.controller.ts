@@ -20,14 +20,6 @@ export class AuditController {
     return this.audit.timeline(id);
   }
 
-  /** Recomputes the whole hash chain and reports the first broken link, if any. */
-  @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
-  @Get('audit/verify')
-  @WardScope.none('the hash chain’s integrity: sequence numbers and hashes, no ward data')
-  verify() {
-    return this.audit.verify();
-  }
-
   /** FHIR R4 Bundle: Patient, Medication, MedicationRequest/Dispense/Administration, Task, Provenance. */
   @Roles(...READ_ROLES)
   @Get('doses/:id/fhir')

@@ -10,7 +10,7 @@ import {
   type DoseExportInput,
 } from '#domain';
 import { type CustodyEventEntity, CustodyRepository, type DoseEntity, MissionsRepository } from '#persistence';
-import { CustodyLedger, type AuditReport } from './custody-ledger.service.js';
+import { CustodyLedger } from './custody-ledger.service.js';
 import { doseView } from './custody-views.js';
 
 @Injectable()
@@ -100,9 +100,5 @@ export class AuditService {
   private async compartmentEvents(dose: DoseEntity): Promise<CustodyEventEntity[]> {
     if (!dose.deliveryId || !dose.compartmentId) return [];
     return (await this.repo.eventsOfDelivery(dose.deliveryId)).filter((e) => e.doseId === null && e.evidence?.['compartmentId'] === dose.compartmentId);
-  }
-
-  verify(): Promise<AuditReport> {
-    return this.ledger.verify();
   }
 }

@@ -41,9 +41,13 @@ function eventSummary(e: CustodyEventEntity): Record<string, unknown> {
 // the restore command); re-exported for the modules that import them from here
 export { eventContent, type AuditReport } from './chain-verify.js';
 
+/** Told of each commit's custody events, in chain order (see CustodyLedger.onCommitted). */
+export type CommittedListener = (events: readonly CustodyEventEntity[]) => void;
+
 @Injectable()
 export class CustodyLedger {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<CommittedListener>();
 
   constructor(
     private readonly repo: CustodyRepository,
@@ -145,7 +149,30 @@ export class CustodyLedger {
       result = workOut as T;
     }
     if (idem && committed.length) idem.stored = true;
+    if (committed.length) this.tellCommitted(committed);
     return { result, committed };
+  }
+
+  /**
+   * Calls `listener` with the events of every commit in this process, in chain order, inside
+   * the write queue (so one commit's call ends before the next commit's): the signed-checkpoint
+   * anchor (audit-anchor/) appends them to its Merkle tree. A write whose reply was lost but
+   * which committed is told too; a rolled-back one never. The listener must be synchronous and
+   * quick; what it throws is logged, never the write's failure. Returns the unsubscribe.
+   */
+  onCommitted(listener: CommittedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private tellCommitted(events: readonly CustodyEventEntity[]): void {
+    for (const l of this.listeners) {
+      try {
+        l(events);
+      } catch (err) {
+        this.logger.error({ err, firstSeq: events[0]!.seq, events: events.length }, 'a custody commit listener failed (the write stands)');
+      }
+    }
   }
 
   /** Recomputes the whole chain from the database and compares it with the stored head. */

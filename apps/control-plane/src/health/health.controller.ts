@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { storeHealth, type StoreFailure, type WriteQueueState, writeQueueState } from '#persistence';
 import { Public } from '../common/auth.decorators.js';
+import { type AnchorHealth, AuditAnchorService } from '../audit-anchor/audit-anchor.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DispatchRound } from '../fleet/dispatch-round.js';
 import { MqttService } from '../mqtt/mqtt.service.js';
@@ -28,12 +29,19 @@ export interface HealthReport {
     broker: { status: 'up' | 'down'; connections: number };
     /** 'stalled': no dispatch round has ended within the limit (missions are not assigned, resent or timed out) */
     dispatcher: { status: 'up' | 'stalled'; lastRoundAgoMs: number; roundRunningForMs: number };
+    /**
+     * the custody log's signed checkpoints (audit-anchor/): 'failed' = the database disagrees
+     * with the last checkpoint (a rewritten history, a security incident: nothing is signed);
+     * 'failing' = checkpoints cannot be written to CHECKPOINT_FILE
+     */
+    anchor: AnchorHealth;
   };
 }
 
 /**
  * Liveness and readiness in one: 200 when the database answers and commits writes, the broker
- * listens and the dispatch loop turns; 503 naming what is not.
+ * listens, the dispatch loop turns and the custody log agrees with its signed checkpoints (and
+ * they are written); 503 naming what is not.
  */
 @ApiTags('health')
 @Controller('health')
@@ -42,6 +50,7 @@ export class HealthController {
     private readonly db: DataSource,
     private readonly mqtt: MqttService,
     private readonly dispatchRound: DispatchRound,
+    private readonly anchor: AuditAnchorService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -84,8 +93,9 @@ export class HealthController {
     const broker = { status: this.mqtt.broker.started ? ('up' as const) : ('down' as const), connections: this.mqtt.broker.connectedClients };
     const loop = this.dispatchRound.loopState();
     const dispatcher = { status: loop.lastRoundAgoMs > limit ? ('stalled' as const) : ('up' as const), ...loop };
-    const ok = database.status === 'up' && broker.status === 'up' && dispatcher.status === 'up';
+    const anchor = this.anchor.health();
+    const ok = database.status === 'up' && broker.status === 'up' && dispatcher.status === 'up' && anchor.status === 'up';
     res.status(ok ? 200 : 503);
-    return { status: ok ? 'ok' : 'degraded', uptimeSeconds: Math.round(process.uptime()), checks: { database, broker, dispatcher } };
+    return { status: ok ? 'ok' : 'degraded', uptimeSeconds: Math.round(process.uptime()), checks: { database, broker, dispatcher, anchor } };
   }
 }

@@ -135,6 +135,22 @@ export class MetricsService {
     help: '1 while the last database write committed, 0 while writes fail (503 storage_unavailable)',
     registers: [this.registry],
   });
+  readonly auditCheckpoints = new Counter({
+    name: 'medloop_audit_checkpoints_total',
+    help: 'Signed checkpoints of the custody log by outcome: written (signed and synced to CHECKPOINT_FILE), write_failed (retried next round), refused (not signed: the database disagrees with the last checkpoint)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly auditTreeSize = new Gauge({
+    name: 'medloop_audit_tree_size',
+    help: 'Custody events in the Merkle tree the checkpoints sign',
+    registers: [this.registry],
+  });
+  readonly auditUnsignedEvents = new Gauge({
+    name: 'medloop_audit_unsigned_events',
+    help: 'Custody events not covered by a checkpoint written to CHECKPOINT_FILE',
+    registers: [this.registry],
+  });
 
   readonly authSessions = new Counter({
     name: 'medloop_auth_sessions_total',

@@ -49,9 +49,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const pg = process.env['TEST_DATABASE_URL'];
   if (pg) {
     const schema = `t_${randomBytes(6).toString('hex')}`;
+    // a data dir of its own all the same: the checkpoint key and file live there by default,
+    // and one shared ./data would hold other schemas' checkpoints (the anchor would fail)
+    const dir = mkdtempSync(join(tmpdir(), 'medloop-test-pg-'));
     return {
-      env: { DATABASE_URL: pg, DATABASE_SCHEMA: schema },
+      env: { DATABASE_URL: pg, DATABASE_SCHEMA: schema, DATA_DIR: dir },
       drop: async () => {
+        rmSync(dir, { recursive: true, force: true });
         const ds = new DataSource({ type: 'postgres', url: pg });
         await ds.initialize();
         await ds.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -166,6 +166,29 @@ export interface AlarmParamsByType {
     lockedUntil: string;
     locks: number;
   };
+  // ---- the custody log's anchor (signed checkpoints) ----------------------------------
+  'audit.anchor_mismatch': {
+    /** the log's origin, `medloop.<site>/custody` */
+    origin: string;
+    /** checkpoint_unverifiable, log_shorter_than_checkpoint or root_mismatch (audit-anchor/anchor-check.ts) */
+    reason: string;
+    detail: string;
+    /** custody events in the database */
+    treeSize: number;
+    /** events the last checkpoint signed (null when it could not be opened) */
+    signedSize: number | null;
+    checkpointFile: string;
+  };
+  'audit.checkpoint_write_failed': {
+    origin: string;
+    checkpointFile: string;
+    /** the file system's error code (ENOSPC, EACCES, EIO, …) */
+    error: string;
+    /** consecutive failed writes */
+    failures: number;
+    /** custody events not covered by a stored checkpoint */
+    unsignedEvents: number;
+  };
 }
 
 export type AlarmType = keyof AlarmParamsByType;
@@ -536,6 +559,29 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
       `Badge ${p.gsrn}${p.owner ? ` (${p.owner}${p.wards ? `, ${p.wards}` : ''})` : ' (not issued to anyone)'} locked ` +
       `${p.scope === 'pair' ? `at ${p.address ?? 'one address'}` : 'everywhere'} until ` +
       `${localTime(p.lockedUntil, w.timeZone)} after ${p.failures} wrong PINs${p.scope === 'pair' ? ' there' : ''}. Someone may be guessing it: check with its holder.`,
+  },
+  'audit.anchor_mismatch': {
+    type: 'audit.anchor_mismatch',
+    subject: 'the log origin `medloop.<site>/custody`',
+    severity: 'critical',
+    clears: {
+      by: 'condition',
+      condition: 'the server starts with a database that agrees with the last checkpoint (after the incident procedure in audit-anchor/CHECKPOINTS.md)',
+    },
+    title: () => 'Custody log does not match its signed checkpoint',
+    message: (p) =>
+      `Security incident: ${p.detail}. No new checkpoint is signed until this is resolved. ` +
+      `Keep the database and ${p.checkpointFile} as they are and follow the incident procedure (audit-anchor/CHECKPOINTS.md).`,
+  },
+  'audit.checkpoint_write_failed': {
+    type: 'audit.checkpoint_write_failed',
+    subject: 'the log origin `medloop.<site>/custody`',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'a signed checkpoint is written to the checkpoint file again' },
+    title: () => 'Custody checkpoints cannot be written',
+    message: (p) =>
+      `${p.failures} checkpoint write(s) to ${p.checkpointFile} failed (${p.error}); ${p.unsignedEvents} custody events are not anchored yet. ` +
+      'Free space or fix the permissions: the next round retries.',
   },
 };
 

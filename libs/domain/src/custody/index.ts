@@ -38,3 +38,5 @@ export {
   wasAt,
 } from './dose-location.js';
 export type { DoseLocation, LocatedEvent, LocationInterval, LocationKind } from './dose-location.js';
+export { aggregateOf, DerivedStates, STATE_TABLES, stateMismatches } from './state-replay.js';
+export type { ReplayEvent, StateMismatch, StateRow, StateTable } from './state-replay.js';

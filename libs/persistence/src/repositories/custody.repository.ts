@@ -6,7 +6,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { ConflictError, GENESIS_HASH } from '#domain';
+import { ConflictError, GENESIS_HASH, type ReplayEvent, type StateRow, type StateTable } from '#domain';
 import {
   AdministrationSlotEntity,
   CustodyChainHeadEntity,
@@ -22,6 +22,34 @@ import { IdempotencyKeyEntity } from '../entities/store.entities.js';
 import { runTransaction, runWrite } from '../transactions.js';
 
 const HEAD_ID = 'custody';
+
+/** Where each state table keeps its state (an order's is its `status`). */
+const STATE_COLUMN = {
+  doses: { entity: DoseEntity, column: 'state' },
+  deliveries: { entity: DeliveryEntity, column: 'state' },
+  medication_orders: { entity: MedicationOrderEntity, column: 'status' },
+} as const satisfies Record<StateTable, { entity: unknown; column: string }>;
+
+/** Only what state replay reads of events: no evidence or actor JSON to parse, a million times over. */
+function stateEventsAfter(em: EntityManager, seq: number, limit: number): Promise<ReplayEvent[]> {
+  return em
+    .createQueryBuilder(CustodyEventEntity, 'e')
+    .select(['e.seq', 'e.doseId', 'e.deliveryId', 'e.orderId', 'e.toState'])
+    .where('e.seq > :seq', { seq })
+    .orderBy('e.seq', 'ASC')
+    .limit(limit)
+    .getMany();
+}
+
+/** The id and state of a state table's rows, by the given ids or after `afterId` in id order. */
+async function stateRows(em: EntityManager, table: StateTable, page: { ids: string[] } | { afterId: string; limit: number }): Promise<StateRow[]> {
+  const { entity, column } = STATE_COLUMN[table];
+  const qb = em.createQueryBuilder(entity, 'r').select(['r.id', `r.${column}`]);
+  if ('ids' in page) qb.where('r.id IN (:...ids)', { ids: page.ids });
+  else qb.where('r.id > :after', { after: page.afterId }).orderBy('r.id', 'ASC').limit(page.limit);
+  const rows = (await qb.getMany()) as unknown as Record<string, string>[];
+  return rows.map((r) => ({ id: r['id']!, state: r[column]! }));
+}
 
 /** Filters of the audit query (every one optional; all given must match). */
 export interface CustodyEventQuery {
@@ -109,6 +137,14 @@ export class CustodyTx {
       throw err;
     }
   }
+  /** State replay's events after `seq`, in this transaction. */
+  stateEventsAfter(seq: number, limit: number): Promise<ReplayEvent[]> {
+    return stateEventsAfter(this.em, seq, limit);
+  }
+  /** The id and state of these rows of a state table (at most a few hundred ids at a time). */
+  stateRowsByIds(table: StateTable, ids: string[]): Promise<StateRow[]> {
+    return ids.length ? stateRows(this.em, table, { ids }) : Promise.resolve([]);
+  }
   async appendEvents(events: CustodyEventEntity[], head: { seq: number; hash: string }): Promise<void> {
     if (events.length) await this.em.insert(CustodyEventEntity, events);
     await this.em.upsert(CustodyChainHeadEntity, { id: HEAD_ID, seq: head.seq, hash: head.hash }, ['id']);
@@ -146,6 +182,16 @@ export class CustodyRepository {
   /** Events in chain order, a page at a time (for verification and exports). */
   eventsAfter(seq: number, limit: number): Promise<CustodyEventEntity[]> {
     return this.ds.manager.createQueryBuilder(CustodyEventEntity, 'e').where('e.seq > :seq', { seq }).orderBy('e.seq', 'ASC').limit(limit).getMany();
+  }
+
+  /** Events in chain order, a page at a time, with only what state replay reads of them. */
+  stateEventsAfter(seq: number, limit: number): Promise<ReplayEvent[]> {
+    return stateEventsAfter(this.ds.manager, seq, limit);
+  }
+
+  /** A state table's rows (id and state only), a page at a time in id order after `afterId` ('' for the first). */
+  stateRowsAfter(table: StateTable, afterId: string, limit: number): Promise<StateRow[]> {
+    return stateRows(this.ds.manager, table, { afterId, limit });
   }
 
   eventsOfDose(doseId: string): Promise<CustodyEventEntity[]> {

@@ -1,0 +1,68 @@
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Roles } from '../common/auth.decorators.js';
+import { WardScope } from '../common/ward-scope.decorators.js';
+import { type AuditReport, CustodyLedger } from '../custody/custody-ledger.service.js';
+import { CustodyRepository } from '#persistence';
+import { checkStateTables, type StateReplayReport } from '../custody/state-replay.check.js';
+import type { AnchorReport } from './anchor-check.js';
+import { AuditAnchorService } from './audit-anchor.service.js';
+
+/**
+ * The anchor's public face: the latest signed checkpoint and the keys that verify it, for an
+ * auditor, a witness or the regional platform. The roles are GET /api/audit/verify's: those
+ * who may read the audit; neither answer holds ward data (a size, a root hash, public keys).
+ */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('api/audit')
+export class AuditAnchorController {
+  constructor(
+    private readonly anchor: AuditAnchorService,
+    private readonly ledger: CustodyLedger,
+    private readonly custody: CustodyRepository,
+  ) {}
+
+  /**
+   * Recomputes the whole hash chain from the database (the first broken link, if any) and the
+   * Merkle tree against the signed checkpoints (consistent, the first event that differs from
+   * what was signed, the signed events missing, or a checkpoint that does not open), with the
+   * unanchored tail: events no checkpoint covers yet; and every dose, delivery and order state
+   * against the state its custody events lead to (a row changed behind the ledger's back is
+   * named). `ok` only when all three hold.
+   */
+  @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
+  @Get('verify')
+  @WardScope.none('the custody log’s integrity: sequence numbers, hashes and checkpoints, no ward data')
+  async verify(): Promise<AuditReport & { chainOk: boolean; anchor: AnchorReport; states: StateReplayReport }> {
+    const [chain, anchor, states] = await Promise.all([this.ledger.verify(), this.anchor.verifyAgainstAnchor(), checkStateTables(this.custody)]);
+    const anchored = anchor.status === 'consistent' || anchor.status === 'none';
+    return { ...chain, ok: chain.ok && anchored && states.mismatches.length === 0, chainOk: chain.ok, anchor, states };
+  }
+
+  /** The latest signed checkpoint: the signed note as text/plain, or its fields with `Accept: application/json`. */
+  @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
+  @Get('checkpoint')
+  @WardScope.none('a tree size and root hash of the whole custody log: no ward data')
+  @ApiProduces('text/plain', 'application/json')
+  @ApiOkResponse({
+    description:
+      'text/plain (the default): the signed note (c2sp.org/tlog-checkpoint body, blank line, `— <key name> <base64 signature>`); application/json: { origin, treeSize, rootHash, time, keyName, keyId, note, anchor }',
+  })
+  @ApiNotFoundResponse({ description: 'checkpoint_not_found: no checkpoint signed yet (no custody event yet)' })
+  checkpoint(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    if (req.accepts(['text/plain', 'application/json']) === 'application/json') return this.anchor.latestCheckpoint('json');
+    res.type('text/plain; charset=utf-8');
+    return this.anchor.latestCheckpoint('text');
+  }
+
+  /** The verifier keys (Go signed-note format): the current signing key's and the retired ones still trusted. */
+  @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
+  @Get('keys')
+  @WardScope.none('public keys of the checkpoint signer: no ward data')
+  @ApiOkResponse({ description: '{ origin, current: { name, keyId, verifierKey }, retired: [...] }' })
+  keys() {
+    return this.anchor.verifierKeys();
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { AlarmsModule } from '../alarms/alarms.module.js';
+import { CustodyModule } from '../custody/custody.module.js';
+import { AuditAnchorController } from './audit-anchor.controller.js';
+import { AuditAnchorService } from './audit-anchor.service.js';
+
+/**
+ * Signed checkpoints of the custody log, anchored outside the database (CHECKPOINTS.md): the
+ * Merkle tree over the custody events, the signing key, the checkpoint file and their HTTP
+ * views. Depends on custody only through CustodyLedger.onCommitted and the repository's reads;
+ * /health reads its state.
+ */
+@Module({
+  imports: [CustodyModule, AlarmsModule],
+  controllers: [AuditAnchorController],
+  providers: [AuditAnchorService],
+  exports: [AuditAnchorService],
+})
+export class AuditAnchorModule {}
