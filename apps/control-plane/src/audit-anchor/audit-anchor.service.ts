@@ -33,6 +33,8 @@ export const ANCHOR_MISMATCH_ALARM = 'audit.anchor_mismatch';
 export const CHECKPOINT_WRITE_ALARM = 'audit.checkpoint_write_failed';
 
 const PAGE = 2000;
+/** a failed checkpoint write is tried again at the first commit this long after it */
+const WRITE_RETRY_MS = 1000;
 
 export interface AnchorHealth {
   /**
@@ -88,6 +90,7 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
   private mismatch: Extract<AnchorVerdict, { ok: false }> | null = null;
   private booted = false;
   private writeFailures = 0;
+  private lastWriteFailureAt = 0;
   private lastWriteError: string | null = null;
   /** the file ends in a torn record: the next one starts on a fresh paragraph */
   private afterTornTail = false;
@@ -363,7 +366,13 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
 
   private afterAppend(): void {
     this.updateGauges();
-    if (!this.booted || this.mismatch || this.writeFailures > 0) return; // a failing file is retried by the timer
+    if (!this.booted || this.mismatch) return;
+    // a failing file (a full or lost volume) is retried at the next commit a second after the
+    // last failure, and by the timer: the checkpoint covers everything once it can be written
+    if (this.writeFailures > 0) {
+      if (Date.now() - this.lastWriteFailureAt >= WRITE_RETRY_MS) void this.requestSign();
+      return;
+    }
     if (this.tree.size - this.signedSize >= this.audit.everyEvents) void this.requestSign();
   }
 
@@ -429,6 +438,7 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
       await appendCheckpoint(this.audit.checkpointFile, note, { afterTornTail: this.afterTornTail });
     } catch (err) {
       this.writeFailures++;
+      this.lastWriteFailureAt = Date.now();
       this.lastWriteError = `${(err as NodeJS.ErrnoException).code ?? 'error'}: ${(err as Error).message}`;
       this.metrics.auditCheckpoints.inc({ outcome: 'write_failed' });
       this.logger.error(

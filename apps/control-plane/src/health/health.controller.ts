@@ -31,8 +31,8 @@ export interface HealthReport {
     dispatcher: { status: 'up' | 'stalled'; lastRoundAgoMs: number; roundRunningForMs: number };
     /**
      * the custody log's signed checkpoints (audit-anchor/): 'failed' = the database disagrees
-     * with the last checkpoint (a rewritten history, a security incident: nothing is signed);
-     * 'failing' = checkpoints cannot be written to CHECKPOINT_FILE
+     * with the last checkpoint (a rewritten history, a security incident: nothing is signed;
+     * 503); 'failing' = checkpoints cannot be written to CHECKPOINT_FILE (reported, not 503)
      */
     anchor: AnchorHealth;
   };
@@ -94,7 +94,10 @@ export class HealthController {
     const loop = this.dispatchRound.loopState();
     const dispatcher = { status: loop.lastRoundAgoMs > limit ? ('stalled' as const) : ('up' as const), ...loop };
     const anchor = this.anchor.health();
-    const ok = database.status === 'up' && broker.status === 'up' && dispatcher.status === 'up' && anchor.status === 'up';
+    // a rewritten history fails the node; a checkpoint file that cannot be written (its volume
+    // full or gone) does not: custody is still recorded in the database, the alarm
+    // audit.checkpoint_write_failed calls for the fix, and the next write covers every event
+    const ok = database.status === 'up' && broker.status === 'up' && dispatcher.status === 'up' && anchor.status !== 'failed';
     res.status(ok ? 200 : 503);
     return { status: ok ? 'ok' : 'degraded', uptimeSeconds: Math.round(process.uptime()), checks: { database, broker, dispatcher, anchor } };
   }

@@ -284,7 +284,9 @@ describe('fuzzing every edge', () => {
         }),
         { numRuns: runs(60), seed },
       );
-      const s = io(`${t.baseUrl}/live`, { auth: { token: t.adminToken }, transports: ['websocket'], reconnection: false });
+      // a fresh sign-in: the HTTP fuzz may have sent POST /api/auth/logout with the admin's token
+      const token = await t.login('admin', t.env['ADMIN_PASSWORD']!);
+      const s = io(`${t.baseUrl}/live`, { auth: { token }, transports: ['websocket'], reconnection: false });
       sockets.push(s);
       const errors: unknown[] = [];
       s.on('error', (e: unknown) => errors.push(e));
