@@ -39,6 +39,7 @@ describe('npm run demo', () => {
       DISPATCH_INTERVAL_MS: '200',
       CUSTODY_TICK_MS: '500',
       ALARM_RULE_TICK_MS: '500',
+      CHECKPOINT_EVERY_SECONDS: '1',
     });
     const started = Date.now();
     demo = await startDemo(config, DEMO_ADMIN_PASSWORD, {
@@ -75,6 +76,15 @@ describe('npm run demo', () => {
     const audit = await admin.get<{ ok: boolean; events: number }>('/api/audit/verify');
     expect(audit.ok).toBe(true);
     expect(audit.events).toBeGreaterThan(10);
+    // the demo's witness holds a checkpoint of the log, as the control plane signed it
+    const origin = config.audit.origin;
+    let witnessed: string | null = null;
+    for (let i = 0; i < 50 && !witnessed; i++) {
+      const r = await fetch(`${demo.witness!.url}/checkpoint/${encodeURIComponent(origin)}`);
+      if (r.status === 200) witnessed = await r.text();
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(witnessed).toMatch(new RegExp(`^${origin.replace(/\./g, '\\.')}\n[1-9]`));
 
     const ui = await request(demo.httpUrl, 'GET', '/');
     expect(ui.status).toBe(200);

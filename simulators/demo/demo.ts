@@ -4,8 +4,11 @@
  * `stop()` ends the loops, then the simulators, then the server. Used by main.ts (`npm run
  * demo`) and by the demo's end-to-end spec.
  */
+import { join } from 'node:path';
+import { loadAnchorKeys } from '../../apps/control-plane/src/audit-anchor/anchor-keys.js';
 import { startControlPlane, type ControlPlane } from '../../apps/control-plane/src/bootstrap.js';
 import type { AppConfig } from '../../apps/control-plane/src/config/config.js';
+import { startWitness, type WitnessServer } from '../../apps/control-plane/src/witness/witness.js';
 import { Session } from './api.js';
 import { DEMO_USER_PASSWORD, DEMO_WARDS, type DemoUser } from './data.js';
 import { startDevices, stockCabinets, type DemoDevices } from './devices.js';
@@ -28,6 +31,8 @@ export interface DemoOptions extends WardBotOptions {
   faultEveryMs: number;
   /** the first fault comes this long after start */
   firstFaultMs: number;
+  /** run an outside witness of the custody log in-process (its files in <DATA_DIR>/witness) */
+  witness: boolean;
   log: Log;
 }
 
@@ -42,6 +47,7 @@ export const DEFAULT_OPTIONS: Omit<DemoOptions, 'log'> = {
   leaveForHumans: true,
   faultEveryMs: 75_000,
   firstFaultMs: 45_000,
+  witness: true,
 };
 
 export interface Demo {
@@ -54,12 +60,45 @@ export interface Demo {
   faults: FaultInjector;
   devices: DemoDevices;
   loops: Loops;
+  /** the outside witness the checkpoints are pushed to (null: options.witness off) */
+  witness: WitnessServer | null;
   stop(): Promise<void>;
 }
 
-export async function startDemo(config: AppConfig, adminPassword: string, options: DemoOptions): Promise<Demo> {
+/**
+ * The witness a hospital would have run by someone else, here beside the demo: it takes the
+ * log's key from the key file the control plane is about to use (made now if absent, as the
+ * server's first boot would), so it must start first.
+ */
+async function demoWitness(config: AppConfig): Promise<WitnessServer> {
+  const log = loadAnchorKeys(config.audit);
+  const dir = join(config.dataDir, 'witness');
+  const own = loadAnchorKeys({
+    origin: 'medloop-demo-witness',
+    keyFile: join(dir, 'witness.key'),
+    publicKeysFile: null,
+    variables: { keyFile: 'WITNESS_KEY_FILE', name: 'WITNESS_NAME' },
+  });
+  return startWitness({
+    host: '127.0.0.1',
+    port: 0,
+    dir,
+    logKeys: [log.signer.verifierKey, ...log.retired.map((k) => k.verifierKey)],
+    signer: { name: own.signer.name, privateKey: own.signer.privateKey },
+  });
+}
+
+export async function startDemo(appConfig: AppConfig, adminPassword: string, options: DemoOptions): Promise<Demo> {
   const { log } = options;
-  const cp = await startControlPlane(config, { shutdownHooks: false });
+  const witness = options.witness ? await demoWitness(appConfig) : null;
+  const config = witness ? { ...appConfig, audit: { ...appConfig.audit, witnessUrls: [...appConfig.audit.witnessUrls, witness.url] } } : appConfig;
+  let cp: ControlPlane;
+  try {
+    cp = await startControlPlane(config, { shutdownHooks: false });
+  } catch (err) {
+    await witness?.close();
+    throw err;
+  }
   const httpUrl = `http://127.0.0.1:${cp.httpPort}`;
   const mqttUrl = `mqtt://127.0.0.1:${cp.mqttPorts.tcp}`;
   let devices: DemoDevices | undefined;
@@ -99,17 +138,20 @@ export async function startDemo(config: AppConfig, adminPassword: string, option
       faults,
       devices: dev,
       loops,
+      witness,
       stop: () =>
         (stopping ??= (async () => {
           await loops.stop();
           await dev.stop();
           await cp.close();
+          await witness?.close();
         })()),
     };
   } catch (err) {
     await loops.stop();
     await devices?.stop();
     await cp.close().catch(() => undefined);
+    await witness?.close();
     throw err;
   }
 }

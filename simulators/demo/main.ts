@@ -54,10 +54,14 @@ async function mqttPort(host: string): Promise<{ port: number; fellBack: boolean
   throw new Error('no free MQTT port between 1883 and 1982; set MQTT_PORT');
 }
 
-/** Removes the demo database, refusing a directory that holds anything else. */
+/**
+ * Removes the demo database with what anchors it (the checkpoint key and file, the witness's
+ * copy: a fresh database under an old checkpoint is a failed anchor), refusing a directory that
+ * holds anything else.
+ */
 function wipe(dir: string): void {
   if (!existsSync(dir)) return;
-  const foreign = readdirSync(dir).filter((f) => !/^medloop\.sqlite/.test(f));
+  const foreign = readdirSync(dir).filter((f) => !/^medloop\.sqlite/.test(f) && !['keys', 'checkpoints', 'witness'].includes(f));
   if (foreign.length) throw new Error(`--fresh: ${dir} holds more than a MedLoop database (${foreign.slice(0, 3).join(', ')}); not wiping it`);
   rmSync(dir, { recursive: true, force: true });
 }
@@ -102,6 +106,8 @@ async function main(): Promise<void> {
     COLD_CHAIN_MIN_EXCURSION_S: '60',
     COLD_CHAIN_QUARANTINE_AFTER_S: '120',
     COLD_CHAIN_RECOVER_S: '60',
+    // checkpoints of the custody log (and their witness) while the demo is being watched
+    CHECKPOINT_EVERY_SECONDS: '10',
     ...env,
     ADMIN_PASSWORD: adminPassword,
     JWT_SECRET: env['JWT_SECRET'] || DEMO_JWT_SECRET,
@@ -124,7 +130,9 @@ async function main(): Promise<void> {
   console.log(`
   Web UI     http://${host}:${demo.cp.httpPort}/
   API docs   http://${host}:${demo.cp.httpPort}/api/docs
-  MQTT       mqtt://${mqttHost}:${demo.cp.mqttPorts.tcp}${demo.cp.mqttPorts.ws ? `   (WebSocket ws://${mqttHost}:${demo.cp.mqttPorts.ws})` : ''}
+  MQTT       mqtt://${mqttHost}:${demo.cp.mqttPorts.tcp}${demo.cp.mqttPorts.ws ? `   (WebSocket ws://${mqttHost}:${demo.cp.mqttPorts.ws})` : ''}${
+    demo.witness ? `\n  Witness    ${demo.witness.url}/checkpoint/${encodeURIComponent(config.audit.origin)}   (the custody log's checkpoints, cosigned)` : ''
+  }
   Simulated  ${demo.devices.robots.robots.length} robots, ${demo.devices.sensors.sensors.length} ward sensors, ${demo.devices.cabinets.cabinets.length} cabinets; time scale ${args.timeScale}
 
 Demo users (demo passwords, this database only):

@@ -48,13 +48,15 @@ const CLEARED_WHERE_RAISED: Partial<Record<ConditionType, { file: string; names:
   'device.threshold': { file: 'alarm-engine/alarm-rule-evaluator.service.ts', names: 'ruleAlarmType(' },
   'device.stale': { file: 'alarm-engine/alarm-rule-evaluator.service.ts', names: 'ruleAlarmType(' },
   'coldchain.excursion': { file: 'cold-chain/cold-chain.service.ts', names: 'EXCURSION_ALARM}:' },
-  'audit.anchor_mismatch': { file: 'audit-anchor/audit-anchor.service.ts', names: 'ANCHOR_MISMATCH_ALARM' },
-  'audit.checkpoint_write_failed': { file: 'audit-anchor/audit-anchor.service.ts', names: 'CHECKPOINT_WRITE_ALARM' },
   'coldchain.quarantine': { file: 'cold-chain/cold-chain.service.ts', names: 'QUARANTINE_ALARM}:' },
   'device.input_flood': { file: 'mqtt/device-throttle.reporter.ts', names: 'INPUT_FLOOD_ALARM}:' },
   'device.command_timed_out': { file: 'device-protocol/device-commands.service.ts', names: 'COMMAND_TIMEOUT_ALARM' },
   'device.clock_skew': { file: 'device-protocol/device-clock.service.ts', names: 'CLOCK_SKEW_ALARM}:' },
   'security.sign_in_locked': { file: 'auth/login-attempts.service.ts', names: 'alarmKey(' },
+  'audit.anchor_mismatch': { file: 'audit-anchor/audit-anchor.service.ts', names: 'ANCHOR_MISMATCH_ALARM' },
+  'audit.checkpoint_write_failed': { file: 'audit-anchor/audit-anchor.service.ts', names: 'CHECKPOINT_WRITE_ALARM' },
+  'audit.witness_unreachable': { file: 'audit-anchor/witness-push.service.ts', names: 'WITNESS_UNREACHABLE_ALARM' },
+  'audit.witness_conflict': { file: 'audit-anchor/witness-push.service.ts', names: 'WITNESS_CONFLICT_ALARM' },
 };
 
 /** The text of every `.clear(` call (its arguments up to the closing parenthesis) in a file. */

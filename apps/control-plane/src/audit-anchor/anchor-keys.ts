@@ -56,24 +56,33 @@ const refuse = (variable: string, message: string): ConfigError => new ConfigErr
 
 /**
  * Reads (or at first boot creates) the signing key of `origin` and the retired verifier keys.
- * Throws a ConfigError naming AUDIT_KEY_FILE or AUDIT_PUBLIC_KEYS_FILE when one is unusable.
+ * Throws a ConfigError naming AUDIT_KEY_FILE or AUDIT_PUBLIC_KEYS_FILE when one is unusable
+ * (`variables`: the names another program reading the same kind of key gives them, the witness's
+ * WITNESS_KEY_FILE and WITNESS_NAME).
  */
-export function loadAnchorKeys(opts: { origin: string; keyFile: string; publicKeysFile: string | null }): AnchorKeys {
+export function loadAnchorKeys(opts: {
+  origin: string;
+  keyFile: string;
+  publicKeysFile: string | null;
+  variables?: { keyFile: string; name: string };
+}): AnchorKeys {
   const { origin, keyFile } = opts;
+  const KEY_VAR = opts.variables?.keyFile ?? 'AUDIT_KEY_FILE';
+  const NAME_VAR = opts.variables?.name ?? 'SITE_ID';
   let generated = false;
   let text: string;
   try {
     text = readFileSync(keyFile, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw refuse('AUDIT_KEY_FILE', `${keyFile}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
-    text = createKeyFile(origin, keyFile);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw refuse(KEY_VAR, `${keyFile}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
+    text = createKeyFile(origin, keyFile, KEY_VAR);
     generated = true;
   }
   const st = statSync(keyFile);
-  if (!st.isFile()) throw refuse('AUDIT_KEY_FILE', `${keyFile} is not a regular file`);
+  if (!st.isFile()) throw refuse(KEY_VAR, `${keyFile} is not a regular file`);
   if ((st.mode & 0o077) !== 0) {
     throw refuse(
-      'AUDIT_KEY_FILE',
+      KEY_VAR,
       `${keyFile} is readable by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): the checkpoint signing key must be 0600 and owned by the server's user; run chmod 600 ${keyFile} (and treat the key as disclosed if others could read it: rotate it)`,
     );
   }
@@ -83,12 +92,14 @@ export function loadAnchorKeys(opts: { origin: string; keyFile: string; publicKe
   } catch (err) {
     if (!(err instanceof SignedNoteError)) throw err;
     // the message says what is wrong with the format, never the key's text
-    throw refuse('AUDIT_KEY_FILE', `${keyFile} is not an Ed25519 signer key in the Go signed-note format (PRIVATE+KEY+<name>+<key id>+<base64>): ${err.message}`);
+    throw refuse(KEY_VAR, `${keyFile} is not an Ed25519 signer key in the Go signed-note format (PRIVATE+KEY+<name>+<key id>+<base64>): ${err.message}`);
   }
   if (parsed.name !== origin) {
     throw refuse(
-      'AUDIT_KEY_FILE',
-      `${keyFile} is the key of '${parsed.name}', but this server signs '${origin}' (SITE_ID): point AUDIT_KEY_FILE at this site's key or set SITE_ID to its site`,
+      KEY_VAR,
+      opts.variables
+        ? `${keyFile} is the key of '${parsed.name}', not of '${origin}' (${NAME_VAR}): point ${KEY_VAR} at the key of that name or set ${NAME_VAR} to '${parsed.name}'`
+        : `${keyFile} is the key of '${parsed.name}', but this server signs '${origin}' (SITE_ID): point AUDIT_KEY_FILE at this site's key or set SITE_ID to its site`,
     );
   }
   const signer: AnchorSigner = { name: parsed.name, keyId: parsed.keyId, privateKey: parsed.privateKey, verifierKey: formatVerifierKey(parsed.name, parsed.privateKey) };
@@ -100,7 +111,7 @@ export function loadAnchorKeys(opts: { origin: string; keyFile: string; publicKe
   return { signer, retired, known, generated };
 }
 
-function createKeyFile(origin: string, keyFile: string): string {
+function createKeyFile(origin: string, keyFile: string, variable: string): string {
   const dir = dirname(keyFile);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -117,22 +128,22 @@ function createKeyFile(origin: string, keyFile: string): string {
     return text;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(keyFile, 'utf8');
-    throw refuse('AUDIT_KEY_FILE', `${keyFile}: the checkpoint signing key does not exist and cannot be created (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw refuse(variable, `${keyFile}: the checkpoint signing key does not exist and cannot be created (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
 }
 
 /** One verifier key per line; blank lines and `#` comments ignored; a bad line names its number. */
-export function readVerifierKeys(file: string): VerifierKeyView[] {
+export function readVerifierKeys(file: string, variable = 'AUDIT_PUBLIC_KEYS_FILE'): VerifierKeyView[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw refuse('AUDIT_PUBLIC_KEYS_FILE', `${file}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
+    throw refuse(variable, `${file}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
   }
-  return parseVerifierKeyList(text, file);
+  return parseVerifierKeyList(text, file, variable);
 }
 
-export function parseVerifierKeyList(text: string, file = 'AUDIT_PUBLIC_KEYS_FILE'): VerifierKeyView[] {
+export function parseVerifierKeyList(text: string, file = 'AUDIT_PUBLIC_KEYS_FILE', variable = 'AUDIT_PUBLIC_KEYS_FILE'): VerifierKeyView[] {
   const out: VerifierKeyView[] = [];
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
@@ -142,7 +153,7 @@ export function parseVerifierKeyList(text: string, file = 'AUDIT_PUBLIC_KEYS_FIL
       if (!out.some((o) => o.verifierKey === line)) out.push({ name: k.name, keyId: k.keyId, verifierKey: line });
     } catch (err) {
       if (!(err instanceof SignedNoteError)) throw err;
-      throw refuse('AUDIT_PUBLIC_KEYS_FILE', `${file} line ${i + 1}: ${err.message}`);
+      throw refuse(variable, `${file} line ${i + 1}: ${err.message}`);
     }
   });
   return out;

@@ -101,6 +101,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads WITNESS_URLS as base URLs (none by default) and names a bad one', () => {
+    expect(loadConfig({}).audit).toMatchObject({ witnessUrls: [], witnessAlarmAfterFailures: 3, witnessTimeoutMs: 5000 });
+    expect(loadConfig({ WITNESS_URLS: ' http://w1:7380/ , https://w2.example/witness' }).audit.witnessUrls).toEqual([
+      'http://w1:7380',
+      'https://w2.example/witness',
+    ]);
+    for (const bad of ['w1:7380', 'ftp://w1', 'http://u:p@w1', 'http://w1?x=1', 'http://w1,http://w1/']) {
+      expect(() => loadConfig({ WITNESS_URLS: bad })).toThrow(/WITNESS_URLS/);
+    }
+  });
+
   it('refuses a short admin password', () => {
     expect(() => loadConfig({ ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD/);
   });

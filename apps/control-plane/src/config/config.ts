@@ -245,6 +245,35 @@ const envSchema = z
     CHECKPOINT_FILE: z.string().optional(),
     CHECKPOINT_EVERY_EVENTS: positiveInt('CHECKPOINT_EVERY_EVENTS', 100),
     CHECKPOINT_EVERY_SECONDS: positiveInt('CHECKPOINT_EVERY_SECONDS', 60),
+    // outside witnesses the checkpoints are pushed to (c2sp.org/tlog-witness): base URLs, comma-separated
+    WITNESS_URLS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const list = (v ?? '')
+          .split(',')
+          .map((x) => x.trim().replace(/\/+$/, ''))
+          .filter((x) => x !== '');
+        const bad = list.find((x) => {
+          try {
+            const u = new URL(x);
+            return !['http:', 'https:'].includes(u.protocol) || u.search !== '' || u.hash !== '' || u.username !== '' || u.password !== '';
+          } catch {
+            return true;
+          }
+        });
+        if (bad !== undefined) {
+          ctx.addIssue({ code: 'custom', message: `WITNESS_URLS: '${bad}' is not an http(s) base URL (no query, fragment or credentials)` });
+          return z.NEVER;
+        }
+        if (new Set(list).size !== list.length) {
+          ctx.addIssue({ code: 'custom', message: 'WITNESS_URLS names a witness twice' });
+          return z.NEVER;
+        }
+        return list;
+      }),
+    WITNESS_ALARM_AFTER_FAILURES: positiveInt('WITNESS_ALARM_AFTER_FAILURES', 3),
+    WITNESS_TIMEOUT_MS: positiveInt('WITNESS_TIMEOUT_MS', 5_000),
   })
   .superRefine((env, ctx) => {
     // the in-memory sign-in limiter expires its keys with timers, which cannot wait longer than 2^31-1 ms
@@ -435,6 +464,12 @@ export interface AppConfig {
     checkpointFile: string;
     everyEvents: number;
     everySeconds: number;
+    /** outside witnesses each checkpoint is pushed to (base URLs, no trailing slash); empty = none */
+    witnessUrls: string[];
+    /** consecutive failed pushes to one witness that raise `audit.witness_unreachable` */
+    witnessAlarmAfterFailures: number;
+    /** how long one push waits for a witness's answer */
+    witnessTimeoutMs: number;
   };
 }
 
@@ -552,6 +587,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       checkpointFile: e.CHECKPOINT_FILE || `${dataDir.replace(/\/$/, '')}/checkpoints/custody.log`,
       everyEvents: e.CHECKPOINT_EVERY_EVENTS,
       everySeconds: e.CHECKPOINT_EVERY_SECONDS,
+      witnessUrls: e.WITNESS_URLS,
+      witnessAlarmAfterFailures: e.WITNESS_ALARM_AFTER_FAILURES,
+      witnessTimeoutMs: e.WITNESS_TIMEOUT_MS,
     },
   };
 }

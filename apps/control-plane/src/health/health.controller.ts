@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { storeHealth, type StoreFailure, type WriteQueueState, writeQueueState } from '#persistence';
 import { Public } from '../common/auth.decorators.js';
 import { type AnchorHealth, AuditAnchorService } from '../audit-anchor/audit-anchor.service.js';
+import { type WitnessStatus, WitnessPushService } from '../audit-anchor/witness-push.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DispatchRound } from '../fleet/dispatch-round.js';
 import { MqttService } from '../mqtt/mqtt.service.js';
@@ -32,9 +33,11 @@ export interface HealthReport {
     /**
      * the custody log's signed checkpoints (audit-anchor/): 'failed' = the database disagrees
      * with the last checkpoint (a rewritten history, a security incident: nothing is signed;
-     * 503); 'failing' = checkpoints cannot be written to CHECKPOINT_FILE (reported, not 503)
+     * 503); 'failing' = checkpoints cannot be written to CHECKPOINT_FILE (reported, not 503).
+     * `witnesses`: each outside witness's state (WITNESS_URLS); a witness down or behind does
+     * not make the check fail
      */
-    anchor: AnchorHealth;
+    anchor: AnchorHealth & { witnesses: WitnessStatus[] };
   };
 }
 
@@ -51,6 +54,7 @@ export class HealthController {
     private readonly mqtt: MqttService,
     private readonly dispatchRound: DispatchRound,
     private readonly anchor: AuditAnchorService,
+    private readonly witnesses: WitnessPushService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -93,7 +97,7 @@ export class HealthController {
     const broker = { status: this.mqtt.broker.started ? ('up' as const) : ('down' as const), connections: this.mqtt.broker.connectedClients };
     const loop = this.dispatchRound.loopState();
     const dispatcher = { status: loop.lastRoundAgoMs > limit ? ('stalled' as const) : ('up' as const), ...loop };
-    const anchor = this.anchor.health();
+    const anchor = { ...this.anchor.health(), witnesses: this.witnesses.status() };
     // a rewritten history fails the node; a checkpoint file that cannot be written (its volume
     // full or gone) does not: custody is still recorded in the database, the alarm
     // audit.checkpoint_write_failed calls for the fix, and the next write covers every event

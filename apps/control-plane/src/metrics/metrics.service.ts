@@ -146,6 +146,12 @@ export class MetricsService {
     help: 'Custody events in the Merkle tree the checkpoints sign',
     registers: [this.registry],
   });
+  readonly auditWitness = new Counter({
+    name: 'medloop_audit_witness_total',
+    help: 'Checkpoint pushes to an outside witness (WITNESS_URLS) by outcome: ok (cosigned), unreachable (network, timeout, 5xx), refused (the witness does not take this log: 400/403/404), conflict (it holds another history: 422, or a bigger tree)',
+    labelNames: ['witness', 'outcome'],
+    registers: [this.registry],
+  });
   readonly auditUnsignedEvents = new Gauge({
     name: 'medloop_audit_unsigned_events',
     help: 'Custody events not covered by a checkpoint written to CHECKPOINT_FILE',

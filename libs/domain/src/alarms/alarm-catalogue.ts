@@ -189,6 +189,28 @@ export interface AlarmParamsByType {
     /** custody events not covered by a stored checkpoint */
     unsignedEvents: number;
   };
+  'audit.witness_unreachable': {
+    origin: string;
+    /** the witness's base URL (WITNESS_URLS) */
+    witness: string;
+    /** consecutive pushes that failed */
+    failures: number;
+    /** why the last one failed: a network error, a timeout or the witness's answer */
+    error: string;
+    /** the size the witness last acknowledged (null: none this run) */
+    witnessSize: number | null;
+    /** the size of the checkpoint it does not have */
+    treeSize: number;
+  };
+  'audit.witness_conflict': {
+    origin: string;
+    witness: string;
+    /** witness_ahead: it holds a bigger tree than the log; inconsistent: it refuses the log's tree as no extension of its own */
+    reason: 'witness_ahead' | 'inconsistent';
+    witnessSize: number | null;
+    treeSize: number;
+    detail: string;
+  };
 }
 
 export type AlarmType = keyof AlarmParamsByType;
@@ -582,6 +604,26 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     message: (p) =>
       `${p.failures} checkpoint write(s) to ${p.checkpointFile} failed (${p.error}); ${p.unsignedEvents} custody events are not anchored yet. ` +
       'Free space or fix the permissions: the next round retries.',
+  },
+  'audit.witness_unreachable': {
+    type: 'audit.witness_unreachable',
+    subject: '`{origin}|{witness URL}`',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'the witness accepts a checkpoint again' },
+    title: () => 'A custody-log witness does not take checkpoints',
+    message: (p) =>
+      `${p.failures} pushes of the custody log's checkpoints to the witness ${p.witness} failed (last: ${p.error}); it holds ${p.witnessSize ?? 'an unknown number of'} events of ${p.treeSize}. ` +
+      'Care is not affected; check the network and the witness: each new checkpoint retries.',
+  },
+  'audit.witness_conflict': {
+    type: 'audit.witness_conflict',
+    subject: '`{origin}|{witness URL}`',
+    severity: 'critical',
+    clears: { by: 'condition', condition: 'the witness accepts a checkpoint of this log again' },
+    title: () => 'A witness holds another history of the custody log',
+    message: (p) =>
+      `Security incident: the witness ${p.witness} ${p.reason === 'witness_ahead' ? `holds ${p.witnessSize ?? '?'} signed events, more than the ${p.treeSize} in the database` : `refuses the log's ${p.treeSize} events as no extension of what it holds`} (${p.detail}). ` +
+      'Signed events may have been removed or rewritten: follow the incident procedure (audit-anchor/CHECKPOINTS.md).',
   },
 };
 
