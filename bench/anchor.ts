@@ -118,7 +118,9 @@ async function rate(r: Rig, perRun: number): Promise<number> {
   return events / ((performance.now() - t0) / 1000);
 }
 
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; data dir ${P.dataDir}`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; data dir ${P.dataDir}`,
+);
 const rows: Record<string, string | number>[] = [];
 const ratios: Record<string, number[]> = { single: [], batch: [] };
 for (let round = 1; round <= P.rounds; round++) {
@@ -138,13 +140,21 @@ for (let round = 1; round <= P.rounds; round++) {
     }
     const ratio = got['on']! / got['off']!;
     ratios[mode]!.push(ratio);
-    rows.push({ round, mode: mode === 'single' ? '1 event/tx' : '10 events/tx', 'off events/s': Math.round(got['off']!), 'on events/s': Math.round(got['on']!), 'on/off': ratio.toFixed(3) });
+    rows.push({
+      round,
+      mode: mode === 'single' ? '1 event/tx' : '10 events/tx',
+      'off events/s': Math.round(got['off']!),
+      'on events/s': Math.round(got['on']!),
+      'on/off': ratio.toFixed(3),
+    });
     console.log(`round ${round} ${mode}: off ${Math.round(got['off']!)}/s, on ${Math.round(got['on']!)}/s, ratio ${ratio.toFixed(3)}`);
   }
 }
 printTable('custody events/s, SQLite FULL, anchor on (signing every ' + P.everyEvents + ' events) vs off', rows);
 for (const [mode, rs] of Object.entries(ratios))
-  console.log(`${mode}: on/off ratio min ${Math.min(...rs).toFixed(3)}, median ${[...rs].sort((a, b) => a - b)[Math.floor(rs.length / 2)]!.toFixed(3)}, max ${Math.max(...rs).toFixed(3)} over ${rs.length} rounds`);
+  console.log(
+    `${mode}: on/off ratio min ${Math.min(...rs).toFixed(3)}, median ${[...rs].sort((a, b) => a - b)[Math.floor(rs.length / 2)]!.toFixed(3)}, max ${Math.max(...rs).toFixed(3)} over ${rs.length} rounds`,
+  );
 
 // ---- verification of a large log ----
 const big = await rig(true, 10_000);

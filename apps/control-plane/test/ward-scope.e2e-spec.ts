@@ -87,6 +87,7 @@ const ROUTES: Record<string, RouteCase> = {
   'POST /api/administrations/{id}/review': R('administration-slot', { params: { id: 'slot' } }),
   // audit and exports
   'GET /api/doses/{id}/timeline': R('dose'),
+  'GET /api/doses/{id}/proof': R('dose'),
   'GET /api/doses/{id}/fhir': R('dose'),
   'GET /api/doses/{id}/epcis': R('dose'),
   'GET /api/deliveries/{id}/fhir': R('delivery'),

@@ -24,8 +24,7 @@ export type AnchorFailure =
   | 'root_mismatch';
 
 export type AnchorVerdict =
-  | { ok: true; checkpoint: Checkpoint }
-  | { ok: false; reason: AnchorFailure; detail: string; checkpoint?: Checkpoint; signedSize?: number; treeSize: number };
+  { ok: true; checkpoint: Checkpoint } | { ok: false; reason: AnchorFailure; detail: string; checkpoint?: Checkpoint; signedSize?: number; treeSize: number };
 
 export function checkAnchor(tree: MerkleTree, note: string, keys: readonly NoteKey[], origin: string): AnchorVerdict {
   const opened = openCheckpoint(note, keys, { origin });

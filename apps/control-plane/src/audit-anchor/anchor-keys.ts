@@ -102,7 +102,12 @@ export function loadAnchorKeys(opts: {
         : `${keyFile} is the key of '${parsed.name}', but this server signs '${origin}' (SITE_ID): point AUDIT_KEY_FILE at this site's key or set SITE_ID to its site`,
     );
   }
-  const signer: AnchorSigner = { name: parsed.name, keyId: parsed.keyId, privateKey: parsed.privateKey, verifierKey: formatVerifierKey(parsed.name, parsed.privateKey) };
+  const signer: AnchorSigner = {
+    name: parsed.name,
+    keyId: parsed.keyId,
+    privateKey: parsed.privateKey,
+    verifierKey: formatVerifierKey(parsed.name, parsed.privateKey),
+  };
   const retired = opts.publicKeysFile ? readVerifierKeys(opts.publicKeysFile).filter((k) => k.verifierKey !== signer.verifierKey) : [];
   const known: NoteKey[] = [signer, ...retired].map((k) => {
     const v = parseVerifierKey(k.verifierKey);
@@ -128,7 +133,10 @@ function createKeyFile(origin: string, keyFile: string, variable: string): strin
     return text;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(keyFile, 'utf8');
-    throw refuse(variable, `${keyFile}: the checkpoint signing key does not exist and cannot be created (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw refuse(
+      variable,
+      `${keyFile}: the checkpoint signing key does not exist and cannot be created (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
 }
 

@@ -123,7 +123,13 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
     this.keys = loadAnchorKeys(this.audit);
     const { signer } = this.keys;
     this.logger.info(
-      { origin: this.audit.origin, keyId: signer.keyId, verifierKey: signer.verifierKey, retiredKeys: this.keys.retired.length, generated: this.keys.generated },
+      {
+        origin: this.audit.origin,
+        keyId: signer.keyId,
+        verifierKey: signer.verifierKey,
+        retiredKeys: this.keys.retired.length,
+        generated: this.keys.generated,
+      },
       this.keys.generated ? 'checkpoint signing key generated' : 'checkpoint signing key loaded',
     );
     this.unsubscribe = this.ledger.onCommitted((events) => this.committed(events));
@@ -145,8 +151,13 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
     const text = await readCheckpointFile(this.audit.checkpointFile);
     const file = parseCheckpointFile(text);
     this.afterTornTail = file.tornTail !== null;
-    if (file.tornTail !== null) this.logger.warn({ file: this.audit.checkpointFile }, 'the checkpoint file ends in a torn record (a write cut by a crash): ignored');
-    if (file.stray.length) this.logger.warn({ file: this.audit.checkpointFile, lines: file.stray.map((s) => s.line) }, 'the checkpoint file holds paragraphs that are not signed checkpoints');
+    if (file.tornTail !== null)
+      this.logger.warn({ file: this.audit.checkpointFile }, 'the checkpoint file ends in a torn record (a write cut by a crash): ignored');
+    if (file.stray.length)
+      this.logger.warn(
+        { file: this.audit.checkpointFile, lines: file.stray.map((s) => s.line) },
+        'the checkpoint file holds paragraphs that are not signed checkpoints',
+      );
     const last = file.notes[file.notes.length - 1];
     if (last === undefined) {
       if (this.tree.size > 0)
@@ -260,7 +271,7 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
     const leaves: Buffer[] = [];
     const seqs: number[] = [];
     // bounded: each page advances `after` past at least one event, and the log is finite
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await this.repo.eventsAfter(after, PAGE);
       if (page.length === 0) break;
       for (const e of page) {

@@ -88,8 +88,7 @@ export class AuthService {
     // committed while the new password was being hashed is not overwritten (nor is its
     // generation taken over by this session)
     const generation = await this.users.update(user.id, { passwordHash: await hashPassword(next) }, { ifGeneration: user.credentialGeneration });
-    if (generation === null)
-      throw new UnauthorizedError('the password was changed or the account disabled meanwhile: sign in again', 'credentials_changed');
+    if (generation === null) throw new UnauthorizedError('the password was changed or the account disabled meanwhile: sign in again', 'credentials_changed');
     await this.sessions.end(user.id, null, 'password_changed', generation);
     // under the generation the new password made: a sign-in that raced it with the old one is not
     return this.issue(user, await this.sessions.open({ id: user.id, credentialGeneration: generation }, client));

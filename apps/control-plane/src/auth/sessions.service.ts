@@ -75,7 +75,9 @@ export class AuthSessions implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.sub = this.bus.on('user.credentials_changed').subscribe(({ userId, reason, generation }) => {
       // the sessions of older credentials only: one signed in with the new password meanwhile stays
-      this.end(userId, null, reason, generation).catch((err: unknown) => this.logger.error({ err, userId, reason }, 'could not end the sessions of changed credentials'));
+      this.end(userId, null, reason, generation).catch((err: unknown) =>
+        this.logger.error({ err, userId, reason }, 'could not end the sessions of changed credentials'),
+      );
     });
   }
 
@@ -191,8 +193,7 @@ export class AuthSessions implements OnModuleInit, OnModuleDestroy {
     const nextHash = hashSecret(nextSecret);
     const at = new Date(now);
     // conditional on the hash read: of two racing refreshes one rotates, the other is refused
-    if (!(await this.sessions.rotate(s, nextHash, at)))
-      throw refused('refresh_raced', 'the session was refreshed by another request: use its tokens');
+    if (!(await this.sessions.rotate(s, nextHash, at))) throw refused('refresh_raced', 'the session was refreshed by another request: use its tokens');
     if (retry) this.metrics.authSessions.inc({ event: 'refresh_retried' });
     this.metrics.authSessions.inc({ event: 'refreshed' });
     return { session: { ...s, refreshHash: nextHash, previousRefreshHash: s.refreshHash, refreshedAt: at }, refreshToken: `${s.id}.${nextSecret}` };

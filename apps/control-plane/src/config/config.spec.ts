@@ -21,7 +21,11 @@ describe('loadConfig', () => {
   });
 
   it('takes TRUSTED_PROXIES only as proxy-addr reads them: a bad entry fails at start, not at the first request', () => {
-    expect(loadConfig({ TRUSTED_PROXIES: 'loopback, 10.0.0.0/8,1.2.3.4/255.255.0.0' }).trustedProxies).toEqual(['loopback', '10.0.0.0/8', '1.2.3.4/255.255.0.0']);
+    expect(loadConfig({ TRUSTED_PROXIES: 'loopback, 10.0.0.0/8,1.2.3.4/255.255.0.0' }).trustedProxies).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      '1.2.3.4/255.255.0.0',
+    ]);
     for (const bad of ['10.0.0.300', '10.0.0.0/33', 'proxy.local'])
       expect(() => loadConfig({ TRUSTED_PROXIES: `loopback,${bad}` })).toThrow(`TRUSTED_PROXIES: '${bad}' is not`);
   });

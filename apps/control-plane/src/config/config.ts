@@ -239,7 +239,9 @@ const envSchema = z
     SITE_ID: z
       .string()
       .default('demo')
-      .refine((v) => siteIdOk(v), { message: "SITE_ID must be lower-case letters, digits, '-' and '.' (e.g. st-marys), as the log's origin medloop.<SITE_ID>/custody" }),
+      .refine((v) => siteIdOk(v), {
+        message: "SITE_ID must be lower-case letters, digits, '-' and '.' (e.g. st-marys), as the log's origin medloop.<SITE_ID>/custody",
+      }),
     AUDIT_KEY_FILE: z.string().optional(),
     AUDIT_PUBLIC_KEYS_FILE: z.string().optional(),
     CHECKPOINT_FILE: z.string().optional(),

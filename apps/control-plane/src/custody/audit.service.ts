@@ -8,6 +8,7 @@ import {
   fhirBundleForDose,
   type DeliveryExportInput,
   type DoseExportInput,
+  type InteropCheckpoint,
 } from '#domain';
 import { type CustodyEventEntity, CustodyRepository, type DoseEntity, MissionsRepository } from '#persistence';
 import { CustodyLedger } from './custody-ledger.service.js';
@@ -15,11 +16,22 @@ import { doseView } from './custody-views.js';
 
 @Injectable()
 export class AuditService {
+  /** the latest signed checkpoint the exports' Provenance name (none until the anchor hands it) */
+  private checkpoint: () => InteropCheckpoint | null = () => null;
+
   constructor(
     private readonly repo: CustodyRepository,
     private readonly missions: MissionsRepository,
     private readonly ledger: CustodyLedger,
   ) {}
+
+  /**
+   * Set by the anchor module, which depends on custody (never the reverse): each Provenance of
+   * an event the checkpoint covers names it, tying the exported record to a signed tree head.
+   */
+  useCheckpoint(source: () => InteropCheckpoint | null): void {
+    this.checkpoint = source;
+  }
 
   async fhirForDose(id: string) {
     return fhirBundleForDose(await this.doseExport(id));
@@ -50,7 +62,18 @@ export class AuditService {
     const slot = dose.slotId ? ((await this.repo.slotsOfPatient(dose.patientId)).find((s) => s.id === dose.slotId) ?? null) : null;
     const mission = delivery?.missionId ? await this.missions.findById(delivery.missionId) : null;
     const orderEvents = await this.repo.eventsOfOrder(dose.orderId);
-    return { dose, order: order!, patient: patient!, medication: medication!, slot, delivery, mission, events: [...orderEvents, ...events], now: new Date() };
+    return {
+      dose,
+      order: order!,
+      patient: patient!,
+      medication: medication!,
+      slot,
+      delivery,
+      mission,
+      events: [...orderEvents, ...events],
+      now: new Date(),
+      options: { checkpoint: this.checkpoint() },
+    };
   }
 
   private async deliveryExport(id: string): Promise<DeliveryExportInput> {
@@ -63,7 +86,7 @@ export class AuditService {
     const slots = (await Promise.all(patients.map((p) => this.repo.slotsOfPatient(p.id)))).flat().filter((s) => doses.some((d) => d.slotId === s.id));
     const events = [...(await this.repo.eventsOfDelivery(id)), ...(await Promise.all(doses.map((d) => this.repo.eventsOfDose(d.id)))).flat()];
     const mission = delivery.missionId ? await this.missions.findById(delivery.missionId) : null;
-    return { delivery, mission, doses, orders, patients, medications, slots, events, now: new Date() };
+    return { delivery, mission, doses, orders, patients, medications, slots, events, now: new Date(), options: { checkpoint: this.checkpoint() } };
   }
 
   async timeline(doseId: string) {

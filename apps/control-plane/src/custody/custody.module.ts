@@ -56,6 +56,6 @@ import { RobotLoadingGate } from './robot-loading-gate.js';
     // the ward-scope guard writes refused writes on the chain through it
     { provide: WardRefusalRecorder, useExisting: Refusals },
   ],
-  exports: [CustodyLedger, DeliveryTrackingService, OrdersService, Refusals, WardRefusalRecorder],
+  exports: [AuditService, CustodyLedger, DeliveryTrackingService, OrdersService, Refusals, WardRefusalRecorder],
 })
 export class CustodyModule {}

@@ -38,7 +38,13 @@ async function populated(): Promise<{ t: TestApp; db: TestDatabase; dir: string 
 }
 
 async function anchorHealth(t: TestApp) {
-  return (await t.api('GET', '/health')).body.checks.anchor as { status: string; treeSize: number; signedSize: number; unsignedEvents: number; reason?: string };
+  return (await t.api('GET', '/health')).body.checks.anchor as {
+    status: string;
+    treeSize: number;
+    signedSize: number;
+    unsignedEvents: number;
+    reason?: string;
+  };
 }
 
 async function allSigned(t: TestApp): Promise<void> {
@@ -85,7 +91,10 @@ describe('custody log anchored by signed checkpoints', () => {
     const notes = checkpoints(dir);
     expect(notes.length).toBeGreaterThanOrEqual(2);
     const vkey = parseVerifierKey(keys.current.verifierKey);
-    const events = await t.cp.app.get(DataSource).getRepository(CustodyEventEntity).find({ order: { seq: 'ASC' } });
+    const events = await t.cp.app
+      .get(DataSource)
+      .getRepository(CustodyEventEntity)
+      .find({ order: { seq: 'ASC' } });
     const tree = new MerkleTree();
     for (const e of events) tree.append(custodyLeaf(e));
     let size = 0;
@@ -155,7 +164,11 @@ describe('custody log anchored by signed checkpoints: truncation and the key', (
       const events = await ds.getRepository(CustodyEventEntity).find({ order: { seq: 'ASC' } });
       const keep = events.length - 3;
       await withoutAppendOnlyGuard(ds, () => ds.getRepository(CustodyEventEntity).delete(events.slice(keep).map((e) => ({ seq: e.seq }))));
-      await ds.createQueryBuilder().update(CustodyChainHeadEntity).set({ seq: events[keep - 1]!.seq, hash: events[keep - 1]!.hash }).execute();
+      await ds
+        .createQueryBuilder()
+        .update(CustodyChainHeadEntity)
+        .set({ seq: events[keep - 1]!.seq, hash: events[keep - 1]!.hash })
+        .execute();
       const report = (await app.api('GET', '/api/audit/verify', { token: app.adminToken })).body;
       expect(report).toMatchObject({ ok: false, chainOk: true, anchor: { status: 'missing', missing: { fromSeq: keep + 1, toSeq: events.length } } });
       await app.stop();
@@ -174,7 +187,13 @@ describe('custody log anchored by signed checkpoints: truncation and the key', (
       const events = await ds.getRepository(CustodyEventEntity).find({ order: { seq: 'ASC' } });
       await withoutAppendOnlyGuard(ds, async () => {
         await ds.getRepository(CustodyEventEntity).delete({ seq: 8 });
-        for (const e of events.slice(8)) await ds.createQueryBuilder().update(CustodyEventEntity).set({ seq: e.seq - 1 }).where('seq = :seq', { seq: e.seq }).execute();
+        for (const e of events.slice(8))
+          await ds
+            .createQueryBuilder()
+            .update(CustodyEventEntity)
+            .set({ seq: e.seq - 1 })
+            .where('seq = :seq', { seq: e.seq })
+            .execute();
         await rehashFrom(ds, 8);
       });
       const report = (await t.api('GET', '/api/audit/verify', { token: t.adminToken })).body;

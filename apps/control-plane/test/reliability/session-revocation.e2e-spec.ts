@@ -210,7 +210,10 @@ describe('revocable sessions', () => {
     const u = await newUser();
     // the generation moves on behind the sessions' back (as another node's reset would, before its event arrives)
     const ds = t.cp.app.get(DataSource);
-    await ds.query(`UPDATE ${ds.getMetadata(UserEntity).tablePath} SET credential_generation = credential_generation + 1 WHERE id = ${ds.options.type === 'postgres' ? '$1' : '?'}`, [u.id]);
+    await ds.query(
+      `UPDATE ${ds.getMetadata(UserEntity).tablePath} SET credential_generation = credential_generation + 1 WHERE id = ${ds.options.type === 'postgres' ? '$1' : '?'}`,
+      [u.id],
+    );
     expect(await me(u.tokens.accessToken)).toBe(401);
     expect(await handshake(u.tokens.accessToken)).toBe('invalid_token');
     expect((await refresh(u.tokens.refreshToken)).body.error).toBe('session_ended');

@@ -48,7 +48,11 @@ export interface DomainEventMap {
    * account disabled. The UPDATE bumped the user's credential generation, so no session of
    * the old credentials is honoured any more; the auth feature ends them (rows, sockets).
    */
-  'user.credentials_changed': { userId: string; reason: 'password_changed' | 'disabled'; /** the user's credential generation after the change */ generation: number };
+  'user.credentials_changed': {
+    userId: string;
+    reason: 'password_changed' | 'disabled';
+    /** the user's credential generation after the change */ generation: number;
+  };
   /**
    * Sign-in sessions of a user ended (committed): `sessionIds` null = every session of the user.
    * Their access tokens answer 401 from now on; live sockets opened with them are closed.

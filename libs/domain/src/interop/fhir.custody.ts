@@ -14,7 +14,15 @@ import { DELIVERY_FHIR_TASK_STATUS } from '../custody/delivery.machine.js';
 import { bundleRef, medloopCode, userRef } from './fhir.resources.js';
 import type { FhirDevice, FhirExtension, FhirProvenance, FhirReference, FhirTask } from './fhir.types.js';
 import { evidenceWitness, MEDLOOP_SYSTEMS as S, optionalIso, stableUuid, toIso } from './interop.ids.js';
-import type { InteropActor, InteropCustodyEvent, InteropDelivery, InteropMission, InteropOptions, InteropPriority } from './interop.types.js';
+import type {
+  InteropActor,
+  InteropCheckpoint,
+  InteropCustodyEvent,
+  InteropDelivery,
+  InteropMission,
+  InteropOptions,
+  InteropPriority,
+} from './interop.types.js';
 
 const PROVENANCE_AGENT_TYPE = 'http://terminology.hl7.org/CodeSystem/provenance-participant-type';
 const PRIORITY_RANK: Record<InteropPriority, number> = { routine: 0, urgent: 1, stat: 2 };
@@ -96,6 +104,30 @@ export function custodyExtension(e: InteropCustodyEvent): FhirExtension {
   return { url: S.custodyExtension, extension: sub };
 }
 
+/**
+ * The signed checkpoint that covers the event (its seq ≤ the tree size): the log's origin, the
+ * tree size and root, the event's leaf index (seq − 1) and the signed note itself, whose
+ * signature line is the log's Ed25519 signature over that head. A receiver that holds the
+ * log's verifier key checks the note alone, and GET /api/doses/:id/proof gives the inclusion
+ * proof of the leaf to that root; null when no checkpoint covers the event yet.
+ */
+export function checkpointExtension(e: InteropCustodyEvent, cp: InteropCheckpoint | null | undefined): FhirExtension | null {
+  if (!cp || e.seq > cp.treeSize) return null;
+  const signatures = cp.note.slice(cp.note.lastIndexOf('\n\n') + 2).replace(/\n$/, '');
+  return {
+    url: S.checkpointExtension,
+    extension: [
+      { url: 'origin', valueString: cp.origin },
+      { url: 'treeSize', valueInteger: cp.treeSize },
+      { url: 'rootHash', valueBase64Binary: cp.rootHash },
+      ...(cp.time ? [{ url: 'time', valueInstant: cp.time }] : []),
+      { url: 'leafIndex', valueInteger: e.seq - 1 },
+      { url: 'signature', valueString: signatures },
+      { url: 'note', valueString: cp.note },
+    ],
+  };
+}
+
 /** `targets` says which exported resources the event is about (resolved by the bundle builder). */
 export function fhirProvenance(
   e: InteropCustodyEvent,
@@ -107,10 +139,11 @@ export function fhirProvenance(
   const witness = evidenceWitness(e.evidence);
   const gln = e.location ? options?.glnByLocation?.[e.location] : undefined;
   const agentType = (code: string) => ({ coding: [{ system: PROVENANCE_AGENT_TYPE, code }] });
+  const anchored = checkpointExtension(e, options?.checkpoint);
   return {
     resourceType: 'Provenance',
     id: stableUuid('Provenance', e.id),
-    extension: [custodyExtension(e)],
+    extension: [custodyExtension(e), ...(anchored ? [anchored] : [])],
     target: targets,
     occurredDateTime: at,
     recorded: at,

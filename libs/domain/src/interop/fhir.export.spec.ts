@@ -3,6 +3,7 @@ import { ADMINISTRATION_FHIR_STATUS, type AdministrationState } from '../custody
 import { DELIVERY_FHIR_TASK_STATUS, deliveryMachine, type DeliveryState } from '../custody/delivery.machine.js';
 import { DOSE_FHIR_DISPENSE_STATUS, doseMachine, type DoseState } from '../custody/dose.machine.js';
 import { ORDER_FHIR_STATUS, orderMachine, type OrderState } from '../custody/order.machine.js';
+import { generateNoteKey, openCheckpoint, signCheckpoint } from '../audit/checkpoint.js';
 import { ValidationError } from '../errors.js';
 import { fhirBundleForDelivery, fhirBundleForDose } from './fhir.export.js';
 import type { FhirBundle, FhirResource } from './fhir.types.js';
@@ -136,6 +137,57 @@ describe('fhirBundleForDose', () => {
     ]);
     const robotEvent = provs.find((p) => p.activity.coding?.[0].code === 'arrived')!;
     expect(robotEvent.agent[0].who.reference).toBe(`urn:uuid:${stableUuid('Device', IDS.robot)}`);
+  });
+
+  it('ties each Provenance a signed checkpoint covers to that checkpoint (origin, size, root, leaf, signed note)', () => {
+    const seqs = all(bundle, 'Provenance').map((p) => p.extension![0]!.extension!.find((x) => x.url === 'seq')!.valueInteger!);
+    const covered = seqs[4]!;
+    const key = generateNoteKey('medloop.example/custody');
+    const rootHash = Buffer.alloc(32, 7).toString('base64');
+    const time = '2025-11-26T10:00:00.000Z';
+    const note = signCheckpoint({ origin: key.name, treeSize: covered, rootHash: Buffer.from(rootHash, 'base64'), time }, key);
+    const checkpoint = { origin: key.name, treeSize: covered, rootHash, time, note };
+    const b = fhirBundleForDose(doseInput({ options: { checkpoint } }));
+    expect(validateFhirBundle(b)).toEqual([]);
+    const provs = all(b, 'Provenance');
+    expect(provs).toHaveLength(all(bundle, 'Provenance').length);
+    const anchorOf = (p: (typeof provs)[number]) => p.extension!.find((x) => x.url === MEDLOOP_SYSTEMS.checkpointExtension);
+    provs.forEach((p, i) => {
+      const x = anchorOf(p);
+      if (seqs[i]! > covered) return expect(x).toBeUndefined();
+      const parts = Object.fromEntries(x!.extension!.map((s) => [s.url, s.valueString ?? s.valueInteger ?? s.valueBase64Binary ?? s.valueInstant]));
+      expect(parts).toEqual({
+        origin: key.name,
+        treeSize: covered,
+        rootHash,
+        time,
+        leafIndex: seqs[i]! - 1,
+        signature: note.split('\n\n')[1]!.trimEnd(),
+        note,
+      });
+    });
+    // the note carried is the checkpoint itself: it opens with the log's key alone
+    const carried = anchorOf(provs[0]!)!.extension!.find((s) => s.url === 'note')!.valueString!;
+    expect(openCheckpoint(carried, [{ name: key.name, publicKey: key.publicKey }]).ok).toBe(true);
+    // an uncovered event keeps its Provenance unchanged; no checkpoint, no extension
+    expect(fhirBundleForDose(doseInput({ options: { checkpoint: null } }))).toEqual(bundle);
+  });
+
+  it('flags a checkpoint extension whose parts do not name the note carried', () => {
+    const key = generateNoteKey('medloop.example/custody');
+    const root = Buffer.alloc(32, 9);
+    const note = signCheckpoint({ origin: key.name, treeSize: 50, rootHash: root, time: '2025-11-26T10:00:00.000Z' }, key);
+    const b = fhirBundleForDose(
+      doseInput({ options: { checkpoint: { origin: key.name, treeSize: 50, rootHash: root.toString('base64'), time: null, note } } }),
+    );
+    expect(validateFhirBundle(b)).toEqual([]);
+    const x = all(b, 'Provenance')[0]!.extension!.find((e) => e.url === MEDLOOP_SYSTEMS.checkpointExtension)!;
+    x.extension!.find((s) => s.url === 'treeSize')!.valueInteger = 51;
+    x.extension!.find((s) => s.url === 'leafIndex')!.valueInteger = 60;
+    expect(validateFhirBundle(b)).toEqual([
+      expect.stringContaining('leafIndex (valueInteger) must lie inside the tree'),
+      expect.stringContaining('the note is not the checkpoint named'),
+    ]);
   });
 
   it('ignores events about other doses', () => {

@@ -35,6 +35,8 @@ export interface FhirExtension {
   valueString?: string;
   valueInteger?: number;
   valueCode?: string;
+  valueBase64Binary?: string;
+  valueInstant?: string;
   extension?: FhirExtension[];
 }
 

@@ -40,6 +40,7 @@ export const MEDLOOP_SYSTEMS = {
   system: 'urn:medloop:system',
   gln: 'https://www.gs1.org/gln',
   custodyExtension: 'urn:medloop:fhir:StructureDefinition:custody-event',
+  checkpointExtension: 'urn:medloop:fhir:StructureDefinition:custody-checkpoint',
   /** EPCIS business transaction type for a clinical order (CBV `po` is a purchase order) */
   orderTransactionType: 'urn:medloop:btt:medication_order',
   deliveryTransactionType: 'urn:medloop:btt:delivery',

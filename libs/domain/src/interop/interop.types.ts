@@ -139,6 +139,23 @@ export interface InteropOptions {
   glnByLocation?: Readonly<Record<string, string>>;
   /** local UTC offset of the site (`+01:00`) for EPCIS eventTimeZoneOffset; default `+00:00` */
   timeZoneOffset?: string;
+  /**
+   * The latest signed checkpoint of the custody log: each Provenance of an event it covers
+   * (seq ≤ treeSize) names it, so the exported record is tied to a signed tree head.
+   */
+  checkpoint?: InteropCheckpoint | null;
+}
+
+/** A signed checkpoint of the custody log (c2sp.org/tlog-checkpoint in a signed note). */
+export interface InteropCheckpoint {
+  origin: string;
+  treeSize: number;
+  /** base64, as in the note */
+  rootHash: string;
+  /** when the log signed it (ISO-8601 UTC) */
+  time: string | null;
+  /** the signed note, byte for byte as GET /api/audit/checkpoint serves it */
+  note: string;
 }
 
 /** Everything known about one dose. `now` stamps the document; nothing reads the clock. */

@@ -80,8 +80,43 @@ function checkResource(r: Json, where: string, problems: string[]): void {
     case 'Provenance':
       ['target', 'recorded', 'agent'].forEach(need);
       if (typeof r.recorded === 'string' && !ISO_INSTANT.test(r.recorded)) problems.push(`${where}: Provenance.recorded is not an instant`);
+      for (const x of (r.extension ?? []).filter((x: Json) => x.url === CHECKPOINT_EXTENSION)) checkCheckpointExtension(x, where, problems);
       break;
   }
+}
+
+const CHECKPOINT_EXTENSION = 'urn:medloop:fhir:StructureDefinition:custody-checkpoint';
+const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * The checkpoint a Provenance names: each part once, typed as FHIR wants (a complex extension
+ * holds sub-extensions and no value), the leaf inside the tree, and the note the very
+ * checkpoint named (its body's first three lines are origin, size and root; the signature line
+ * is the note's). Not the signature itself: that needs the log's key.
+ */
+function checkCheckpointExtension(x: Json, where: string, problems: string[]): void {
+  const at = `${where}: checkpoint extension`;
+  const parts = new Map<string, Json>();
+  for (const sub of x.extension ?? []) {
+    if (parts.has(sub.url)) problems.push(`${at}: ${sub.url} given twice`);
+    parts.set(sub.url, sub);
+  }
+  if (Object.keys(x).some((k) => k.startsWith('value'))) problems.push(`${at}: a complex extension has no value of its own`);
+  const origin = parts.get('origin')?.valueString;
+  const size = parts.get('treeSize')?.valueInteger;
+  const root = parts.get('rootHash')?.valueBase64Binary;
+  const leaf = parts.get('leafIndex')?.valueInteger;
+  const note = parts.get('note')?.valueString;
+  const signature = parts.get('signature')?.valueString;
+  if (typeof origin !== 'string' || !origin) problems.push(`${at}: origin (valueString) is required`);
+  if (!Number.isSafeInteger(size) || size < 1) problems.push(`${at}: treeSize (valueInteger ≥ 1) is required`);
+  if (typeof root !== 'string' || !BASE64_32.test(root)) problems.push(`${at}: rootHash (valueBase64Binary of 32 bytes) is required`);
+  if (!Number.isSafeInteger(leaf) || leaf < 0 || !(leaf < size)) problems.push(`${at}: leafIndex (valueInteger) must lie inside the tree`);
+  const time = parts.get('time');
+  if (time && !ISO_INSTANT.test(time.valueInstant ?? '')) problems.push(`${at}: time is not an instant`);
+  if (typeof note !== 'string' || !note.startsWith(`${origin}\n${size}\n${root}\n`)) problems.push(`${at}: the note is not the checkpoint named`);
+  else if (typeof signature !== 'string' || !signature.startsWith('\u2014 ') || !note.endsWith(`\n\n${signature}\n`))
+    problems.push(`${at}: signature is not the note's signature line(s)`);
 }
 
 export function validateFhirBundle(bundle: unknown): string[] {

@@ -30,11 +30,13 @@ export class AuthSessionsRepository {
   }
 
   private live(now: Date, idleSince: Date) {
-    return this.repo
-      .createQueryBuilder('s')
-      // timestamps are stored as fixed-width ISO text (columns.ts): compared as text, in order
-      .where('s.revoked_at IS NULL AND s.expires_at > :now AND s.refreshed_at > :idleSince', { now: now.toISOString(), idleSince: idleSince.toISOString() })
-      .andWhere(`s.credential_generation = (SELECT u.credential_generation FROM ${this.usersTable()} u WHERE u.id = s.user_id)`);
+    return (
+      this.repo
+        .createQueryBuilder('s')
+        // timestamps are stored as fixed-width ISO text (columns.ts): compared as text, in order
+        .where('s.revoked_at IS NULL AND s.expires_at > :now AND s.refreshed_at > :idleSince', { now: now.toISOString(), idleSince: idleSince.toISOString() })
+        .andWhere(`s.credential_generation = (SELECT u.credential_generation FROM ${this.usersTable()} u WHERE u.id = s.user_id)`)
+    );
   }
 
   private usersTable(): string {
