@@ -11,13 +11,13 @@ import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { chainHash, MerkleTree, openCheckpoint, parseVerifierKey } from '#domain';
+import { MerkleTree, openCheckpoint, parseVerifierKey } from '#domain';
 import { CustodyChainHeadEntity, CustodyEventEntity } from '#persistence';
 import { custodyLeaf } from '../../src/audit-anchor/anchor-check.js';
 import { parseCheckpointFile } from '../../src/audit-anchor/checkpoint-file.js';
-import { eventContent } from '../../src/custody/chain-verify.js';
 import { withoutAppendOnlyGuard } from '../support/append-only.js';
 import { createTestDatabase, startTestApp, type TestApp, type TestDatabase } from '../support/test-app.js';
+import { allSigned, anchorHealth, rehashFrom } from './anchor-support.js';
 import { CustodyFixture, sleep } from './support.js';
 
 const ANCHOR_ENV = { CHECKPOINT_EVERY_EVENTS: '5', CHECKPOINT_EVERY_SECONDS: '1', SITE_ID: 'anchor-test' };
@@ -37,40 +37,7 @@ async function populated(): Promise<{ t: TestApp; db: TestDatabase; dir: string 
   return { t, db, dir: db.env['DATA_DIR']! };
 }
 
-async function anchorHealth(t: TestApp) {
-  return (await t.api('GET', '/health')).body.checks.anchor as {
-    status: string;
-    treeSize: number;
-    signedSize: number;
-    unsignedEvents: number;
-    reason?: string;
-  };
-}
-
-async function allSigned(t: TestApp): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const a = await anchorHealth(t);
-    if (a.status === 'up' && a.treeSize > 0 && a.unsignedEvents === 0) return;
-    await sleep(100);
-  }
-  throw new Error(`not every custody event was signed: ${JSON.stringify(await anchorHealth(t))}`);
-}
-
 const checkpoints = (dir: string) => parseCheckpointFile(readFileSync(join(dir, 'checkpoints', 'custody.log'), 'utf8')).notes;
-
-/** The consistent rewrite of the report: rehash every event from `fromSeq` on and move the head. */
-async function rehashFrom(ds: DataSource, fromSeq: number): Promise<void> {
-  const repo = ds.getRepository(CustodyEventEntity);
-  const events = await repo.find({ order: { seq: 'ASC' } });
-  let prev = events.find((e) => e.seq === fromSeq - 1)?.hash ?? '0'.repeat(64);
-  for (const e of events.filter((x) => x.seq >= fromSeq)) {
-    const hash = chainHash(prev, eventContent(e));
-    await ds.createQueryBuilder().update(CustodyEventEntity).set({ prevHash: prev, hash }).where('seq = :seq', { seq: e.seq }).execute();
-    prev = hash;
-  }
-  const last = events[events.length - 1]!;
-  await ds.createQueryBuilder().update(CustodyChainHeadEntity).set({ seq: last.seq, hash: prev }).execute();
-}
 
 describe('custody log anchored by signed checkpoints', () => {
   let t: TestApp;

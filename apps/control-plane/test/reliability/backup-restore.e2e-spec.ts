@@ -7,7 +7,6 @@
  * its own chain verification agrees. A backup holding an edited custody event fails the
  * restore, which names the link and leaves the target empty; a non-empty target is refused.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +18,7 @@ import { waitForAsync } from '#testing';
 import { withoutAppendOnlyGuard } from '../support/append-only.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { type Run, runNode } from './anchor-support.js';
 import { CustodyFixture, ServerProcess } from './support.js';
 
 const BACKUP = resolve('dist/apps/control-plane/src/backup/backup.js');
@@ -27,24 +27,8 @@ const ADMIN_PASSWORD = `backup-admin-${randomBytes(6).toString('hex')}`;
 const JWT_SECRET = randomBytes(32).toString('hex');
 const onPostgres = !!process.env['TEST_DATABASE_URL'];
 
-type Run = { code: number | null; stdout: string; stderr: string };
-
 /** Runs a built command with only the given environment, from an empty directory (no .env). */
-function runCommand(script: string, args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
-  if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [script, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const runCommand = (script: string, args: string[], env: Record<string, string>, cwd: string): Promise<Run> => runNode(script, args, { cwd, env });
 
 const BACKUP_LINE = /^backup (\/\S+): .* \((\d+) bytes\), custody chain head #(\d+) ([0-9a-f]{64})\n$/;
 const RESTORE_LINE = /^restored \S+ into .*: custody chain verified, (\d+) events, head #(\d+) ([0-9a-f]{64})\n$/;

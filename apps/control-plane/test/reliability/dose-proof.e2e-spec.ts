@@ -5,73 +5,27 @@
  * `npm run audit -- verify` checks a database against the checkpoint file with the server
  * stopped, naming the event a consistent rewrite changed.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { chainHash, MEDLOOP_SYSTEMS, validateFhirBundle } from '#domain';
-import { CustodyChainHeadEntity, CustodyEventEntity, dataSourceOptions } from '#persistence';
+import { MEDLOOP_SYSTEMS, validateFhirBundle } from '#domain';
+import { CustodyEventEntity, dataSourceOptions } from '#persistence';
 import { type DoseProofBundle, verifyDoseProof } from '../../src/audit-anchor/dose-proof.js';
 import { loadConfig } from '../../src/config/config.js';
-import { eventContent } from '../../src/custody/chain-verify.js';
 import { withoutAppendOnlyGuard } from '../support/append-only.js';
 import { createTestDatabase, startTestApp, type TestApp, type TestDatabase } from '../support/test-app.js';
-import { CustodyFixture, sleep } from './support.js';
+import { allSigned, anchorHealth, rehashFrom, type Run, runNode } from './anchor-support.js';
+import { CustodyFixture } from './support.js';
 
 const CLI = resolve('dist/apps/control-plane/src/audit-anchor/audit-cli.js');
 const ANCHOR_ENV = { CHECKPOINT_EVERY_EVENTS: '5', CHECKPOINT_EVERY_SECONDS: '1', SITE_ID: 'proof-test' };
 const ORIGIN = 'medloop.proof-test/custody';
 
-type Run = { code: number | null; stdout: string; stderr: string };
-
 /** Runs the built CLI with no environment but PATH, from an empty directory (no .env, no DATA_DIR). */
-function audit(args: string[], cwd: string): Promise<Run> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npx tsc -p tsconfig.build.json first`);
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
-
-async function anchorHealth(t: TestApp) {
-  return (await t.api('GET', '/health')).body.checks.anchor as { status: string; treeSize: number; unsignedEvents: number };
-}
-
-async function allSigned(t: TestApp): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const a = await anchorHealth(t);
-    if (a.status === 'up' && a.treeSize > 0 && a.unsignedEvents === 0) return;
-    await sleep(100);
-  }
-  throw new Error(`not every custody event was signed: ${JSON.stringify(await anchorHealth(t))}`);
-}
-
-/** The consistent rewrite (as in audit-anchor.e2e-spec.ts): rehash every event from `fromSeq` on and move the head. */
-async function rehashFrom(ds: DataSource, fromSeq: number): Promise<void> {
-  const events = await ds.getRepository(CustodyEventEntity).find({ order: { seq: 'ASC' } });
-  let prev = events.find((e) => e.seq === fromSeq - 1)?.hash ?? '0'.repeat(64);
-  for (const e of events.filter((x) => x.seq >= fromSeq)) {
-    const hash = chainHash(prev, eventContent(e));
-    await ds.createQueryBuilder().update(CustodyEventEntity).set({ prevHash: prev, hash }).where('seq = :seq', { seq: e.seq }).execute();
-    prev = hash;
-  }
-  await ds
-    .createQueryBuilder()
-    .update(CustodyChainHeadEntity)
-    .set({ seq: events[events.length - 1]!.seq, hash: prev })
-    .execute();
-}
+const audit = (args: string[], cwd: string): Promise<Run> => runNode(CLI, args, { cwd });
 
 /** Changes the actor of event `seq` and rehashes the chain to the end: the chain alone accepts it. */
 async function frame(ds: DataSource, seq: number): Promise<void> {
