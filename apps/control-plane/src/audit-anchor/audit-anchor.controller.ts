@@ -8,6 +8,10 @@ import { CustodyRepository } from '#persistence';
 import { checkStateTables, type StateReplayReport } from '../custody/state-replay.check.js';
 import type { AnchorReport } from './anchor-check.js';
 import { AuditAnchorService } from './audit-anchor.service.js';
+import { WitnessPushService } from './witness-push.service.js';
+
+/** The database against the latest checkpoint one witness holds (WITNESS_URLS). */
+type WitnessVerdict = { url: string } & (AnchorReport | { status: 'unreachable'; detail: string });
 
 /**
  * The anchor's public face: the latest signed checkpoint and the keys that verify it, for an
@@ -22,6 +26,7 @@ export class AuditAnchorController {
     private readonly anchor: AuditAnchorService,
     private readonly ledger: CustodyLedger,
     private readonly custody: CustodyRepository,
+    private readonly witnessPush: WitnessPushService,
   ) {}
 
   /**
@@ -30,15 +35,30 @@ export class AuditAnchorController {
    * what was signed, the signed events missing, or a checkpoint that does not open), with the
    * unanchored tail: events no checkpoint covers yet; and every dose, delivery and order state
    * against the state its custody events lead to (a row changed behind the ledger's back is
-   * named). `ok` only when all three hold.
+   * named). Each witness of WITNESS_URLS is asked for the checkpoint it holds, and the database
+   * is checked against that too (`witnesses`: the copy the database's holder cannot rewrite).
+   * `ok` only when all hold (a witness that cannot be reached counts for nothing).
    */
   @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
   @Get('verify')
   @WardScope.none('the custody log’s integrity: sequence numbers, hashes and checkpoints, no ward data')
-  async verify(): Promise<AuditReport & { chainOk: boolean; anchor: AnchorReport; states: StateReplayReport }> {
-    const [chain, anchor, states] = await Promise.all([this.ledger.verify(), this.anchor.verifyAgainstAnchor(), checkStateTables(this.custody)]);
-    const anchored = anchor.status === 'consistent' || anchor.status === 'none';
-    return { ...chain, ok: chain.ok && anchored && states.mismatches.length === 0, chainOk: chain.ok, anchor, states };
+  async verify(): Promise<AuditReport & { chainOk: boolean; anchor: AnchorReport; witnesses: WitnessVerdict[]; states: StateReplayReport }> {
+    const held = await this.witnessPush.heldCheckpoints();
+    const answered = held.filter((h): h is { url: string; note: string } => h.note !== null);
+    const [chain, anchors, states] = await Promise.all([
+      this.ledger.verify(),
+      this.anchor.verifyAgainstAnchor(answered.map((h) => [h.note])),
+      checkStateTables(this.custody),
+    ]);
+    const anchor = anchors.file;
+    const witnesses: WitnessVerdict[] = held.map((h) =>
+      h.note === null ? { url: h.url, status: 'unreachable', detail: h.error ?? 'no checkpoint' } : { url: h.url, ...anchors.others[answered.indexOf(h as { url: string; note: string })]! },
+    );
+    const agrees = (r: { status: string }) => r.status === 'consistent' || r.status === 'none';
+    // a witness that cannot be reached says nothing either way; one that holds a checkpoint the
+    // database does not match is as strong a refusal as the file's
+    const ok = chain.ok && agrees(anchor) && witnesses.every((w) => w.status === 'unreachable' || agrees(w)) && states.mismatches.length === 0;
+    return { ...chain, ok, chainOk: chain.ok, anchor, witnesses, states };
   }
 
   /** The latest signed checkpoint: the signed note as text/plain, or its fields with `Accept: application/json`. */

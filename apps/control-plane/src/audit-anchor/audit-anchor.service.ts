@@ -267,7 +267,10 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
    * The database's events against the checkpoint file, read afresh (not this process's tree,
    * which was built from the same database): the verify report's anchor part.
    */
-  async verifyAgainstAnchor(): Promise<AnchorReport> {
+  async verifyAgainstAnchor(): Promise<AnchorReport>;
+  /** …and against other copies of the checkpoints (a witness's), each its own report. */
+  async verifyAgainstAnchor(others: readonly string[][]): Promise<{ file: AnchorReport; others: AnchorReport[] }>;
+  async verifyAgainstAnchor(others?: readonly string[][]): Promise<AnchorReport | { file: AnchorReport; others: AnchorReport[] }> {
     const leaves: Buffer[] = [];
     const seqs: number[] = [];
     // bounded: each page advances `after` past at least one event, and the log is finite
@@ -282,7 +285,9 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
     }
     const notes = parseCheckpointFile(await readCheckpointFile(this.audit.checkpointFile)).notes;
     const signedLeaves = await readLeaves(this.leavesFile);
-    return compareWithAnchor({ leaves, seqs, notes, signedLeaves, keys: this.keys!.known, origin: this.audit.origin });
+    const compare = (n: readonly string[]) => compareWithAnchor({ leaves, seqs, notes: n, signedLeaves, keys: this.keys!.known, origin: this.audit.origin });
+    const file = compare(notes);
+    return others ? { file, others: others.map(compare) } : file;
   }
 
   /**

@@ -106,6 +106,29 @@ export class WitnessPushService implements OnModuleInit, OnApplicationBootstrap,
     await Promise.all(this.witnesses.map((w) => w.running?.catch(() => undefined)));
   }
 
+  /**
+   * The latest checkpoint each witness holds of this log (GET <url>/checkpoint/<origin>), for
+   * verification against copies the database's holder cannot rewrite; `note` null with the
+   * reason when a witness does not answer or holds none.
+   */
+  async heldCheckpoints(): Promise<{ url: string; note: string | null; error?: string }[]> {
+    return Promise.all(
+      this.witnesses.map(async (w) => {
+        try {
+          const r = await fetch(`${w.url}/checkpoint/${encodeURIComponent(this.config.audit.origin)}`, {
+            signal: AbortSignal.timeout(this.config.audit.witnessTimeoutMs),
+          });
+          const text = await r.text();
+          if (r.status !== 200) return { url: w.url, note: null, error: `HTTP ${r.status}: ${text.slice(0, 200)}` };
+          return { url: w.url, note: text };
+        } catch (err) {
+          const e = err as Error & { cause?: { code?: string } };
+          return { url: w.url, note: null, error: e.name === 'TimeoutError' ? `no answer within ${this.config.audit.witnessTimeoutMs} ms` : (e.cause?.code ?? e.message) };
+        }
+      }),
+    );
+  }
+
   status(): WitnessStatus[] {
     const head = this.anchor.signedHead();
     return this.witnesses.map((w) => ({

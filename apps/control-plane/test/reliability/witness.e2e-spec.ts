@@ -11,11 +11,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { CustodyEventEntity } from '#persistence';
 import { generateNoteKey, leafHash, MerkleTree, openCheckpoint, parseVerifierKey, signCheckpoint, verifyNote } from '#domain';
 import { loadAnchorKeys } from '../../src/audit-anchor/anchor-keys.js';
 import { runWitness } from '../../src/witness/witness-main.js';
 import type { WitnessServer } from '../../src/witness/witness.js';
+import { withoutAppendOnlyGuard } from '../support/append-only.js';
 import { createTestDatabase, startTestApp, type TestApp, type TestDatabase } from '../support/test-app.js';
+import { rehashFrom } from './anchor-support.js';
 import { CustodyFixture, sleep } from './support.js';
 
 const SITE = 'witness-test';
@@ -270,4 +274,60 @@ describe('an outside witness of the custody log', () => {
       await other.close();
     }
   }, 40_000);
+});
+
+/**
+ * The point of a witness: whoever holds the database and the server's own files rewrites an
+ * event, rehashes to the end and deletes the checkpoint file, so the server re-anchors the
+ * rewritten log at its next boot. The witness still holds what was signed before: it refuses
+ * the new tree, and GET /api/audit/verify, which asks it, says the database is not what it holds.
+ */
+describe('a witness against a rewrite that took the checkpoint file with it', () => {
+  it('refuses the re-anchored tree and makes verify fail, naming the witness', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medloop-witness-rewrite-'));
+    const db = await createTestDatabase();
+    const keys = loadAnchorKeys({ origin: ORIGIN, keyFile: join(db.env['DATA_DIR']!, 'keys', 'custody.key'), publicKeysFile: null });
+    const witness = await runWitness({ WITNESS_PORT: '0', WITNESS_DIR: join(dir, 'witness'), WITNESS_LOG_KEYS: keys.signer.verifierKey, LOG_LEVEL: 'silent' });
+    let t = await startTestApp({ ...APP_ENV, WITNESS_URLS: witness.url }, db);
+    try {
+      const pharmacist = await t.userToken('pharmacist');
+      const api = (token: string, method: string, path: string, body?: unknown) => t.api(method, path, { token, ...(body !== undefined ? { body } : {}) });
+      const fx = await CustodyFixture.create(api, pharmacist.token, undefined, t.adminToken);
+      for (let i = 0; i < 3; i++) await fx.verifiedOrder((await fx.patient('W-CARD')).id);
+      const a = await until('the witness to hold every event', async () => {
+        const x = await anchorHealth(t);
+        return x.unsignedEvents === 0 && x.witnesses[0]?.status === 'ok' && x;
+      });
+      const before = (await t.api('GET', '/api/audit/verify', { token: t.adminToken })).body;
+      expect(before).toMatchObject({ ok: true, witnesses: [{ url: witness.url, status: 'consistent', signedSize: a.signedSize }] });
+      // the rewrite, the head moved, and the server's own anchor files gone
+      const ds = t.cp.app.get(DataSource);
+      await withoutAppendOnlyGuard(ds, async () => {
+        await ds
+          .createQueryBuilder()
+          .update(CustodyEventEntity)
+          .set({ actor: { type: 'user', id: 'nurse.framed' } })
+          .where('seq = 3')
+          .execute();
+        await rehashFrom(ds, 3);
+      });
+      await t.stop();
+      rmSync(join(db.env['DATA_DIR']!, 'checkpoints'), { recursive: true, force: true });
+      t = await startTestApp({ ...APP_ENV, WITNESS_URLS: witness.url }, db);
+      // the server anchored the rewritten log afresh; the witness will have none of it
+      const h = await until('the witness to refuse the new tree', async () => {
+        const x = await anchorHealth(t);
+        return x.witnesses[0]?.status === 'conflict' && x;
+      });
+      expect(h.status).toBe('up');
+      const report = (await t.api('GET', '/api/audit/verify', { token: t.adminToken })).body;
+      expect(report).toMatchObject({ ok: false, chainOk: true, anchor: { status: 'consistent' }, witnesses: [{ url: witness.url, status: 'differs' }] });
+      expect(sizeOf((await held(witness.url)).text)).toBe(a.signedSize);
+    } finally {
+      await t.stop();
+      await witness.close();
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
