@@ -15,9 +15,16 @@ export function custodyLeaf(e: Parameters<typeof eventContent>[0]): Buffer {
 
 export type { CustodyEventEntity };
 
+/** The extension line of a checkpoint signed at a clean shutdown: events after it were written while the server was down. */
+export const STOPPED_EXTENSION = 'stopped';
+
 export type AnchorFailure =
-  /** the last record does not open with the known keys (another key, edited, another log) */
+  /** a record does not open with the known keys (another key, edited, another log) */
   | 'checkpoint_unverifiable'
+  /** a record signs a smaller tree than one before it: the file was rolled back or spliced */
+  | 'checkpoint_rolled_back'
+  /** events the server did not write: found after a clean shutdown's checkpoint, or appearing while it ran */
+  | 'unannounced_events'
   /** the database holds fewer events than were signed: signed events were deleted */
   | 'log_shorter_than_checkpoint'
   /** the first `size` events are not the ones that were signed: the history was rewritten */
@@ -26,13 +33,46 @@ export type AnchorFailure =
 export type AnchorVerdict =
   { ok: true; checkpoint: Checkpoint } | { ok: false; reason: AnchorFailure; detail: string; checkpoint?: Checkpoint; signedSize?: number; treeSize: number };
 
-export function checkAnchor(tree: MerkleTree, note: string, keys: readonly NoteKey[], origin: string): AnchorVerdict {
+/**
+ * Every record of the file, oldest first: each must open, no record may sign a smaller tree
+ * than one before it (a copy of an older record appended, or the file cut back to one, would
+ * otherwise roll the anchor back to before a rewrite), and the database must agree with each
+ * at its size. The verdict names the latest (largest) checkpoint.
+ */
+export function checkAnchorFile(tree: MerkleTree, notes: readonly string[], keys: readonly NoteKey[], origin: string): AnchorVerdict {
+  let latest: AnchorVerdict | null = null;
+  let size = 0;
+  for (let i = 0; i < notes.length; i++) {
+    const v = checkAnchor(tree, notes[i]!, keys, origin, `record ${i + 1} of ${notes.length}`);
+    if (!v.ok) return v;
+    if (v.checkpoint.treeSize < size)
+      return {
+        ok: false,
+        reason: 'checkpoint_rolled_back',
+        detail: `record ${i + 1} of ${notes.length} signs ${v.checkpoint.treeSize} events after one that signed ${size}: the checkpoint file was rolled back or spliced`,
+        checkpoint: v.checkpoint,
+        signedSize: size,
+        treeSize: tree.size,
+      };
+    size = v.checkpoint.treeSize;
+    latest = v;
+  }
+  return latest ?? { ok: true, checkpoint: { origin, treeSize: 0, rootHash: tree.root(0), extensions: [] } };
+}
+
+export function checkAnchor(
+  tree: MerkleTree,
+  note: string,
+  keys: readonly NoteKey[],
+  origin: string,
+  which = 'the last checkpoint in the file',
+): AnchorVerdict {
   const opened = openCheckpoint(note, keys, { origin });
   if (!opened.ok) {
     return {
       ok: false,
       reason: 'checkpoint_unverifiable',
-      detail: `the last checkpoint in the file does not open (${opened.reason}): ${opened.detail}`,
+      detail: `${which} does not open (${opened.reason}): ${opened.detail}`,
       treeSize: tree.size,
     };
   }
@@ -101,12 +141,26 @@ export function compareWithAnchor(inp: AnchorInputs): AnchorReport {
   const events = inp.leaves.length;
   const base = { events, signedSize: 0, unanchoredTail: events, checkpoint: null };
   if (inp.notes.length === 0) return { status: 'none', ...base, detail: `no checkpoint was ever signed: all ${events} events are unanchored` };
-  const last = inp.notes[inp.notes.length - 1]!;
-  const opened = openCheckpoint(last, inp.keys, { origin: inp.origin });
-  if (!opened.ok)
-    return { status: 'unverifiable', ...base, detail: `the latest checkpoint does not open with the known keys (${opened.reason}): ${opened.detail}` };
-  const cp = opened.checkpoint;
-  const by = opened.verified[0]!;
+  // every record opens, and none signs less than one before it (a rolled-back or spliced file)
+  let opened: Extract<ReturnType<typeof openCheckpoint>, { ok: true }> | null = null;
+  for (let i = 0; i < inp.notes.length; i++) {
+    const o = openCheckpoint(inp.notes[i]!, inp.keys, { origin: inp.origin });
+    if (!o.ok)
+      return {
+        status: 'unverifiable',
+        ...base,
+        detail: `checkpoint record ${i + 1} of ${inp.notes.length} does not open with the known keys (${o.reason}): ${o.detail}`,
+      };
+    if (opened && o.checkpoint.treeSize < opened.checkpoint.treeSize)
+      return {
+        status: 'unverifiable',
+        ...base,
+        detail: `checkpoint record ${i + 1} of ${inp.notes.length} signs ${o.checkpoint.treeSize} events after one that signed ${opened.checkpoint.treeSize}: the checkpoint file was rolled back or spliced`,
+      };
+    opened = o;
+  }
+  const cp = opened!.checkpoint;
+  const by = opened!.verified[0]!;
   const checkpoint = { treeSize: cp.treeSize, rootHash: cp.rootHash.toString('base64'), time: cp.time ?? null, keyName: by.name, keyId: by.keyId };
   const signed = cp.treeSize;
   const seqAt = (i: number) => inp.seqs[i] ?? i + 1;
@@ -131,7 +185,12 @@ export function compareWithAnchor(inp: AnchorInputs): AnchorReport {
         (first >= 0 ? `; the first to differ from what was signed is #${seqAt(first)}` : `; #${missing.fromSeq}..#${missing.toSeq} are gone`),
     };
   }
-  if (tree.root(signed).equals(cp.rootHash))
+  // an earlier checkpoint the database does not match, below a latest it does, is a fork the
+  // log itself signed: reported as a difference at that checkpoint
+  const forkedEarlier = inp.notes
+    .map((n) => openCheckpoint(n, inp.keys, { origin: inp.origin }))
+    .find((o) => o.ok && o.checkpoint.treeSize > 0 && o.checkpoint.treeSize < signed && !tree.root(o.checkpoint.treeSize).equals(o.checkpoint.rootHash));
+  if (tree.root(signed).equals(cp.rootHash) && !forkedEarlier)
     return {
       status: 'consistent',
       events,

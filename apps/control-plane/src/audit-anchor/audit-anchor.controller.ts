@@ -52,7 +52,9 @@ export class AuditAnchorController {
     ]);
     const anchor = anchors.file;
     const witnesses: WitnessVerdict[] = held.map((h) =>
-      h.note === null ? { url: h.url, status: 'unreachable', detail: h.error ?? 'no checkpoint' } : { url: h.url, ...anchors.others[answered.indexOf(h as { url: string; note: string })]! },
+      h.note === null
+        ? { url: h.url, status: 'unreachable', detail: h.error ?? 'no checkpoint' }
+        : { url: h.url, ...anchors.others[answered.indexOf(h as { url: string; note: string })]! },
     );
     const agrees = (r: { status: string }) => r.status === 'consistent' || r.status === 'none';
     // a witness that cannot be reached says nothing either way; one that holds a checkpoint the

@@ -24,13 +24,14 @@ import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { CustodyLedger } from '../custody/custody-ledger.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { type AnchorReport, type AnchorVerdict, checkAnchor, compareWithAnchor, custodyLeaf } from './anchor-check.js';
+import { type AnchorReport, type AnchorVerdict, checkAnchorFile, compareWithAnchor, custodyLeaf, STOPPED_EXTENSION } from './anchor-check.js';
 import { type AnchorKeys, loadAnchorKeys, type VerifierKeyView } from './anchor-keys.js';
 import { appendCheckpoint, appendLeaves, LEAF_BYTES, parseCheckpointFile, readCheckpointFile, readLeaves } from './checkpoint-file.js';
 import { stat } from 'node:fs/promises';
 
 export const ANCHOR_MISMATCH_ALARM = 'audit.anchor_mismatch';
 export const CHECKPOINT_WRITE_ALARM = 'audit.checkpoint_write_failed';
+export const ANCHORED_AFRESH_ALARM = 'audit.anchored_afresh';
 
 const PAGE = 2000;
 /** a failed checkpoint write is tried again at the first commit this long after it */
@@ -90,13 +91,14 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
   private mismatch: Extract<AnchorVerdict, { ok: false }> | null = null;
   private booted = false;
   private writeFailures = 0;
+  /** the head seen ahead of the tree at the last round (see tick) */
+  private suspect: number | null = null;
   private lastWriteFailureAt = 0;
   private lastWriteError: string | null = null;
   /** the file ends in a torn record: the next one starts on a fresh paragraph */
   private afterTornTail = false;
-  /** leaves in the leaves file, and the bytes of a torn last one */
+  /** whole leaves in the leaves file */
   private leavesWritten = 0;
-  private leavesPartial = 0;
   private catching: Promise<void> | null = null;
   private dirty = false;
   private signing: Promise<void> | null = null;
@@ -147,7 +149,6 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
       () => 0,
     );
     this.leavesWritten = Math.floor(leafBytes / LEAF_BYTES);
-    this.leavesPartial = leafBytes % LEAF_BYTES;
     const text = await readCheckpointFile(this.audit.checkpointFile);
     const file = parseCheckpointFile(text);
     this.afterTornTail = file.tornTail !== null;
@@ -159,14 +160,29 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
         'the checkpoint file holds paragraphs that are not signed checkpoints',
       );
     const last = file.notes[file.notes.length - 1];
+    let afresh = false;
     if (last === undefined) {
-      if (this.tree.size > 0)
+      if (this.tree.size > 0) {
+        afresh = true;
         this.logger.warn(
           { file: this.audit.checkpointFile, events: this.tree.size },
           'no checkpoint file: anchoring the custody log as it is now (if one existed before, its loss is a security incident)',
         );
+      }
     } else {
-      const verdict = checkAnchor(this.tree, last, this.keys!.known, this.audit.origin);
+      let verdict = checkAnchorFile(this.tree, file.notes, this.keys!.known, this.audit.origin);
+      // signed at a clean shutdown: whatever the database holds beyond it was written while the
+      // server was down, by no one who should (after a crash, the events of the last round are
+      // legitimately unsigned and are signed now)
+      if (verdict.ok && verdict.checkpoint.extensions.includes(STOPPED_EXTENSION) && this.tree.size > verdict.checkpoint.treeSize)
+        verdict = {
+          ok: false,
+          reason: 'unannounced_events',
+          detail: `${this.tree.size - verdict.checkpoint.treeSize} custody event(s) after #${verdict.checkpoint.treeSize} were written while the server was stopped (its last checkpoint was signed at a clean shutdown)`,
+          checkpoint: verdict.checkpoint,
+          signedSize: verdict.checkpoint.treeSize,
+          treeSize: this.tree.size,
+        };
       if (verdict.ok) {
         const opened = openCheckpoint(last, this.keys!.known, { origin: this.audit.origin });
         const by = opened.ok ? opened.verified[0]! : { name: this.audit.origin, keyId: '' };
@@ -190,24 +206,19 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
         { reason: m.reason, treeSize: m.treeSize, signedSize: m.signedSize ?? null, file: this.audit.checkpointFile },
         `custody log does not match its last signed checkpoint: ${m.detail}; no checkpoint will be signed`,
       );
-      await this.alarms
-        .raise({
-          type: ANCHOR_MISMATCH_ALARM,
-          subject: this.audit.origin,
-          params: {
-            origin: this.audit.origin,
-            reason: m.reason,
-            detail: m.detail,
-            treeSize: m.treeSize,
-            signedSize: m.signedSize ?? null,
-            checkpointFile: this.audit.checkpointFile,
-          },
-          sourceKind: 'audit',
-          sourceId: this.audit.origin,
-        })
-        .catch((err: unknown) => this.logger.error({ err }, 'the anchor mismatch alarm could not be stored'));
+      await this.raiseMismatch(m);
     } else {
       if (this.alarms.isOpen(key)) await this.alarms.clear(key, 'the database agrees with the last signed checkpoint').catch(() => null);
+      if (afresh)
+        await this.alarms
+          .raise({
+            type: ANCHORED_AFRESH_ALARM,
+            subject: this.audit.origin,
+            params: { origin: this.audit.origin, events: this.tree.size, checkpointFile: this.audit.checkpointFile },
+            sourceKind: 'audit',
+            sourceId: this.audit.origin,
+          })
+          .catch((err: unknown) => this.logger.error({ err }, 'the anchored-afresh alarm could not be stored'));
       this.logger.info({ treeSize: this.tree.size, signedSize: this.signedSize }, 'custody log agrees with its last signed checkpoint');
       if (this.tree.size > this.signedSize) await this.requestSign();
     }
@@ -223,7 +234,9 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
     this.unsubscribe = null;
     await this.catching?.catch(() => undefined);
     await this.signing;
-    if (this.booted && !this.mismatch && this.tree.size > this.signedSize) await this.signOnce();
+    // signed (again, when nothing is new) with the `stopped` line: events found beyond it at
+    // the next boot were written while the server was down
+    if (this.booted && !this.mismatch) await this.signOnce({ stopped: true });
   }
 
   health(): AnchorHealth {
@@ -271,6 +284,11 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
   /** …and against other copies of the checkpoints (a witness's), each its own report. */
   async verifyAgainstAnchor(others: readonly string[][]): Promise<{ file: AnchorReport; others: AnchorReport[] }>;
   async verifyAgainstAnchor(others?: readonly string[][]): Promise<AnchorReport | { file: AnchorReport; others: AnchorReport[] }> {
+    // the file first: a checkpoint written while the events are read then signs no more than
+    // was read (read the other way round, it would report signed events missing)
+    const notes = parseCheckpointFile(await readCheckpointFile(this.audit.checkpointFile)).notes;
+    const signedLeaves = await readLeaves(this.leavesFile);
+    const mine = this.latest?.note;
     const leaves: Buffer[] = [];
     const seqs: number[] = [];
     // bounded: each page advances `after` past at least one event, and the log is finite
@@ -283,10 +301,22 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
       }
       after = page[page.length - 1]!.seq;
     }
-    const notes = parseCheckpointFile(await readCheckpointFile(this.audit.checkpointFile)).notes;
-    const signedLeaves = await readLeaves(this.leavesFile);
     const compare = (n: readonly string[]) => compareWithAnchor({ leaves, seqs, notes: n, signedLeaves, keys: this.keys!.known, origin: this.audit.origin });
-    const file = compare(notes);
+    let file = compare(notes);
+    // what this process itself last signed is held outside the database and the file: a file
+    // rolled back, replaced or emptied while the server runs does not hide a rewrite from it
+    if (mine !== undefined && (file.status === 'consistent' || file.status === 'none')) {
+      const own = compare([mine]);
+      if (own.status !== 'consistent' || file.signedSize < own.signedSize)
+        file = {
+          ...own,
+          status: own.status === 'consistent' ? 'unverifiable' : own.status,
+          detail:
+            own.status === 'consistent'
+              ? `the checkpoint file holds less than this server signed (${file.signedSize} of ${own.signedSize} events): it was rolled back, replaced or emptied`
+              : own.detail,
+        };
+    }
     return others ? { file, others: others.map(compare) } : file;
   }
 
@@ -331,6 +361,44 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
 
   // ---- the tree ---------------------------------------------------------------------------
 
+  private async raiseMismatch(m: Extract<AnchorVerdict, { ok: false }>): Promise<void> {
+    await this.alarms
+      .raise({
+        type: ANCHOR_MISMATCH_ALARM,
+        subject: this.audit.origin,
+        params: {
+          origin: this.audit.origin,
+          reason: m.reason,
+          detail: m.detail,
+          treeSize: m.treeSize,
+          signedSize: m.signedSize ?? null,
+          checkpointFile: this.audit.checkpointFile,
+        },
+        sourceKind: 'audit',
+        sourceId: this.audit.origin,
+      })
+      .catch((err: unknown) => this.logger.error({ err }, 'the anchor mismatch alarm could not be stored'));
+  }
+
+  /**
+   * Custody events in the database that this server's ledger never wrote (inserted behind its
+   * back: the append-only triggers do not stop an INSERT). Not signed: a checkpoint would vouch
+   * for them. One writer per log in this release; several nodes (#21) each sign their own.
+   */
+  private foreign(fromSeq: number, toSeq: number): void {
+    if (this.mismatch) return;
+    this.mismatch = {
+      ok: false,
+      reason: 'unannounced_events',
+      detail: `custody event(s) #${fromSeq}..#${toSeq} appeared in the database without this server writing them`,
+      treeSize: this.tree.size,
+      signedSize: this.signedSize,
+    };
+    this.logger.error({ fromSeq, toSeq }, `${this.mismatch.detail}; no checkpoint will be signed`);
+    this.updateGauges();
+    void this.raiseMismatch(this.mismatch);
+  }
+
   private committed(events: readonly CustodyEventEntity[]): void {
     if (this.catching) {
       // the catch-up reads them from the database (they are committed)
@@ -340,11 +408,8 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
     for (const e of events) {
       if (e.seq <= this.lastSeq) continue;
       if (e.seq !== this.lastSeq + 1) {
-        // another process wrote in between (PostgreSQL, several nodes): read, never guess
-        void this.catchUp().then(
-          () => this.afterAppend(),
-          (err: unknown) => this.logger.error({ err }, 'custody anchor: catching up from the database failed (retried next round)'),
-        );
+        // events between the last this server wrote and this one: written by someone else
+        this.foreign(this.lastSeq + 1, e.seq - 1);
         return;
       }
       this.append(e);
@@ -399,8 +464,12 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
 
   private async tick(): Promise<void> {
     try {
-      const head = await this.repo.head();
-      if ((head?.seq ?? 0) > this.lastSeq) await this.catchUp();
+      // the head ahead of what the ledger announced: a commit's announcement may still be on
+      // its way (it follows the commit), so only what is still unannounced a round later is
+      // someone else's
+      const seq = (await this.repo.head())?.seq ?? 0;
+      if (this.suspect !== null && this.lastSeq < this.suspect) this.foreign(this.lastSeq + 1, seq);
+      this.suspect = seq > this.lastSeq ? seq : null;
     } catch (err) {
       this.logger.warn({ err }, 'custody anchor: the database could not be read this round');
     }
@@ -430,15 +499,21 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
     return this.signing;
   }
 
-  private async signOnce(): Promise<void> {
+  private async signOnce(opts: { stopped?: boolean } = {}): Promise<void> {
     if (this.mismatch) {
       this.metrics.auditCheckpoints.inc({ outcome: 'refused' });
       return;
     }
     const size = this.tree.size;
-    if (size <= this.signedSize) return;
+    if (size <= this.signedSize && !(opts.stopped && size > 0)) return;
     const { signer } = this.keys!;
-    const checkpoint = { origin: this.audit.origin, treeSize: size, rootHash: this.tree.root(size), time: new Date() };
+    const checkpoint = {
+      origin: this.audit.origin,
+      treeSize: size,
+      rootHash: this.tree.root(size),
+      time: new Date(),
+      extensions: opts.stopped ? [STOPPED_EXTENSION] : [],
+    };
     const note = signCheckpoint(checkpoint, { name: signer.name, privateKey: signer.privateKey });
     try {
       // the leaves first: a checkpoint never signs leaves the file does not hold. Those already
@@ -447,14 +522,15 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
       if (this.leavesWritten < size) {
         const leaves: Buffer[] = [];
         for (let i = this.leavesWritten; i < size; i++) leaves.push(this.tree.leaf(i));
-        await appendLeaves(this.leavesFile, leaves, { partial: this.leavesPartial });
+        await appendLeaves(this.leavesFile, leaves);
         this.leavesWritten = size;
-        this.leavesPartial = 0;
       }
       await appendCheckpoint(this.audit.checkpointFile, note, { afterTornTail: this.afterTornTail });
     } catch (err) {
       this.writeFailures++;
       this.lastWriteFailureAt = Date.now();
+      // a write cut short (ENOSPC, EIO) may have left part of the record: the next starts after it
+      this.afterTornTail = true;
       this.lastWriteError = `${(err as NodeJS.ErrnoException).code ?? 'error'}: ${(err as Error).message}`;
       this.metrics.auditCheckpoints.inc({ outcome: 'write_failed' });
       this.logger.error(
@@ -481,7 +557,13 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
     this.afterTornTail = false;
     this.latest = {
       note,
-      checkpoint: { origin: checkpoint.origin, treeSize: size, rootHash: checkpoint.rootHash, time: checkpoint.time.toISOString(), extensions: [] },
+      checkpoint: {
+        origin: checkpoint.origin,
+        treeSize: size,
+        rootHash: checkpoint.rootHash,
+        time: checkpoint.time.toISOString(),
+        extensions: checkpoint.extensions,
+      },
       keyName: signer.name,
       keyId: signer.keyId,
     };

@@ -100,7 +100,8 @@ export async function appendCheckpoint(file: string, note: string, opts: { after
     handle = await open(file, 'a');
   }
   try {
-    await handle.write(`${opts.afterTornTail ? '\n\n' : ''}${note}\n`);
+    // writeFile on a handle writes it all (write() may stop short), appended in 'a' mode
+    await handle.writeFile(`${opts.afterTornTail ? '\n\n' : ''}${note}\n`);
     await handle.sync();
   } finally {
     await handle.close();
@@ -137,14 +138,19 @@ export async function readLeaves(file: string): Promise<Buffer[]> {
   return out;
 }
 
-/** Appends leaf hashes and syncs them; `partial`: bytes of a torn last leaf to pad over first. */
-export async function appendLeaves(file: string, leaves: readonly Buffer[], opts: { partial?: number } = {}): Promise<void> {
+/**
+ * Appends leaf hashes and syncs them. A torn last leaf (a crash mid-write: the file's size is
+ * not a multiple of 32) is cut off first, so every leaf stays at its index; only those partial
+ * bytes, never a whole leaf, are ever removed.
+ */
+export async function appendLeaves(file: string, leaves: readonly Buffer[]): Promise<void> {
   if (leaves.length === 0) return;
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const handle = await open(file, 'a', 0o600);
   try {
-    const pad = opts.partial ? Buffer.alloc(LEAF_BYTES - opts.partial) : Buffer.alloc(0);
-    await handle.write(Buffer.concat([pad, ...leaves]));
+    const { size } = await handle.stat();
+    if (size % LEAF_BYTES !== 0) await handle.truncate(size - (size % LEAF_BYTES));
+    await handle.writeFile(Buffer.concat(leaves));
     await handle.sync();
   } finally {
     await handle.close();

@@ -100,6 +100,8 @@ export function verifyDoseProof(bundle: unknown, verifierKeys: readonly string[]
   if (typeof origin !== 'string' || typeof doseId !== 'string' || typeof checkpoint !== 'string' || !isIndex(treeSize) || !Array.isArray(events))
     return fail('malformed_bundle', 'origin, doseId and checkpoint are strings, treeSize a non-negative integer, events a list');
   if (unanchored !== undefined && !(Array.isArray(unanchored) && unanchored.every(isIndex))) return fail('malformed_bundle', 'unanchored is a list of seqs');
+  // a proof of nothing would read as a verified dose
+  if (events.length === 0) return fail('malformed_bundle', 'events is empty: the bundle proves no event of the dose');
 
   const opened = openCheckpoint(checkpoint, keys, { origin });
   if (!opened.ok)

@@ -123,7 +123,11 @@ export class WitnessPushService implements OnModuleInit, OnApplicationBootstrap,
           return { url: w.url, note: text };
         } catch (err) {
           const e = err as Error & { cause?: { code?: string } };
-          return { url: w.url, note: null, error: e.name === 'TimeoutError' ? `no answer within ${this.config.audit.witnessTimeoutMs} ms` : (e.cause?.code ?? e.message) };
+          return {
+            url: w.url,
+            note: null,
+            error: e.name === 'TimeoutError' ? `no answer within ${this.config.audit.witnessTimeoutMs} ms` : (e.cause?.code ?? e.message),
+          };
         }
       }),
     );

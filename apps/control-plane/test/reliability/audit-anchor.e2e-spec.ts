@@ -7,13 +7,15 @@
  * of its own; at boot the tree rebuilt from the database must agree with the last checkpoint,
  * or the anchor is failed: /health 503, the critical alarm, and nothing more is signed.
  */
-import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { MerkleTree, openCheckpoint, parseVerifierKey } from '#domain';
+import { chainHash, MerkleTree, openCheckpoint, parseVerifierKey } from '#domain';
 import { CustodyChainHeadEntity, CustodyEventEntity } from '#persistence';
 import { custodyLeaf } from '../../src/audit-anchor/anchor-check.js';
+import { eventContent } from '../../src/custody/chain-verify.js';
 import { parseCheckpointFile } from '../../src/audit-anchor/checkpoint-file.js';
 import { withoutAppendOnlyGuard } from '../support/append-only.js';
 import { createTestDatabase, startTestApp, type TestApp, type TestDatabase } from '../support/test-app.js';
@@ -209,6 +211,108 @@ describe('custody log anchored by signed checkpoints: truncation and the key', (
       await app.stop();
       chmodSync(join(dir, 'keys', 'custody.key'), 0o644);
       await expect(startTestApp(ANCHOR_ENV, db)).rejects.toThrow(/AUDIT_KEY_FILE.*readable by group or others/s);
+    } finally {
+      await app.stop();
+      await db.drop();
+    }
+  }, 60_000);
+});
+
+/** A forged event, chain-consistent, appended in the database (INSERT is not refused) with the head moved. */
+async function appendForged(ds: DataSource): Promise<number> {
+  const last = (await ds.getRepository(CustodyEventEntity).find({ order: { seq: 'DESC' }, take: 1 }))[0]!;
+  const forged: CustodyEventEntity = {
+    ...last,
+    seq: last.seq + 1,
+    id: randomUUID(),
+    at: new Date(),
+    action: 'administered',
+    actor: { type: 'user', id: 'nurse.framed', role: 'nurse' },
+    prevHash: last.hash,
+    hash: '',
+  };
+  forged.hash = chainHash(last.hash, eventContent(forged));
+  await ds.getRepository(CustodyEventEntity).insert(forged);
+  await ds.createQueryBuilder().update(CustodyChainHeadEntity).set({ seq: forged.seq, hash: forged.hash }).execute();
+  return forged.seq;
+}
+
+describe('custody log anchored by signed checkpoints: the file and events behind the server’s back', () => {
+  it('refuses a checkpoint file rolled back to an older record, at runtime and at boot', async () => {
+    const { t, db, dir } = await populated();
+    let app = t;
+    try {
+      const file = join(dir, 'checkpoints', 'custody.log');
+      const notes = checkpoints(dir);
+      // a copy of the first record appended: the file's last checkpoint is now an old one
+      appendFileSync(file, `${notes[0]}\n`);
+      let report = (await app.api('GET', '/api/audit/verify', { token: app.adminToken })).body;
+      expect(report).toMatchObject({ ok: false, anchor: { status: 'unverifiable' } });
+      expect(report.anchor.detail).toContain('rolled back or spliced');
+      await app.stop();
+      app = await startTestApp(ANCHOR_ENV, db);
+      expect(await anchorHealth(app)).toMatchObject({ http: 503, status: 'failed', reason: 'checkpoint_rolled_back' });
+      // the file cut back to its first record while the server runs: it knows what it signed
+      await app.stop();
+      writeFileSync(file, notes.slice(0, -1).join('\n') + '\n');
+      app = await startTestApp(ANCHOR_ENV, db);
+      expect(await anchorHealth(app)).toMatchObject({ status: 'up' });
+      await allSigned(app);
+      writeFileSync(file, `${notes[0]}\n`);
+      report = (await app.api('GET', '/api/audit/verify', { token: app.adminToken })).body;
+      expect(report).toMatchObject({ ok: false, anchor: { status: 'unverifiable' } });
+      expect(report.anchor.detail).toContain('holds less than this server signed');
+    } finally {
+      await app.stop();
+      await db.drop();
+    }
+  }, 60_000);
+
+  it('signs no event inserted behind the server’s back, running or stopped', async () => {
+    const { t, db } = await populated();
+    const app = t;
+    try {
+      const seq = await appendForged(app.cp.app.get(DataSource));
+      // within two rounds (CHECKPOINT_EVERY_SECONDS=1)
+      for (let i = 0; i < 50 && (await anchorHealth(app)).status !== 'failed'; i++) await sleep(100);
+      const h = await anchorHealth(app);
+      expect(h).toMatchObject({ http: 503, status: 'failed', reason: 'unannounced_events' });
+      expect(h.signedSize).toBeLessThan(seq);
+      await app.stop();
+      // after a clean shutdown, an event found beyond its checkpoint was written by someone else:
+      // inserted here just before the stop, with no round in between to notice it, it is not in
+      // the tree the shutdown checkpoint (marked `stopped`) signs
+      const db2 = await createTestDatabase();
+      let other = await startTestApp({ ...ANCHOR_ENV, CHECKPOINT_EVERY_SECONDS: '3600' }, db2);
+      try {
+        const pharmacist = await other.userToken('pharmacist');
+        const api = (token: string, method: string, path: string, body?: unknown) =>
+          other.api(method, path, { token, ...(body !== undefined ? { body } : {}) });
+        const fx = await CustodyFixture.create(api, pharmacist.token, undefined, other.adminToken);
+        await fx.verifiedOrder((await fx.patient('W-CARD')).id);
+        await appendForged(other.cp.app.get(DataSource));
+        await other.stop();
+        other = await startTestApp(ANCHOR_ENV, db2);
+        expect(await anchorHealth(other)).toMatchObject({ http: 503, status: 'failed', reason: 'unannounced_events' });
+      } finally {
+        await other.stop();
+        await db2.drop();
+      }
+    } finally {
+      await app.stop();
+      await db.drop();
+    }
+  }, 90_000);
+
+  it('raises audit.anchored_afresh when it finds events and no checkpoint file', async () => {
+    const { t, db, dir } = await populated();
+    let app = t;
+    try {
+      await app.stop();
+      rmSync(join(dir, 'checkpoints'), { recursive: true, force: true });
+      app = await startTestApp(ANCHOR_ENV, db);
+      const alarms = (await app.api('GET', '/api/alarms?state=raised', { token: app.adminToken })).body as { type: string; severity: string }[];
+      expect(alarms.filter((a) => a.type === 'audit.anchored_afresh')).toEqual([expect.objectContaining({ severity: 'warning' })]);
     } finally {
       await app.stop();
       await db.drop();

@@ -179,6 +179,12 @@ export interface AlarmParamsByType {
     signedSize: number | null;
     checkpointFile: string;
   };
+  'audit.anchored_afresh': {
+    origin: string;
+    /** custody events the database held when the server found no checkpoint to agree with */
+    events: number;
+    checkpointFile: string;
+  };
   'audit.checkpoint_write_failed': {
     origin: string;
     checkpointFile: string;
@@ -594,6 +600,21 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     message: (p) =>
       `Security incident: ${p.detail}. No new checkpoint is signed until this is resolved. ` +
       `Keep the database and ${p.checkpointFile} as they are and follow the incident procedure (audit-anchor/CHECKPOINTS.md).`,
+  },
+  'audit.anchored_afresh': {
+    type: 'audit.anchored_afresh',
+    subject: 'the log origin `medloop.<site>/custody`',
+    severity: 'warning',
+    clears: {
+      by: 'resolution',
+      roles: ['admin'],
+      audit: 'alarm',
+      hint: 'the administrator confirmed why the server started without a checkpoint file (first start after the upgrade, a restore, the incident procedure) — or opened an incident',
+    },
+    title: () => 'Custody log anchored afresh',
+    message: (p) =>
+      `The server found ${p.events} custody events and no checkpoint file (${p.checkpointFile}) and anchored the log as it is now. ` +
+      `Expected at the first start with signed checkpoints, after a restore or the incident procedure; otherwise the file was removed: compare with the witnesses (GET /api/audit/verify) and treat it as an incident.`,
   },
   'audit.checkpoint_write_failed': {
     type: 'audit.checkpoint_write_failed',
