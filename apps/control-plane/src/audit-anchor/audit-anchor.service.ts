@@ -17,7 +17,7 @@
  */
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { alarmKey, type Checkpoint, MerkleTree, NotFoundError, openCheckpoint, signCheckpoint } from '#domain';
+import { alarmKey, type Checkpoint, leafHash, MerkleTree, NotFoundError, openCheckpoint, signCheckpoint } from '#domain';
 import { type CustodyEventEntity, CustodyRepository } from '#persistence';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { LOGGER } from '../common/logger.js';
@@ -134,7 +134,7 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
       },
       this.keys.generated ? 'checkpoint signing key generated' : 'checkpoint signing key loaded',
     );
-    this.unsubscribe = this.ledger.onCommitted((events) => this.committed(events));
+    this.unsubscribe = this.ledger.onCommitted((events, contents) => this.committed(events, contents));
   }
 
   /** `<CHECKPOINT_FILE>.leaves`: the leaf hashes the checkpoints sign (checkpoint-file.ts) */
@@ -399,27 +399,32 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
     void this.raiseMismatch(this.mismatch);
   }
 
-  private committed(events: readonly CustodyEventEntity[]): void {
+  private committed(events: readonly CustodyEventEntity[], contents: readonly string[]): void {
     if (this.catching) {
       // the catch-up reads them from the database (they are committed)
       this.dirty = true;
       return;
     }
-    for (const e of events) {
+    for (const [i, e] of events.entries()) {
       if (e.seq <= this.lastSeq) continue;
       if (e.seq !== this.lastSeq + 1) {
         // events between the last this server wrote and this one: written by someone else
         this.foreign(this.lastSeq + 1, e.seq - 1);
         return;
       }
-      this.append(e);
+      // the leaf of the canonical string the ledger hashed (custodyLeaf(e) without making it again)
+      this.appendLeaf(e.seq, contents[i] !== undefined ? leafHash(contents[i]!) : custodyLeaf(e));
     }
     this.afterAppend();
   }
 
   private append(e: CustodyEventEntity): void {
-    this.tree.append(custodyLeaf(e));
-    this.lastSeq = e.seq;
+    this.appendLeaf(e.seq, custodyLeaf(e));
+  }
+
+  private appendLeaf(seq: number, leaf: Buffer): void {
+    this.tree.append(leaf);
+    this.lastSeq = seq;
   }
 
   /** Appends every event after the last one in the tree, in seq order, from the database. */

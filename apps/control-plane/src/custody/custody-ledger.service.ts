@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { chainHash, DomainError, GENESIS_HASH } from '#domain';
+import { canonicalJson, chainHashOfCanonical, DomainError, GENESIS_HASH } from '#domain';
 import { type CustodyEventEntity, CustodyRepository, type CustodyTx, storageUnavailable } from '#persistence';
 import { type IdempotencyScope, idempotencyRow, pendingIdempotencyScope } from '../common/idempotency.js';
 import { LOGGER } from '../common/logger.js';
@@ -42,7 +42,7 @@ function eventSummary(e: CustodyEventEntity): Record<string, unknown> {
 export { eventContent, type AuditReport } from './chain-verify.js';
 
 /** Told of each commit's custody events, in chain order (see CustodyLedger.onCommitted). */
-export type CommittedListener = (events: readonly CustodyEventEntity[]) => void;
+export type CommittedListener = (events: readonly CustodyEventEntity[], contents: readonly string[]) => void;
 
 @Injectable()
 export class CustodyLedger {
@@ -92,6 +92,8 @@ export class CustodyLedger {
   ): Promise<{ result: T; committed: readonly CustodyEventEntity[] }> {
     const drafts: CustodyEventDraft[] = [];
     let committed: CustodyEventEntity[] = [];
+    /** each event's canonical content, as hashed (the anchor's leaves are made of the same strings) */
+    let contents: string[] = [];
     let commitSent = false;
     let workOut: T | undefined;
     let result!: T;
@@ -104,6 +106,7 @@ export class CustodyLedger {
         workOut = out;
         if (drafts.length === 0) return out;
         const now = new Date();
+        contents = [];
         committed = drafts.map((d) => {
           seq += 1;
           const e = {
@@ -123,7 +126,10 @@ export class CustodyLedger {
             prevHash: hash,
             hash: '',
           } satisfies CustodyEventEntity;
-          e.hash = chainHash(hash, eventContent(e));
+          // one canonical string per event: the chain hash and the anchor's Merkle leaf share it
+          const canonical = canonicalJson(eventContent(e));
+          contents.push(canonical);
+          e.hash = chainHashOfCanonical(hash, canonical);
           hash = e.hash;
           return e;
         });
@@ -149,7 +155,7 @@ export class CustodyLedger {
       result = workOut as T;
     }
     if (idem && committed.length) idem.stored = true;
-    if (committed.length) this.tellCommitted(committed);
+    if (committed.length) this.tellCommitted(committed, contents);
     return { result, committed };
   }
 
@@ -165,10 +171,10 @@ export class CustodyLedger {
     return () => this.listeners.delete(listener);
   }
 
-  private tellCommitted(events: readonly CustodyEventEntity[]): void {
+  private tellCommitted(events: readonly CustodyEventEntity[], contents: readonly string[]): void {
     for (const l of this.listeners) {
       try {
-        l(events);
+        l(events, contents);
       } catch (err) {
         this.logger.error({ err, firstSeq: events[0]!.seq, events: events.length }, 'a custody commit listener failed (the write stands)');
       }

@@ -20,7 +20,12 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function chainHash(prevHash: string, content: unknown): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(content)).digest('hex');
+  return chainHashOfCanonical(prevHash, canonicalJson(content));
+}
+
+/** chainHash of content already in canonical JSON (the ledger shares the string with the Merkle leaf). */
+export function chainHashOfCanonical(prevHash: string, canonical: string): string {
+  return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
 }
 
 export interface ChainedRecord<C> {
