@@ -91,6 +91,8 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
   private mismatch: Extract<AnchorVerdict, { ok: false }> | null = null;
   private booted = false;
   private writeFailures = 0;
+  /** the boot's catch-up has read the database: from now on commits are appended as announced */
+  private caughtUp = false;
   /** the head seen ahead of the tree at the last round (see tick) */
   private suspect: number | null = null;
   private lastWriteFailureAt = 0;
@@ -400,7 +402,9 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
   }
 
   private committed(events: readonly CustodyEventEntity[], contents: readonly string[]): void {
-    if (this.catching) {
+    // before the boot's catch-up has read the database (other modules may write custody events
+    // while the app starts), and during it, the catch-up reads them: they are committed
+    if (this.catching || !this.caughtUp) {
       // the catch-up reads them from the database (they are committed)
       this.dirty = true;
       return;
@@ -445,6 +449,7 @@ export class AuditAnchorService implements OnModuleInit, OnApplicationBootstrap,
       } while (this.dirty);
     })().finally(() => {
       this.catching = null;
+      this.caughtUp = true;
       this.updateGauges();
     });
     return this.catching;
