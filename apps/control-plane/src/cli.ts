@@ -8,6 +8,19 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
     about: 'run an outside witness of custody logs (c2sp.org/tlog-witness; configured by WITNESS_* variables)',
     run: async () => (await import('./witness/witness-main.js')).main(),
   },
+  audit: {
+    about: 'verify a custody log offline: `audit verify --db … --checkpoints … --public-key …`, `audit verify-proof <bundle> --public-key …`',
+    run: async (args) => {
+      // as `npm run audit`: 0 consistent, 1 not, 2 could not run (one line on stderr)
+      try {
+        process.exitCode = await (await import('./audit-anchor/audit-cli.js')).auditMain(args);
+      } catch (err) {
+        const problems = (err as { problems?: { message: string }[] }).problems;
+        process.stderr.write(`medloop audit: ${problems ? problems.map((p) => p.message).join('; ') : (err as Error).message}\n`);
+        process.exitCode = 2;
+      }
+    },
+  },
 };
 
 const [command, ...args] = process.argv.slice(2);
