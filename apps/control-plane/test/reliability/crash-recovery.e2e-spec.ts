@@ -135,13 +135,16 @@ describe('crash recovery (kill -9, restart on the same data)', () => {
     expect(end.state).toBe('arrived');
     await robot.sim.faults.disconnect(0.3); // one more reconnect: state and connection replayed
     // the ward can finish it after the crash: an unlock is answered on the robot's own report,
-    // so while the robot is still reconnecting the nurse is told it is unreachable and tries again
+    // so while the robot is still reconnecting the nurse is told it is unreachable and tries
+    // again; a robot that reported itself back before its subscription was in place misses the
+    // command, and the nurse is told it was not confirmed (504) and tries again too
     const unlocked = await waitForAsync(
       async () => {
         const r = await api(nurse, 'POST', `/api/deliveries/${inflight.id}/unlock`, { compartmentId: 'C1' });
-        return r.status === 503 && r.body.error === 'robot_unreachable' ? null : r;
+        const retry = (r.status === 503 && r.body.error === 'robot_unreachable') || (r.status === 504 && r.body.error === 'unlock_not_confirmed');
+        return retry ? null : r;
       },
-      15_000,
+      45_000,
       'robot reachable again',
     );
     expect(unlocked.status).toBe(200);
