@@ -243,6 +243,23 @@ describe('device registry and broker access control', () => {
     expect(bad.body.field).toBe('acl[0].pattern');
   });
 
+  it('carries an integration payload unread (binary, retained) where no MedLoop feature reads it; JSON stays required where one does', async () => {
+    const bridge = await t.registerDevice({ kind: 'integration', name: 'HL7 bridge', acl: [{ effect: 'allow', action: 'both', pattern: '#' }] });
+    const c = track(await connectMqtt(t.mqttUrl, { username: bridge.credentials.username, password: bridge.credentials.password }));
+    const binary = Buffer.from([0x00, 0xff, 0x0b, 0x4d, 0x53, 0x48, 0x7c, 0x80]);
+    await c.publishAsync('hl7/adt/raw', binary, { qos: 1, retain: true });
+    const late = track(await connectMqtt(t.mqttUrl, { username: bridge.credentials.username, password: bridge.credentials.password }));
+    const got = collect(late);
+    await late.subscribeAsync(['hl7/#', `medloop/v1/rejections/${bridge.device.id}`], { qos: 1 });
+    const retained = await waitFor(() => got.find((g) => g.topic === 'hl7/adt/raw'), 3000, 'retained binary message');
+    expect(retained.retain).toBe(true);
+    expect(retained.payload.equals(binary)).toBe(true);
+    await c.publishAsync('medloop/v1/sensor/sns-x/telemetry', 'still not json', { qos: 1 });
+    const rej = await waitFor(() => got.find((g) => g.topic.startsWith('medloop/v1/rejections/')), 3000, 'rejection on a feature-owned family');
+    expect(JSON.parse(rej.payload.toString())).toMatchObject({ topic: 'medloop/v1/sensor/sns-x/telemetry', reason: 'invalid_json' });
+    expect((await t.api('GET', '/metrics')).text).toMatch(/medloop_mqtt_messages_in_total\{family="other"\} [1-9]/);
+  });
+
   it('rejects a malformed payload with a rejection event and keeps the connection and other clients working', async () => {
     const r = await robot('R-113');
     const c = track(await connectMqtt(t.mqttUrl, { username: r.credentials.username, password: r.credentials.password }));

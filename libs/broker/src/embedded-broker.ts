@@ -406,7 +406,10 @@ export class EmbeddedBroker {
       return cb(new Error(d.reason));
     }
     const family = this.family(packet.topic);
-    if (isWill && session.deviceId && this.hasOtherLiveSession(session.deviceId, client)) {
+    // Not for an integration: its sessions are separate clients of the hospital's systems (a
+    // bridge runs several, each with its own client id and will), not links of one device, so
+    // another live session says nothing about this client's link and its will is its own.
+    if (isWill && session.deviceId && session.principal.type !== 'integration' && this.hasOtherLiveSession(session.deviceId, client)) {
       // the device is connected on another session (it reconnected before this link was
       // noticed dead): its will would announce a broken link that is not broken, and as a
       // retained message would keep saying so

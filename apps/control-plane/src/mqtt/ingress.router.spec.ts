@@ -101,3 +101,36 @@ describe('IngressRouter: at most one parse per message, rejected or not', () => 
     expect(parses()).toBe(1);
   });
 });
+
+describe('IngressRouter: JSON only where a MedLoop feature reads the payload', () => {
+  const bridge: Principal = { type: 'integration', deviceId: 'int-1', rules: [{ effect: 'allow', action: 'both', pattern: '#' }] };
+  const station: Principal = { type: 'device', deviceId: 'stn-1', kind: 'station' };
+  const opaque = ['qos 0', '', '\u0000\u00ff binary', '[1,2]', '42', '{"headerId": 1,'];
+
+  it.each(opaque)('carries an integration payload %j on a family no feature owns unread', (payload) => {
+    const router = new IngressRouter();
+    const parse = jest.spyOn(JSON, 'parse');
+    expect(router.ingest(message(bridge, 'TopicA/B', 'other', payload))).toEqual({ ok: true });
+    expect(parse).not.toHaveBeenCalled();
+    parse.mockRestore();
+  });
+
+  it('holds an integration to the JSON and schema rules on a family a feature owns', () => {
+    const router = new IngressRouter();
+    const handle = jest.fn(() => undefined);
+    router.on('medloop.sensor.telemetry', { check: () => ({ ok: false, errors: [{ path: 'v', message: 'required' }] }), handle });
+    const topic = 'medloop/v1/sensor/sns-1/telemetry';
+    expect(router.ingest(message(bridge, topic, 'medloop.sensor.telemetry', 'qos 0'))).toMatchObject({ ok: false, reason: 'invalid_json' });
+    expect(router.ingest(message(bridge, topic, 'medloop.sensor.telemetry', '[1]'))).toMatchObject({ ok: false, reason: 'invalid_payload' });
+    expect(router.ingest(message(bridge, topic, 'medloop.sensor.telemetry', '{}'))).toMatchObject({ ok: false, reason: 'schema' });
+    expect(handle).not.toHaveBeenCalled();
+  });
+
+  it('keeps the JSON rule for a device on its own family even when no feature owns it', () => {
+    const router = new IngressRouter();
+    const topic = 'medloop/v1/station/stn-1/telemetry';
+    expect(router.ingest(message(station, topic, 'medloop.station.telemetry', 'qos 0'))).toMatchObject({ ok: false, reason: 'invalid_json' });
+    expect(router.ingest(message(station, topic, 'medloop.station.telemetry', '[1]'))).toMatchObject({ ok: false, reason: 'invalid_payload' });
+    expect(router.ingest(message(station, topic, 'medloop.station.telemetry', '{"v":1}'))).toEqual({ ok: true });
+  });
+});

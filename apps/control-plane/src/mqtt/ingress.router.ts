@@ -1,9 +1,10 @@
 /**
  * Routes device messages that passed the ACL to the feature that owns their topic family,
- * after parsing them at the edge. Every payload must be a JSON object; a feature may add a
- * schema and a size limit. Anything malformed is rejected with a specific reason and never
- * applied. A payload is parsed once, here: checks and handlers get the parsed value, and one
- * over its family's size limit is refused before it is parsed at all.
+ * after parsing them at the edge. A payload a feature reads must be a JSON object; a feature
+ * may add a schema and a size limit. Anything malformed is rejected with a specific reason and
+ * never applied. A payload is parsed once, here: checks and handlers get the parsed value, and
+ * one over its family's size limit is refused before it is parsed at all.
+ * An integration's message on a family no feature owns is opaque: carried unread (see ingest).
  * Features register handlers at module init (robots, cabinets, sensors…).
  */
 import { Injectable } from '@nestjs/common';
@@ -39,6 +40,13 @@ export class IngressRouter {
     // an empty retained payload clears a retained message (MQTT-3.3.1-10): nothing to parse
     if (msg.payload.length === 0 && msg.retain) return OK;
     const handlers = this.handlers.get(msg.family);
+    // No MedLoop feature reads this payload: for an integration (a hospital's own systems
+    // talking to each other through MedLoop, under its explicit ACL) the broker is just a
+    // broker, and bytes, text or an empty message go through as published. Devices keep the
+    // JSON rule on such families (a nurse station's channels today): they may only publish on
+    // their own protocol's channels, whose every message is a JSON object by contract, so a
+    // payload that is not is a device fault to report to it, not data for its subscribers.
+    if (!handlers && msg.session.principal.type === 'integration') return OK;
     for (const h of handlers ?? []) {
       if (h.maxBytes !== undefined && msg.payload.length > h.maxBytes) {
         h.onRejected?.(msg, 'too_large');
