@@ -51,6 +51,12 @@ export const fleetSchema = z.object({
   /** Nodes where startCharging works; every node when absent. */
   chargerNodeIds: z.array(z.string()).optional(),
   reconnectPeriodMs: z.number().int().min(0).default(1000),
+  /**
+   * Publish a factsheet after ONLINE and on factsheetRequest (VDA 5050 2.0 and 2.1 both have
+   * the topic). false plays a robot that never sends one, as some in the field: the control
+   * plane then gives it plain transport missions only.
+   */
+  factsheet: z.boolean().default(true),
   robots: z.array(robotSchema).min(1, 'at least one robot is required'),
 });
 

@@ -166,7 +166,7 @@ export class RobotSimulator {
   }
 
   publishFactsheet(): void {
-    if (!this.online) return;
+    if (!this.online || !this.options.settings.factsheet) return;
     const { robot, settings } = this.options;
     this.publish('factsheet', buildFactsheet(this.header('factsheet'), robot, settings));
   }
@@ -217,7 +217,7 @@ export class RobotSimulator {
       this.online = true;
       this.publishState();
       this.publish('connection', this.connectionMessage('ONLINE'), () => {
-        if (this.options.settings.version !== '2.0.0') this.publishFactsheet();
+        this.publishFactsheet();
       });
     });
   }

@@ -123,11 +123,12 @@ describe('loading against the real robot', () => {
     expect(away.body).toMatchObject({ error: 'robot_not_at_dock', field: 'robotId' });
     expect(away.body.message).toContain('F0-PARK-1');
 
-    // VDA 5050 2.0 has no factsheet: nothing says the robot can unlock a compartment for the nurse
-    const old = await robot({ version: '2.0.0' });
-    const unknown = await load(d.id, old.id, { C1: d.doses });
+    // a robot that never published a factsheet: nothing says it can unlock a compartment for the nurse
+    const silent = await robot({ factsheet: false });
+    const unknown = await load(d.id, silent.id, { C1: d.doses });
     expect(unknown.status).toBe(422);
     expect(unknown.body).toMatchObject({ error: 'robot_capabilities_unknown', field: 'robotId' });
+    expect(unknown.body.message).not.toMatch(/2\.0 robots cannot/);
 
     // a robot whose factsheet lacks the compartment actions (it publishes a new one over its own link)
     const plain = await robot();
@@ -149,6 +150,16 @@ describe('loading against the real robot', () => {
     expect(unreachable.status).toBe(409);
     expect(unreachable.body).toMatchObject({ error: 'robot_unreachable', field: 'robotId' });
     expect((await delivery(d.id)).state).toBe('building');
+  }, 60_000);
+
+  it('loads a VDA 5050 2.0 robot whose factsheet declares the delivery actions', async () => {
+    const old = await robot({ version: '2.0.0' });
+    const view = await robotView(old.id);
+    expect(view.factsheet).toMatchObject({ version: '2.0.0', compartments: ['C1', 'C2', 'C3'] });
+    expect(view.factsheet.actions).toEqual(expect.arrayContaining(['medloop.waitForRecipient', 'medloop.unlockCompartment', 'medloop.lockCompartment']));
+    const d = await checkedDelivery(AMOX());
+    const loaded = await load(d.id, old.id, { C1: d.doses });
+    expect(loaded.status).toBe(200);
   }, 60_000);
 
   it('checks the robot again at dispatch', async () => {

@@ -15,4 +15,5 @@ export * from './repositories/command.repository.js';
 export * from './repositories/telemetry.repository.js';
 export * from './repositories/sensor.repository.js';
 export * from './repositories/idempotency.repository.js';
+export * from './repositories/robot-factsheets.repository.js';
 export * from './transactions.js';

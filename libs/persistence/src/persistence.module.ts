@@ -17,6 +17,7 @@ import { MissionsRepository } from './repositories/missions.repository.js';
 import { UsersRepository } from './repositories/users.repository.js';
 import { AuthSessionsRepository } from './repositories/auth-sessions.repository.js';
 import { IdempotencyRepository } from './repositories/idempotency.repository.js';
+import { RobotFactsheetsRepository } from './repositories/robot-factsheets.repository.js';
 import { DatabaseStartError } from './start-errors.js';
 
 const REPOSITORIES = [
@@ -31,6 +32,7 @@ const REPOSITORIES = [
   TelemetryRepository,
   SensorRepository,
   IdempotencyRepository,
+  RobotFactsheetsRepository,
 ];
 
 /**

@@ -10,7 +10,9 @@ import { MissionsService } from './missions.service.js';
 import { OrderChannel } from './order-channel.js';
 import { RobotCommandsService } from './robot-commands.service.js';
 import { RobotConfirmations } from './robot-confirmations.js';
+import { RobotFactsheets } from './robot-factsheets.js';
 import { RobotIngress } from './robot-ingress.js';
+import { RobotMapCheck } from './robot-map-check.js';
 import { RobotStateService } from './robot-state.service.js';
 import { RobotsController } from './robots.controller.js';
 import { RobotsService } from './robots.service.js';
@@ -21,7 +23,9 @@ import { RobotsService } from './robots.service.js';
   controllers: [RobotsController, MissionsController],
   providers: [
     RobotStateService,
+    RobotFactsheets,
     RobotIngress,
+    RobotMapCheck,
     RobotCommandsService,
     RobotConfirmations,
     ActiveMissions,

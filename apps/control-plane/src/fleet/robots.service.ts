@@ -4,7 +4,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { readCompartments, type State } from '#contracts';
-import { NotFoundError } from '#domain';
+import { capabilityOf, NotFoundError } from '#domain';
 import { type DeviceEntity, DevicesRepository } from '#persistence';
 import { ActiveMissions } from './active-missions.js';
 import { RobotStateService } from './robot-state.service.js';
@@ -28,8 +28,14 @@ export interface RobotView {
   safety: State['safetyState'] | null;
   loads: State['loads'];
   compartments: ReturnType<typeof readCompartments>;
-  /** the action types its factsheet declares; null until it published one (never for VDA 5050 2.0) */
+  /** the action types its factsheet declares; null until it published one */
   factsheetActions: string[] | null;
+  /**
+   * What its VDA 5050 factsheet (2.0 or 2.1, kept across restarts) declares, as dispatch reads
+   * it: action types and compartments (`loadSpecification.loadPositions`). Null when it
+   * published none: such a robot takes plain transport missions only.
+   */
+  factsheet: { version: string; receivedAt: string | null; actions: string[]; compartments: string[] } | null;
   order: {
     orderId: string;
     orderUpdateId: number;
@@ -65,6 +71,8 @@ export class RobotsService {
     const r = this.live.get(d.id);
     const s = r?.state ?? null;
     const m = this.active.activeMissionOf(d.id);
+    const f = this.live.factsheetOf(d.id);
+    const capability = f ? capabilityOf(f.factsheet) : null;
     return {
       id: d.id,
       name: d.name,
@@ -83,7 +91,11 @@ export class RobotsService {
       safety: s?.safetyState ?? null,
       loads: s?.loads ?? [],
       compartments: s ? readCompartments(s) : [],
-      factsheetActions: r?.factsheet ? (r.factsheet.protocolFeatures?.agvActions ?? []).map((a) => a.actionType) : null,
+      factsheetActions: capability ? [...capability.actions] : null,
+      factsheet:
+        f && capability
+          ? { version: String(f.factsheet.version), receivedAt: f.receivedAt, actions: [...capability.actions], compartments: [...capability.compartments] }
+          : null,
       order:
         s && s.orderId
           ? {

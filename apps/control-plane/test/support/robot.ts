@@ -1,7 +1,7 @@
 /**
  * One simulated VDA 5050 robot in the test process, at the pharmacy dock, registered over the
- * HTTP API and running at 40× speed; answers once the server has its first state and (VDA
- * 5050 2.1) its factsheet, which loading checks for the delivery actions.
+ * HTTP API and running at 40× speed; answers once the server has its first state and its
+ * factsheet (VDA 5050 2.0 and 2.1), which loading and dispatch check for the delivery actions.
  */
 import { waitForAsync } from '#testing';
 import { parseFleetConfig, RobotSimulator } from '../../../../simulators/robot/index.js';
@@ -33,6 +33,8 @@ export async function startRobot(
     random?: () => number;
     stateIntervalS?: number;
     version?: '2.0.0' | '2.1.0';
+    /** false: the robot never publishes a factsheet (plain transport only) */
+    factsheet?: boolean;
     /** where it starts; the pharmacy dock by default */
     initialNode?: { nodeId: string; x: number; y: number; mapId: string };
   } = {},
@@ -47,6 +49,7 @@ export async function startRobot(
     liftTimeS: 20,
     stateIntervalS: opts.stateIntervalS ?? 10,
     reconnectPeriodMs: opts.reconnectPeriodMs ?? 200,
+    factsheet: opts.factsheet ?? true,
     robots: [
       {
         manufacturer: 'MedLoop',
@@ -62,8 +65,7 @@ export async function startRobot(
   const sim = new RobotSimulator({ robot: robots[0]!, settings, ...(opts.random ? { random: opts.random } : {}) });
   await sim.start();
   const id = reg.body.device.id as string;
-  const ready = (r: { battery?: unknown; factsheetActions?: unknown } | null) =>
-    r?.battery != null && (settings.version === '2.0.0' || r.factsheetActions != null);
+  const ready = (r: { battery?: unknown; factsheetActions?: unknown } | null) => r?.battery != null && (!settings.factsheet || r.factsheetActions != null);
   await waitForAsync(
     async () => ready((await http(baseUrl, 'GET', `/api/robots/${id}`, { token: adminToken })).body),
     10_000,

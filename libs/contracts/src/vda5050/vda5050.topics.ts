@@ -24,8 +24,9 @@ export const VDA_TOPICS: Readonly<Record<VdaTopicName, VdaTopicRule>> = {
   visualization: { direction: 'robotToController', qos: 0, retain: false, since: '2.0.0' },
   // Also the robot's last will (CONNECTIONBROKEN), which the broker publishes for it.
   connection: { direction: 'robotToController', qos: 1, retain: true, since: '2.0.0' },
-  // Retained so a controller that (re)starts learns capabilities without asking (2.1).
-  factsheet: { direction: 'robotToController', qos: 0, retain: true, since: '2.1.0' },
+  // Retained so a controller that (re)starts learns capabilities without asking (2.1 asks for
+  // it; 2.0 already has the topic and its schema, without saying retained).
+  factsheet: { direction: 'robotToController', qos: 0, retain: true, since: '2.0.0' },
 };
 
 export const VDA_TOPIC_NAMES = Object.keys(VDA_TOPICS) as VdaTopicName[];

@@ -30,7 +30,7 @@ export interface LoadingRobot {
   compartments: readonly { compartmentId: string; loadId?: string | undefined; refrigerated?: boolean | undefined }[];
   /**
    * `protocolFeatures.agvActions[].actionType` of the robot's factsheet; null when the robot
-   * published none (VDA 5050 2.0 has no factsheet topic; a 2.1 robot sends it after ONLINE).
+   * published none (2.0 and 2.1 both have the factsheet topic; some robots never use it).
    */
   factsheetActions: readonly string[] | null;
 }
@@ -71,7 +71,7 @@ export function assertRobotCanTakeDelivery(robot: LoadingRobot, dockNodeIds: rea
     );
   if (robot.factsheetActions === null)
     throw new RuleViolationError(
-      `robot ${robot.robotId} has published no factsheet, so it is not known to run ${DELIVERY_REQUIRED_ACTIONS.join(', ')} (VDA 5050 2.0 robots cannot carry deliveries)`,
+      `robot ${robot.robotId} has published no factsheet, so nothing says it can run ${DELIVERY_REQUIRED_ACTIONS.join(', ')}: a robot (VDA 5050 2.0 or 2.1) carries deliveries once its factsheet declares them`,
       'robot_capabilities_unknown',
       { field: 'robotId', required: [...DELIVERY_REQUIRED_ACTIONS] },
     );

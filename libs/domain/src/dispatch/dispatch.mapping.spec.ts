@@ -42,6 +42,7 @@ describe('dispatch mapping', () => {
       charging: false,
       speed: DEFAULT_ROBOT_SPEED,
       energy: { pctPerMetre: DEFAULT_PCT_PER_M, reservePct: 20 },
+      capability: null,
     });
     // stale, without a state, or not ONLINE: not online; no state: MANUAL with an empty battery
     expect(toDispatchRobot(robot({ stale: true }), null, false, 20).online).toBe(false);
@@ -55,6 +56,24 @@ describe('dispatch mapping', () => {
     const m = { id: 'm', priority: 'stat' as const, createdAt: new Date(0), stops: [{ nodeId: 'A' }, { nodeId: 'B' }, { nodeId: 'C' }], requiredRobotId: null };
     expect(toDispatchMission(m)).toEqual({ id: 'm', priority: 'stat', createdAt: new Date(0), firstStop: 'A', stops: ['B', 'C'] });
     expect(toDispatchMission({ ...m, requiredRobotId: 'r1' }).requiredRobotId).toBe('r1');
+  });
+
+  it('carries what the stops need of the robot and what its factsheet declares', () => {
+    const m = {
+      id: 'm',
+      priority: 'stat' as const,
+      createdAt: new Date(0),
+      stops: [
+        { nodeId: 'A', actions: [{ kind: 'pick', compartmentId: 'C1' }] },
+        { nodeId: 'B', actions: [{ kind: 'waitForRecipient', parameters: { recipientId: 'n' } }] },
+      ],
+      requiredRobotId: null,
+    };
+    expect(toDispatchMission(m).needs).toEqual({ actions: ['pick', 'medloop.waitForRecipient'], compartments: ['C1'] });
+    const fs = { protocolFeatures: { agvActions: [{ actionType: 'pick' }] }, loadSpecification: { loadPositions: ['C1'] } };
+    const cap = toDispatchRobot(robot({ factsheet: fs }), 'N1', false, 20).capability;
+    expect([...cap!.actions]).toEqual(['pick']);
+    expect([...cap!.compartments]).toEqual(['C1']);
   });
 
   it('joins two routes at their shared node', () => {

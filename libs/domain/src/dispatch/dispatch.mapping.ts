@@ -6,6 +6,7 @@
 import type { State } from '#contracts';
 import type { Route } from '../site/route.types.js';
 import type { DispatchMission, DispatchRobot, MissionPriority } from './dispatch.types.js';
+import { capabilityOf, missionNeeds, type StoredStopAction } from './robot-capability.js';
 
 /** Cruising speed assumed when a robot's factsheet does not say (m/s). */
 export const DEFAULT_ROBOT_SPEED = 1.0;
@@ -19,7 +20,7 @@ export interface RobotReading {
   connection: string | null;
   stale: boolean;
   state: State | null;
-  /** the robot's VDA 5050 factsheet, as received (only physicalParameters.speedMax is read) */
+  /** the robot's VDA 5050 factsheet, as received (speedMax, agvActions, loadPositions are read) */
   factsheet: unknown;
 }
 
@@ -28,7 +29,7 @@ export interface MissionReading {
   id: string;
   priority: MissionPriority;
   createdAt: Date;
-  stops: readonly { nodeId: string }[];
+  stops: readonly { nodeId: string; actions?: readonly StoredStopAction[] | null }[];
   requiredRobotId: string | null;
 }
 
@@ -52,11 +53,16 @@ export function toDispatchRobot(r: RobotReading, currentNodeId: string | null, b
     charging: s?.batteryState?.charging ?? false,
     speed: speedOf(r),
     energy: { pctPerMetre: DEFAULT_PCT_PER_M, reservePct },
+    capability: capabilityOf(r.factsheet),
   };
 }
 
-/** A mission as dispatch sees it: its first stop (where the robot must go first) and the rest. */
+/**
+ * A mission as dispatch sees it: its first stop (where the robot must go first), the rest, and
+ * what its stops' actions need of the robot.
+ */
 export function toDispatchMission(m: MissionReading): DispatchMission {
+  const needs = missionNeeds(m.stops);
   return {
     id: m.id,
     priority: m.priority,
@@ -64,6 +70,7 @@ export function toDispatchMission(m: MissionReading): DispatchMission {
     firstStop: m.stops[0]!.nodeId,
     stops: m.stops.slice(1).map((s) => s.nodeId),
     ...(m.requiredRobotId ? { requiredRobotId: m.requiredRobotId } : {}),
+    ...(needs.actions.length > 0 || needs.compartments.length > 0 ? { needs } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ValidationError } from '../errors.js';
 import { corridorGraph, minutesLater, mission, robot } from './dispatch.fixture.js';
 import { compareMissions, planDispatch } from './dispatch.planner.js';
+import { capabilityOf } from './robot-capability.js';
 
 const graph = corridorGraph();
 const assigned = (plan: ReturnType<typeof planDispatch>) => Object.fromEntries(plan.assignments.map((a) => [a.missionId, a.robotId]));
@@ -182,5 +183,67 @@ describe('planDispatch: reasons for unassigned missions', () => {
   it('prefers insufficient_battery over unreachable when some robot could reach it', () => {
     const robots = [robot('stranded', { currentNodeId: 'ISO' }), robot('low', { batteryPct: 5 })];
     expect(reasons(planDispatch(graph, [mission('m')], robots))).toEqual({ m: 'insufficient_battery' });
+  });
+});
+
+describe('planDispatch: what the robot declares it can do', () => {
+  const delivery = { actions: ['medloop.waitForRecipient', 'medloop.unlockCompartment', 'drop', 'medloop.lockCompartment'], compartments: ['C1'] };
+  const courier = capabilityOf({
+    protocolFeatures: { agvActions: delivery.actions.map((actionType) => ({ actionType })) },
+    loadSpecification: { loadPositions: ['C1', 'C2'] },
+  });
+  const plain = capabilityOf({ protocolFeatures: { agvActions: [{ actionType: 'drop' }] }, loadSpecification: {} });
+  const details = (plan: ReturnType<typeof planDispatch>) => Object.fromEntries(plan.unassigned.map((u) => [u.missionId, u.detail]));
+
+  it('offers a mission only to a robot whose factsheet declares its actions and compartments, even a nearer one is passed over', () => {
+    const robots = [robot('near-plain', { currentNodeId: 'P', capability: plain }), robot('far-courier', { currentNodeId: 'N30', capability: courier })];
+    expect(assigned(planDispatch(graph, [mission('m', { needs: delivery })], robots))).toEqual({ m: 'far-courier' });
+    // a plain transport mission still goes to the nearest
+    expect(assigned(planDispatch(graph, [mission('m')], robots))).toEqual({ m: 'near-plain' });
+  });
+
+  it('gives a robot without a factsheet plain transport missions only', () => {
+    const robots = [robot('no-factsheet', { capability: null })];
+    expect(assigned(planDispatch(graph, [mission('plain')], robots))).toEqual({ plain: 'no-factsheet' });
+    const charge = planDispatch(graph, [mission('charge', { needs: { actions: ['startCharging'], compartments: [] } })], robots);
+    expect(reasons(charge)).toEqual({ charge: 'no_capable_robot' });
+    expect(details(charge).charge).toMatch(/robot 'no-factsheet' published no factsheet, so it takes plain transport only/);
+  });
+
+  it('keeps a mission no online robot can run queued with the reason, and names what each lacks', () => {
+    const robots = [
+      robot('plain', { capability: plain }),
+      robot('small', {
+        capability: capabilityOf({
+          protocolFeatures: { agvActions: delivery.actions.map((actionType) => ({ actionType })) },
+          loadSpecification: { loadPositions: ['C2'] },
+        }),
+      }),
+      robot('busy-courier', { capability: courier, online: false }),
+    ];
+    const plan = planDispatch(graph, [mission('m', { needs: delivery })], robots);
+    expect(plan.assignments).toEqual([]);
+    expect(reasons(plan)).toEqual({ m: 'no_capable_robot' });
+    expect(details(plan).m).toContain(
+      "robot 'plain' does not declare the actions medloop.waitForRecipient, medloop.unlockCompartment, medloop.lockCompartment",
+    );
+    expect(details(plan).m).toContain("robot 'small' does not declare the compartments C1");
+  });
+
+  it('says busy, not incapable, when a robot able to run it is only busy', () => {
+    const robots = [robot('plain', { capability: plain }), robot('courier', { capability: courier, busy: true })];
+    const plan = planDispatch(graph, [mission('m', { needs: delivery })], robots);
+    expect(reasons(plan)).toEqual({ m: 'all_busy' });
+    expect(details(plan).m).toMatch(/the free ones cannot: robot 'plain' does not declare/);
+  });
+
+  it('reports a required robot that cannot run the mission as such', () => {
+    const plan = planDispatch(
+      graph,
+      [mission('m', { needs: delivery, requiredRobotId: 'plain' })],
+      [robot('plain', { capability: plain }), robot('courier', { capability: courier })],
+    );
+    expect(reasons(plan)).toEqual({ m: 'no_capable_robot' });
+    expect(details(plan).m).toMatch(/^required robot 'plain' does not declare/);
   });
 });

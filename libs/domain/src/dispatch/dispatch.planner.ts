@@ -6,7 +6,9 @@
  * Rules: stat before urgent before routine, then oldest first; each mission takes the
  * eligible robot that reaches its first stop soonest. A robot is eligible when it is online,
  * AUTOMATIC, free of fatal errors and e-stops, not busy, and has battery for the whole trip
- * (robot → first stop → stops → nearest charger) plus its reserve. Greedy by priority on
+ * (robot → first stop → stops → nearest charger) plus its reserve, and its factsheet declares
+ * the actions and compartments the mission's stops need (robot-capability.ts; a robot without
+ * a factsheet takes plain transport only). Greedy by priority on
  * purpose: a stat mission must never wait for a globally "better" matching.
  */
 import { ValidationError } from '../errors.js';
@@ -22,7 +24,8 @@ import type {
   UnassignedMission,
   UnassignedReason,
 } from './dispatch.types.js';
-import { energyNeededPct, unavailability, type Unavailability } from './robot-eligibility.js';
+import { type CapabilityGap, NO_NEEDS } from './robot-capability.js';
+import { capabilityProblem, energyNeededPct, unavailability, type Unavailability } from './robot-eligibility.js';
 
 const PRIORITY_RANK: Record<MissionPriority, number> = { stat: 0, urgent: 1, routine: 2 };
 
@@ -69,17 +72,37 @@ export function planDispatch(
       else if (!free.has(requiredRobot)) requiredProblem = describeTaken(blocked.get(required));
     }
 
-    const pick = requiredProblem === undefined ? pickRobot(graph, mission, requiredRobot ? [requiredRobot] : free, costs) : undefined;
+    // only robots whose factsheet covers the mission's stops are candidates; the others are
+    // remembered to say why the mission waits
+    const needs = mission.needs ?? NO_NEEDS;
+    const incapable: RobotGap[] = [];
+    let candidates: Iterable<DispatchRobot> = requiredRobot ? [requiredRobot] : free;
+    if (needs.actions.length > 0 || needs.compartments.length > 0) {
+      candidates = [...candidates].filter((r) => {
+        const gap = capabilityProblem(r, mission);
+        if (gap) incapable.push({ robotId: r.id, gap });
+        return !gap;
+      });
+    }
+    const pick = requiredProblem === undefined ? pickRobot(graph, mission, candidates, costs) : undefined;
     if (pick?.kind === 'assigned') {
       free.delete(byId.get(pick.assignment.robotId)!);
       assignments.push(pick.assignment);
       continue;
     }
-    const [reason, detail] = whyUnassigned(mission, costs, pick, requiredProblem, anyOnline);
+    const [reason, detail] = whyUnassigned(mission, costs, pick, requiredProblem, anyOnline, incapable, robots);
     unassigned.push({ missionId: mission.id, reason, detail });
   }
   return { assignments, unassigned };
 }
+
+interface RobotGap {
+  robotId: string;
+  gap: CapabilityGap;
+}
+
+/** Robots named in a "why not" detail before the rest is only counted. */
+const GAPS_NAMED = 3;
 
 /** The most actionable reason first: a broken mission, then the required robot, then the fleet. */
 function whyUnassigned(
@@ -88,16 +111,39 @@ function whyUnassigned(
   pick: Exclude<Pick, { kind: 'assigned' }> | undefined,
   requiredProblem: string | undefined,
   anyOnline: boolean,
+  incapable: readonly RobotGap[],
+  robots: readonly DispatchRobot[],
 ): [UnassignedReason, string] {
   const legs = pick?.kind === 'mission_unreachable' ? pick : costs.missionLegs(mission, NOMINAL_SPEED);
   if (!legs.ok) return ['unreachable', legs.detail];
   if (requiredProblem !== undefined) return ['required_robot_unavailable', `required robot '${mission.requiredRobotId}' ${requiredProblem}`];
+  if (mission.requiredRobotId !== undefined && incapable.length > 0) {
+    return ['no_capable_robot', `required robot '${mission.requiredRobotId}' ${incapable[0]!.gap.detail}`];
+  }
   if (pick?.kind === 'none' && pick.insufficientBattery > 0) {
     return ['insufficient_battery', `${pick.insufficientBattery} free robot(s) lack the battery for this trip`];
   }
   if (pick?.kind === 'none' && pick.unreachable > 0) return ['unreachable', `no free robot can reach '${mission.firstStop}'`];
   if (!anyOnline) return ['no_robot_online', 'no robot is online'];
+  // Capability does not change with load or position: when no online robot declares what the
+  // mission needs, waiting for one to free up is pointless, so say so even if all are busy.
+  const online = robots.filter((r) => r.online);
+  const onlineGaps: RobotGap[] = [];
+  for (const r of online) {
+    const gap = capabilityProblem(r, mission);
+    if (gap) onlineGaps.push({ robotId: r.id, gap });
+  }
+  if (onlineGaps.length === online.length) return ['no_capable_robot', `no online robot can run this mission: ${describeGaps(onlineGaps)}`];
+  if (incapable.length > 0) {
+    return ['all_busy', `every online robot able to run it is busy, out of service or already assigned; the free ones cannot: ${describeGaps(incapable)}`];
+  }
   return ['all_busy', 'every online robot is busy, out of service or already assigned'];
+}
+
+function describeGaps(gaps: readonly RobotGap[]): string {
+  const named = gaps.slice(0, GAPS_NAMED).map((g) => `robot '${g.robotId}' ${g.gap.detail}`);
+  if (gaps.length > GAPS_NAMED) named.push(`and ${gaps.length - GAPS_NAMED} more`);
+  return named.join('; ');
 }
 
 function isFree(u: Unavailability | undefined): boolean {

@@ -1,5 +1,6 @@
 /** Inputs and outputs of fleet dispatch: queued missions, robot snapshots, the plan. */
 import type { Route } from '../site/route.types.js';
+import type { MissionNeeds, RobotCapability } from './robot-capability.js';
 
 /** FHIR Task priorities the pharmacy uses; `stat` beats `urgent` beats `routine`. */
 export type MissionPriority = 'stat' | 'urgent' | 'routine';
@@ -15,6 +16,8 @@ export interface DispatchMission {
   stops: readonly string[];
   /** Set when only one robot may run it (e.g. the one already holding the load). */
   requiredRobotId?: string;
+  /** The action types and compartments its stops send (robot-capability.ts); none when absent. */
+  needs?: MissionNeeds;
 }
 
 /** VDA 5050 `operatingMode`; only AUTOMATIC robots take orders from the fleet controller. */
@@ -47,6 +50,8 @@ export interface DispatchRobot {
   /** Cruising speed in m/s. */
   speed: number;
   energy: RobotEnergyModel;
+  /** What its factsheet declares; absent or null when it published none (plain transport only). */
+  capability?: RobotCapability | null;
 }
 
 export interface DispatchAssignment {
@@ -62,7 +67,14 @@ export interface DispatchAssignment {
   batteryAtChargerPct: number;
 }
 
-export type UnassignedReason = 'no_robot_online' | 'all_busy' | 'insufficient_battery' | 'required_robot_unavailable' | 'unreachable';
+export type UnassignedReason =
+  | 'no_robot_online'
+  | 'all_busy'
+  | 'insufficient_battery'
+  | 'required_robot_unavailable'
+  | 'unreachable'
+  /** no robot's factsheet declares the actions / compartments the mission's stops need */
+  | 'no_capable_robot';
 
 export interface UnassignedMission {
   missionId: string;

@@ -16,5 +16,7 @@ export type {
   UnassignedMission,
   UnassignedReason,
 } from './dispatch.types.js';
-export { energyNeededPct, unavailability } from './robot-eligibility.js';
+export { capabilityProblem, energyNeededPct, unavailability } from './robot-eligibility.js';
+export { ACTIONS_EVERY_ROBOT_RUNS, capabilityGap, capabilityOf, missionNeeds, NO_NEEDS } from './robot-capability.js';
+export type { CapabilityGap, MissionNeeds, RobotCapability } from './robot-capability.js';
 export type { Unavailability } from './robot-eligibility.js';

@@ -1,6 +1,7 @@
 /** Whether a robot may take work right now, and why not: shared by dispatch and charging. */
 import type { SiteGraph } from '../site/site-graph.js';
-import type { DispatchRobot, RobotEnergyModel } from './dispatch.types.js';
+import type { DispatchMission, DispatchRobot, RobotEnergyModel } from './dispatch.types.js';
+import { type CapabilityGap, capabilityGap, NO_NEEDS } from './robot-capability.js';
 
 /**
  * Why a robot cannot take work. `lost` is kept apart from the rest: the robot is free, but
@@ -28,4 +29,13 @@ export function unavailability(robot: DispatchRobot, graph: SiteGraph): Unavaila
 /** Battery percentage a drive of `distanceM` costs, plus the reserve to keep at the end. */
 export function energyNeededPct(energy: RobotEnergyModel, distanceM: number): number {
   return distanceM * energy.pctPerMetre + energy.reservePct;
+}
+
+/**
+ * Why the robot cannot run the mission's stop actions, or undefined when its factsheet
+ * declares them all (a mission without actions suits every robot). Availability aside: this
+ * is about what the robot is, not what it is doing.
+ */
+export function capabilityProblem(robot: Pick<DispatchRobot, 'capability'>, mission: Pick<DispatchMission, 'needs'>): CapabilityGap | undefined {
+  return capabilityGap(robot.capability, mission.needs ?? NO_NEEDS);
 }

@@ -18,6 +18,7 @@ import { MissionEntity, MissionEventEntity } from './mission.entity.js';
 import { UserEntity } from './user.entity.js';
 import { AuthSessionEntity } from './auth-session.entity.js';
 import { IdempotencyKeyEntity, StoreProbeEntity } from './store.entities.js';
+import { RobotFactsheetEntity } from './robot-factsheet.entity.js';
 
 export * from './alarm.entity.js';
 export * from './cabinet.entity.js';
@@ -30,6 +31,7 @@ export * from './mission.entity.js';
 export * from './user.entity.js';
 export * from './auth-session.entity.js';
 export * from './store.entities.js';
+export * from './robot-factsheet.entity.js';
 
 /** Every entity, registered with the data source. */
 export const ENTITIES = [
@@ -57,4 +59,5 @@ export const ENTITIES = [
   SensorExcursionEntity,
   StoreProbeEntity,
   IdempotencyKeyEntity,
+  RobotFactsheetEntity,
 ];

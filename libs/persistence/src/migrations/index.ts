@@ -12,6 +12,7 @@ import { AuthSessions1764400200000 } from './1764400200000-auth-sessions.js';
 import { DeviceCredentialGeneration1764400300000 } from './1764400300000-device-credential-generation.js';
 import { UserCredentialGeneration1764400400000 } from './1764400400000-user-credential-generation.js';
 import { CustodyAppendOnly1764400500000 } from './1764400500000-custody-append-only.js';
+import { RobotFactsheets1764400600000 } from './1764400600000-robot-factsheets.js';
 
 // the append-only guard's statements, for a deliberate edit that takes it away and puts it back
 export { APPEND_ONLY_TABLES, appendOnlyGuard, appendOnlyGuardRemoval } from './1764400500000-custody-append-only.js';
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   DeviceCredentialGeneration1764400300000,
   UserCredentialGeneration1764400400000,
   CustodyAppendOnly1764400500000,
+  RobotFactsheets1764400600000,
 ];
