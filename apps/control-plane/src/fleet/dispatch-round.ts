@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import {
   buildOrder,
+  capabilityProblem,
   DEFAULT_ROBOT_SPEED,
   ConflictError,
   DispatchCosts,
@@ -42,6 +43,9 @@ import { MissionProgress } from './mission-progress.js';
 import { OrderChannel } from './order-channel.js';
 import type { RobotAddress } from './robot-commands.service.js';
 import { type LiveRobot, RobotStateService } from './robot-state.service.js';
+
+/** What a charge mission's stop sends: startCharging, and no compartment. */
+const CHARGE_NEEDS = { actions: ['startCharging'], compartments: [] };
 
 @Injectable()
 export class DispatchRound implements OnApplicationBootstrap, OnModuleDestroy {
@@ -137,6 +141,11 @@ export class DispatchRound implements OnApplicationBootstrap, OnModuleDestroy {
         waiting.set(m.id, 'required_robot_unavailable: the robot is busy, offline or not located');
         continue;
       }
+      const gap = capabilityProblem(r, toDispatchMission(m));
+      if (gap) {
+        waiting.set(m.id, `no_capable_robot: robot '${r.id}' ${gap.detail}`);
+        continue;
+      }
       starts.push({ m, robotId: r.id, approach: this.site.graph.planRoute(r.currentNodeId, m.stops[0]!.nodeId, { speed: r.speed }), what: 'charge mission' });
       r.busy = true;
     }
@@ -213,6 +222,7 @@ export class DispatchRound implements OnApplicationBootstrap, OnModuleDestroy {
       graph: this.site.graph,
       stops: m.stops.map((s) => ({ nodeId: s.nodeId, actions: s.actions as StopActionSpec[] })),
       ...(m.stops.length > 1 ? { releaseThroughStop: 0 } : {}),
+      ...(r.position ? { startTheta: r.position.theta } : {}),
     });
     try {
       await this.lifecycle.transition(
@@ -239,7 +249,11 @@ export class DispatchRound implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async sendLowBatteryRobotsToCharge(robots: DispatchRobot[]): Promise<void> {
-    const idle = robots.filter((r) => !r.busy && !r.charging && r.online && r.batteryPct < this.config.fleet.lowBatteryPct);
+    // a robot whose factsheet does not declare startCharging is not sent to a charger it could
+    // only stand at (VDA 5050 makes every action conditional on the robot's capability)
+    const idle = robots.filter(
+      (r) => !r.busy && !r.charging && r.online && r.batteryPct < this.config.fleet.lowBatteryPct && !capabilityProblem(r, { needs: CHARGE_NEEDS }),
+    );
     if (idle.length === 0) return;
     const queued = await this.missions.findByStatus(['queued']);
     const alreadyGoing = new Set(queued.filter((m) => m.kind === 'charge').map((m) => m.requiredRobotId));

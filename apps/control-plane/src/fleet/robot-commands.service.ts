@@ -5,7 +5,8 @@
  * allowed onto robots' command topics.
  */
 import { Injectable } from '@nestjs/common';
-import { type Action, type InstantActions, type Order, type State, vdaTimestamp, vdaTopic } from '#contracts';
+import { type Action, instantActionsBody, type InstantActions, type Order, type State, vdaDialectFor, vdaTimestamp, vdaTopic } from '#contracts';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { MqttService } from '../mqtt/mqtt.service.js';
 import { type ConfirmationOutcome, RobotConfirmations, type SentInstantActions } from './robot-confirmations.js';
 import { RobotStateService } from './robot-state.service.js';
@@ -27,6 +28,7 @@ export class RobotCommandsService {
     private readonly mqtt: MqttService,
     private readonly robots: RobotStateService,
     private readonly confirmations: RobotConfirmations,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Builds the full message (exposed for tests that validate what the server sends). */
@@ -60,7 +62,11 @@ export class RobotCommandsService {
   }
 
   private async publishInstantActions(robot: RobotAddress, actions: Action[]): Promise<{ msg: InstantActions; sent: SentInstantActions }> {
-    const msg: InstantActions = { ...this.header(robot, 'instantActions'), actions };
+    const header = this.header(robot, 'instantActions');
+    // the robot's declared version picks the dialect (2.0: both array names, 2.1: `actions`)
+    const dialect = vdaDialectFor(header.version);
+    const msg: InstantActions = { ...header, ...instantActionsBody(dialect, actions) };
+    this.metrics.vdaDialectMessages.inc({ topic: 'instantActions', dialect });
     // noted before it goes out, so the robot's answer always finds it
     const sent = this.confirmations.noteSent(robot.deviceId, msg, this.robots.get(robot.deviceId)?.state ?? null);
     await this.mqtt.broker.publish(vdaTopic(robot.interfaceName, robot.manufacturer, robot.serialNumber, 'instantActions'), JSON.stringify(msg), { qos: 0 });

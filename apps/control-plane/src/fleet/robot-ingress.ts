@@ -2,11 +2,14 @@
  * The edge for robot messages: each VDA 5050 payload is validated against the official schema
  * of the version it declares, its header must name the robot that authenticated, and it must
  * be newer than the last one on its topic. Anything else is rejected, counted per robot, and
- * never applied.
+ * never applied. A message that fails the schema only where a named leniency says the robot
+ * is right (libs/contracts vda5050.leniency.ts) is applied, and each leniency used is counted
+ * in `medloop_vda_leniency_total{robot,kind}`.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { type VdaMessageByTopic, validateVda } from '#contracts';
+import { type VdaLeniencyKind, type VdaMessageByTopic, validateVdaLenient } from '#contracts';
 import type { IngestMessage, IngestResult } from '#broker';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { IngressRouter, type PayloadCheck } from '../mqtt/ingress.router.js';
 import { type RobotIdentity, RobotStateService } from './robot-state.service.js';
 
@@ -17,6 +20,7 @@ export class RobotIngress implements OnModuleInit {
   constructor(
     private readonly router: IngressRouter,
     private readonly robots: RobotStateService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -30,14 +34,16 @@ export class RobotIngress implements OnModuleInit {
     topic: K,
     apply: (id: RobotIdentity, msg: VdaMessageByTopic[K]) => void,
   ): void {
-    const check: PayloadCheck<VdaMessageByTopic[K]> = (payload) => {
-      const r = validateVda(topic, payload);
-      return r.ok ? { ok: true, value: r.message } : { ok: false, errors: r.errors };
+    // the check knows no robot, so the leniencies it used travel with the value to the handler
+    const check: PayloadCheck<{ message: VdaMessageByTopic[K]; leniencies: VdaLeniencyKind[] }> = (payload) => {
+      const r = validateVdaLenient(topic, payload);
+      return r.ok ? { ok: true, value: { message: r.message, leniencies: r.leniencies } } : { ok: false, errors: r.errors };
     };
     this.router.on(`vda5050.${topic}`, {
       check,
       onRejected: (msg, reason) => this.robots.countRejected(msg.session.deviceId ?? '', identityOf(msg), reason),
-      handle: (msg, value): IngestResult | void => {
+      handle: (msg, checked): IngestResult | void => {
+        const value = checked.message;
         const id = identityOf(msg);
         if (!id) return { ok: false, reason: 'not_a_robot', errors: [{ path: '', message: 'only robots publish VDA 5050 messages' }] };
         const header = value as unknown as Header;
@@ -67,6 +73,7 @@ export class RobotIngress implements OnModuleInit {
             errors: [{ path: 'headerId', message: `headerId ${header.headerId} at ${header.timestamp} is not newer than the last ${topic}` }],
           };
         }
+        for (const kind of checked.leniencies) this.metrics.vdaLeniency.inc({ robot: `${id.manufacturer}/${id.serialNumber}`, kind });
         apply(id, value);
       },
     });

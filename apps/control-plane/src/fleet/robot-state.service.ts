@@ -3,15 +3,19 @@
  * and `factsheet` messages (already schema-validated at the broker edge). Messages are
  * ordered by (timestamp, headerId) per topic: a replayed or late message never moves a robot
  * backwards. A robot silent past the staleness limit is marked stale and raises an alarm.
+ * Factsheets are also kept in the database (RobotFactsheets) and read back at boot, so what a
+ * robot declares it can do survives a restart.
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { AgvPosition, Connection, Factsheet, State, Visualization } from '#contracts';
+import { messageRefusals } from '#domain';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { EventBus } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { RobotFactsheets, type StoredFactsheet } from './robot-factsheets.js';
 
 export type ConnectionState = Connection['connectionState'];
 
@@ -28,7 +32,10 @@ export interface LiveRobot {
   stateAt: string | null;
   /** latest position from state or visualization, whichever is newer */
   position: AgvPosition | null;
+  /** its last factsheet, from the robot or (until it sends one) from the database */
   factsheet: Factsheet | null;
+  /** when that factsheet was received */
+  factsheetAt: string | null;
   lastMessageAt: number;
   stale: boolean;
   /** messages refused for this robot: schema, identity mismatch, out of order */
@@ -49,17 +56,25 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
   private readonly robots = new Map<string, LiveRobot>();
   /** last accepted (timestamp, headerId) per robot and topic */
   private readonly last = new Map<string, Ordered>();
+  /** alarm subjects of the message refusals open per robot (robot.message_refused) */
+  private readonly refusals = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
   private sub: Subscription | undefined;
+  /** factsheets read from the database at boot, for robots that have not sent one since */
+  private stored = new Map<string, StoredFactsheet>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly alarms: AlarmsService,
     private readonly bus: EventBus,
+    private readonly factsheets: RobotFactsheets,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    this.stored = await this.factsheets.load();
+    // a robot heard before the load finished keeps what it sent; the others get the stored one
+    for (const r of this.robots.values()) this.seedFactsheet(r);
     // a robot whose link dropped without a last will is still known to be gone, unless it is
     // still connected on another session (it reconnected before the old link was noticed dead)
     this.sub = this.bus.on('device.offline').subscribe((e) => {
@@ -121,6 +136,7 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
     // a robot that talks is online even if its ONLINE message was lost (QoS 1 retained, but
     // some robots only send it once)
     if (r.connection === null) r.connection = 'ONLINE';
+    this.noteRefusals(r, msg);
     this.bus.emit('robot.state', { deviceId: id.deviceId, state: msg });
     this.changed(r);
   }
@@ -134,6 +150,9 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
   applyFactsheet(id: RobotIdentity, msg: Factsheet): void {
     const r = this.touch(id, (msg as { version?: string }).version);
     r.factsheet = msg;
+    r.factsheetAt = new Date().toISOString();
+    this.stored.delete(id.deviceId);
+    void this.factsheets.remember(id.deviceId, msg, new Date(r.factsheetAt));
     this.changed(r);
   }
 
@@ -166,6 +185,36 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
+  /**
+   * A robot refuses MedLoop's messages only in its state.errors (a validationError naming the
+   * topic and headerId, an orderError…): each distinct one raises an alarm once, naming the
+   * message and the robot's own text, and clears when the robot drops the error.
+   */
+  private noteRefusals(r: LiveRobot, msg: State): void {
+    const open = this.refusals.get(r.deviceId) ?? new Set<string>();
+    const now = new Set<string>();
+    for (const f of messageRefusals(msg.errors)) {
+      const subject = `${r.deviceId}:${f.key}`;
+      now.add(subject);
+      if (open.has(subject)) continue;
+      const { key: _key, ...params } = f;
+      void this.alarms
+        .raise({
+          type: 'robot.message_refused',
+          subject,
+          sourceKind: 'robot',
+          sourceId: r.deviceId,
+          params: { robot: `${r.manufacturer}/${r.serialNumber}`, ...params },
+        })
+        .catch((err: unknown) => this.logger.error({ err }, 'could not raise message refused alarm'));
+    }
+    for (const subject of open) {
+      if (!now.has(subject)) void this.alarms.clear(`robot.message_refused:${subject}`, 'the robot no longer reports the error').catch(() => undefined);
+    }
+    if (now.size > 0) this.refusals.set(r.deviceId, now);
+    else this.refusals.delete(r.deviceId);
+  }
+
   private touch(id: RobotIdentity, version: string | undefined): LiveRobot {
     const r = this.entry(id);
     r.lastMessageAt = Date.now();
@@ -189,13 +238,29 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
         stateAt: null,
         position: null,
         factsheet: null,
+        factsheetAt: null,
         lastMessageAt: Date.now(),
         stale: false,
         rejected: {},
       };
+      this.seedFactsheet(r);
       this.robots.set(id.deviceId, r);
     }
     return r;
+  }
+
+  /** The robot's factsheet: live when it sent one, else the stored one; null when none is known. */
+  factsheetOf(deviceId: string): { factsheet: Factsheet; receivedAt: string | null } | null {
+    const r = this.robots.get(deviceId);
+    if (r?.factsheet) return { factsheet: r.factsheet, receivedAt: r.factsheetAt };
+    return this.stored.get(deviceId) ?? null;
+  }
+
+  private seedFactsheet(r: LiveRobot): void {
+    const s = this.stored.get(r.deviceId);
+    if (r.factsheet || !s) return;
+    r.factsheet = s.factsheet;
+    r.factsheetAt = s.receivedAt;
   }
 
   private changed(r: LiveRobot): void {

@@ -218,6 +218,24 @@ export class MetricsService {
     labelNames: ['errorType'],
     registers: [this.registry],
   });
+  readonly vdaLeniency = new Counter({
+    name: 'medloop_vda_leniency_total',
+    help: 'Robot VDA 5050 messages accepted only by a named leniency (libs/contracts/src/vda5050/vda5050.leniency.ts), by robot (manufacturer/serialNumber, a registered robot) and kind',
+    labelNames: ['robot', 'kind'],
+    registers: [this.registry],
+  });
+  readonly vdaDialectMessages = new Counter({
+    name: 'medloop_vda_dialect_messages_total',
+    help: 'VDA 5050 messages MedLoop sent, by topic and the dialect chosen from the robot version (vda5050.dialect.ts)',
+    labelNames: ['topic', 'dialect'],
+    registers: [this.registry],
+  });
+  readonly robotMapMismatch = new Counter({
+    name: 'medloop_robot_map_mismatch_total',
+    help: 'Robot states naming a node of one map with another map id (e.g. the old floor after a lift ride), by robot device id',
+    labelNames: ['robot'],
+    registers: [this.registry],
+  });
   readonly deviceClockSkew = new Counter({
     name: 'medloop_device_clock_skew_total',
     help: 'Device messages whose own ts was off the receipt time by more than DEVICE_CLOCK_MAX_SKEW_S (future, or past and not inside a silent gap), by device kind and direction',

@@ -59,6 +59,17 @@ const nodeSchema = z.strictObject({
   floor: vdaId('floor'),
   x: metres,
   y: metres,
+  /**
+   * Orientation a robot must have on this node (VDA 5050 `nodePosition.theta`: radians in
+   * [-π, π], counter-clockwise from the map's x axis), e.g. backed into a dock. When absent,
+   * orders use the heading of the edge the robot arrives on.
+   */
+  theta: z
+    .number()
+    .finite()
+    .min(-Math.PI, { error: 'theta must be in [-π, π] radians' })
+    .max(Math.PI, { error: 'theta must be in [-π, π] radians' })
+    .optional(),
   kind: z.enum(SITE_NODE_KINDS),
   /** The ward this node belongs to (required in practice for ward stations). */
   ward: vdaId('ward').optional(),

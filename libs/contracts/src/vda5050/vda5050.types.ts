@@ -120,6 +120,11 @@ export interface Order extends VdaHeader {
 
 export interface InstantActions extends VdaHeader {
   actions: Action[];
+  /**
+   * The same list under the name the VDA 5050 2.0 document text uses (its JSON schema says
+   * `actions`); MedLoop sends both to 2.0 robots, see vda5050.dialect.ts. Readers use `actions`.
+   */
+  instantActions?: Action[];
 }
 
 export type OperatingMode = 'AUTOMATIC' | 'SEMIAUTOMATIC' | 'MANUAL' | 'SERVICE' | 'TEACHIN';

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
+import { leniencyFor, type VdaLeniencyKind } from './vda5050.leniency.js';
 import { applySchemaErrata } from './vda5050.schema-errata.js';
 import type { VdaTopicName } from './vda5050.topics.js';
 import type { VdaMessageByTopic, VdaVersion } from './vda5050.types.js';
@@ -22,6 +23,9 @@ export interface VdaValidationIssue {
 }
 
 export type VdaValidationResult<T> = { ok: true; message: T; version: VdaVersion } | { ok: false; errors: VdaValidationIssue[] };
+
+/** A lenient validation: accepted strictly (leniencies []), or only thanks to the named leniencies. */
+export type VdaLenientResult<T> = { ok: true; message: T; version: VdaVersion; leniencies: VdaLeniencyKind[] } | { ok: false; errors: VdaValidationIssue[] };
 
 const SCHEMA_FILES: Record<VdaVersion, Record<VdaTopicName, string>> = {
   '2.0.0': {
@@ -83,6 +87,19 @@ export class VdaValidator {
   constructor(private readonly schemaDir?: string) {}
 
   validate<K extends VdaTopicName>(topic: K, payload: unknown): VdaValidationResult<VdaMessageByTopic[K]> {
+    const r = this.check(topic, payload, false);
+    return r.ok ? { ok: true, message: r.message, version: r.version } : r;
+  }
+
+  /**
+   * Strict first; a message that fails only on issues a named leniency covers (see
+   * vda5050.leniency.ts) is accepted with those kinds. Any other failure keeps the strict issues.
+   */
+  validateLenient<K extends VdaTopicName>(topic: K, payload: unknown): VdaLenientResult<VdaMessageByTopic[K]> {
+    return this.check(topic, payload, true);
+  }
+
+  private check<K extends VdaTopicName>(topic: K, payload: unknown, lenient: boolean): VdaLenientResult<VdaMessageByTopic[K]> {
     const parsed = parsePayload(payload);
     if ('error' in parsed) return { ok: false, errors: [{ path: '', message: parsed.error }] };
     const message = parsed.value;
@@ -96,8 +113,12 @@ export class VdaValidator {
       return { ok: false, errors: [{ path: 'version', message: `unsupported VDA 5050 version ${shown}; expected 2.0.x or 2.1.x` }] };
     }
     const check = this.validatorFor(version, topic);
-    if (check(message)) return { ok: true, message: message as VdaMessageByTopic[K], version };
-    return { ok: false, errors: (check.errors ?? []).slice(0, MAX_ISSUES).map(toIssue) };
+    if (check(message)) return { ok: true, message: message as VdaMessageByTopic[K], version, leniencies: [] };
+    const errors = check.errors ?? [];
+    // judged on every issue, not the reported first MAX_ISSUES: one uncovered past the cut rejects
+    const covered = lenient ? leniencyFor(version, topic, errors.map(toIssue)) : null;
+    if (covered) return { ok: true, message: message as VdaMessageByTopic[K], version, leniencies: covered };
+    return { ok: false, errors: errors.slice(0, MAX_ISSUES).map(toIssue) };
   }
 
   /** Compile every schema now, e.g. at boot, so the first message does not pay for it. */
@@ -177,4 +198,10 @@ let shared: VdaValidator | undefined;
 export function validateVda<K extends VdaTopicName>(topic: K, payload: unknown): VdaValidationResult<VdaMessageByTopic[K]> {
   shared ??= new VdaValidator();
   return shared.validate(topic, payload);
+}
+
+/** `validateVda` with the named leniencies applied after a strict failure (robot → MedLoop messages). */
+export function validateVdaLenient<K extends VdaTopicName>(topic: K, payload: unknown): VdaLenientResult<VdaMessageByTopic[K]> {
+  shared ??= new VdaValidator();
+  return shared.validateLenient(topic, payload);
 }

@@ -49,6 +49,17 @@ export interface AlarmParamsByType {
   'robot.estop': { robot: string; eStop: string; missionId: string };
   'robot.offline_mid_mission': { robot: string; connection: string; missionId: string; cargo?: unknown };
   'robot.stale': { robot: string; silentForS: number; lastMessageAt: string };
+  /** a robot's state.errors[] refuses a message MedLoop sent (see fleet/message-refusals) */
+  'robot.message_refused': {
+    robot: string;
+    errorType: string;
+    topic: string | null;
+    headerId: string | null;
+    orderId: string | null;
+    actionId: string | null;
+    errorDescription: string | null;
+  };
+  'robot.map_mismatch': { robot: string; nodeId: string; field: string; nodeMapId: string; reportedMapId: string };
   'mission.order_unacknowledged': {
     robot: string;
     robotId: string;
@@ -323,6 +334,32 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     clears: { by: 'condition', condition: 'the robot reports again' },
     title: (p) => `Robot ${p.robot} silent`,
     message: (p, w) => `Robot ${p.robot} has sent nothing for more than ${duration(p.silentForS)} (last message ${localTime(p.lastMessageAt, w.timeZone)}).`,
+  },
+  'robot.message_refused': {
+    type: 'robot.message_refused',
+    subject: 'the robot id and the error (type and references)',
+    severity: 'warning',
+    clears: { by: 'condition', condition: "the error is gone from the robot's state.errors" },
+    title: (p) => `Robot ${p.robot} refused a message`,
+    message: (p) => {
+      const names = [
+        p.topic ? `${p.topic}` : 'a message',
+        p.orderId ? `orderId ${p.orderId}` : null,
+        p.headerId ? `headerId ${p.headerId}` : null,
+        p.actionId ? `actionId ${p.actionId}` : null,
+      ].filter((x) => x !== null);
+      return `Robot ${p.robot} refused ${names.join(', ')} (${p.errorType})${p.errorDescription ? `: ${p.errorDescription}` : ''}. What it was told may not happen.`;
+    },
+  },
+  'robot.map_mismatch': {
+    type: 'robot.map_mismatch',
+    subject: 'the robot id',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'the robot reports a map consistent with its nodes' },
+    title: (p) => `Robot ${p.robot} on the wrong map`,
+    message: (p) =>
+      `Robot ${p.robot} reports node ${p.nodeId}, which is on map ${p.nodeMapId}, with map ${p.reportedMapId} (${p.field}). ` +
+      `Its position is shown as it reports it; check its localisation (e.g. after a lift ride).`,
   },
   'mission.order_unacknowledged': {
     type: 'mission.order_unacknowledged',

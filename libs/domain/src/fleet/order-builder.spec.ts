@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { MEDLOOP_ACTION_TYPES, validateVda, VDA_VERSIONS } from '#contracts';
+import { MEDLOOP_ACTION_TYPES, parseSiteFile, type SiteFileInput, validateVda, VDA_VERSIONS } from '#contracts';
 import { NotFoundError, RuleViolationError, ValidationError } from '../errors.js';
 import { CARD, deliveryPlan, DOCK, graph, ONC, routeThrough, withHeader } from './fleet.fixture.js';
-import { buildDivertUpdate, buildOrder, buildOrderUpdate, lastBaseIndex, type OrderBody } from './order-builder.js';
+import { SiteGraph } from '../site/site-graph.js';
+import { buildDivertUpdate, buildOrder, buildOrderUpdate, lastBaseIndex, nodeThetas, type OrderBody } from './order-builder.js';
 
 /** The VDA 5050 rules the schema cannot express; [] when the order keeps them all. */
 function structureProblems(order: OrderBody): string[] {
@@ -69,7 +70,7 @@ describe('buildOrder', () => {
   it('takes node positions and maps from the site graph', () => {
     const onc = order.nodes.find((n) => n.nodeId === ONC)!;
     const site = graph.node(ONC);
-    expect(onc.nodePosition).toEqual({ x: site.x, y: site.y, mapId: 'F2' });
+    expect(onc.nodePosition).toEqual({ x: site.x, y: site.y, theta: expect.any(Number), mapId: 'F2' });
     expect(onc.nodeDescription).toBe(site.name);
   });
 
@@ -181,6 +182,94 @@ describe('buildOrder', () => {
     const built = buildOrder(deliveryPlan({ stops: [{ nodeId: ONC, actions: [{ kind: 'custom', actionType: 'waitForTrigger', blocking: 'SOFT' }] }] }));
     expect(built.stops[0]!.actions).toEqual([{ actionId: expect.any(String), actionType: 'waitForTrigger', blockingType: 'SOFT' }]);
     expectValid(built.order);
+  });
+});
+
+describe('node theta', () => {
+  // A(0,0) -> B(3,4) -> C(3,10) on F1, lift C -> D (F2), D(3,10) -> E(0,10) -> P(0,12, theta 0.5)
+  const site: SiteFileInput = {
+    id: 'tiny',
+    name: 'tiny',
+    floors: [
+      { mapId: 'F1', name: 'one', level: 1 },
+      { mapId: 'F2', name: 'two', level: 2 },
+    ],
+    nodes: [
+      { id: 'A', floor: 'F1', x: 0, y: 0, kind: 'waypoint' },
+      { id: 'B', floor: 'F1', x: 3, y: 4, kind: 'waypoint' },
+      { id: 'C', floor: 'F1', x: 3, y: 10, kind: 'lift_lobby' },
+      { id: 'D', floor: 'F2', x: 3, y: 10, kind: 'lift_lobby' },
+      { id: 'E', floor: 'F2', x: 0, y: 10, kind: 'waypoint' },
+      { id: 'P', floor: 'F2', x: 0, y: 12, theta: 0.5, kind: 'parking' },
+    ],
+    edges: [
+      { id: 'AB', from: 'A', to: 'B' },
+      { id: 'BC', from: 'B', to: 'C' },
+      { id: 'DE', from: 'D', to: 'E' },
+      { id: 'EP', from: 'E', to: 'P' },
+    ],
+    lifts: [{ id: 'L', name: 'lift', serves: ['C', 'D'], rideTimePerFloorS: 5, meanWaitS: 10 }],
+  };
+  const tiny = new SiteGraph(parseSiteFile(site, 'tiny'));
+  const route = (from: string, to: string) => tiny.planRoute(from, to, { speed: 1 });
+
+  it('is the heading of the arriving edge; the start node takes the departing one', () => {
+    const r = route('A', 'C');
+    expect(r.nodes).toEqual(['A', 'B', 'C']);
+    const t = nodeThetas(r, tiny);
+    expect(t[0]).toBeCloseTo(Math.atan2(4, 3));
+    expect(t[1]).toBeCloseTo(Math.atan2(4, 3));
+    expect(t[2]).toBeCloseTo(Math.PI / 2);
+  });
+
+  it("gives the start node the robot's own heading when known: a robot refuses an order whose first node it is not at", () => {
+    const r = route('A', 'C');
+    const t = nodeThetas(r, tiny, -0.25);
+    expect(t[0]).toBe(-0.25); // not the departing edge's atan2(4, 3)
+    expect(t[1]).toBeCloseTo(Math.atan2(4, 3));
+    // also over the site's own orientation of the node it stands on
+    expect(nodeThetas(route('P', 'E'), tiny, 2)[0]).toBe(2);
+  });
+
+  it("takes the site's own node orientation first", () => {
+    const r = route('E', 'P');
+    expect(nodeThetas(r, tiny)).toEqual([Math.PI / 2, 0.5]);
+  });
+
+  it('across a lift (two maps) uses the next driven edge, and before it the previous one', () => {
+    const r = route('B', 'E');
+    expect(r.nodes).toEqual(['B', 'C', 'D', 'E']);
+    const t = nodeThetas(r, tiny);
+    expect(t[1]).toBeCloseTo(Math.PI / 2); // C: arrived from B, heading north
+    expect(t[2]).toBeCloseTo(Math.PI); // D: reached by lift, leaves west towards E
+    expect(t[3]).toBeCloseTo(Math.PI);
+    // a route ending in the lift car's lobby: the last driven edge, on the other map
+    const up = route('B', 'D');
+    expect(nodeThetas(up, tiny)[2]).toBeCloseTo(Math.PI / 2);
+  });
+
+  it("uses the robot's heading for a one-node order, normalised to [-π, π]; 0 when nothing is known", () => {
+    const still = { nodes: ['A'], edges: [] };
+    expect(nodeThetas(still, tiny, 1.25)).toEqual([1.25]);
+    expect(Math.abs(nodeThetas(still, tiny, 3 * Math.PI)[0]!)).toBeCloseTo(Math.PI);
+    expect(nodeThetas(still, tiny, 2.5 * Math.PI)[0]).toBeCloseTo(Math.PI / 2);
+    expect(nodeThetas(still, tiny)).toEqual([0]);
+    // a lift-only order: the robot stands at the start, its heading beats one on the other map
+    expect(nodeThetas(route('C', 'D'), tiny, -1)).toEqual([-1, -1]);
+  });
+
+  it('puts theta on every node position, in [-π, π], and the order still validates', () => {
+    const { order } = buildOrder(deliveryPlan());
+    for (const n of order.nodes) {
+      expect(typeof n.nodePosition!.theta).toBe('number');
+      expect(Math.abs(n.nodePosition!.theta!)).toBeLessThanOrEqual(Math.PI);
+    }
+    expectValid(order);
+  });
+
+  it('the site schema refuses an orientation outside [-π, π]', () => {
+    const bad = { ...site, nodes: site.nodes.map((n) => (n.id === 'P' ? { ...n, theta: 4 } : n)) };
+    expect(() => parseSiteFile(bad, 'bad')).toThrow(/theta must be in \[-π, π\]/);
   });
 });
 

@@ -17,6 +17,9 @@
  * - Action ids are `${orderId}:${orderUpdateId}:${nodeSequenceId}:${index}`: deterministic,
  *   so rebuilding the same plan gives the same bytes, and unique across updates, so a
  *   replaced horizon never reuses an id a robot may still list in its actionStates.
+ * - Every node position carries `theta` (see `nodeThetas`): VDA 5050 2.0 robots echo the
+ *   positions they were given into `state.nodeStates`, where the 2.0 state schema requires
+ *   theta, so an order without it makes the robot's own state schema-invalid.
  *
  * Only the body is built; the publisher adds the header (headerId, timestamp, version,
  * manufacturer, serialNumber) per message.
@@ -68,6 +71,11 @@ export interface OrderRoutePlan {
   maxSpeed?: number;
   /** Sent on every node; robots use their own default when absent. */
   allowedDeviationXY?: number;
+  /**
+   * The robot's current heading (radians), used as the start node's theta only when no edge
+   * of the route gives one (a one-node order, or one made only of lift rides).
+   */
+  startTheta?: number;
 }
 
 export interface MissionOrderPlan extends OrderRoutePlan {
@@ -180,6 +188,7 @@ function layOut(plan: OrderRoutePlan, at: LayoutAt): Layout {
   const seq = (p: number) => at.firstSequenceId + 2 * p;
 
   const stops: PlacedStop[] = [];
+  const thetas = nodeThetas(route, graph, plan.startTheta);
   const nodes = route.nodes.map((nodeId, p): OrderNode => {
     const site = graph.node(nodeId);
     const j = stopAt.get(p);
@@ -198,7 +207,7 @@ function layOut(plan: OrderRoutePlan, at: LayoutAt): Layout {
     }
     const node: OrderNode = { nodeId, sequenceId: seq(p), released: p < releasedNodes, actions };
     if (site.name) node.nodeDescription = site.name;
-    node.nodePosition = { x: site.x, y: site.y, mapId: site.floor };
+    node.nodePosition = { x: site.x, y: site.y, theta: thetas[p]!, mapId: site.floor };
     if (plan.allowedDeviationXY !== undefined) node.nodePosition.allowedDeviationXY = plan.allowedDeviationXY;
     return node;
   });
@@ -216,6 +225,49 @@ function layOut(plan: OrderRoutePlan, at: LayoutAt): Layout {
     return edge;
   });
   return { nodes, edges, stops };
+}
+
+/**
+ * The orientation of the robot on each route node, radians in [-π, π]:
+ * 0. the start node (where the robot stands): its current heading (`startTheta`) when known.
+ *    A robot checks the first node of a new order against where it is, within
+ *    allowedDeviationTheta (vda-5050-lib's virtual AGV refuses the order with noRouteError
+ *    "first node of new order not within deviation range"), so asking it to stand otherwise
+ *    than it stands would refuse the whole order;
+ * 1. the site's own node orientation, when the site file gives one (a dock to back into);
+ * 2. else the heading of the edge the robot arrives on, so it need not turn on the node;
+ * 3. for the start node, and for a node reached by a lift ride (its ends lie on different
+ *    maps, so no heading joins them) or by an edge of zero length: the heading of the edge it
+ *    leaves on;
+ * 4. else the nearest driven edge before it (the robot faces where it last drove), then after;
+ * 5. else `startTheta`, else 0 — e.g. a one-node order on a site without orientations, where
+ *    no heading is known at all.
+ */
+export function nodeThetas(route: Pick<Route, 'nodes' | 'edges'>, graph: SiteGraph, startTheta?: number): number[] {
+  // heading of route edge i, or undefined when it has none (lift ride, zero length, two maps)
+  const headings = route.edges.map((e) => {
+    const a = graph.node(e.from);
+    const b = graph.node(e.to);
+    if (e.kind === 'lift' || a.floor !== b.floor || (a.x === b.x && a.y === b.y)) return undefined;
+    return Math.atan2(b.y - a.y, b.x - a.x);
+  });
+  const nearest = (from: number, step: -1 | 1): number | undefined => {
+    for (let i = from; i >= 0 && i < headings.length; i += step) if (headings[i] !== undefined) return headings[i];
+    return undefined;
+  };
+  return route.nodes.map((nodeId, p) => {
+    if (p === 0 && startTheta !== undefined) return normalizeAngle(startTheta);
+    const own = graph.node(nodeId).theta;
+    if (own !== undefined) return own;
+    const theta = headings[p - 1] ?? headings[p] ?? nearest(p - 2, -1) ?? nearest(p + 1, 1) ?? startTheta ?? 0;
+    return normalizeAngle(theta);
+  });
+}
+
+/** Into [-π, π]; atan2 already is, a robot's reported heading may not be. */
+function normalizeAngle(a: number): number {
+  if (a >= -Math.PI && a <= Math.PI) return a;
+  return ((((a + Math.PI) % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI)) - Math.PI;
 }
 
 function checkRoute(route: Route): void {
