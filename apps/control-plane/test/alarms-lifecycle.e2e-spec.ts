@@ -220,8 +220,12 @@ describe('alarm lifecycle: every alarm clears', () => {
     const raw = await connectMqtt(t.mqttUrl, { username: reg.credentials.username, password: reg.credentials.password });
     raws.push(raw);
     const orders: { orderId: string; orderUpdateId: number }[] = [];
-    raw.on('message', (_topic, payload) => orders.push(JSON.parse(payload.toString()) as { orderId: string; orderUpdateId: number }));
-    await raw.subscribeAsync('uagv/v2/RawBots/DEAF-1/order', { qos: 0 });
+    const instant: { actions: { actionType: string }[] }[] = [];
+    raw.on('message', (topic, payload) => {
+      if (topic.endsWith('/order')) orders.push(JSON.parse(payload.toString()) as { orderId: string; orderUpdateId: number });
+      else instant.push(JSON.parse(payload.toString()) as { actions: { actionType: string }[] });
+    });
+    await raw.subscribeAsync(['uagv/v2/RawBots/DEAF-1/order', 'uagv/v2/RawBots/DEAF-1/instantActions'], { qos: 0 });
     let headerId = 0;
     const state = (orderId = '', orderUpdateId = 0) =>
       JSON.stringify({
@@ -270,6 +274,8 @@ describe('alarm lifecycle: every alarm clears', () => {
     expect(orders.length).toBeGreaterThanOrEqual(1);
     expect(alarm.message).toContain(orders[0]!.orderId);
     await waitForAsync(async () => (await api(t.adminToken, 'GET', `/api/missions/${m.body.id}`)).body.status === 'failed', 5000, 'mission failed');
+    // the order may have reached it all the same: given up, it is told to drop it
+    await waitFor(() => instant.some((i) => i.actions.some((x) => x.actionType === 'cancelOrder')), 5000, 'cancelOrder after giving up');
     // the mission's failure is what the alarm announces: still open
     expect((await api(t.adminToken, 'GET', `/api/alarms/${alarm.id}`)).body.state).toBe('raised');
     // late, the robot's state echoes the order: it did get it

@@ -26,13 +26,14 @@ describe('VDA 5050 leniencies and dialects', () => {
     await t?.close();
   });
 
-  async function robot(sn: string, version: VdaVersion) {
+  async function robot(sn: string, version: VdaVersion, opts: { subscribe?: boolean } = {}) {
     const { device, credentials } = await t.registerDevice({ kind: 'robot', name: sn, manufacturer: 'MedLoop', serialNumber: sn });
     const c = await connectMqtt(t.mqttUrl, { clientId: `raw-${sn}`, username: credentials.username, password: credentials.password });
     clients.push(c);
     const inbox: { topic: string; body: any }[] = [];
     c.on('message', (topic, payload) => inbox.push({ topic, body: JSON.parse(payload.toString()) }));
-    await c.subscribeAsync([vdaTopic('uagv', 'MedLoop', sn, 'instantActions'), rejectionTopic(device.id)], { qos: 1 });
+    const subscribe = () => c.subscribeAsync([vdaTopic('uagv', 'MedLoop', sn, 'instantActions'), rejectionTopic(device.id)], { qos: 1 });
+    if (opts.subscribe !== false) await subscribe();
     const state = (patch: (s: State) => void = () => undefined) => {
       const s = {
         ...sampleState(version),
@@ -44,7 +45,7 @@ describe('VDA 5050 leniencies and dialects', () => {
       patch(s);
       return c.publishAsync(vdaTopic('uagv', 'MedLoop', sn, 'state'), JSON.stringify(s), { qos: 1 });
     };
-    return { id: device.id as string, sn, inbox, state };
+    return { id: device.id as string, sn, inbox, state, subscribe };
   }
 
   const metrics = async () => (await t.api('GET', '/metrics')).text;
@@ -94,6 +95,26 @@ describe('VDA 5050 leniencies and dialects', () => {
     if (both) expect(msg.instantActions).toEqual(msg.actions);
     else expect(msg).not.toHaveProperty('instantActions');
     expect(await metrics()).toContain(`medloop_vda_dialect_messages_total{topic="instantActions",dialect="${both ? 'vda2.0' : 'vda2.1'}"}`);
+  });
+
+  it('holds an instant action for a connected robot until its SUBSCRIBE is in place (ONLINE and state come first)', async () => {
+    const r = await robot('LATE-SUB', '2.0.0', { subscribe: false });
+    await r.state();
+    await waitForAsync(
+      async () => JSON.stringify((await t.api('GET', '/api/robots', { token: t.adminToken })).body).includes('LATE-SUB'),
+      10_000,
+      'robot known',
+    );
+    const commands = t.cp.app.get(RobotCommandsService);
+    // sent while the robot talks but does not listen yet; it subscribes 500 ms later
+    const sending = commands.sendInstantActions({ deviceId: r.id, interfaceName: 'uagv', manufacturer: 'MedLoop', serialNumber: r.sn }, [
+      { actionType: 'startPause', actionId: 'late-sub', blockingType: 'HARD' },
+    ]);
+    await new Promise((done) => setTimeout(done, 500));
+    await r.subscribe();
+    await sending;
+    await waitForAsync(async () => r.inbox.some((m) => m.topic.endsWith('/instantActions')), 5_000, 'instant action received after the late SUBSCRIBE');
+    expect(r.inbox.find((m) => m.topic.endsWith('/instantActions'))!.body.actions[0].actionId).toBe('late-sub');
   });
 
   it("raises an alarm naming the refused message and the robot's text, once, and clears it when the error goes", async () => {

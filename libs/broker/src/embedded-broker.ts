@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import proxyaddr from 'proxy-addr';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { rejectionTopic, topicFamily, type RejectionEvent } from '#contracts';
-import { type AdmitVerdict, compileAcl, type CompiledAcl, type Principal, RejectionBudget, type RejectionBudgetPolicy } from '#domain';
+import { type AdmitVerdict, compileAcl, type CompiledAcl, type Principal, RejectionBudget, type RejectionBudgetPolicy, topicMatches } from '#domain';
 import { limitPacketSize } from './frame-limit.js';
 import { createMessageQueue, type MessageQueue } from './message-queue.js';
 import { guardProtocol } from './protocol-guards.js';
@@ -253,6 +253,22 @@ export class EmbeddedBroker {
 
   isDeviceConnected(deviceId: string): boolean {
     return (this.byDevice.get(deviceId)?.size ?? 0) > 0;
+  }
+
+  /**
+   * Whether a live session of the device (connected, not dropped) holds a subscription whose
+   * filter matches `topic`, i.e. whether a message published there now reaches the device.
+   * Connected is not enough: a robot may announce itself ONLINE before its SUBSCRIBE (the
+   * project's crash-recovery test saw it after a restart), and a QoS 0 command published in
+   * that window reaches nobody.
+   */
+  isDeviceSubscribed(deviceId: string, topic: string): boolean {
+    for (const c of this.byDevice.get(deviceId) ?? []) {
+      if (!c.connected || c.closed || this.invalidated.has(c)) continue;
+      const filters = (c as unknown as { subscriptions?: Record<string, unknown> }).subscriptions;
+      for (const filter in filters ?? {}) if (topicMatches(filter, topic)) return true;
+    }
+    return false;
   }
 
   private hasOtherLiveSession(deviceId: string, client: SessionClient): boolean {

@@ -114,6 +114,13 @@ export class MissionProgress implements OnModuleDestroy {
         rejection: t?.rejection ?? null,
       },
     });
+    // An order whose echo never came may still have reached the robot (its states lost, or
+    // refused by MedLoop's edge as the stock vda-5050-lib AGV's were before #18): it would sit
+    // on it, half-driven, after the mission is given up. cancelOrder costs a robot that never
+    // got it one noOrderToCancel warning. A refused order the robot holds none of.
+    if (!refused && !a.pauses.has('offline')) {
+      await this.orders.cancelOrder(a).catch((err: unknown) => this.logger.warn({ err, missionId: a.mission.id }, 'could not cancel the unacknowledged order'));
+    }
     await this.finish(a, 'failed', refused ? 'order_refused' : 'order_unacknowledged', { attempts: t?.attempts });
   }
 

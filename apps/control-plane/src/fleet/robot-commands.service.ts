@@ -20,6 +20,10 @@ export interface RobotAddress {
   serialNumber: string;
 }
 
+/** How long an instant action waits for a connected robot's subscription, and how often it looks. */
+const SUBSCRIBE_WAIT_MS = 3_000;
+const SUBSCRIBE_POLL_MS = 25;
+
 @Injectable()
 export class RobotCommandsService {
   private readonly headerIds = new Map<string, number>();
@@ -67,10 +71,28 @@ export class RobotCommandsService {
     const dialect = vdaDialectFor(header.version);
     const msg: InstantActions = { ...header, ...instantActionsBody(dialect, actions) };
     this.metrics.vdaDialectMessages.inc({ topic: 'instantActions', dialect });
+    const topic = vdaTopic(robot.interfaceName, robot.manufacturer, robot.serialNumber, 'instantActions');
+    await this.untilSubscribed(robot.deviceId, topic);
     // noted before it goes out, so the robot's answer always finds it
     const sent = this.confirmations.noteSent(robot.deviceId, msg, this.robots.get(robot.deviceId)?.state ?? null);
-    await this.mqtt.broker.publish(vdaTopic(robot.interfaceName, robot.manufacturer, robot.serialNumber, 'instantActions'), JSON.stringify(msg), { qos: 0 });
+    await this.mqtt.broker.publish(topic, JSON.stringify(msg), { qos: 0 });
     return { msg, sent };
+  }
+
+  /**
+   * Instant actions travel at QoS 0 and are not resent: one published while the robot is
+   * connected but not yet subscribed (it reported ONLINE, or a state, before its SUBSCRIBE, as
+   * after a reconnect) is lost, and the nurse's unlock ends in a 504. So it waits, bounded,
+   * for the subscription; past the bound it is sent anyway and the caller's confirmation
+   * timeout decides, as for a robot that is simply gone.
+   */
+  private async untilSubscribed(deviceId: string, topic: string): Promise<void> {
+    const broker = this.mqtt.broker;
+    if (!broker.isDeviceConnected(deviceId)) return;
+    for (let waited = 0; waited < SUBSCRIBE_WAIT_MS && !broker.isDeviceSubscribed(deviceId, topic); waited += SUBSCRIBE_POLL_MS) {
+      await new Promise((r) => setTimeout(r, SUBSCRIBE_POLL_MS));
+    }
+    if (!broker.isDeviceSubscribed(deviceId, topic)) this.metrics.instantActionsUnsubscribed.inc();
   }
 
   private header(robot: RobotAddress, topic: string) {

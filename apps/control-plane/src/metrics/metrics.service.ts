@@ -224,6 +224,11 @@ export class MetricsService {
     labelNames: ['robot', 'kind'],
     registers: [this.registry],
   });
+  readonly instantActionsUnsubscribed = new Counter({
+    name: 'medloop_vda_instant_actions_unsubscribed_total',
+    help: 'Instant actions sent to a connected robot that still had no subscription to its instantActions topic after the wait (likely lost)',
+    registers: [this.registry],
+  });
   readonly vdaDialectMessages = new Counter({
     name: 'medloop_vda_dialect_messages_total',
     help: 'VDA 5050 messages MedLoop sent, by topic and the dialect chosen from the robot version (vda5050.dialect.ts)',
