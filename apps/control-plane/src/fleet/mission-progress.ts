@@ -21,6 +21,7 @@ import { SiteService } from '../site/site.service.js';
 import { type ActiveMission, ActiveMissions } from './active-missions.js';
 import { MissionLifecycle } from './mission-lifecycle.js';
 import { OrderChannel } from './order-channel.js';
+import { RobotStateService } from './robot-state.service.js';
 
 @Injectable()
 export class MissionProgress implements OnModuleDestroy {
@@ -36,6 +37,7 @@ export class MissionProgress implements OnModuleDestroy {
     private readonly site: SiteService,
     private readonly alarms: AlarmsService,
     private readonly bus: EventBus,
+    private readonly robots: RobotStateService,
   ) {}
 
   /** Resumes the missions active before a restart, then follows the robots (called by the dispatch round at boot). */
@@ -117,9 +119,13 @@ export class MissionProgress implements OnModuleDestroy {
     // An order whose echo never came may still have reached the robot (its states lost, or
     // refused by MedLoop's edge as the stock vda-5050-lib AGV's were before #18): it would sit
     // on it, half-driven, after the mission is given up. cancelOrder costs a robot that never
-    // got it one noOrderToCancel warning. A refused order the robot holds none of.
-    if (!refused && !a.pauses.has('offline')) {
-      await this.orders.cancelOrder(a).catch((err: unknown) => this.logger.warn({ err, missionId: a.mission.id }, 'could not cancel the unacknowledged order'));
+    // got it one noOrderToCancel warning. Not sent when the robot reports another order
+    // (cancelOrder drops whatever order it holds, perhaps one MedLoop did not send), nor for a
+    // refused order, which it holds none of. Not awaited: the instant action may wait for the
+    // robot's subscription, and this runs inside the dispatch round.
+    const held = this.robots.get(a.robot.deviceId)?.state?.orderId ?? '';
+    if (!refused && !a.pauses.has('offline') && (held === '' || held === a.built.order.orderId)) {
+      void this.orders.cancelOrder(a).catch((err: unknown) => this.logger.warn({ err, missionId: a.mission.id }, 'could not cancel the unacknowledged order'));
     }
     await this.finish(a, 'failed', refused ? 'order_refused' : 'order_unacknowledged', { attempts: t?.attempts });
   }

@@ -66,13 +66,14 @@ export class RobotCommandsService {
   }
 
   private async publishInstantActions(robot: RobotAddress, actions: Action[]): Promise<{ msg: InstantActions; sent: SentInstantActions }> {
+    const topic = vdaTopic(robot.interfaceName, robot.manufacturer, robot.serialNumber, 'instantActions');
+    await this.untilSubscribed(robot.deviceId, topic);
+    // the header after the wait: its timestamp is the sending time, headerIds go out in order
     const header = this.header(robot, 'instantActions');
     // the robot's declared version picks the dialect (2.0: both array names, 2.1: `actions`)
     const dialect = vdaDialectFor(header.version);
     const msg: InstantActions = { ...header, ...instantActionsBody(dialect, actions) };
     this.metrics.vdaDialectMessages.inc({ topic: 'instantActions', dialect });
-    const topic = vdaTopic(robot.interfaceName, robot.manufacturer, robot.serialNumber, 'instantActions');
-    await this.untilSubscribed(robot.deviceId, topic);
     // noted before it goes out, so the robot's answer always finds it
     const sent = this.confirmations.noteSent(robot.deviceId, msg, this.robots.get(robot.deviceId)?.state ?? null);
     await this.mqtt.broker.publish(topic, JSON.stringify(msg), { qos: 0 });

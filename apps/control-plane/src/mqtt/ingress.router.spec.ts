@@ -126,6 +126,18 @@ describe('IngressRouter: JSON only where a MedLoop feature reads the payload', (
     expect(handle).not.toHaveBeenCalled();
   });
 
+  it.each([
+    ['uagv/v2/MedLoop/R1/order', 'vda5050.order'],
+    ['uagv/v2/MedLoop/R1/instantActions', 'vda5050.instantActions'],
+    ['medloop/v1/cabinet/cab-1/command', 'medloop.cabinet.command'],
+    ['medloop/v1/rejections/cab-1', 'medloop.rejection'],
+    ['medloop/v1/station/stn-1/event', 'medloop.station.event'],
+  ])('holds an integration allowed # to JSON on %s, which a device reads though no feature handles it', (topic, family) => {
+    const router = new IngressRouter();
+    expect(router.ingest(message(bridge, topic, family, 'qos 0'))).toMatchObject({ ok: false, reason: 'invalid_json' });
+    expect(router.ingest(message(bridge, topic, family, '[1]'))).toMatchObject({ ok: false, reason: 'invalid_payload' });
+  });
+
   it('keeps the JSON rule for a device on its own family even when no feature owns it', () => {
     const router = new IngressRouter();
     const topic = 'medloop/v1/station/stn-1/telemetry';

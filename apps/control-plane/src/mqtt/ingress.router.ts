@@ -4,7 +4,7 @@
  * may add a schema and a size limit. Anything malformed is rejected with a specific reason and
  * never applied. A payload is parsed once, here: checks and handlers get the parsed value, and
  * one over its family's size limit is refused before it is parsed at all.
- * An integration's message on a family no feature owns is opaque: carried unread (see ingest).
+ * An integration's message outside MedLoop's topic spaces is opaque: carried unread (see ingest).
  * Features register handlers at module init (robots, cabinets, sensors…).
  */
 import { Injectable } from '@nestjs/common';
@@ -40,13 +40,16 @@ export class IngressRouter {
     // an empty retained payload clears a retained message (MQTT-3.3.1-10): nothing to parse
     if (msg.payload.length === 0 && msg.retain) return OK;
     const handlers = this.handlers.get(msg.family);
-    // No MedLoop feature reads this payload: for an integration (a hospital's own systems
-    // talking to each other through MedLoop, under its explicit ACL) the broker is just a
-    // broker, and bytes, text or an empty message go through as published. Devices keep the
-    // JSON rule on such families (a nurse station's channels today): they may only publish on
-    // their own protocol's channels, whose every message is a JSON object by contract, so a
-    // payload that is not is a device fault to report to it, not data for its subscribers.
-    if (!handlers && msg.session.principal.type === 'integration') return OK;
+    // Outside MedLoop's topic spaces (family 'other': neither medloop/v1/… nor a VDA 5050
+    // topic) no MedLoop feature or device reads the payload: for an integration (a hospital's
+    // own systems talking to each other through MedLoop, under its explicit ACL) the broker is
+    // just a broker, and bytes, text or an empty message go through as published. Inside them
+    // JSON stays the rule even where MedLoop itself has no handler (robots' order and
+    // instantActions, devices' command and rejection topics, a nurse station's channels): a
+    // robot, cabinet or station reads those, and a bridge allowed `#` must not be able to
+    // put what no device can parse on them. Devices keep the rule everywhere: they publish
+    // only on their own protocol's channels, whose every message is a JSON object.
+    if (!handlers && msg.family === 'other' && msg.session.principal.type === 'integration') return OK;
     for (const h of handlers ?? []) {
       if (h.maxBytes !== undefined && msg.payload.length > h.maxBytes) {
         h.onRejected?.(msg, 'too_large');

@@ -10,8 +10,9 @@
  *   robot: the base can never be changed, only extended.
  * - Lift rides: a RouteEdge of kind 'lift' becomes a plain edge between the two lobby nodes,
  *   whose nodePositions lie on different maps. That map change is how the robot recognises
- *   the ride (as our simulator and e.g. vda-5050-lib's virtual AGV do; the standard has
- *   no lift object). The edge carries no maxSpeed or length because nothing is driven, and an
+ *   the ride (as our simulator does; the standard has no lift object). vda-5050-lib's stock
+ *   virtual AGV does not: it keeps reporting the old map, which MedLoop flags
+ *   (robot.map_mismatch, see map-consistency.ts). The edge carries no maxSpeed or length because nothing is driven, and an
  *   `edgeDescription` naming the lift for people reading logs. No custom edge action is
  *   added: a robot without it would fail the action and so the order.
  * - Action ids are `${orderId}:${orderUpdateId}:${nodeSequenceId}:${index}`: deterministic,
@@ -72,8 +73,8 @@ export interface OrderRoutePlan {
   /** Sent on every node; robots use their own default when absent. */
   allowedDeviationXY?: number;
   /**
-   * The robot's current heading (radians), used as the start node's theta only when no edge
-   * of the route gives one (a one-node order, or one made only of lift rides).
+   * The robot's current heading (radians): the start node's theta whenever it is known (see
+   * `nodeThetas`), and the fallback of last resort for every node.
    */
   startTheta?: number;
 }
