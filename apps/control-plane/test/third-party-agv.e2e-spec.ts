@@ -245,4 +245,27 @@ describe('a third-party VDA 5050 robot: vda-5050-lib virtual AGV', () => {
     expect(await refusals(robotId)).toEqual({ total: 0, counted: {}, reasons: [] });
     expect(statesOf(sn).length).toBeGreaterThan(0);
   }, 120_000);
+
+  it('the stock VirtualAgvAdapter rides the lift but keeps reporting the old floor map: MedLoop flags it, it does not accept it silently', async () => {
+    const { id: robotId, agv } = await libRobot('stock');
+    const created = await t.api('POST', '/api/missions', {
+      token: t.adminToken,
+      body: { stops: [{ nodeId: 'F1-CARD-STATION' }], priority: 'urgent', requiredRobotId: robotId },
+    });
+    expect(created.status).toBe(201);
+    const alarm = async () =>
+      (
+        (await t.api('GET', '/api/alarms?type=robot.map_mismatch', { token: t.adminToken })).body as {
+          source: { id: string };
+          state: string;
+          message: string;
+        }[]
+      ).find((a) => a.source.id === robotId);
+    const raised = await waitForAsync(async () => ((await alarm())?.state === 'raised' ? await alarm() : null), 60_000, 'map mismatch after the lift');
+    // the library's own view: on a F1 node, still on map F0
+    expect(agv.controller.currentState.agvPosition?.mapId).toBe('F0');
+    expect(raised!.message).toMatch(/map F1.*map F0/);
+    const metrics = await t.api('GET', '/metrics');
+    expect(metrics.text).toMatch(new RegExp(`medloop_robot_map_mismatch_total\\{robot="${robotId}"\\} [1-9]`));
+  }, 90_000);
 });
