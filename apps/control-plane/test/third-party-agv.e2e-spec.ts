@@ -177,6 +177,9 @@ describe('a third-party VDA 5050 robot: vda-5050-lib virtual AGV', () => {
       statesWithNodesToGo: true,
       invalidOnTheWire: 0,
     });
+    // and the robot refused nothing MedLoop sent it (its errors would raise robot.message_refused)
+    const refusedAlarms = (await t.api('GET', '/api/alarms?type=robot.message_refused', { token: t.adminToken })).body as { source: { id: string } }[];
+    expect(refusedAlarms.filter((a) => a.source.id === robotId)).toEqual([]);
   }, 90_000);
 
   it('with the MedLoop compartment adapter it takes a delivery: loaded at the pharmacy, driven to the ward, unlocked by the nurse', async () => {

@@ -3,7 +3,8 @@
  * broker with a robot client that speaks raw VDA 5050: a 2.0 state that only echoes order
  * positions without theta is accepted and counted; any other schema error is still refused
  * on the rejection topic; instant actions go out in the robot's dialect; a robot's
- * validationError about MedLoop's message raises an alarm with the robot's own words.
+ * validationError about MedLoop's message raises an alarm with the robot's own words, bounded
+ * whatever the robot sent, and cleared when the robot drops it, also after a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MqttClient } from 'mqtt';
@@ -11,7 +12,7 @@ import { rejectionTopic, type State, type VdaVersion, vdaTopic } from '#contract
 import { sampleState } from '../../../libs/contracts/src/vda5050/vda5050.samples.js';
 import { connectMqtt, waitForAsync } from '#testing';
 import { RobotCommandsService } from '../src/fleet/robot-commands.service.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { createTestDatabase, startTestApp, type TestApp, type TestDatabase } from './support/test-app.js';
 
 describe('VDA 5050 leniencies and dialects', () => {
   let t: TestApp;
@@ -145,5 +146,118 @@ describe('VDA 5050 leniencies and dialects', () => {
     expect(alarm!.message).toContain('headerId 41');
     expect(alarm!.message).toContain('actions[0].blockingType must be one of NONE, SOFT, HARD');
     expect(alarm!.occurrences).toBe(1);
+  });
+  type RefusedAlarm = { state: string; details: Record<string, unknown>; source: { id: string } };
+  const refusedAlarms = async (robotId: string) =>
+    ((await t.api('GET', '/api/alarms?type=robot.message_refused&limit=1000', { token: t.adminToken })).body as RefusedAlarm[]).filter(
+      (a) => a.source.id === robotId,
+    );
+
+  it("raises the alarm of a refusal with long robot text, its key within alarms.key, the robot's text clipped", async () => {
+    const r = await robot('REF-LONG', '2.1.0');
+    const long = 'o'.repeat(3_000);
+    await r.state((s) => {
+      s.errors = [
+        {
+          errorType: 'orderError',
+          errorLevel: 'WARNING',
+          errorDescription: `order is not executable: ${'d'.repeat(3_000)}`,
+          errorReferences: [
+            { referenceKey: 'topic', referenceValue: 'order' },
+            { referenceKey: 'headerId', referenceValue: '9' },
+            { referenceKey: 'orderId', referenceValue: long },
+            { referenceKey: 'orderUpdateId', referenceValue: '0' },
+          ],
+        },
+      ];
+    });
+    await waitForAsync(async () => (await refusedAlarms(r.id)).length === 1, 10_000, 'alarm raised');
+    const [alarm] = await refusedAlarms(r.id);
+    expect(alarm!.details['orderId']).toBe(long.slice(0, 500));
+    expect(String(alarm!.details['errorDescription'])).toHaveLength(500);
+    await r.state();
+    await waitForAsync(async () => (await refusedAlarms(r.id))[0]?.state === 'cleared', 10_000, 'alarm cleared');
+  });
+
+  it('raises at most the first 20 distinct refusals of one state', async () => {
+    const r = await robot('REF-MANY', '2.1.0');
+    await r.state((s) => {
+      s.errors = Array.from({ length: 30 }, (_, i) => ({
+        errorType: 'validationError',
+        errorLevel: 'WARNING' as const,
+        errorReferences: [
+          { referenceKey: 'topic', referenceValue: 'instantActions' },
+          { referenceKey: 'headerId', referenceValue: String(100 + i) },
+        ],
+      }));
+    });
+    await waitForAsync(async () => (await refusedAlarms(r.id)).length >= 20, 10_000, '20 refusals raised');
+    await r.state();
+    await waitForAsync(async () => (await refusedAlarms(r.id)).every((a) => a.state === 'cleared'), 10_000, 'all cleared');
+    expect((await refusedAlarms(r.id)).map((a) => Number(a.details['headerId'])).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
+  });
+});
+
+describe('robot.message_refused across a restart', () => {
+  let db: TestDatabase;
+  let t: TestApp;
+  const clients: MqttClient[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    t = await startTestApp({}, db);
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.endAsync(true);
+    await t?.close();
+    await db?.drop().catch(() => undefined);
+  });
+
+  it('clears an alarm raised before the restart when the robot no longer reports the error', async () => {
+    const { device, credentials } = await t.registerDevice({ kind: 'robot', name: 'REF-RST', manufacturer: 'MedLoop', serialNumber: 'REF-RST' });
+    let headerId = 0;
+    const state = (c: MqttClient, errors: State['errors']) =>
+      c.publishAsync(
+        vdaTopic('uagv', 'MedLoop', 'REF-RST', 'state'),
+        JSON.stringify({
+          ...sampleState('2.1.0'),
+          headerId: ++headerId,
+          timestamp: new Date(Date.now() + headerId).toISOString(),
+          manufacturer: 'MedLoop',
+          serialNumber: 'REF-RST',
+          errors,
+        }),
+        { qos: 1 },
+      );
+    const connect = async () => {
+      const c = await connectMqtt(t.mqttUrl, { clientId: 'raw-REF-RST', username: credentials.username, password: credentials.password });
+      clients.push(c);
+      return c;
+    };
+    type Alarm = { state: string; source: { id: string } };
+    const list = async () =>
+      ((await t.api('GET', '/api/alarms?type=robot.message_refused', { token: t.adminToken })).body as Alarm[]).filter((a) => a.source.id === device.id);
+
+    await state(await connect(), [
+      {
+        errorType: 'validationError',
+        errorLevel: 'WARNING',
+        errorDescription: 'invalid instant actions: actions[0].blockingType must be one of NONE, SOFT, HARD',
+        errorReferences: [
+          { referenceKey: 'topic', referenceValue: 'instantActions' },
+          { referenceKey: 'headerId', referenceValue: '5' },
+        ],
+      },
+    ]);
+    await waitForAsync(async () => (await list())[0]?.state === 'raised', 10_000, 'alarm raised');
+
+    for (const c of clients.splice(0)) await c.endAsync(true);
+    await t.stop();
+    t = await startTestApp({}, db);
+    expect((await list()).map((a) => a.state)).toEqual(['raised']);
+
+    await state(await connect(), []);
+    await waitForAsync(async () => (await list())[0]?.state === 'cleared', 10_000, 'alarm cleared after the restart');
+    expect(await list()).toHaveLength(1);
   });
 });

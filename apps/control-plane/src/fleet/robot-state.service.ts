@@ -10,7 +10,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { AgvPosition, Connection, Factsheet, State, Visualization } from '#contracts';
-import { messageRefusals } from '#domain';
+import { alarmSubject, messageRefusals } from '#domain';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { EventBus } from '../common/events.js';
 import { LOGGER } from '../common/logger.js';
@@ -56,7 +56,10 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
   private readonly robots = new Map<string, LiveRobot>();
   /** last accepted (timestamp, headerId) per robot and topic */
   private readonly last = new Map<string, Ordered>();
-  /** alarm subjects of the message refusals open per robot (robot.message_refused) */
+  /**
+   * alarm subjects of the message refusals open per robot (robot.message_refused), seeded at a
+   * robot's first state from the open alarms (raised before a restart), kept even when empty
+   */
   private readonly refusals = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
   private sub: Subscription | undefined;
@@ -188,13 +191,17 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
   /**
    * A robot refuses MedLoop's messages only in its state.errors (a validationError naming the
    * topic and headerId, an orderError…): each distinct one raises an alarm once, naming the
-   * message and the robot's own text, and clears when the robot drops the error.
+   * message and the robot's own text, and clears when the robot drops the error. The subject
+   * is the robot and a digest of the error, so its key fits `alarms.key` whatever the robot
+   * sent. An alarm raised before a restart is known from the open alarms and clears the same
+   * way; a raise or clear that failed is retried at the next state.
    */
   private noteRefusals(r: LiveRobot, msg: State): void {
-    const open = this.refusals.get(r.deviceId) ?? new Set<string>();
+    const deviceId = r.deviceId;
+    const open = this.refusals.get(deviceId) ?? this.openRefusalsOf(deviceId);
     const now = new Set<string>();
     for (const f of messageRefusals(msg.errors)) {
-      const subject = `${r.deviceId}:${f.key}`;
+      const subject = `${deviceId}:${f.key}`;
       now.add(subject);
       if (open.has(subject)) continue;
       const { key: _key, ...params } = f;
@@ -203,16 +210,30 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
           type: 'robot.message_refused',
           subject,
           sourceKind: 'robot',
-          sourceId: r.deviceId,
+          sourceId: deviceId,
           params: { robot: `${r.manufacturer}/${r.serialNumber}`, ...params },
         })
-        .catch((err: unknown) => this.logger.error({ err }, 'could not raise message refused alarm'));
+        .catch((err: unknown) => {
+          this.refusals.get(deviceId)?.delete(subject);
+          this.logger.error({ err }, 'could not raise message refused alarm');
+        });
     }
     for (const subject of open) {
-      if (!now.has(subject)) void this.alarms.clear(`robot.message_refused:${subject}`, 'the robot no longer reports the error').catch(() => undefined);
+      if (!now.has(subject))
+        void this.alarms
+          .clear(`robot.message_refused:${subject}`, 'the robot no longer reports the error')
+          .catch(() => this.refusals.get(deviceId)?.add(subject));
     }
-    if (now.size > 0) this.refusals.set(r.deviceId, now);
-    else this.refusals.delete(r.deviceId);
+    this.refusals.set(deviceId, now);
+  }
+
+  private openRefusalsOf(deviceId: string): Set<string> {
+    return new Set(
+      this.alarms
+        .openOfType('robot.message_refused')
+        .filter((a) => a.sourceId === deviceId)
+        .map((a) => alarmSubject(a.key)),
+    );
   }
 
   private touch(id: RobotIdentity, version: string | undefined): LiveRobot {

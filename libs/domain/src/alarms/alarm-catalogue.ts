@@ -337,7 +337,7 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
   },
   'robot.message_refused': {
     type: 'robot.message_refused',
-    subject: 'the robot id and the error (type and references)',
+    subject: 'the robot id and a digest of the error (type and references, else its text)',
     severity: 'warning',
     clears: { by: 'condition', condition: "the error is gone from the robot's state.errors" },
     title: (p) => `Robot ${p.robot} refused a message`,

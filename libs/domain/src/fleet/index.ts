@@ -9,5 +9,11 @@ export { deriveProgress } from './mission-progress.js';
 export { mapMismatch } from './map-consistency.js';
 export type { MapMismatch, MapReport } from './map-consistency.js';
 export type { MissionPhase, MissionProgress, ProgressStop } from './mission-progress.js';
-export { MESSAGE_REFUSAL_ERROR_TYPES, messageRefusals } from './message-refusals.js';
+export {
+  isMessageRefusal,
+  MAX_MESSAGE_REFUSALS_PER_STATE,
+  MESSAGE_REFUSAL_ERROR_TYPES,
+  MESSAGE_REFUSAL_TEXT_MAX,
+  messageRefusals,
+} from './message-refusals.js';
 export type { MessageRefusal } from './message-refusals.js';
