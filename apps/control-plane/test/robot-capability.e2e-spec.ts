@@ -21,7 +21,7 @@ const header = (serialNumber: string, version = '2.0.0') => ({
   serialNumber,
 });
 
-function state(serialNumber: string, at: { lastNodeId: string; x: number; y: number; mapId: string }, nodeStates: unknown[] = []) {
+function state(serialNumber: string, at: { lastNodeId: string; x: number; y: number; mapId: string }, nodeStates: unknown[] = [], batteryCharge = 90) {
   return {
     ...header(serialNumber),
     orderId: '',
@@ -32,7 +32,7 @@ function state(serialNumber: string, at: { lastNodeId: string; x: number; y: num
     edgeStates: [],
     driving: false,
     actionStates: [],
-    batteryState: { batteryCharge: 90, charging: false },
+    batteryState: { batteryCharge, charging: false },
     operatingMode: 'AUTOMATIC',
     errors: [],
     safetyState: { eStop: 'NONE', fieldViolation: false },
@@ -163,6 +163,34 @@ describe('robot capability and map consistency', () => {
     );
     expect(p.robotId).toBe(plain.id);
   }, 60_000);
+
+  it('raises robot.cannot_charge for a low robot whose factsheet does not declare startCharging, once, and clears it when the battery recovers', async () => {
+    const r = await robot('CHG-1');
+    const c = await connect(r);
+    await publish(c, 'CHG-1', 'factsheet', factsheet('CHG-1'));
+    await waitForAsync(async () => (await view(r.id)).factsheet?.actions?.includes('pick'), 5000, 'factsheet applied');
+    const alarms = async () =>
+      (
+        (await t.api('GET', '/api/alarms?type=robot.cannot_charge', { token: t.adminToken })).body as {
+          source: { id: string };
+          state: string;
+          message: string;
+          occurrences?: number;
+        }[]
+      ).filter((a) => a.source.id === r.id);
+    await publish(c, 'CHG-1', 'state', state('CHG-1', DOCK, [], 10));
+    const raised = await waitForAsync(async () => (await alarms()).find((a) => a.state === 'raised'), 5000, 'cannot charge alarm');
+    expect(raised.message).toMatch(/10 %.*does not declare startCharging/);
+    // rounds go on (every 150 ms): still one alarm, and no charge mission for the robot
+    await publish(c, 'CHG-1', 'state', state('CHG-1', DOCK, [], 9));
+    await new Promise((res) => setTimeout(res, 600));
+    expect(await alarms()).toHaveLength(1);
+    const missions = (await t.api('GET', '/api/missions', { token: t.adminToken })).body as { kind: string }[];
+    expect(missions.filter((m) => m.kind === 'charge')).toEqual([]);
+
+    await publish(c, 'CHG-1', 'state', state('CHG-1', DOCK, [], 80));
+    await waitForAsync(async () => (await alarms())[0]?.state === 'cleared', 5000, 'cannot charge alarm cleared');
+  }, 30_000);
 
   it('raises an alarm for a state naming a floor 2 node with the floor 1 map, and clears it when consistent', async () => {
     const r = await robot('MAP-1');

@@ -36,6 +36,7 @@ const CLEARED_WHERE_RAISED: Partial<Record<ConditionType, { file: string; names:
   'robot.stale': { file: 'fleet/robot-state.service.ts', names: 'robot.stale:' },
   'robot.message_refused': { file: 'fleet/robot-state.service.ts', names: 'robot.message_refused:' },
   'robot.map_mismatch': { file: 'fleet/robot-map-check.ts', names: 'robot.map_mismatch:' },
+  'robot.cannot_charge': { file: 'fleet/robot-charge-check.ts', names: 'robot.cannot_charge:' },
   'custody.receipt_overdue': { file: 'custody/delivery-ward.service.ts', names: 'custody.receipt_overdue:' },
   'custody.override_unreviewed': { file: 'custody/override-review.service.ts', names: 'OVERRIDE_UNREVIEWED_ALARM}:' },
   'cabinet.pocket_left_open': { file: 'cabinets/cabinet-state.service.ts', names: 'cabinet.pocket_left_open:' },

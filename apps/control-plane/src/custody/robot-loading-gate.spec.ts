@@ -47,7 +47,23 @@ describe('RobotLoadingGate', () => {
       driving: false,
       compartments: [expect.objectContaining({ compartmentId: 'C1' }), expect.objectContaining({ compartmentId: 'C3', refrigerated: true })],
       factsheetActions: expect.arrayContaining(['medloop.waitForRecipient', 'medloop.unlockCompartment', 'medloop.lockCompartment']),
+      factsheetScopes: expect.any(Map),
     });
+  });
+
+  it('reads the factsheet as dispatch does: a malformed 2.0 agvActions declares nothing instead of failing the loading', () => {
+    const odd = live({ factsheet: { version: '2.0.0', protocolFeatures: { agvActions: { actionType: 'x' } } } as unknown as Factsheet });
+    expect(gate(odd).summary('r1').factsheetActions).toEqual([]);
+    expect(() => gate(odd).assertCanTakeDelivery('r1')).toThrow(expect.objectContaining({ code: 'robot_missing_actions' }));
+  });
+
+  it("refuses a robot that declares the nurse's unlock only on nodes (it is sent as an instant action)", () => {
+    const agvActions = MEDLOOP_FACTSHEET_ACTIONS.map((a) => (a.actionType === 'medloop.unlockCompartment' ? { ...a, actionScopes: ['NODE'] } : a));
+    const nodeOnly = live({ factsheet: { protocolFeatures: { agvActions } } as unknown as Factsheet });
+    expect(() => gate(nodeOnly).assertCanTakeDelivery('r1')).toThrow(
+      expect.objectContaining({ code: 'robot_missing_actions', details: expect.objectContaining({ missing: ['medloop.unlockCompartment'] }) }),
+    );
+    expect(() => gate(live()).assertCanTakeDelivery('r1')).not.toThrow();
   });
 
   it('reads a robot never heard of, or silent past the staleness limit, as unreachable', () => {

@@ -6,7 +6,14 @@
  */
 import { Injectable } from '@nestjs/common';
 import { readCompartments } from '#contracts';
-import { assertCompartmentsLoadable, assertRobotCanTakeDelivery, type CompartmentRequest, type CompartmentReservation, type LoadingRobot } from '#domain';
+import {
+  assertCompartmentsLoadable,
+  assertRobotCanTakeDelivery,
+  capabilityOf,
+  type CompartmentRequest,
+  type CompartmentReservation,
+  type LoadingRobot,
+} from '#domain';
 import type { CustodyTx } from '#persistence';
 import { RobotStateService } from '../fleet/robot-state.service.js';
 import { SiteService } from '../site/site.service.js';
@@ -56,6 +63,8 @@ export class RobotLoadingGate {
   summary(robotId: string): LoadingRobot {
     const live = this.robots.get(robotId);
     const state = live?.state ?? null;
+    // read as dispatch reads it: a 2.0 factsheet is schema-checked only at its top level
+    const capability = live?.factsheet ? capabilityOf(live.factsheet) : null;
     return {
       robotId,
       online: live?.connection === 'ONLINE' && !live.stale,
@@ -63,7 +72,8 @@ export class RobotLoadingGate {
       nodeId: live ? this.nodeOf(live.state?.lastNodeId, live.position) : null,
       driving: state?.driving ?? false,
       compartments: state ? readCompartments(state) : [],
-      factsheetActions: live?.factsheet ? (live.factsheet.protocolFeatures?.agvActions ?? []).map((a) => a.actionType) : null,
+      factsheetActions: capability ? [...capability.actions] : null,
+      factsheetScopes: capability?.scopes,
     };
   }
 

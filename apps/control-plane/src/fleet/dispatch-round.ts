@@ -41,11 +41,9 @@ import { type ActiveMission, ActiveMissions } from './active-missions.js';
 import { MissionLifecycle } from './mission-lifecycle.js';
 import { MissionProgress } from './mission-progress.js';
 import { OrderChannel } from './order-channel.js';
+import { CHARGE_NEEDS, RobotChargeCheck } from './robot-charge-check.js';
 import type { RobotAddress } from './robot-commands.service.js';
 import { type LiveRobot, RobotStateService } from './robot-state.service.js';
-
-/** What a charge mission's stop sends: startCharging, and no compartment. */
-const CHARGE_NEEDS = { actions: ['startCharging'], compartments: [] };
 
 @Injectable()
 export class DispatchRound implements OnApplicationBootstrap, OnModuleDestroy {
@@ -74,6 +72,7 @@ export class DispatchRound implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly orders: OrderChannel,
     private readonly progress: MissionProgress,
     private readonly bus: EventBus,
+    private readonly chargeCheck: RobotChargeCheck,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -129,6 +128,9 @@ export class DispatchRound implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async tick(): Promise<void> {
     await this.progress.onClock(Date.now());
+    // plans wait for the stored factsheets: before them, a robot that has not resent its own
+    // would be planned as one without a factsheet (a wrong no_capable_robot, a wrong robot)
+    await this.robots.factsheetsLoaded();
     const all = await this.missions.findByStatus(['queued']);
     const robots = this.robotSnapshots();
     const waiting = new Map<string, string>();
@@ -250,7 +252,9 @@ export class DispatchRound implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async sendLowBatteryRobotsToCharge(robots: DispatchRobot[]): Promise<void> {
     // a robot whose factsheet does not declare startCharging is not sent to a charger it could
-    // only stand at (VDA 5050 makes every action conditional on the robot's capability)
+    // only stand at (VDA 5050 makes every action conditional on the robot's capability); it
+    // raises robot.cannot_charge instead of draining unnoticed
+    this.chargeCheck.check(robots, this.config.fleet.lowBatteryPct);
     const idle = robots.filter(
       (r) => !r.busy && !r.charging && r.online && r.batteryPct < this.config.fleet.lowBatteryPct && !capabilityProblem(r, { needs: CHARGE_NEEDS }),
     );

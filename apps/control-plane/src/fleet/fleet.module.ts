@@ -12,6 +12,7 @@ import { RobotCommandsService } from './robot-commands.service.js';
 import { RobotConfirmations } from './robot-confirmations.js';
 import { RobotFactsheets } from './robot-factsheets.js';
 import { RobotIngress } from './robot-ingress.js';
+import { RobotChargeCheck } from './robot-charge-check.js';
 import { RobotMapCheck } from './robot-map-check.js';
 import { RobotStateService } from './robot-state.service.js';
 import { RobotsController } from './robots.controller.js';
@@ -26,6 +27,7 @@ import { RobotsService } from './robots.service.js';
     RobotFactsheets,
     RobotIngress,
     RobotMapCheck,
+    RobotChargeCheck,
     RobotCommandsService,
     RobotConfirmations,
     ActiveMissions,

@@ -17,6 +17,18 @@ import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { RobotFactsheets, type StoredFactsheet } from './robot-factsheets.js';
 
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // a failed load fails the boot (onApplicationBootstrap throws); no waiter need be there
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 export type ConnectionState = Connection['connectionState'];
 
 export interface LiveRobot {
@@ -65,6 +77,7 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
   private sub: Subscription | undefined;
   /** factsheets read from the database at boot, for robots that have not sent one since */
   private stored = new Map<string, StoredFactsheet>();
+  private readonly loaded = deferred();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -75,14 +88,21 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.stored = await this.factsheets.load();
-    // a robot heard before the load finished keeps what it sent; the others get the stored one
-    for (const r of this.robots.values()) this.seedFactsheet(r);
     // a robot whose link dropped without a last will is still known to be gone, unless it is
-    // still connected on another session (it reconnected before the old link was noticed dead)
+    // still connected on another session (it reconnected before the old link was noticed dead);
+    // heard from the start, so a link dropping while the factsheets load is not missed
     this.sub = this.bus.on('device.offline').subscribe((e) => {
       if (e.kind === 'robot' && e.sessions === 0) this.sessionEnded(e.deviceId, e.graceful);
     });
+    try {
+      this.stored = await this.factsheets.load();
+    } catch (err) {
+      this.loaded.reject(err);
+      throw err;
+    }
+    // a robot heard before the load finished keeps what it sent; the others get the stored one
+    for (const r of this.robots.values()) this.seedFactsheet(r);
+    this.loaded.resolve();
     const every = Math.max(100, Math.min(5_000, Math.floor(this.config.fleet.staleAfterMs / 3)));
     this.timer = setInterval(() => this.checkStaleness(Date.now()), every);
     this.timer.unref();
@@ -91,6 +111,14 @@ export class RobotStateService implements OnApplicationBootstrap, OnModuleDestro
   onModuleDestroy(): void {
     clearInterval(this.timer);
     this.sub?.unsubscribe();
+  }
+
+  /**
+   * Settles once the stored factsheets are read: until then a robot that has not sent its own
+   * looks like one without a factsheet, and dispatch would refuse it missions it can do.
+   */
+  factsheetsLoaded(): Promise<void> {
+    return this.loaded.promise;
   }
 
   get(deviceId: string): LiveRobot | undefined {

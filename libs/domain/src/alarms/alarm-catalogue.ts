@@ -60,6 +60,8 @@ export interface AlarmParamsByType {
     errorDescription: string | null;
   };
   'robot.map_mismatch': { robot: string; nodeId: string; field: string; nodeMapId: string; reportedMapId: string };
+  /** low on battery, and its factsheet does not declare startCharging (or it published none) */
+  'robot.cannot_charge': { robot: string; batteryPct: number; lowBatteryPct: number; noFactsheet: boolean };
   'mission.order_unacknowledged': {
     robot: string;
     robotId: string;
@@ -360,6 +362,16 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     message: (p) =>
       `Robot ${p.robot} reports node ${p.nodeId}, which is on map ${p.nodeMapId}, with map ${p.reportedMapId} (${p.field}). ` +
       `Its position is shown as it reports it; check its localisation (e.g. after a lift ride).`,
+  },
+  'robot.cannot_charge': {
+    type: 'robot.cannot_charge',
+    subject: 'the robot id',
+    severity: 'warning',
+    clears: { by: 'condition', condition: 'the robot charges, declares startCharging, or its battery is above the low-battery threshold' },
+    title: (p) => `Robot ${p.robot} cannot be sent to charge`,
+    message: (p) =>
+      `Robot ${p.robot} is at ${Math.round(p.batteryPct)} % (below ${Math.round(p.lowBatteryPct)} %), but ${p.noFactsheet ? 'it published no factsheet' : 'its factsheet does not declare startCharging on nodes'}, ` +
+      `so the fleet does not send it to a charger. Charge it by hand or have it declare startCharging.`,
   },
   'mission.order_unacknowledged': {
     type: 'mission.order_unacknowledged',

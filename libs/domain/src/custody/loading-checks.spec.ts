@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConflictError, type DomainError, RuleViolationError } from '../errors.js';
-import { assertCompartmentsLoadable, assertRobotCanTakeDelivery, DELIVERY_REQUIRED_ACTIONS, type LoadingRobot } from './loading-checks.js';
+import { MEDLOOP_FACTSHEET_ACTIONS } from '#contracts';
+import { capabilityOf } from '../dispatch/robot-capability.js';
+import {
+  assertCompartmentsLoadable,
+  assertRobotCanTakeDelivery,
+  DELIVERY_ACTION_SCOPES,
+  DELIVERY_REQUIRED_ACTIONS,
+  type LoadingRobot,
+} from './loading-checks.js';
 
 const DOCK = ['F0-PHARMACY-DOCK'];
 const robot = (over: Partial<LoadingRobot> = {}): LoadingRobot => ({
@@ -47,6 +55,42 @@ describe('loading checks: the robot', () => {
     const e = refusal(() => assertRobotCanTakeDelivery(robot({ factsheetActions: ['medloop.waitForRecipient'] }), DOCK));
     expect(e.details?.['missing']).toEqual(['medloop.unlockCompartment', 'medloop.lockCompartment']);
     expect(e.message).toContain('medloop.unlockCompartment, medloop.lockCompartment');
+  });
+
+  it("refuses a robot that takes the unlock only on nodes: the nurse's unlock and the re-lock go out as instant actions", () => {
+    const scopes = new Map([
+      ['medloop.waitForRecipient', new Set(['NODE'] as const)],
+      ['medloop.unlockCompartment', new Set(['NODE'] as const)],
+      ['medloop.lockCompartment', new Set(['INSTANT', 'NODE'] as const)],
+    ]);
+    const e = refusal(() => assertRobotCanTakeDelivery(robot({ factsheetScopes: scopes }), DOCK));
+    expect(e).toBeInstanceOf(RuleViolationError);
+    expect(e.code).toBe('robot_missing_actions');
+    expect(e.details).toMatchObject({
+      field: 'robotId',
+      missing: ['medloop.unlockCompartment'],
+      scopes: { 'medloop.unlockCompartment': { needed: 'INSTANT', declared: ['NODE'] } },
+    });
+    expect(e.message).toContain('medloop.unlockCompartment as INSTANT');
+    // the wait rides on the station node of the order
+    const waitInstantOnly = new Map([
+      ...scopes,
+      ['medloop.unlockCompartment', new Set(['INSTANT'] as const)],
+      ['medloop.waitForRecipient', new Set(['INSTANT'] as const)],
+    ]);
+    expect(refusal(() => assertRobotCanTakeDelivery(robot({ factsheetScopes: waitInstantOnly }), DOCK)).details?.['missing']).toEqual([
+      'medloop.waitForRecipient',
+    ]);
+  });
+
+  it('accepts the delivery actions in the scopes a delivery sends them, and unknown scopes (no actionScopes in a 2.0 factsheet)', () => {
+    for (const scopes of [capabilityOf({ protocolFeatures: { agvActions: MEDLOOP_FACTSHEET_ACTIONS } })!.scopes, new Map(), undefined])
+      expect(() => assertRobotCanTakeDelivery(robot({ factsheetScopes: scopes }), DOCK)).not.toThrow();
+    expect(DELIVERY_ACTION_SCOPES).toEqual({
+      'medloop.waitForRecipient': 'NODE',
+      'medloop.unlockCompartment': 'INSTANT',
+      'medloop.lockCompartment': 'INSTANT',
+    });
   });
 
   it('refuses every robot when the site has no pharmacy dock', () => {

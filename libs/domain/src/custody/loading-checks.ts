@@ -7,6 +7,7 @@
  * caller passes a plain summary of the robot (RobotStateService) and of the deliveries.
  */
 import { MEDLOOP_ACTION_TYPES } from '#contracts';
+import { type ActionScope, declaresActionIn, type RobotCapability } from '../dispatch/robot-capability.js';
 import { ConflictError, RuleViolationError } from '../errors.js';
 
 /** The actions a MedLoop delivery sends the robot (the handover node and its re-lock). */
@@ -15,6 +16,18 @@ export const DELIVERY_REQUIRED_ACTIONS: readonly string[] = [
   MEDLOOP_ACTION_TYPES.unlockCompartment,
   MEDLOOP_ACTION_TYPES.lockCompartment,
 ];
+
+/**
+ * How a delivery sends each of those (factsheet actionScopes): the wait rides on the station
+ * node of the order; the nurse's unlock and every re-lock go out as instant actions
+ * (delivery-ward.service). A robot that takes the unlock only on nodes refuses it at the
+ * bedside (vda-5050-lib does), so the scope is checked as well as the type.
+ */
+export const DELIVERY_ACTION_SCOPES: Readonly<Record<string, ActionScope>> = {
+  [MEDLOOP_ACTION_TYPES.waitForRecipient]: 'NODE',
+  [MEDLOOP_ACTION_TYPES.unlockCompartment]: 'INSTANT',
+  [MEDLOOP_ACTION_TYPES.lockCompartment]: 'INSTANT',
+};
 
 /** The robot as the control plane last heard it. */
 export interface LoadingRobot {
@@ -33,6 +46,11 @@ export interface LoadingRobot {
    * published none (2.0 and 2.1 both have the factsheet topic; some robots never use it).
    */
   factsheetActions: readonly string[] | null;
+  /**
+   * `agvActions[].actionScopes` per action type (capabilityOf); an action type without an
+   * entry, or no map at all, has unknown scopes and is accepted in every scope.
+   */
+  factsheetScopes?: RobotCapability['scopes'] | undefined;
 }
 
 /** One compartment the pharmacist wants to fill, with what the doses going into it need. */
@@ -81,6 +99,20 @@ export function assertRobotCanTakeDelivery(robot: LoadingRobot, dockNodeIds: rea
       field: 'robotId',
       missing,
     });
+  const capability = { actions: new Set(robot.factsheetActions), scopes: robot.factsheetScopes ?? new Map(), compartments: new Set<string>() };
+  const wrongScope = DELIVERY_REQUIRED_ACTIONS.filter((a) => !declaresActionIn(capability, a, DELIVERY_ACTION_SCOPES[a]!));
+  if (wrongScope.length > 0)
+    throw new RuleViolationError(
+      `robot ${robot.robotId} does not declare the actions a delivery needs in the scope it sends them: ${wrongScope
+        .map((a) => `${a} as ${DELIVERY_ACTION_SCOPES[a]} (its factsheet actionScopes: ${[...(capability.scopes.get(a) ?? [])].join(', ') || 'none'})`)
+        .join('; ')}`,
+      'robot_missing_actions',
+      {
+        field: 'robotId',
+        missing: wrongScope,
+        scopes: Object.fromEntries(wrongScope.map((a) => [a, { needed: DELIVERY_ACTION_SCOPES[a], declared: [...(capability.scopes.get(a) ?? [])] }])),
+      },
+    );
 }
 
 /**

@@ -17,6 +17,6 @@ export type {
   UnassignedReason,
 } from './dispatch.types.js';
 export { capabilityProblem, energyNeededPct, unavailability } from './robot-eligibility.js';
-export { ACTIONS_EVERY_ROBOT_RUNS, capabilityGap, capabilityOf, missionNeeds, NO_NEEDS } from './robot-capability.js';
-export type { CapabilityGap, MissionNeeds, RobotCapability } from './robot-capability.js';
+export { ACTIONS_EVERY_ROBOT_RUNS, capabilityGap, capabilityOf, declaresActionIn, missionNeeds, NO_NEEDS } from './robot-capability.js';
+export type { ActionScope, CapabilityGap, MissionNeeds, RobotCapability } from './robot-capability.js';
 export type { Unavailability } from './robot-eligibility.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ACTIONS_EVERY_ROBOT_RUNS, capabilityGap, capabilityOf, missionNeeds } from './robot-capability.js';
+import { ACTIONS_EVERY_ROBOT_RUNS, capabilityGap, capabilityOf, declaresActionIn, missionNeeds } from './robot-capability.js';
 
 const factsheet = (actions: string[], loadPositions?: string[]) => ({
   version: '2.0.0',
@@ -23,7 +23,46 @@ describe('robot capability', () => {
     })!;
     expect([...c.actions]).toEqual(['drop']);
     expect(c.compartments.size).toBe(0);
-    expect(capabilityOf({})).toEqual({ actions: new Set(), compartments: new Set() });
+    expect(capabilityOf({})).toEqual({ actions: new Set(), scopes: new Map(), compartments: new Set() });
+  });
+
+  it("reads each action type's actionScopes; an entry without them (a lenient 2.0 factsheet) leaves the scopes unknown", () => {
+    const c = capabilityOf({
+      protocolFeatures: {
+        agvActions: [
+          { actionType: 'medloop.unlockCompartment', actionScopes: ['NODE'] },
+          { actionType: 'startCharging', actionScopes: ['INSTANT', 'NODE', 'BOGUS'] },
+          { actionType: 'drop' },
+          { actionType: 'pick', actionScopes: 'NODE' },
+        ],
+      },
+    })!;
+    expect(c.scopes.get('medloop.unlockCompartment')).toEqual(new Set(['NODE']));
+    expect(c.scopes.get('startCharging')).toEqual(new Set(['INSTANT', 'NODE']));
+    expect(c.scopes.has('drop')).toBe(false);
+    expect(c.scopes.has('pick')).toBe(false);
+    expect(declaresActionIn(c, 'medloop.unlockCompartment', 'NODE')).toBe(true);
+    expect(declaresActionIn(c, 'medloop.unlockCompartment', 'INSTANT')).toBe(false);
+    // unknown scopes are accepted, an undeclared type never
+    expect(declaresActionIn(c, 'drop', 'INSTANT')).toBe(true);
+    expect(declaresActionIn(c, 'pick', 'EDGE')).toBe(true);
+    expect(declaresActionIn(c, 'lift', 'NODE')).toBe(false);
+  });
+
+  it('refuses a stop action the robot declares only as an instant action (stops send it on a node)', () => {
+    const cap = capabilityOf({
+      protocolFeatures: {
+        agvActions: [
+          { actionType: 'startCharging', actionScopes: ['INSTANT'] },
+          { actionType: 'drop', actionScopes: ['NODE', 'INSTANT'] },
+          { actionType: 'pick' },
+        ],
+      },
+    });
+    const gap = capabilityGap(cap, { actions: ['startCharging', 'drop', 'pick'], compartments: [] })!;
+    expect(gap).toMatchObject({ noFactsheet: false, missingActions: [], notOnNodes: ['startCharging'] });
+    expect(gap.detail).toBe('does not declare the actions startCharging on nodes (factsheet actionScopes without NODE)');
+    expect(capabilityGap(cap, { actions: ['drop', 'pick'], compartments: [] })).toBeUndefined();
   });
 
   it('collects the action types and the compartments a mission stops send, each once', () => {
