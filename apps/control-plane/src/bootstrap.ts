@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { PortInUseError } from '#broker';
 import { AppModule } from './app.module.js';
 import { answerClientErrors } from './common/http-client-errors.js';
+import { buildOpenApiDocument } from './common/openapi.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import type { AppConfig } from './config/config.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -67,15 +68,7 @@ export async function startControlPlane(config: AppConfig, opts: { logger?: Logg
   answerClientErrors(app.getHttpServer(), app.get(MetricsService));
   if (opts.shutdownHooks !== false) app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('MedLoop control plane')
-      .setDescription('Smart-ward control plane: device registry, robot fleet, closed-loop drug custody.')
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
-  );
+  const doc = buildOpenApiDocument(app);
   SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs-json' });
   serveWebUi(app, config.webDir, logger);
 

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
-import { jsonSchema } from '../common/openapi.js';
+import { ApiErrors, jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { AlarmRuleIdParam, SaveAlarmRulesPipe, SaveAlarmRulesSchema, type AlarmRuleInput } from './alarm-rule.dto.js';
 import { AlarmRulesService, type AlarmRuleView } from './alarm-rules.service.js';
@@ -14,6 +14,7 @@ export class AlarmRulesController {
   constructor(private readonly rules: AlarmRulesService) {}
 
   @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
+  @ApiOperation({ summary: 'List the alarm rules' })
   @Get()
   @WardScope.allWards('alarm rules are site configuration, kept by the pharmacy')
   list(): readonly AlarmRuleView[] {
@@ -22,6 +23,7 @@ export class AlarmRulesController {
 
   /** Creates or replaces one rule or a list of rules, by id. */
   @Roles('admin', 'pharmacist')
+  @ApiOperation({ summary: 'Create or replace alarm rules, by id' })
   @Post()
   @WardScope.allWards('alarm rules are site configuration, kept by the pharmacy')
   @HttpCode(200)
@@ -31,6 +33,8 @@ export class AlarmRulesController {
   }
 
   @Roles('admin', 'pharmacist')
+  @ApiOperation({ summary: 'Delete an alarm rule' })
+  @ApiErrors({ not_found: ['alarm_rule_not_found'] })
   @Delete(':id')
   @WardScope.allWards('alarm rules are site configuration, kept by the pharmacy')
   @HttpCode(204)

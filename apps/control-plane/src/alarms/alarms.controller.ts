@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi.js';
 import { z } from 'zod';
 import { ALARM_SEVERITIES, ALARM_STATES } from '#domain';
 import { READ_ROLES, ACTING_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
@@ -36,6 +37,7 @@ export class AlarmsController {
 
   /** Newest first; nurses see only their wards' alarms. */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List alarms, newest first (nurses: their wards only)' })
   @Get()
   @WardScope.filtered('AlarmsService.list queries the alarms of the caller’s wards')
   list(@Query(new ZodPipe(ListAlarmsQuery, 'query')) q: z.infer<typeof ListAlarmsQuery>, @CurrentUser() user: AuthUser): Promise<AlarmView[]> {
@@ -43,6 +45,7 @@ export class AlarmsController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get one alarm' })
   @Get(':id')
   @WardScope.resource('alarm')
   get(@Param('id', new ZodPipe(AlarmId, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<AlarmView> {
@@ -50,6 +53,7 @@ export class AlarmsController {
   }
 
   @Roles(...ACTING_ROLES)
+  @ApiOperation({ summary: 'Acknowledge an alarm' })
   @Post(':id/acknowledge')
   @WardScope.resource('alarm')
   @HttpCode(200)
@@ -63,6 +67,8 @@ export class AlarmsController {
    * a nurse of another ward, 409 when it is already cleared.
    */
   @Roles(...ACTING_ROLES)
+  @ApiOperation({ summary: 'Close an alarm that clears by a person’s decision, with a reason' })
+  @ApiErrors({ rule: ['alarm_not_resolvable'], forbidden: ['role_forbidden'], conflict: ['alarm_already_cleared'] })
   @Post(':id/resolve')
   @WardScope.resource('alarm')
   @Idempotent()

@@ -1,5 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi.js';
 import type { Request, Response } from 'express';
 import { Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
@@ -40,6 +41,7 @@ export class AuditAnchorController {
    * `ok` only when all hold (a witness that cannot be reached counts for nothing).
    */
   @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
+  @ApiOperation({ summary: 'Verify the custody log: hash chain, signed checkpoints, witnesses and state tables' })
   @Get('verify')
   @WardScope.none('the custody log’s integrity: sequence numbers, hashes and checkpoints, no ward data')
   async verify(): Promise<AuditReport & { chainOk: boolean; anchor: AnchorReport; witnesses: WitnessVerdict[]; states: StateReplayReport }> {
@@ -65,6 +67,8 @@ export class AuditAnchorController {
 
   /** The latest signed checkpoint: the signed note as text/plain, or its fields with `Accept: application/json`. */
   @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
+  @ApiOperation({ summary: 'Get the latest signed checkpoint (signed note, or JSON)' })
+  @ApiErrors({ not_found: ['checkpoint_not_found'] })
   @Get('checkpoint')
   @WardScope.none('a tree size and root hash of the whole custody log: no ward data')
   @ApiProduces('text/plain', 'application/json')
@@ -81,6 +85,7 @@ export class AuditAnchorController {
 
   /** The verifier keys (Go signed-note format): the current signing key's and the retired ones still trusted. */
   @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
+  @ApiOperation({ summary: 'Get the checkpoint verifier keys (current and retired)' })
   @Get('keys')
   @WardScope.none('public keys of the checkpoint signer: no ward data')
   @ApiOkResponse({ description: '{ origin, current: { name, keyId, verifierKey }, retired: [...] }' })

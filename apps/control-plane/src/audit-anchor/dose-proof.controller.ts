@@ -1,5 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi.js';
 import { READ_ROLES, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
@@ -18,6 +19,8 @@ export class DoseProofController {
    * checkpoint, verifiable offline with the log's verifier key alone (`npm run audit -- verify-proof`).
    */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get a dose’s inclusion proofs to the latest signed checkpoint' })
+  @ApiErrors({ not_found: ['checkpoint_not_found'], conflict: ['anchor_failed', 'dose_proof_unverifiable'] })
   @Get('doses/:id/proof')
   @WardScope.resource('dose')
   @ApiOkResponse({

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { LoginResultSchema, EndedSchema, SessionViewSchema, UnlockedSchema } from '../common/api-results.js';
 import { z } from 'zod';
 import { type AuthUser, CurrentUser, OwnSession, Public, READ_ROLES, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
-import { jsonSchema } from '../common/openapi.js';
+import { ApiErrors, ApiResult, jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { AuthService, type LoginResult } from './auth.service.js';
 import { LoginAttempts, type LockoutView } from './login-attempts.service.js';
@@ -55,6 +56,9 @@ export class AuthController {
   ) {}
 
   @Public()
+  @ApiOperation({ summary: 'Sign in with username and password' })
+  @ApiErrors({ unauthorized: ['invalid_credentials'], throttled: ['too_many_attempts'] })
+  @ApiResult(LoginResultSchema, 'A short-lived bearer access token, a rotating refresh token and the signed-in user')
   @Post('login')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(LoginSchema) })
@@ -71,6 +75,9 @@ export class AuthController {
 
   /** The next access token and refresh token of a live session; each refresh token is good once. */
   @Public()
+  @ApiOperation({ summary: 'Exchange a refresh token for the next access and refresh tokens' })
+  @ApiErrors({ unauthorized: ['invalid_token', 'session_ended', 'credentials_changed'] })
+  @ApiResult(LoginResultSchema)
   @Post('refresh')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(RefreshSchema) })
@@ -83,6 +90,8 @@ export class AuthController {
   @ApiBearerAuth()
   @Roles(...READ_ROLES)
   @OwnSession()
+  @ApiOperation({ summary: 'Sign out this session (or every session of the caller)' })
+  @ApiResult(EndedSchema)
   @Post('logout')
   @WardScope.none('the caller’s own sessions')
   @HttpCode(200)
@@ -94,6 +103,8 @@ export class AuthController {
   /** The caller's live sessions (where and when signed in). */
   @ApiBearerAuth()
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List the caller’s live sessions' })
+  @ApiResult(z.array(SessionViewSchema))
   @Get('sessions')
   @WardScope.none('the caller’s own sessions')
   mySessions(@CurrentUser() user: AuthUser): Promise<SessionView[]> {
@@ -104,6 +115,9 @@ export class AuthController {
   @ApiBearerAuth()
   @Roles(...READ_ROLES)
   @OwnSession()
+  @ApiOperation({ summary: 'Change the caller’s password (every session ends; a new one is answered)' })
+  @ApiErrors({ unauthorized: ['invalid_credentials'] })
+  @ApiResult(LoginResultSchema)
   @Post('password')
   @WardScope.none('the caller’s own account')
   @HttpCode(200)
@@ -124,6 +138,7 @@ export class AuthController {
    */
   @ApiBearerAuth()
   @Roles('admin')
+  @ApiOperation({ summary: 'List the sign-in lockouts in force' })
   @Get('lockouts')
   @WardScope.none('sign-in lockouts: accounts and addresses, not ward data')
   lockouts(): Promise<LockoutView[]> {
@@ -133,6 +148,8 @@ export class AuthController {
   /** Lifts the locks of a username (every source it is locked from, and its delay), a badge and/or a source address, and clears their alarms. */
   @ApiBearerAuth()
   @Roles('admin')
+  @ApiOperation({ summary: 'Lift the lockouts of a username, a badge and/or a source address' })
+  @ApiResult(UnlockedSchema)
   @Post('lockouts/unlock')
   @WardScope.none('sign-in lockouts: accounts and addresses, not ward data')
   @HttpCode(200)

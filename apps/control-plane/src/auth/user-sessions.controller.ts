@@ -4,7 +4,10 @@
  * rather than the users feature reaching into them.
  */
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { EndedSchema, SessionViewSchema } from '../common/api-results.js';
+import { ApiErrors, ApiResult } from '../common/openapi.js';
 import { NotFoundError } from '#domain';
 import { UsersRepository } from '#persistence';
 import { Roles } from '../common/auth.decorators.js';
@@ -24,6 +27,9 @@ export class UserSessionsController {
 
   /** The user's live sign-in sessions. */
   @Roles('admin')
+  @ApiOperation({ summary: 'List a user’s live sessions' })
+  @ApiErrors({ not_found: ['user_not_found'] })
+  @ApiResult(z.array(SessionViewSchema))
   @Get(':id/sessions')
   @WardScope.none('user administration: accounts, not ward data')
   async list(@Param('id', new ZodPipe(UserIdSchema, 'id')) id: string): Promise<SessionView[]> {
@@ -33,6 +39,9 @@ export class UserSessionsController {
 
   /** Sign out everywhere: every session of the user ends; their tokens answer 401 and their live sockets close. */
   @Roles('admin')
+  @ApiOperation({ summary: 'Sign a user out everywhere' })
+  @ApiErrors({ not_found: ['user_not_found'] })
+  @ApiResult(EndedSchema)
   @Post(':id/sign-out')
   @WardScope.none('user administration: accounts, not ward data')
   @HttpCode(200)

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
@@ -17,6 +17,7 @@ export class CabinetsController {
 
   /** Every smart cabinet with its live state (nurses: their wards only). */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List smart cabinets with their live state (nurses: their wards only)' })
   @Get()
   @WardScope.filtered('CabinetsService.list keeps the cabinets of the caller’s wards')
   list(@CurrentUser() user: AuthUser): Promise<CabinetView[]> {
@@ -25,6 +26,7 @@ export class CabinetsController {
 
   /** One cabinet with its pockets (lock state, medication, stock — counts hidden from nurses). */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get one cabinet with its pockets' })
   @Get(':id')
   @WardScope.resource('cabinet')
   get(@Param('id', new ZodPipe(CabinetIdParam, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<CabinetView & { pockets: PocketView[] }> {
@@ -33,6 +35,7 @@ export class CabinetsController {
 
   /** The append-only inventory ledger, newest first. */
   @Roles('admin', 'pharmacist', 'ward_pharmacist', 'safety_officer')
+  @ApiOperation({ summary: 'Read a cabinet’s inventory ledger, newest first' })
   @Get(':id/ledger')
   @WardScope.resource('cabinet')
   ledger(
@@ -45,6 +48,7 @@ export class CabinetsController {
 
   /** Commands sent to the cabinet and their outcome (pending, done, refused, failed, timed_out). */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List the commands sent to a cabinet and their outcome' })
   @Get(':id/commands')
   @WardScope.resource('cabinet')
   commands(@Param('id', new ZodPipe(CabinetIdParam, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<CommandView[]> {
@@ -53,6 +57,7 @@ export class CabinetsController {
 
   /** What a pocket holds (GTIN, name, controlled, par level); its stock and ledger are kept. */
   @Roles('admin', 'pharmacist')
+  @ApiOperation({ summary: 'Configure what a pocket holds' })
   @Put(':id/pockets/:pocketId')
   @WardScope.resource('cabinet')
   @ApiBody({ schema: jsonSchema(ConfigurePocketSchema) })
@@ -66,6 +71,7 @@ export class CabinetsController {
   }
 
   @Roles('admin', 'pharmacist')
+  @ApiOperation({ summary: 'Lock a cabinet down, with a reason' })
   @Post(':id/lockdown')
   @WardScope.resource('cabinet')
   @HttpCode(200)
@@ -79,6 +85,7 @@ export class CabinetsController {
   }
 
   @Roles('admin', 'pharmacist')
+  @ApiOperation({ summary: 'Release a cabinet’s lockdown' })
   @Post(':id/release-lockdown')
   @WardScope.resource('cabinet')
   @HttpCode(200)

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
-import { jsonSchema } from '../common/openapi.js';
+import { ApiErrors, jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { DiscrepanciesQuery, DiscrepancyIdParam, ResolveDiscrepancySchema, type ResolveDiscrepancy } from './cabinet.dto.js';
 import { PocketRecordsService, type DiscrepancyView } from './pocket-records.service.js';
@@ -18,6 +18,7 @@ export class DiscrepanciesController {
 
   /** Count discrepancies (default: open ones), newest first. */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List count discrepancies (default: open), newest first' })
   @Get()
   @WardScope.filtered('PocketRecordsService.discrepancies keeps the discrepancies of cabinets in the caller’s wards')
   list(@Query(new ZodPipe(DiscrepanciesQuery, 'query')) q: z.output<typeof DiscrepanciesQuery>, @CurrentUser() user: AuthUser): Promise<DiscrepancyView[]> {
@@ -26,6 +27,8 @@ export class DiscrepanciesController {
 
   /** A pharmacist closes a discrepancy with a reason: accept the count (stock adjusted) or keep the expected quantity. */
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Resolve a count discrepancy, with a reason' })
+  @ApiErrors({ not_found: ['discrepancy_not_found'] })
   @Post(':id/resolve')
   @WardScope.allWards('the pharmacy resolves discrepancies on every ward')
   @HttpCode(200)

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Ip, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
-import { jsonSchema } from '../common/openapi.js';
+import { ApiErrors, jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import type { CommandView } from '../device-protocol/device-commands.service.js';
 import {
@@ -45,6 +45,8 @@ export class PocketActionsController {
 
   /** Unlocks the pocket for a removal: needs a verified order (orderId) or an override with a reason. */
   @Roles('nurse', 'pharmacist', 'admin')
+  @ApiOperation({ summary: 'Unlock a pocket for a removal (verified order or override)' })
+  @ApiErrors({ not_found: ['pocket_not_found'] })
   @Post('remove')
   @ApiBody({ schema: jsonSchema(RemoveSchema) })
   remove(
@@ -57,6 +59,8 @@ export class PocketActionsController {
   }
 
   @Roles('nurse', 'pharmacist', 'admin')
+  @ApiOperation({ summary: 'Cancel a removal that was not taken' })
+  @ApiErrors({ not_found: ['pocket_not_found'] })
   @Post('cancel-remove')
   @ApiBody({ schema: jsonSchema(CancelRemoveSchema) })
   cancelRemove(
@@ -69,6 +73,8 @@ export class PocketActionsController {
   }
 
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Restock a pocket' })
+  @ApiErrors({ not_found: ['pocket_not_found'] })
   @Post('restock')
   @ApiBody({ schema: jsonSchema(RestockSchema) })
   restock(
@@ -82,6 +88,8 @@ export class PocketActionsController {
 
   /** Waste: of a removed dose (removalId, nothing opens) or of pocket stock (the pocket opens). Controlled drugs need a witness. */
   @Roles('nurse', 'pharmacist', 'admin')
+  @ApiOperation({ summary: 'Record waste, of a removed dose or of pocket stock' })
+  @ApiErrors({ not_found: ['pocket_not_found'] })
   @Post('waste')
   @ApiBody({ schema: jsonSchema(WasteSchema) })
   waste(
@@ -98,6 +106,8 @@ export class PocketActionsController {
 
   /** Returns go to the cabinet's return bin for pharmacy verification, never back into the pocket. */
   @Roles('nurse', 'pharmacist', 'admin')
+  @ApiOperation({ summary: 'Return a unit to the cabinet’s return bin' })
+  @ApiErrors({ not_found: ['pocket_not_found'] })
   @Post('return')
   @ApiBody({ schema: jsonSchema(ReturnSchema) })
   returnToBin(
@@ -111,6 +121,8 @@ export class PocketActionsController {
 
   /** Before a count: the expected quantity is withheld (always for nurses). */
   @Roles('nurse', 'pharmacist', 'admin')
+  @ApiOperation({ summary: 'Get the prompt for counting a pocket (expected quantity withheld when blind)' })
+  @ApiErrors({ not_found: ['pocket_not_found'] })
   @Get('count')
   countPrompt(
     @Param('id', cabinet()) id: string,
@@ -123,6 +135,8 @@ export class PocketActionsController {
 
   /** A count entered at the station; a mismatch opens a discrepancy. */
   @Roles('nurse', 'pharmacist', 'admin')
+  @ApiOperation({ summary: 'Enter a pocket count (a mismatch opens a discrepancy)' })
+  @ApiErrors({ not_found: ['pocket_not_found'] })
   @Post('count')
   @ApiBody({ schema: jsonSchema(CountSchema) })
   count(
@@ -136,6 +150,8 @@ export class PocketActionsController {
 
   /** Asks the cabinet to prompt a count at the pocket (the count arrives from the cabinet). */
   @Roles('nurse', 'pharmacist', 'admin')
+  @ApiOperation({ summary: 'Ask the cabinet to prompt a count at a pocket' })
+  @ApiErrors({ not_found: ['pocket_not_found'] })
   @Post('count-request')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(RequestCountSchema) })

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
 import { jsonSchema } from '../common/openapi.js';
@@ -18,6 +18,7 @@ export class RecallsController {
 
   /** Recalls a lot: refused by every pocket's ledger and locked in every cabinet (one command each, reported). */
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Recall a lot in every cabinet' })
   @Post()
   @WardScope.allWards('a recall locks a lot in every cabinet of the hospital')
   @ApiBody({ schema: jsonSchema(RecallSchema) })
@@ -26,6 +27,7 @@ export class RecallsController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List recalls' })
   @Get()
   @WardScope.filtered('RecallsService.list lists only the affected pockets of cabinets in the caller’s wards')
   list(@CurrentUser() user: AuthUser): Promise<RecallView[]> {

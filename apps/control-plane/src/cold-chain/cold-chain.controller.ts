@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
@@ -19,6 +19,7 @@ export class ColdChainController {
 
   /** Every storage unit the cold chain has heard of, with its status. */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List the cold-chain storage units with their status' })
   @Get('storages')
   @WardScope.filtered('ColdChainService.storagesView keeps the storages of the caller’s wards')
   storages(@CurrentUser() user: AuthUser): StorageView[] {
@@ -26,6 +27,7 @@ export class ColdChainController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List temperature excursions' })
   @Get('excursions')
   @WardScope.filtered('ColdChainService.excursions keeps the excursions of the caller’s wards’ storages')
   excursions(@Query(new ZodPipe(ExcursionsQuery, 'query')) q: z.output<typeof ExcursionsQuery>, @CurrentUser() user: AuthUser): Promise<ExcursionView[]> {
@@ -34,6 +36,7 @@ export class ColdChainController {
 
   /** A pharmacist releases or destroys a quarantined unit's stock; the unit returns to service. */
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Release or destroy the stock of a quarantined unit' })
   @Post('excursions/:id/decision')
   @WardScope.resource('excursion')
   @HttpCode(200)

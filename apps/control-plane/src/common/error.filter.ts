@@ -6,11 +6,13 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { DomainError } from '#domain';
 import { storageFailureCode, storageUnavailable } from '#persistence';
 import type { MetricsService } from '../metrics/metrics.service.js';
 
-const STATUS: Record<DomainError['kind'], number> = {
+/** The one status table: a domain error's kind answers this HTTP status (the OpenAPI document reads it too). */
+export const DOMAIN_ERROR_STATUS: Readonly<Record<DomainError['kind'], number>> = {
   validation: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -32,18 +34,27 @@ export class ReplayedOutcome extends HttpException {
   }
 }
 
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  field?: string;
-  details?: Record<string, unknown>;
-}
+/**
+ * Every error answer's body (this filter's, the body parser's and the HTTP parser's): the
+ * filter's output type and the OpenAPI document's error schema come from this one schema.
+ */
+export const ErrorBodySchema = z
+  .object({
+    statusCode: z.int().min(400).max(599),
+    /** a stable machine-readable code, e.g. `validation_failed`, `dose_not_found` */
+    error: z.string(),
+    message: z.string(),
+    /** the offending field path, when there is one */
+    field: z.string().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ description: 'The error envelope of every 4xx/5xx answer' });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 export function domainErrorBody(err: DomainError): ErrorBody {
   const details = err.details;
   const field = typeof details?.['field'] === 'string' ? (details['field'] as string) : undefined;
-  return { statusCode: STATUS[err.kind], error: err.code, message: err.message, ...(field ? { field } : {}), ...(details ? { details } : {}) };
+  return { statusCode: DOMAIN_ERROR_STATUS[err.kind], error: err.code, message: err.message, ...(field ? { field } : {}), ...(details ? { details } : {}) };
 }
 
 @Catch()

@@ -36,7 +36,7 @@ import type { AuthUser } from './auth.decorators.js';
 import { domainErrorBody, ReplayedOutcome } from './error.filter.js';
 import { LOGGER } from './logger.js';
 
-const IDEMPOTENT = 'medloop:idempotent';
+export const IDEMPOTENT = 'medloop:idempotent';
 /** Marks a controller (or one route) whose POST/PUT routes take an `Idempotency-Key`. */
 export const Idempotent = () => SetMetadata(IDEMPOTENT, true);
 

@@ -5,7 +5,7 @@
  * POST /api/administrations (custody.controller.ts). Each handler makes one call.
  */
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { Idempotent } from '../common/idempotency.js';
@@ -24,6 +24,7 @@ export class AdministrationsController {
 
   /** Overrides, newest first: `?reviewed=false` for those waiting, `limit`/`offset` to page; `total` counts them all. */
   @Roles('ward_pharmacist', 'pharmacist', 'admin', 'safety_officer')
+  @ApiOperation({ summary: 'List administration overrides, newest first' })
   @Get('overrides')
   @WardScope.filtered('OverrideReviewService.list keeps the overrides of patients on the caller’s wards')
   overrides(@Query(new ZodPipe(OverridesQuerySchema, 'query')) q: z.infer<typeof OverridesQuerySchema>, @CurrentUser() u: AuthUser) {
@@ -35,6 +36,7 @@ export class AdministrationsController {
    * it). A clinical judgement: pharmacists only, not the system administrator.
    */
   @Roles('ward_pharmacist', 'pharmacist')
+  @ApiOperation({ summary: 'Review an administration override (pharmacists only)' })
   @Post(':id/review')
   @WardScope.resource('administration-slot')
   @HttpCode(200)

@@ -5,7 +5,7 @@
  * (libs/domain audit/refusals.ts); each carries its reason code.
  */
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { isRefusalAction, REFUSAL_ACTION_NAMES } from '#domain';
 import { CustodyRepository, type CustodyEventEntity } from '#persistence';
@@ -84,6 +84,7 @@ export class AuditEventsController {
    * in all) and `nextBefore` (pass as `before` for the next page; null on the last).
    */
   @Roles('admin', 'safety_officer', 'pharmacist', 'ward_pharmacist')
+  @ApiOperation({ summary: 'Search custody events, newest first, a page at a time' })
   @Get('events')
   @WardScope.allWards('the audit trail of the whole hospital: only roles that see every ward read it')
   async events(@Query(new ZodPipe(AuditEventsQuery, 'query')) q: AuditEventsQueryInput) {

@@ -1,5 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi.js';
 import { READ_ROLES, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
 import { ZodPipe } from '../common/zod.pipe.js';
@@ -14,6 +15,8 @@ export class AuditController {
 
   /** A dose's whole custody chain, each event with its hash and the link to the previous one. */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get a dose’s custody chain with its hashes' })
+  @ApiErrors({ not_found: ['dose_not_found'] })
   @Get('doses/:id/timeline')
   @WardScope.resource('dose')
   timeline(@Param('id', new ZodPipe(IdParam, 'id')) id: string) {
@@ -22,6 +25,8 @@ export class AuditController {
 
   /** FHIR R4 Bundle: Patient, Medication, MedicationRequest/Dispense/Administration, Task, Provenance. */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Export a dose’s custody as a FHIR R4 Bundle' })
+  @ApiErrors({ not_found: ['dose_not_found'] })
   @Get('doses/:id/fhir')
   @WardScope.resource('dose')
   doseFhir(@Param('id', new ZodPipe(IdParam, 'id')) id: string) {
@@ -29,6 +34,8 @@ export class AuditController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Export a delivery’s custody as a FHIR R4 Bundle' })
+  @ApiErrors({ not_found: ['delivery_not_found'] })
   @Get('deliveries/:id/fhir')
   @WardScope.resource('delivery')
   deliveryFhir(@Param('id', new ZodPipe(IdParam, 'id')) id: string) {
@@ -37,6 +44,8 @@ export class AuditController {
 
   /** GS1 EPCIS 2.0 JSON-LD document of the custody chain. */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Export a dose’s custody as a GS1 EPCIS 2.0 document' })
+  @ApiErrors({ not_found: ['dose_not_found'] })
   @Get('doses/:id/epcis')
   @WardScope.resource('dose')
   doseEpcis(@Param('id', new ZodPipe(IdParam, 'id')) id: string) {
@@ -44,6 +53,8 @@ export class AuditController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Export a delivery’s custody as a GS1 EPCIS 2.0 document' })
+  @ApiErrors({ not_found: ['delivery_not_found'] })
   @Get('deliveries/:id/epcis')
   @WardScope.resource('delivery')
   deliveryEpcis(@Param('id', new ZodPipe(IdParam, 'id')) id: string) {

@@ -4,7 +4,7 @@
  * Each handler makes one call; rules live in the services and libs/domain.
  */
 import { Body, Controller, Get, HttpCode, Ip, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
@@ -52,6 +52,7 @@ export class CustodyController {
 
   // ---- formulary and patients
   @Roles('admin', 'pharmacist')
+  @ApiOperation({ summary: 'Add a medication to the formulary' })
   @Post('medications')
   @WardScope.none('the formulary: not ward data')
   @ApiBody({ schema: jsonSchema(CreateMedicationSchema) })
@@ -60,6 +61,7 @@ export class CustodyController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List the formulary' })
   @Get('medications')
   @WardScope.none('the formulary: not ward data')
   medications() {
@@ -67,6 +69,7 @@ export class CustodyController {
   }
 
   @Roles('admin', 'pharmacist')
+  @ApiOperation({ summary: 'Admit a patient' })
   @Post('patients')
   @WardScope.allWards('admits a patient to the ward the body names: pharmacy roles')
   @ApiBody({ schema: jsonSchema(CreatePatientSchema) })
@@ -75,6 +78,7 @@ export class CustodyController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List patients (nurses: their wards only)' })
   @Get('patients')
   @WardScope.filtered('CatalogService.patients keeps the patients of the caller’s wards')
   patients(@Query('ward', new ZodPipe(z.string().max(64).optional(), 'ward')) ward: string | undefined, @CurrentUser() u: AuthUser) {
@@ -83,6 +87,7 @@ export class CustodyController {
 
   /** A patient's doses and administration slots (due, given, held, refused, missed). */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get a patient’s doses and administration slots' })
   @Get('patients/:id/medication')
   @WardScope.resource('patient')
   patientMedication(@Param('id', id()) pid: string, @CurrentUser() u: AuthUser) {
@@ -91,6 +96,7 @@ export class CustodyController {
 
   /** Doses by custody state, e.g. `?state=quarantined,receipt_discrepancy,lost` for the exception list. */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List doses by custody state' })
   @Get('doses')
   @WardScope.filtered('CatalogService.dosesInStates keeps the doses of the caller’s wards’ patients')
   doses(
@@ -108,6 +114,7 @@ export class CustodyController {
 
   // ---- orders
   @Roles('admin', 'pharmacist')
+  @ApiOperation({ summary: 'Create a medication order' })
   @Post('orders')
   @WardScope.allWards('an order for the patient the body names: pharmacy roles')
   @ApiBody({ schema: jsonSchema(CreateOrderSchema) })
@@ -116,6 +123,7 @@ export class CustodyController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List medication orders' })
   @Get('orders')
   @WardScope.filtered('OrdersService.list keeps the orders of the caller’s wards’ patients')
   listOrders(
@@ -130,6 +138,7 @@ export class CustodyController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get one medication order' })
   @Get('orders/:id')
   @WardScope.resource('order')
   getOrder(@Param('id', id()) oid: string, @CurrentUser() u: AuthUser) {
@@ -137,6 +146,7 @@ export class CustodyController {
   }
 
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Verify an order (pharmacist)' })
   @Post('orders/:id/verify')
   @WardScope.resource('order')
   @HttpCode(200)
@@ -145,6 +155,7 @@ export class CustodyController {
   }
 
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Reject an order, with a reason' })
   @Post('orders/:id/reject')
   @WardScope.resource('order')
   @HttpCode(200)
@@ -154,6 +165,7 @@ export class CustodyController {
 
   /** Stops an order; a delivery carrying its doses is recalled to the pharmacy. */
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Stop an order (a delivery carrying its doses is recalled)' })
   @Post('orders/:id/stop')
   @WardScope.resource('order')
   @HttpCode(200)
@@ -163,6 +175,7 @@ export class CustodyController {
 
   // ---- deliveries: pharmacy side
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Create a delivery' })
   @Post('deliveries')
   @WardScope.allWards('a delivery to the ward the body names: pharmacy roles')
   @ApiBody({ schema: jsonSchema(CreateDeliverySchema) })
@@ -171,6 +184,7 @@ export class CustodyController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List deliveries' })
   @Get('deliveries')
   @WardScope.filtered('DeliveryPharmacyService.list keeps the deliveries to the caller’s wards')
   deliveries(
@@ -185,6 +199,7 @@ export class CustodyController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get one delivery' })
   @Get('deliveries/:id')
   @WardScope.resource('delivery')
   delivery(@Param('id', id()) did: string, @CurrentUser() u: AuthUser) {
@@ -193,6 +208,7 @@ export class CustodyController {
 
   /** Scans a picked unit (GS1 DataMatrix) into the delivery for an order. */
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Scan a picked unit into a delivery' })
   @Post('deliveries/:id/picks')
   @WardScope.resource('delivery')
   @ApiBody({ schema: jsonSchema(PickSchema) })
@@ -201,6 +217,7 @@ export class CustodyController {
   }
 
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Check a delivery’s picks (second person)' })
   @Post('deliveries/:id/check')
   @WardScope.resource('delivery')
   @HttpCode(200)
@@ -210,6 +227,7 @@ export class CustodyController {
   }
 
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Load a delivery into a robot’s compartments' })
   @Post('deliveries/:id/load')
   @WardScope.resource('delivery')
   @HttpCode(200)
@@ -219,6 +237,7 @@ export class CustodyController {
   }
 
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Dispatch a loaded delivery' })
   @Post('deliveries/:id/dispatch')
   @WardScope.resource('delivery')
   @HttpCode(200)
@@ -228,6 +247,7 @@ export class CustodyController {
 
   /** Robot failure: a named courier takes custody of the doses. */
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Hand a delivery to a named courier (robot failure)' })
   @Post('deliveries/:id/escalate')
   @WardScope.resource('delivery')
   @HttpCode(200)
@@ -239,6 +259,7 @@ export class CustodyController {
   // ---- deliveries: ward side
   /** A nurse of the destination ward opens one compartment (session, or badge + PIN). */
   @Roles('nurse', 'admin')
+  @ApiOperation({ summary: 'Open a delivery compartment on the destination ward' })
   @Post('deliveries/:id/unlock')
   @WardScope.resource('delivery')
   @HttpCode(200)
@@ -248,6 +269,7 @@ export class CustodyController {
   }
 
   @Roles('nurse', 'admin')
+  @ApiOperation({ summary: 'Scan a received unit at the ward' })
   @Post('deliveries/:id/receipt')
   @WardScope.resource('delivery')
   @HttpCode(200)
@@ -257,6 +279,7 @@ export class CustodyController {
   }
 
   @Roles('nurse', 'admin')
+  @ApiOperation({ summary: 'Complete a delivery’s receipt' })
   @Post('deliveries/:id/receipt/complete')
   @WardScope.resource('delivery')
   @HttpCode(200)
@@ -266,6 +289,7 @@ export class CustodyController {
 
   // ---- bedside
   @Roles('nurse', 'admin')
+  @ApiOperation({ summary: 'Record an administration at the bedside' })
   @Post('administrations')
   @WardScope.inService('BedsideService.administer: the ward of the patient the scanned wristband names')
   @ApiBody({ schema: jsonSchema(AdministrationSchema) })

@@ -3,7 +3,7 @@
  * ward-scoped for nurses; the review is the pharmacy's, with a reason, on the custody record.
  */
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
@@ -40,6 +40,7 @@ export class DoseLocationsController {
 
   /** Every place the dose has been, with times, where it is now, and its time out of refrigeration. */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get every place a dose has been, and where it is now' })
   @Get('doses/:id/locations')
   @WardScope.resource('dose')
   doseLocations(@Param('id', id()) doseId: string, @CurrentUser() u: AuthUser) {
@@ -48,6 +49,7 @@ export class DoseLocationsController {
 
   /** Which doses were at a place (a fridge, a compartment, a ward) at some instant between from and to. */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Find the doses that were at a place between two instants' })
   @Get('locations/doses')
   @WardScope.filtered('DoseLocationsService.dosesAt keeps the doses of the caller’s wards’ patients')
   dosesAt(@Query(new ZodPipe(DosesAtQuery, 'query')) q: z.infer<typeof DosesAtQuery>, @CurrentUser() u: AuthUser) {
@@ -56,6 +58,7 @@ export class DoseLocationsController {
 
   /** A pharmacist releases a quarantined dose with a reason: back into use where it is (on the ward), or into pharmacy stock. */
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Release a quarantined dose, with a reason' })
   @Post('doses/:id/release')
   @WardScope.resource('dose')
   @HttpCode(200)
@@ -66,6 +69,7 @@ export class DoseLocationsController {
 
   /** A pharmacist takes an unused dose back into the pharmacy (from the ward, a courier, a recalled robot). */
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Take an unused dose back into the pharmacy' })
   @Post('doses/:id/return')
   @WardScope.resource('dose')
   @HttpCode(200)
@@ -76,6 +80,7 @@ export class DoseLocationsController {
 
   /** A pharmacist destroys a quarantined dose, with the reason. */
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Destroy a quarantined dose, with a reason' })
   @Post('doses/:id/destroy')
   @WardScope.resource('dose')
   @HttpCode(200)

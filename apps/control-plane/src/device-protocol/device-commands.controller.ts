@@ -1,5 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { READ_ROLES, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
@@ -16,6 +16,7 @@ export class DeviceCommandsController {
 
   /** One command to a cabinet or sensor: pending, done, refused, failed or timed_out. */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get one device command and its outcome' })
   @Get(':id')
   @WardScope.resource('device-command')
   get(@Param('id', new ZodPipe(CommandId, 'id')) id: string): Promise<CommandView> {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { type AuthUser, CurrentUser, READ_ROLES, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
@@ -15,6 +15,7 @@ export class DevicesController {
   constructor(private readonly devices: DevicesService) {}
 
   @Roles('admin')
+  @ApiOperation({ summary: 'Register a device and issue its MQTT credentials' })
   @Post()
   @WardScope.allWards('the device registry is kept by administrators')
   @ApiBody({ schema: jsonSchema(RegisterDeviceSchema) })
@@ -24,6 +25,7 @@ export class DevicesController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List registered devices' })
   @Get()
   @WardScope.filtered('DevicesService.list keeps the devices of the caller’s wards')
   list(@Query(new ZodPipe(ListDevicesQuery, 'query')) q: z.infer<typeof ListDevicesQuery>, @CurrentUser() user: AuthUser): Promise<DeviceView[]> {
@@ -31,6 +33,7 @@ export class DevicesController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get one device' })
   @Get(':id')
   @WardScope.resource('device')
   get(@Param('id', new ZodPipe(DeviceIdParam, 'id')) id: string): Promise<DeviceView> {
@@ -38,6 +41,7 @@ export class DevicesController {
   }
 
   @Roles('admin')
+  @ApiOperation({ summary: 'Rotate a device’s MQTT credentials' })
   @Post(':id/credentials')
   @WardScope.allWards('the device registry is kept by administrators')
   @ApiCreatedResponse({ description: 'New MQTT credentials; the old secret stops working and live sessions are dropped' })
@@ -46,6 +50,7 @@ export class DevicesController {
   }
 
   @Roles('admin')
+  @ApiOperation({ summary: 'Revoke a device' })
   @Post(':id/revoke')
   @WardScope.allWards('the device registry is kept by administrators')
   @HttpCode(200)

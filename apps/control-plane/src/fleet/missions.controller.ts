@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
@@ -16,6 +16,7 @@ export class MissionsController {
 
   /** Queues a transport mission; the dispatcher assigns a robot (stat before urgent before routine). */
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Create a robot mission' })
   @Post()
   @WardScope.allWards('missions are created by the pharmacy')
   @ApiBody({ schema: jsonSchema(CreateMissionSchema) })
@@ -24,6 +25,7 @@ export class MissionsController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List missions' })
   @Get()
   @WardScope.filtered('MissionsService.list keeps the missions carrying the caller’s wards’ cargo')
   list(@Query(new ZodPipe(ListMissionsQuery, 'query')) q: z.infer<typeof ListMissionsQuery>, @CurrentUser() user: AuthUser): Promise<MissionView[]> {
@@ -32,6 +34,7 @@ export class MissionsController {
 
   /** The mission's derived status and its whole history. */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get one mission with its history' })
   @Get(':id')
   @WardScope.resource('mission')
   get(@Param('id', new ZodPipe(MissionIdParam, 'id')) id: string): Promise<MissionView> {
@@ -39,6 +42,7 @@ export class MissionsController {
   }
 
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Cancel a mission' })
   @Post(':id/cancel')
   @WardScope.resource('mission')
   @HttpCode(200)
@@ -47,6 +51,7 @@ export class MissionsController {
   }
 
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Pause a mission' })
   @Post(':id/pause')
   @WardScope.resource('mission')
   @HttpCode(200)
@@ -55,6 +60,7 @@ export class MissionsController {
   }
 
   @Roles('pharmacist', 'admin')
+  @ApiOperation({ summary: 'Resume a paused mission' })
   @Post(':id/resume')
   @WardScope.resource('mission')
   @HttpCode(200)

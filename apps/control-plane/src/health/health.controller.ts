@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { storeHealth, type StoreFailure, type WriteQueueState, writeQueueState } from '#persistence';
@@ -59,6 +59,7 @@ export class HealthController {
   ) {}
 
   @Public()
+  @ApiOperation({ summary: 'Liveness and readiness of the node and its dependencies' })
   @Get()
   @ApiOkResponse({ description: 'database, broker and dispatch loop are up' })
   @ApiServiceUnavailableResponse({ description: 'a dependency is down or stalled' })

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
@@ -17,6 +17,7 @@ export class SensorsController {
 
   /** Every ward sensor with its latest values (nurses: their wards only). */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List ward sensors with their latest values' })
   @Get('sensors')
   @WardScope.filtered('SensorStateService.list keeps the sensors of the caller’s wards')
   list(@CurrentUser() user: AuthUser): Promise<SensorView[]> {
@@ -24,6 +25,7 @@ export class SensorsController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get one sensor' })
   @Get('sensors/:id')
   @WardScope.resource('sensor')
   get(@Param('id', new ZodPipe(SensorIdParam, 'id')) id: string, @CurrentUser() user: AuthUser): Promise<SensorView> {
@@ -32,6 +34,7 @@ export class SensorsController {
 
   /** The time series: raw readings, or per-minute min/avg/max (`resolution=1m`). */
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Read a sensor’s time series (raw or per minute)' })
   @Get('sensors/:id/readings')
   @WardScope.resource('sensor')
   readings(
@@ -43,6 +46,7 @@ export class SensorsController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'List a ward’s sensors' })
   @Get('wards/:ward/sensors')
   @WardScope.ward('ward')
   ofWard(@Param('ward', new ZodPipe(WardParam, 'ward')) ward: string, @CurrentUser() user: AuthUser): Promise<SensorView[]> {

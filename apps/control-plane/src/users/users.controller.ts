@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { UserViewSchema } from '../common/api-results.js';
 import { z } from 'zod';
 import { USER_ROLES } from '#persistence';
 import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
-import { jsonSchema } from '../common/openapi.js';
+import { ApiErrors, ApiResult, jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { UsersService, type UserView } from './users.service.js';
 
@@ -53,6 +54,9 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Roles('admin')
+  @ApiOperation({ summary: 'Create a user account' })
+  @ApiErrors({ conflict: ['username_taken'] })
+  @ApiResult(UserViewSchema)
   @Post()
   @WardScope.none('user administration: accounts, not ward data')
   @ApiBody({ schema: jsonSchema(CreateUserSchema) })
@@ -61,6 +65,8 @@ export class UsersController {
   }
 
   @Roles('admin')
+  @ApiOperation({ summary: 'List user accounts' })
+  @ApiResult(z.array(UserViewSchema))
   @Get()
   @WardScope.none('user administration: accounts, not ward data')
   list(): Promise<UserView[]> {
@@ -68,6 +74,8 @@ export class UsersController {
   }
 
   @Roles(...READ_ROLES)
+  @ApiOperation({ summary: 'Get the caller’s own account' })
+  @ApiResult(UserViewSchema)
   @Get('me')
   @WardScope.none('the caller’s own account')
   me(@CurrentUser() user: AuthUser): Promise<UserView> {
@@ -75,6 +83,9 @@ export class UsersController {
   }
 
   @Roles('admin')
+  @ApiOperation({ summary: 'Update a user account' })
+  @ApiErrors({ not_found: ['user_not_found'] })
+  @ApiResult(UserViewSchema)
   @Patch(':id')
   @WardScope.none('user administration: accounts, not ward data')
   @ApiBody({ schema: jsonSchema(UpdateUserSchema) })
