@@ -27,6 +27,8 @@ export interface DemoOptions extends WardBotOptions {
   pharmacyEveryMs: number;
   /** real ms between looks at the wards */
   wardEveryMs: number;
+  /** leave every n-th new order for a person to verify and send at the pharmacy (0 = none) */
+  humanShareEvery: number;
   /** real ms between injected faults; 0 = none */
   faultEveryMs: number;
   /** the first fault comes this long after start */
@@ -45,6 +47,7 @@ export const DEFAULT_OPTIONS: Omit<DemoOptions, 'log'> = {
   administerDelayMs: 10_000,
   humanTimeoutMs: 4 * 60_000,
   leaveForHumans: true,
+  humanShareEvery: 3,
   faultEveryMs: 75_000,
   firstFaultMs: 45_000,
   witness: true,
@@ -108,7 +111,10 @@ export async function startDemo(appConfig: AppConfig, adminPassword: string, opt
     devices = await startDevices(admin, seeded, mqttUrl, options.timeScale);
     const session = (username: string) => new Session(httpUrl, username, DEMO_USER_PASSWORD);
     const pharmacist = session('pharm.alice');
-    const pharmacy = new PharmacyBot(pharmacist, session('pharm.bob'), seeded, log);
+    const pharmacy = new PharmacyBot(pharmacist, session('pharm.bob'), seeded, log, {
+      humanShareEvery: options.humanShareEvery,
+      humanTimeoutMs: options.humanTimeoutMs,
+    });
     const nurses = new Map(
       DEMO_WARDS.map((w) => {
         const user = seeded.users.find((u) => u.role === 'nurse' && u.wards?.includes(w.id))!;

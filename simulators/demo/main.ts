@@ -3,7 +3,8 @@
  * robots, ward sensors and cabinets, patients and orders flowing on a schedule, now and then
  * a fault — so the whole loop is visible in the browser within a minute. Demo users are
  * printed at start. Flags: --fresh (wipe the demo database), --time-scale N (default 10),
- * --help. Ctrl-C stops the loops, the simulators, then the server.
+ * --help. It listens on 127.0.0.1 unless DEMO_HOST (or HTTP_HOST / MQTT_HOST) says otherwise:
+ * its passwords are fixed and published. Ctrl-C stops the loops, the simulators, then the server.
  */
 import 'reflect-metadata';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -19,7 +20,10 @@ import { DEFAULT_OPTIONS, startDemo } from './demo.js';
 const USAGE = `usage: npm run demo -- [--fresh] [--time-scale N]
   --fresh          wipe the demo database (DATA_DIR, default ./data/demo) first
   --time-scale N   simulated seconds per real second for robots and sensors (default 10)
-Environment: the server's variables (HTTP_PORT, MQTT_PORT, DATA_DIR, …) override the demo defaults.`;
+Environment: the server's variables (HTTP_PORT, MQTT_PORT, DATA_DIR, …) override the demo defaults;
+  DEMO_HOST               address the web UI/API and the broker listen on (default 127.0.0.1: the demo's
+                          passwords are fixed; HTTP_HOST / MQTT_HOST still override each one)
+  DEMO_HUMAN_SHARE_EVERY  leave every n-th new order for you to verify and send (default 3; 0 = none)`;
 
 const stamp = () => new Date().toISOString().slice(11, 19);
 const out = (line: string) => console.log(`${stamp()} ${line}`);
@@ -38,6 +42,18 @@ function parseArgs(argv: string[]): { fresh: boolean; timeScale: number; help: b
     } else throw new Error(`unknown argument '${a}'\n${USAGE}`);
   }
   return args;
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+
+/** DEMO_HUMAN_SHARE_EVERY: a whole number ≥ 0 (default 3). */
+function shareEvery(v: string | undefined): number {
+  if (v === undefined || v === '') return DEFAULT_OPTIONS.humanShareEvery;
+  if (!/^\d+$/.test(v))
+    throw new ConfigError([
+      { variable: 'DEMO_HUMAN_SHARE_EVERY', message: `must be a whole number ≥ 0 (0 = the simulated pharmacist verifies every order), got '${v}'` },
+    ]);
+  return Number(v);
 }
 
 function portFree(port: number, host: string): Promise<boolean> {
@@ -82,13 +98,18 @@ async function main(): Promise<void> {
   if (args.help) return void console.log(USAGE);
   const env = { ...process.env };
   const notes: string[] = [];
+  // the demo signs in with fixed, published passwords: it faces the loopback only unless told otherwise
+  const bind = env['DEMO_HOST'] || '127.0.0.1';
+  const humanShareEvery = shareEvery(env['DEMO_HUMAN_SHARE_EVERY']);
   if (!env['MQTT_PORT']) {
-    const { port, fellBack } = await mqttPort(env['MQTT_HOST'] || '0.0.0.0');
+    const { port, fellBack } = await mqttPort(env['MQTT_HOST'] || bind);
     env['MQTT_PORT'] = String(port);
     if (fellBack) notes.push(`port 1883 is taken (another broker?): the demo broker listens on ${port} instead`);
   }
   const adminPassword = env['ADMIN_PASSWORD'] || DEMO_ADMIN_PASSWORD;
   const config = loadConfig({
+    HTTP_HOST: bind,
+    MQTT_HOST: bind,
     HTTP_PORT: '3000',
     MQTT_WS_PORT: 'off',
     DATA_DIR: './data/demo',
@@ -124,7 +145,9 @@ async function main(): Promise<void> {
   console.log(
     `starting the control plane (database ${config.database.type === 'sqlite' ? config.database.path : 'PostgreSQL'}) and seeding the demo hospital…`,
   );
-  const demo = await startDemo(config, adminPassword, { ...DEFAULT_OPTIONS, timeScale: args.timeScale, log: out });
+  if (!isLoopback(config.http.host) || !isLoopback(config.mqtt.host))
+    console.log(`warning: the demo listens on ${config.http.host} (HTTP) and ${config.mqtt.host} (MQTT) with its fixed passwords: keep that network private`);
+  const demo = await startDemo(config, adminPassword, { ...DEFAULT_OPTIONS, humanShareEvery, timeScale: args.timeScale, log: out });
   const host = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
   const mqttHost = config.mqtt.host === '0.0.0.0' ? 'localhost' : config.mqtt.host;
   console.log(`

@@ -5,6 +5,11 @@
  * robot standing at the pharmacy dock (refrigerated drugs in its cooled compartment) and
  * dispatches the delivery. Idle robots elsewhere (left at a ward station, back from charging)
  * are called back to the dock, where the control plane lets robots be loaded.
+ *
+ * Every `humanShareEvery`-th order (default 3; DEMO_HUMAN_SHARE_EVERY, 0 = none) is entered but
+ * left for the person in the browser to verify and send: with every order verified at once she
+ * had nothing to do at the pharmacy. One nobody has verified or picked after `humanTimeoutMs`
+ * is taken over by the simulated pharmacist, so an unattended demo keeps flowing.
  */
 import type { Session } from './api.js';
 import { DEMO_WARDS, PHARMACY_DOCK, unitBarcode } from './data.js';
@@ -41,11 +46,24 @@ interface RobotView {
 export interface PharmacyStats {
   orders: number;
   deliveries: number;
+  /** orders left for a person to verify and send */
+  leftForHumans: number;
+  /** …of which the simulated pharmacist took over after humanTimeoutMs */
+  takenOver: number;
+}
+
+export interface PharmacyBotOptions {
+  /** leave every n-th new order for a person to verify and send (0 = verify every order at once) */
+  humanShareEvery: number;
+  /** real ms an order left for a person waits before the simulated pharmacist takes it */
+  humanTimeoutMs: number;
 }
 
 export class PharmacyBot {
-  readonly stats: PharmacyStats = { orders: 0, deliveries: 0 };
+  readonly stats: PharmacyStats = { orders: 0, deliveries: 0, leftForHumans: 0, takenOver: 0 };
   private readonly queue = new Map<string, Queued[]>();
+  /** orders left for a person, by order id, with when */
+  private readonly leftForHuman = new Map<string, { item: Queued; ward: string; since: number }>();
   private readonly runId = Date.now().toString(36).toUpperCase();
   private serial = 0;
   private orderSeq = 0;
@@ -57,6 +75,7 @@ export class PharmacyBot {
     private readonly witness: Session,
     private readonly seeded: Seeded,
     private readonly log: Log,
+    private readonly options: PharmacyBotOptions = { humanShareEvery: 0, humanTimeoutMs: 0 },
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -83,9 +102,19 @@ export class PharmacyBot {
       priority: this.random() < 0.2 ? 'stat' : 'routine',
       prescriber: 'Dr Demo',
     });
-    await this.pharmacist.post(`/api/orders/${order.id}/verify`);
-    this.queue.set(ward.id, [...waiting, { orderId: order.id, patient, medication }]);
     this.stats.orders++;
+    const item = { orderId: order.id, patient, medication };
+    const every = this.options.humanShareEvery;
+    if (every > 0 && this.stats.orders % every === 0) {
+      this.leftForHuman.set(order.id, { item, ward: ward.id, since: Date.now() });
+      this.stats.leftForHumans++;
+      this.log(
+        `order   ${medication.name} ${medication.dose.amount} ${medication.dose.unit} for ${patient.name} (${ward.id} bed ${patient.bed}) entered by ${this.witness.username}: left for you to verify and send (Pharmacy)`,
+      );
+      return order.id;
+    }
+    await this.pharmacist.post(`/api/orders/${order.id}/verify`);
+    this.queue.set(ward.id, [...waiting, item]);
     this.log(
       `order   ${medication.name} ${medication.dose.amount} ${medication.dose.unit} for ${patient.name} (${ward.id} bed ${patient.bed}) verified by ${this.pharmacist.username}`,
     );
@@ -125,8 +154,32 @@ export class PharmacyBot {
     this.log(`robot   ${r.name} is idle away from the dock (${r.lastNodeId ?? 'unknown node'}): called back to the pharmacy`);
   }
 
-  /** One pharmacy round: at most one delivery per ward, each on its own free robot. */
+  /**
+   * Orders left for a person and untouched for humanTimeoutMs: the simulated pharmacist
+   * verifies one still unverified, and sends one verified whose dose nobody picked; one a
+   * person rejected, stopped or picked is hers.
+   */
+  private async takeOverLeftOrders(): Promise<void> {
+    const due = [...this.leftForHuman.entries()].filter(([, l]) => Date.now() - l.since > this.options.humanTimeoutMs);
+    if (due.length === 0) return;
+    const queued = new Set((await this.pharmacist.get<{ orderId: string }[]>('/api/doses?state=queued')).map((d) => d.orderId));
+    for (const [orderId, left] of due) {
+      this.leftForHuman.delete(orderId);
+      const order = await this.pharmacist.get<{ status: string }>(`/api/orders/${orderId}`);
+      const unverified = order.status === 'draft' || order.status === 'active';
+      if (!unverified && !(order.status === 'verified' && queued.has(orderId))) continue;
+      if (unverified) await this.pharmacist.post(`/api/orders/${orderId}/verify`);
+      this.queue.set(left.ward, [...(this.queue.get(left.ward) ?? []), left.item]);
+      this.stats.takenOver++;
+      this.log(
+        `waited  order ${orderId.slice(0, 8)} for ${left.item.patient.name}: nobody ${unverified ? 'verified' : 'sent'} it for ${Math.round(this.options.humanTimeoutMs / 1000)} s, the simulated pharmacist takes over`,
+      );
+    }
+  }
+
+  /** One pharmacy round: orders left for a person and forgotten first, then at most one delivery per ward, each on its own free robot. */
   async round(): Promise<void> {
+    await this.takeOverLeftOrders();
     const wards = DEMO_WARDS.filter((w) => (this.queue.get(w.id)?.length ?? 0) > 0);
     if (wards.length === 0) return;
     const free = await this.freeRobots();

@@ -445,6 +445,7 @@ describe('live gateway (socket.io)', () => {
           acknowledged: null,
           cleared: null,
           clears: null,
+          acknowledgeRoles: null,
           resolution: null,
           escalationLevel: 0,
         },

@@ -39,6 +39,7 @@ const CLEARED_WHERE_RAISED: Partial<Record<ConditionType, { file: string; names:
   'robot.cannot_charge': { file: 'fleet/robot-charge-check.ts', names: 'robot.cannot_charge:' },
   'custody.receipt_overdue': { file: 'custody/delivery-ward.service.ts', names: 'custody.receipt_overdue:' },
   'custody.override_unreviewed': { file: 'custody/override-review.service.ts', names: 'OVERRIDE_UNREVIEWED_ALARM}:' },
+  'custody.dose_late': { file: 'custody/dose-timeliness.service.ts', names: 'DOSE_LATE_ALARM' },
   'cabinet.pocket_left_open': { file: 'cabinets/cabinet-state.service.ts', names: 'cabinet.pocket_left_open:' },
   'cabinet.power_lost': { file: 'cabinets/cabinet-state.service.ts', names: 'cabinet.power_lost:' },
   'cabinet.discrepancy': { file: 'cabinets/pocket-ledger.service.ts', names: 'cabinet.discrepancy:' },
@@ -215,7 +216,7 @@ describe('alarm catalogue', () => {
                 ? { start: '2026-12-03T12:00:00Z', end: null }
                 : /At$|^at$|Until$|^since$/.test(String(k))
                   ? '2026-12-03T12:00:00Z'
-                  : /C$|Pct$|S$|minutes/.test(String(k))
+                  : /C$|Pct$|S$|[mM]inutes/.test(String(k))
                     ? 3.14159
                     : /failures|locks|attempts|counted|expected|PerSec|Ms$|droppedWhileThrottled|dosesQuarantined/.test(String(k))
                       ? 3

@@ -20,6 +20,9 @@ type EndsWhen<T extends AlarmType> = { [E in DomainEventType]?: (event: DomainEv
 /** Delivery states in which a delivery no longer waits for its robot or its receipt. */
 const DELIVERY_ENDED = ['completed', 'returned', 'cancelled'];
 
+/** Dose states a bedside outcome (given, held, refused) leaves a dose in. */
+const DOSE_RECORDED = ['administered', 'held', 'refused'];
+
 export const CONDITION_WATCHES: { readonly [T in AlarmType]?: EndsWhen<T> } = {
   'robot.fatal_error': {
     'robot.state': (e, _p, robotId) =>
@@ -50,6 +53,10 @@ export const CONDITION_WATCHES: { readonly [T in AlarmType]?: EndsWhen<T> } = {
           ? 'handed to a courier'
           : `delivery ${e.state}`
         : null,
+  },
+  // the bedside outcome moves the slot's dose: the dose is no longer awaited (the custody tick clears the other ends)
+  'custody.dose_late': {
+    'custody.dose_changed': (e, p) => (p.doseId !== null && e.doseId === p.doseId && DOSE_RECORDED.includes(e.state) ? `dose ${e.state}` : null),
   },
   'custody.receipt_overdue': {
     'custody.delivery_changed': (e, _p, deliveryId) => (e.deliveryId === deliveryId && DELIVERY_ENDED.includes(e.state) ? `delivery ${e.state}` : null),

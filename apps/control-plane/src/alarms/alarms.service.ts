@@ -16,6 +16,7 @@ import {
   type AlarmType,
   type AlarmWordingContext,
   ConflictError,
+  acknowledgeRoles,
   assertInWardScope,
   ForbiddenError,
   NotFoundError,
@@ -87,6 +88,7 @@ export function toAlarmView(a: AlarmEntity): AlarmView {
     acknowledged: a.acknowledgedAt ? { at: a.acknowledgedAt.toISOString(), by: a.acknowledgedBy ?? 'unknown' } : null,
     cleared: a.clearedAt ? { at: a.clearedAt.toISOString(), reason: a.clearedReason } : null,
     clears: alarmSpec(a.type)?.clears ?? null,
+    acknowledgeRoles: acknowledgeRoles(a.type),
     resolution: (a.details['resolution'] as AlarmResolution | undefined) ?? null,
     escalationLevel: a.escalationLevel,
   };
@@ -232,10 +234,21 @@ export class AlarmsService implements OnModuleInit {
     });
   }
 
+  /**
+   * Someone is on it: stops the escalation. 403 `alarm_acknowledge_role_required` (naming the
+   * roles) for an alarm that waits for a decision of other roles (catalogue `acknowledge`).
+   */
   async acknowledge(id: string, user: AuthUser): Promise<AlarmView> {
     const found = await this.alarms.findById(id);
     if (!found) throw new NotFoundError('Alarm', id);
     this.assertCanSee(found, user);
+    const roles = acknowledgeRoles(found.type);
+    if (roles && !(roles as readonly string[]).includes(user.role))
+      throw new ForbiddenError(
+        `a ${found.type} alarm waits for a decision of a ${roles.join(' or ')}: only they may acknowledge it`,
+        'alarm_acknowledge_role_required',
+        { type: found.type, requiredRoles: roles, role: user.role },
+      );
     const key = canonicalKey(found);
     return this.queue.run(key, async () => {
       // the in-memory copy is authoritative for open alarms

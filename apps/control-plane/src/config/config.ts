@@ -205,6 +205,8 @@ const envSchema = z
       }),
     // a bedside override not reviewed by a pharmacist this long after it was recorded raises an alarm; 0 = never
     OVERRIDE_REVIEW_AFTER_MS: nonNegativeInt('OVERRIDE_REVIEW_AFTER_MS', 24 * 3600_000),
+    // a due dose with nothing recorded this long after its scheduled time raises custody.dose_late (0 = at the scheduled time)
+    DOSE_LATE_GRACE_MS: nonNegativeInt('DOSE_LATE_GRACE_MS', 15 * 60_000),
     UNLOCK_CONFIRM_TIMEOUT_MS: positiveInt('UNLOCK_CONFIRM_TIMEOUT_MS', 10_000),
     // site policy: a controlled drug rides a robot only where the site allows it (then per drug)
     POLICY_CONTROLLED_ROBOT_TRANSPORT: flag('POLICY_CONTROLLED_ROBOT_TRANSPORT', false),
@@ -398,6 +400,8 @@ export interface AppConfig {
     doseTolerance: number;
     /** an override unreviewed this long raises `custody.override_unreviewed`; null = never (OVERRIDE_REVIEW_AFTER_MS=0) */
     overrideReviewAfterMs: number | null;
+    /** a due dose unrecorded this long past its scheduled time raises `custody.dose_late` (DOSE_LATE_GRACE_MS) */
+    doseLateGraceMs: number;
   };
   fleet: {
     staleAfterMs: number;
@@ -548,6 +552,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       unlockConfirmTimeoutMs: e.UNLOCK_CONFIRM_TIMEOUT_MS,
       doseTolerance: e.DOSE_TOLERANCE_PCT / 100,
       overrideReviewAfterMs: e.OVERRIDE_REVIEW_AFTER_MS === 0 ? null : e.OVERRIDE_REVIEW_AFTER_MS,
+      doseLateGraceMs: e.DOSE_LATE_GRACE_MS,
     },
     fleet: {
       staleAfterMs: e.ROBOT_STALE_AFTER_MS,

@@ -3,6 +3,7 @@
  * missed once the window has closed with nothing recorded. Each move asserts the
  * administration machine and is recorded on the custody chain (`slot_due`, `slot_missed`) in
  * the transaction that saves it. Bedside outcomes (given, held, refused) are BedsideService's.
+ * The same tick raises and clears the late and missed dose alarms (DoseTimelinessService).
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import { LOGGER } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { SYSTEM } from './access.js';
 import { CustodyLedger } from './custody-ledger.service.js';
+import { DoseTimelinessService } from './dose-timeliness.service.js';
 
 @Injectable()
 export class AdministrationSlotsService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -22,6 +24,7 @@ export class AdministrationSlotsService implements OnApplicationBootstrap, OnMod
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly repo: CustodyRepository,
     private readonly ledger: CustodyLedger,
+    private readonly doses: DoseTimelinessService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -36,16 +39,22 @@ export class AdministrationSlotsService implements OnApplicationBootstrap, OnMod
     clearInterval(this.timer);
   }
 
-  /** Moves every open slot whose window opened to due, and every one whose window closed to missed. */
+  /**
+   * Moves every open slot whose window opened to due, and every one whose window closed to
+   * missed (raising its missed-dose alarm once the move committed); then the late-dose alarms.
+   */
   async tick(now: number): Promise<void> {
     for (const s of await this.repo.slotsInStates(['scheduled', 'due'])) {
       const to = slotDueMove(s, now);
-      if (to) await this.move(s.id, to);
+      if (!to) continue;
+      const moved = await this.move(s.id, to);
+      if (to === 'missed') await this.doses.missed(moved, now);
     }
+    await this.doses.check(now);
   }
 
-  private async move(slotId: string, to: 'due' | 'missed'): Promise<void> {
-    await this.ledger.run(async (tx, record) => {
+  private move(slotId: string, to: 'due' | 'missed'): Promise<AdministrationSlotEntity> {
+    return this.ledger.run(async (tx, record) => {
       const fresh = (await tx.slot(slotId))!;
       if (fresh.state === 'scheduled' && to === 'missed') {
         assertTransition(administrationMachine, fresh.state, 'due');
@@ -66,7 +75,7 @@ export class AdministrationSlotsService implements OnApplicationBootstrap, OnMod
         evidence: { slotId: fresh.id, scheduledAt: fresh.scheduledAt.toISOString(), slotState: to },
       });
       fresh.state = to;
-      await tx.save(fresh);
+      return tx.save(fresh);
     });
   }
 }

@@ -3,6 +3,7 @@ import { AlarmsModule } from '../alarms/alarms.module.js';
 import { FleetModule } from '../fleet/fleet.module.js';
 import { ColdChainModule } from '../cold-chain/cold-chain.module.js';
 import { AdministrationSlotsService } from './administration-slots.service.js';
+import { DoseTimelinessService } from './dose-timeliness.service.js';
 import { AdministrationsController } from './administrations.controller.js';
 import { AuditEventsController } from './audit-events.controller.js';
 import { AuditController } from './audit.controller.js';
@@ -45,6 +46,7 @@ import { RobotLoadingGate } from './robot-loading-gate.js';
     DeliveryWardService,
     DeliveryTrackingService,
     AdministrationSlotsService,
+    DoseTimelinessService,
     CustodyOrderStopService,
     BedsideService,
     OverrideReviewService,

@@ -26,6 +26,12 @@ export interface AlarmView {
    * (POST /api/alarms/:id/resolve with a reason). Null for a type the catalogue does not know.
    */
   clears: { by: 'condition'; condition: string } | { by: 'resolution'; roles: readonly string[]; audit: string; hint: string } | null;
+  /**
+   * Who may acknowledge it (POST /api/alarms/:id/acknowledge): null = anyone who may act on its
+   * ward; else only these roles (an alarm waiting for a pharmacist's decision). Others get 403
+   * `alarm_acknowledge_role_required`: a UI hides the button for them.
+   */
+  acknowledgeRoles: readonly string[] | null;
   /** who resolved it, as what, when and why (a `resolution` alarm closed by a person) */
   resolution: { by: string; role: string; reason: string; at: string } | null;
   escalationLevel: number;

@@ -42,6 +42,24 @@ export interface RuleAlarmParams {
   at: string;
 }
 
+/** What a late or missed dose alarm names: whose dose, which drug, when it was due (the client formats the ISO time). */
+export interface DoseSlotAlarmParams {
+  /** the administration slot (the alarm's subject: one alarm per slot) */
+  slotId: string;
+  doseId: string | null;
+  orderId: string;
+  patientId: string;
+  patient: string | null;
+  bed: string | null;
+  medication: string;
+  /** ISO 8601 instant the dose was scheduled for */
+  scheduledAt: string;
+  /** minutes past scheduledAt when the alarm was raised */
+  minutesLate: number;
+  /** the slot's window either side of scheduledAt: missed once it has closed */
+  windowMinutes: number;
+}
+
 /** The typed parameters of each alarm type (persisted as the alarm's details). */
 export interface AlarmParamsByType {
   // ---- robots and missions -----------------------------------------------------------
@@ -96,6 +114,10 @@ export interface AlarmParamsByType {
     /** how long it has waited for a review */
     minutes: number;
   };
+  /** a scheduled dose not recorded (given, held, refused) DOSE_LATE_GRACE_MS after its time; ends with the slot's window */
+  'custody.dose_late': DoseSlotAlarmParams;
+  /** the slot's window closed with nothing recorded: the dose was missed */
+  'custody.dose_missed': DoseSlotAlarmParams;
   // ---- cabinets ----------------------------------------------------------------------
   'cabinet.unexpected_open': { cabinet: string; pocketId: string; at: string; userId?: string | undefined };
   'cabinet.pocket_left_open': { cabinet: string; pocketId: string; openS: number };
@@ -241,6 +263,13 @@ export interface AlarmTypeSpec<T extends AlarmType> {
   readonly subject: string;
   readonly severity: AlarmSeverity | ((p: AlarmParams<T>) => AlarmSeverity);
   readonly clears: AlarmClearance;
+  /**
+   * Who may acknowledge it (POST /api/alarms/:id/acknowledge): absent = anyone who may act and
+   * sees the alarm's ward. Listed where the alarm waits for a pharmacist's decision: an
+   * acknowledgement says "I am on it" and stops the escalation, so a nurse acknowledging it
+   * would silence the one person who must act while nothing gets decided.
+   */
+  readonly acknowledge?: readonly AlarmResolverRole[];
   /** a short line a nurse reads first */
   readonly title: (p: AlarmParams<T>) => string;
   /** what happened and what to do, with the numbers rounded and times local */
@@ -401,6 +430,7 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     subject: 'the delivery id',
     severity: 'warning',
     clears: { by: 'resolution', roles: PHARMACISTS, audit: 'custody', hint: 'a pharmacist took the returned doses out of the robot at the dock' },
+    acknowledge: PHARMACISTS,
     title: (p) => `Delivery ${short(p.deliveryId)}: robot did not leave`,
     message: (p) =>
       `Robot ${p.robotId ?? 'unknown'} did not start delivery ${short(p.deliveryId)} (${p.failure ?? 'unknown'}): ` +
@@ -411,6 +441,7 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     subject: '`{delivery id}:{compartment id}`',
     severity: 'critical',
     clears: { by: 'resolution', roles: PHARMACISTS, audit: 'custody', hint: 'a pharmacist inspected the compartment and decided on the quarantined doses' },
+    acknowledge: PHARMACISTS,
     title: (p) => `Compartment ${p.compartmentId} forced open`,
     message: (p) =>
       `Compartment ${p.compartmentId} of robot ${p.robotId} was opened without an authorised unlock: ${plural(p.doses.length, 'dose')} quarantined. A pharmacist must review.`,
@@ -435,6 +466,7 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     subject: 'the delivery id',
     severity: 'critical',
     clears: { by: 'resolution', roles: PHARMACISTS, audit: 'custody', hint: 'a pharmacist investigated the loss (found, reported, replaced)' },
+    acknowledge: PHARMACISTS,
     title: (p) => `Delivery ${short(p.deliveryId)}: doses lost`,
     message: (p) =>
       `${plural(p.doses.length, 'dose')} of delivery ${short(p.deliveryId)} declared lost: not received within the limit. A pharmacist must investigate.`,
@@ -444,6 +476,7 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     subject: 'the delivery id',
     severity: 'warning',
     clears: { by: 'resolution', roles: PHARMACISTS, audit: 'custody', hint: 'a pharmacist reconciled what was received with what was sent' },
+    acknowledge: PHARMACISTS,
     title: (p) => `Delivery ${short(p.deliveryId)}: receipt discrepancy`,
     message: (p) =>
       p.missing?.length
@@ -463,16 +496,49 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     subject: 'the administration slot id',
     severity: 'warning',
     clears: { by: 'condition', condition: 'a pharmacist reviews the override (POST /api/administrations/:id/review)' },
+    // the review is a pharmacist's judgement
+    acknowledge: PHARMACISTS,
     title: (p) => `Override of ${p.drug} not reviewed`,
     message: (p, w) =>
       `${p.drug}${p.bed ? ` for bed ${p.bed}` : ''} was given on ${localTime(p.recordedAt, w.timeZone)}${p.overriddenBy ? ` by ${p.overriddenBy}` : ''} ` +
       `despite a failed ${p.rights.join(', ')} check, and has waited ${duration(p.minutes * 60)} for a pharmacist's review.`,
+  },
+  'custody.dose_late': {
+    type: 'custody.dose_late',
+    subject: 'the administration slot id',
+    severity: 'warning',
+    clears: {
+      by: 'condition',
+      condition: 'the dose is recorded (given, held, refused), the order is stopped, or the window closes (then custody.dose_missed follows)',
+    },
+    title: (p) => `${p.medication}${p.bed ? ` for bed ${p.bed}` : ''} is late`,
+    message: (p, w) =>
+      `${p.medication} for ${p.patient ?? 'a patient'}${p.bed ? ` (bed ${p.bed})` : ''} was due at ${localTime(p.scheduledAt, w.timeZone)} ` +
+      `and is ${duration(p.minutesLate * 60)} late. Give it, or record why it is held or refused.`,
+  },
+  'custody.dose_missed': {
+    type: 'custody.dose_missed',
+    subject: 'the administration slot id',
+    severity: 'critical',
+    // a missed slot is final on the MAR (nothing may be recorded on it any more): the nurse
+    // documents what happened and that the prescriber knows, which closes the alarm
+    clears: {
+      by: 'resolution',
+      roles: ['nurse', ...PHARMACISTS, 'admin'],
+      audit: 'alarm',
+      hint: 'the nurse documented why the dose was missed and told the prescriber',
+    },
+    title: (p) => `${p.medication}${p.bed ? ` for bed ${p.bed}` : ''} missed`,
+    message: (p, w) =>
+      `${p.medication} for ${p.patient ?? 'a patient'}${p.bed ? ` (bed ${p.bed})` : ''} was due at ${localTime(p.scheduledAt, w.timeZone)} ` +
+      `and nothing was recorded within its ${duration(p.windowMinutes * 60)} window. Tell the prescriber and document why.`,
   },
   'cabinet.unexpected_open': {
     type: 'cabinet.unexpected_open',
     subject: '`{cabinet id}/{pocket id}`',
     severity: 'critical',
     clears: { by: 'resolution', roles: [...PHARMACISTS, 'admin'], audit: 'alarm', hint: 'the pocket was checked and counted' },
+    acknowledge: [...PHARMACISTS, 'admin'],
     title: (p) => `${p.cabinet}: pocket ${p.pocketId} opened without unlock`,
     message: (p, w) =>
       `${p.cabinet}: pocket ${p.pocketId} was opened without an unlock at ${localTime(p.at, w.timeZone)}${p.userId ? ` (badge ${p.userId})` : ''}. Check and count the pocket.`,
@@ -490,6 +556,7 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     subject: 'the cabinet id',
     severity: 'critical',
     clears: { by: 'resolution', roles: [...PHARMACISTS, 'admin'], audit: 'alarm', hint: 'the cabinet was inspected and its stock counted' },
+    acknowledge: [...PHARMACISTS, 'admin'],
     title: (p) => `${p.cabinet}: door forced`,
     message: (p, w) =>
       `${p.cabinet}: door forced${p.drawerId ? ` (drawer ${p.drawerId})` : ''} at ${localTime(p.at, w.timeZone)}. Inspect the cabinet and count its stock.`,
@@ -507,6 +574,8 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     subject: '`{cabinet id}/{pocket id}`',
     severity: 'warning',
     clears: { by: 'condition', condition: "the count discrepancy is resolved in the pocket's ledger (POST /api/discrepancies/:id/resolve)" },
+    // the count is resolved by a pharmacist in the pocket ledger
+    acknowledge: PHARMACISTS,
     title: (p) => `${p.medication}: count discrepancy`,
     message: (p) => `${p.medication} in ${p.cabinetId}/${p.pocketId}: counted ${p.counted}, expected ${p.expected}. A pharmacist must resolve the count.`,
   },
@@ -554,6 +623,8 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     subject: 'the storage id',
     severity: 'critical',
     clears: { by: 'condition', condition: "a pharmacist's release or destruction of the stock is recorded (POST /api/cold-chain/excursions/:id/decision)" },
+    // release or destruction of the stock is a pharmacist's decision
+    acknowledge: PHARMACISTS,
     title: (p) => `${p.storageId}: stock quarantined`,
     message: (p, w) =>
       `${p.storageId}: stock quarantined after a cold-chain excursion since ${localTime(p.since, w.timeZone)}` +
@@ -569,6 +640,7 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
       audit: 'alarm',
       hint: 'a pharmacist reviewed the exposure with the prescriber and the patients were followed up',
     },
+    acknowledge: PHARMACISTS,
     title: (p) => `${p.storageId}: exposed ${p.doses.length === 1 ? 'dose' : 'doses'} already given`,
     message: (p) =>
       `${plural(p.doses.length, 'dose')} that were inside ${p.storageId} during its cold-chain excursion had already been given. ` +
@@ -706,6 +778,11 @@ export function isAlarmType(type: string): type is AlarmType {
 /** The catalogue entry of a type, or undefined for a type the catalogue does not know (old rows). */
 export function alarmSpec(type: string): AlarmTypeSpec<AlarmType> | undefined {
   return isAlarmType(type) ? (ALARM_CATALOGUE[type] as unknown as AlarmTypeSpec<AlarmType>) : undefined;
+}
+
+/** The roles that may acknowledge an alarm of `type`; null = anyone who may act on its ward (also for a type the catalogue does not know). */
+export function acknowledgeRoles(type: string): readonly AlarmResolverRole[] | null {
+  return alarmSpec(type)?.acknowledge ?? null;
 }
 
 /** The key of an alarm: type and key always agree. */
