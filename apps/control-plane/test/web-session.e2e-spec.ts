@@ -43,7 +43,7 @@ describe('web UI session', () => {
   };
   const signIn = async (who: { username: string; password: string }): Promise<Page> => {
     const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
-    await page.goto(t.baseUrl + '/');
+    await page.goto(t.baseUrl + '/?lang=en');
     await page.getByLabel('Username').fill(who.username);
     await page.getByLabel('Password').fill(who.password);
     await page.getByRole('button', { name: 'Sign in' }).click();

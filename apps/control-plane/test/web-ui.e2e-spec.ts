@@ -89,17 +89,18 @@ describe('web UI in a browser', () => {
     return { username, password };
   }
 
-  async function signIn(who: { username: string; password: string }, viewport = { width: 1440, height: 1000 }): Promise<Page> {
+  async function signIn(who: { username: string; password: string }, viewport = { width: 1440, height: 1000 }, lang = 'en'): Promise<Page> {
     const ctx = await browser.newContext({ viewport });
     const page = await ctx.newPage();
     pages.push(page);
     page.on('pageerror', (err) => {
       throw err;
     });
-    await page.goto(t.baseUrl + '/');
-    await page.getByLabel('Username').fill(who.username);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // the tests read English words: the language is forced (the UI remembers ?lang= for the tab's origin)
+    await page.goto(`${t.baseUrl}/?lang=${lang}`);
+    await page.locator('input[name="username"]').fill(who.username);
+    await page.locator('input[name="password"]').fill(who.password);
+    await page.locator('form button[type="submit"]').click();
     await page.locator('[data-link="live"]').waitFor({ timeout: 10_000 });
     return page;
   }
@@ -304,6 +305,46 @@ describe('web UI in a browser', () => {
     const banner = page.locator('[data-error="ward_forbidden"]');
     await banner.waitFor({ timeout: 15_000 });
     expect(await banner.textContent()).toContain("not assigned to ward 'W-ONC'");
+  });
+
+  it('shows the nurse station in Simplified Chinese: labels, <html lang>, 24-hour site times, an alarm worded on the client', async () => {
+    const nurse = await user('nurse', ['W-CARD']);
+    const page = await signIn(nurse, undefined, 'zh-CN');
+    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    await page.locator('header .title', { hasText: '护士站' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('header').textContent()).toContain('退出登录');
+    expect(await page.locator('#alarms h2').textContent()).toContain('报警');
+    const alarm = await t.cp.app.get(AlarmsService).raise({
+      type: 'coldchain.excursion',
+      subject: 'FRIDGE-CARD-ZH',
+      ward: 'W-CARD',
+      sourceKind: 'sensor',
+      sourceId: 'FRIDGE-CARD-ZH',
+      // binary noise the server's own English rounds too: the client must round it in Chinese
+      params: {
+        storageId: 'FRIDGE-CARD-ZH',
+        excursionId: 'ui-zh',
+        minAllowedC: 2,
+        maxAllowedC: 8,
+        window: { start: '2025-03-04T12:05:00Z', end: null },
+        nowC: 10.700000000000001,
+        minC: 9,
+        maxC: 10.7,
+      },
+    });
+    const item = page.locator(`#alarms [data-alarm="${alarm.id}"]`);
+    await item.waitFor({ timeout: 15_000 });
+    expect(await item.locator('strong').textContent()).toBe('FRIDGE-CARD-ZH：温度超出范围');
+    const text = (await item.textContent()) ?? '';
+    // 12:05 UTC is 20:05 in the site's zone (Asia/Shanghai), whatever the browser's zone
+    expect(text).toContain('20:05');
+    expect(text).toContain('当前 10.7 °C');
+    expect(text).toContain('紧急');
+    expect(await item.locator('.row .muted').first().textContent()).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    // the switch in the header goes back to English without signing in again
+    await page.locator('header [data-lang="en"]').click();
+    await item.locator('strong', { hasText: 'FRIDGE-CARD-ZH: temperature out of range' }).waitFor({ timeout: 5_000 });
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
   });
 
   it('lets a pharmacist verify an order and build a delivery step by step, and a ward-round pharmacist read a dose timeline on a phone', async () => {

@@ -5,13 +5,14 @@
  */
 import type { LiveRobot } from '../../../libs/contracts/src/live/live.types';
 import type { Site } from './site';
+import { t } from './i18n/i18n';
 
 const PAD = 4;
 
 export function FloorMap(props: { site: Site; floor: string; robots: LiveRobot[]; highlightWard?: string; title?: string }) {
   const { site, floor } = props;
   const nodes = site.nodes.filter((n) => n.floor === floor);
-  if (nodes.length === 0) return <div class="empty">No map for floor {floor}.</div>;
+  if (nodes.length === 0) return <div class="empty">{t('map.noFloor', { floor })}</div>;
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const xs = nodes.map((n) => n.x);
   const ys = nodes.map((n) => n.y);
@@ -29,9 +30,9 @@ export function FloorMap(props: { site: Site; floor: string; robots: LiveRobot[]
   return (
     <figure class="map" data-floor={floor}>
       <figcaption>
-        {props.title ?? floorName} <span class="muted">· {robots.length === 1 ? '1 robot' : `${robots.length} robots`} on this floor</span>
+        {props.title ?? floorName} <span class="muted">· {t('map.robots', { count: robots.length })}</span>
       </figcaption>
-      <svg viewBox={`0 0 ${maxX - minX} ${maxY - minY}`} role="img" aria-label={`map of ${floorName}`}>
+      <svg viewBox={`0 0 ${maxX - minX} ${maxY - minY}`} role="img" aria-label={t('map.aria', { floor: floorName })}>
         {edges.map((e) => {
           const a = byId.get(e.from)!;
           const b = byId.get(e.to)!;

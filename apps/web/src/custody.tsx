@@ -9,6 +9,7 @@ import type { LiveEvent } from '../../../libs/contracts/src/live/live.types';
 import type { LiveMirror } from '../../../libs/contracts/src/live/live-mirror';
 import { ApiError, api, optionalGet, type Optional } from './api';
 import type { Dose, Medication, Patient } from '../../../libs/contracts/src/custody/custody.views';
+import { formatWhen, t } from './i18n/i18n';
 
 export type * from '../../../libs/contracts/src/custody/custody.views';
 export type { MedicationOrder as Order } from '../../../libs/contracts/src/custody/custody.views';
@@ -58,25 +59,18 @@ export function useCatalog(ward: string | null, bump: unknown): Catalog {
 
 export function medName(c: Catalog, id: string): string {
   const m = c.meds.get(id);
-  return m ? `${m.name} ${m.strength}` : `medication ${id.slice(0, 8)}`;
+  return m ? `${m.name} ${m.strength}` : t('custody.medication', { id: id.slice(0, 8) });
 }
 
 export function patientName(c: Catalog, id: string): string {
   const p = c.patients.get(id);
-  return p ? `${p.name}${p.bed ? ` · bed ${p.bed}` : ''}` : `patient ${id.slice(0, 8)}`;
+  return p ? `${p.name}${p.bed ? t('custody.bed', { bed: p.bed }) : ''}` : t('custody.patient', { id: id.slice(0, 8) });
 }
 
 export const short = (id: string | null | undefined) => (id ? id.slice(0, 8) : '—');
 
-/** What a person reads for a custody state. */
-const STATE_LABEL: Record<string, string> = {
-  in_transit: 'in transit',
-  escalated_manual: 'with courier',
-  receipt_discrepancy: 'receipt discrepancy',
-  recalled_returning: 'returning',
-  on_hold: 'on hold',
-  entered_in_error: 'entered in error',
-};
+/** What a person reads for a custody state (the `state.*` keys of the catalogues). */
+export const stateLabel = (state: string) => t(`state.${state}`, { defaultValue: state.replace(/_/g, ' ') });
 const STATE_TONE: Record<string, string> = {
   received: 'ok',
   administered: 'ok',
@@ -99,7 +93,7 @@ const STATE_TONE: Record<string, string> = {
 export function StateTag(props: { state: string; label?: string }) {
   return (
     <span class={`tag state ${STATE_TONE[props.state] ?? ''}`} data-state={props.state}>
-      {props.label ?? STATE_LABEL[props.state] ?? props.state.replace(/_/g, ' ')}
+      {props.label ?? stateLabel(props.state)}
     </span>
   );
 }
@@ -174,7 +168,7 @@ export function ScanField(props: {
         onInput={(e) => setValue((e.target as HTMLInputElement).value)}
       />
       <button type="submit" disabled={props.disabled}>
-        {props.button ?? 'Enter'}
+        {props.button ?? t('common.enter')}
       </button>
     </form>
   );
@@ -195,11 +189,7 @@ export function DoseRow(props: { dose: Dose; catalog: Catalog; children?: Compon
   );
 }
 
+/** The time (24-hour, site's zone) when it is today at the site, else with the date. */
 export function when(iso: string | null): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  const today = new Date().toDateString() === d.toDateString();
-  return today
-    ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return formatWhen(iso);
 }

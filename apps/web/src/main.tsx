@@ -8,6 +8,7 @@ import { PharmacistConsole } from './pages/PharmacistConsole';
 import { WardRound } from './pages/WardRound';
 import { homeOf, loadSession } from './session';
 import './styles.css';
+import { useLanguage } from './i18n/i18n';
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash);
@@ -21,6 +22,8 @@ function useHash(): string {
 
 function App() {
   const hash = useHash();
+  // a language switch re-renders the whole UI in the other language (state kept)
+  useLanguage();
   const session = loadSession();
   if (!session || hash === '#/login') return <Login />;
   const [, page, arg] = hash.split('/');

@@ -8,23 +8,11 @@
 import type { Optional } from './api';
 import { type Catalog, type Dose, medName, type Patient, type PatientMedication, type Slot, StateTag, usePolled, when } from './custody';
 import { Empty, OptionalState } from './ui';
+import { t } from './i18n/i18n';
 
 const NEEDS_NURSE = new Set(['due', 'missed']);
-/** what the slot's dose is doing, in the words a nurse uses */
-const DOSE_WHERE: Record<string, string> = {
-  queued: 'in pharmacy queue',
-  picked: 'being picked',
-  checked: 'checked in pharmacy',
-  loaded: 'loaded on a robot',
-  in_transit: 'on its way',
-  arrived: 'at the ward station',
-  received: 'on the ward',
-  administered: 'given',
-  quarantined: 'quarantined',
-  lost: 'lost',
-  receipt_discrepancy: 'receipt discrepancy',
-  escalated_manual: 'with a courier',
-};
+/** what the slot's dose is doing, in the words a nurse uses (`mar.where.*`) */
+const doseWhere = (state: string) => t(`mar.where.${state}`, { defaultValue: state.replace(/_/g, ' ') });
 
 export function slotStatus(s: Slot, now: number): string {
   return s.state === 'due' && Date.parse(s.scheduledAt) < now ? 'late' : s.state;
@@ -40,10 +28,10 @@ export function WardMedication(props: {
 }) {
   const [patients] = usePolled<Patient[]>(`/api/patients?ward=${encodeURIComponent(props.ward)}`, props.bump);
   return (
-    <OptionalState value={patients} what="this ward's patients">
+    <OptionalState value={patients} what={t('mar.patients')}>
       {(list) =>
         list.length === 0 ? (
-          <Empty>No patient is admitted to this ward.</Empty>
+          <Empty>{t('mar.noPatients')}</Empty>
         ) : (
           <ul class="list patients">
             {list.map((p) => (
@@ -64,7 +52,8 @@ function PatientRecord(props: { patient: Patient; bump: unknown; catalog: Catalo
       <div class="row">
         <strong>{p.name}</strong>
         <span class="muted">
-          {p.bed ? `bed ${p.bed} · ` : ''}MRN {p.mrn}
+          {p.bed ? t('mar.bedMrn', { bed: p.bed }) : ''}
+          {t('mar.mrn', { mrn: p.mrn })}
         </span>
       </div>
       <Slots value={mar} {...props} />
@@ -74,16 +63,16 @@ function PatientRecord(props: { patient: Patient; bump: unknown; catalog: Catalo
 
 function Slots(props: { value: Optional<PatientMedication>; catalog: Catalog; now: number; mode: 'nurse' | 'rounds'; onDose?: (doseId: string) => void }) {
   return (
-    <OptionalState value={props.value} what="medication">
+    <OptionalState value={props.value} what={t('mar.medication')}>
       {(m) => {
         const doses = new Map(m.doses.map((d) => [d.id, d]));
         const shown = props.mode === 'nurse' ? m.slots.filter((s) => NEEDS_NURSE.has(s.state)) : m.slots;
         const later = m.slots.filter((s) => s.state === 'scheduled');
-        if (m.slots.length === 0) return <span class="muted">No medication ordered.</span>;
+        if (m.slots.length === 0) return <span class="muted">{t('mar.noMedication')}</span>;
         return (
           <>
             {shown.length === 0 ? (
-              <span class="muted">Nothing due, late or missed.</span>
+              <span class="muted">{t('mar.nothingDue')}</span>
             ) : (
               <ul class="slots">
                 {shown.map((s) => (
@@ -93,8 +82,8 @@ function Slots(props: { value: Optional<PatientMedication>; catalog: Catalog; no
             )}
             {props.mode === 'nurse' && later.length > 0 && (
               <span class="muted small">
-                next scheduled {when(later[0]!.scheduledAt)}
-                {later.length > 1 ? ` (+${later.length - 1} more)` : ''}
+                {t('mar.nextScheduled', { at: when(later[0]!.scheduledAt) })}
+                {later.length > 1 ? t('mar.more', { n: later.length - 1 }) : ''}
               </span>
             )}
           </>
@@ -113,14 +102,14 @@ function SlotRow(props: { slot: Slot; dose: Dose | undefined; catalog: Catalog; 
       <span class="time">{when(s.scheduledAt)}</span>
       <StateTag state={status} />
       <span class="grow">
-        <strong>{d ? medName(props.catalog, d.medicationId) : 'dose'}</strong>
-        {d && <span class="muted"> · {DOSE_WHERE[d.state] ?? d.state.replace(/_/g, ' ')}</span>}
+        <strong>{d ? medName(props.catalog, d.medicationId) : t('mar.dose')}</strong>
+        {d && <span class="muted"> · {doseWhere(d.state)}</span>}
         {s.reason && <span class="muted"> · “{s.reason}”</span>}
-        {s.override && <span class="tag warn"> override</span>}
+        {s.override && <span class="tag warn">{t('mar.override')}</span>}
       </span>
       {d && props.onDose && (
-        <button class="link-button" onClick={() => props.onDose!(d.id)} aria-label={`timeline of dose ${d.id.slice(0, 8)}`}>
-          timeline
+        <button class="link-button" onClick={() => props.onDose!(d.id)} aria-label={t('mar.timelineOf', { id: d.id.slice(0, 8) })}>
+          {t('mar.timeline')}
         </button>
       )}
     </li>

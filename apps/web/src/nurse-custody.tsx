@@ -18,6 +18,7 @@ import {
   short,
   type Slot,
   StateTag,
+  stateLabel,
   useAction,
   usePolled,
   when,
@@ -25,6 +26,7 @@ import {
 import { nodeName, type Site } from './site';
 import { clock, Empty, inMinutes, MissionList, OptionalState, Panel } from './ui';
 import { useWitness } from './witness';
+import { t } from './i18n/i18n';
 
 const list = (v: Optional<Delivery[]>): Delivery[] => (v.state === 'ok' ? v.data : []);
 
@@ -62,11 +64,11 @@ export function IncomingDeliveries(props: {
   // robots heading here on other errands (no custody delivery aboard)
   const others = props.missions.filter((m) => !carrying.has(m.id) && !(m.cargo as { deliveryId?: string } | null)?.deliveryId);
   return (
-    <Panel title="Incoming deliveries" count={deliveries.length + others.length} id="incoming">
-      <OptionalState value={value} what="incoming deliveries">
+    <Panel title={t('panel.incoming')} count={deliveries.length + others.length} id="incoming">
+      <OptionalState value={value} what={t('nurse.incoming')}>
         {() =>
           deliveries.length === 0 && others.length === 0 ? (
-            <Empty>No robot is on its way to this ward.</Empty>
+            <Empty>{t('nurse.noIncoming')}</Empty>
           ) : (
             <ul class="list">
               {deliveries.map((d) => {
@@ -76,20 +78,18 @@ export function IncomingDeliveries(props: {
                 return (
                   <li key={d.id} data-delivery={d.id} data-mission={d.missionId ?? ''} data-status={m?.status ?? ''}>
                     <div class="row">
-                      <strong>Delivery {short(d.id)}</strong>
+                      <strong>{t('nurse.delivery', { id: short(d.id) })}</strong>
                       <StateTag state={d.state} />
                       <span class="spacer" />
                       <strong class="eta" data-eta={m?.eta ?? ''}>
-                        {m ? (m.paused ? 'paused' : inMinutes(m.eta, props.now)) : 'ETA unknown'}
+                        {m ? (m.paused ? t('nurse.paused') : inMinutes(m.eta, props.now)) : t('eta.unknown')}
                       </strong>
                     </div>
                     <div class="row muted">
-                      <span>
-                        {doses} dose{doses === 1 ? '' : 's'} in {Object.keys(d.compartments).join(', ') || 'no compartment'}
-                      </span>
-                      <span>· robot {r?.serialNumber ?? short(d.robotId)}</span>
-                      {r?.lastNodeId && <span>· near {nodeName(props.site, r.lastNodeId)}</span>}
-                      <span>· sent {clock(d.dispatchedAt)}</span>
+                      <span>{t('nurse.dosesIn', { count: doses, where: Object.keys(d.compartments).join(', ') || t('nurse.noCompartment') })}</span>
+                      <span>{t('nurse.robot', { robot: r?.serialNumber ?? short(d.robotId) })}</span>
+                      {r?.lastNodeId && <span>{t('nurse.near', { node: nodeName(props.site, r.lastNodeId) })}</span>}
+                      <span>{t('nurse.sent', { at: clock(d.dispatchedAt) })}</span>
                     </div>
                   </li>
                 );
@@ -100,7 +100,7 @@ export function IncomingDeliveries(props: {
       </OptionalState>
       {others.length > 0 && (
         <>
-          {deliveries.length > 0 && <h3>Other robots heading here</h3>}
+          {deliveries.length > 0 && <h3>{t('nurse.otherRobots')}</h3>}
           <MissionList missions={others} site={props.site} now={props.now} empty="" />
         </>
       )}
@@ -125,10 +125,10 @@ export function ArrivalsPanel(props: { ward: string; bump: unknown; catalog: Cat
       {done.map((d) => (
         <ReceiptDone key={d.id} delivery={d} catalog={props.catalog} onDismiss={() => setDone(done.filter((x) => x.id !== d.id))} />
       ))}
-      <OptionalState value={value} what="arrivals awaiting receipt">
+      <OptionalState value={value} what={t('nurse.arrivals')}>
         {() =>
           open.length === 0 ? (
-            <Empty>No delivery is waiting for receipt.</Empty>
+            <Empty>{t('nurse.noArrivals')}</Empty>
           ) : (
             <>
               <BadgeForm badge={badge} onChange={setBadge} />
@@ -163,14 +163,14 @@ function BadgeForm(props: { badge: Badge | null; onChange: (b: Badge | null) => 
     return (
       <p class="badge-on row">
         <span>
-          Unlocking as badge <code>…{props.badge.gsrn.slice(-6)}</code>
+          {t('nurse.unlockingAs')} <code>…{props.badge.gsrn.slice(-6)}</code>
         </span>
-        <button onClick={() => props.onChange(null)}>Use my session</button>
+        <button onClick={() => props.onChange(null)}>{t('nurse.useSession')}</button>
       </p>
     );
   return (
     <details class="badge">
-      <summary>Shared terminal? Unlock with badge + PIN</summary>
+      <summary>{t('nurse.sharedTerminal')}</summary>
       <form
         class="row"
         onSubmit={(e) => {
@@ -180,8 +180,8 @@ function BadgeForm(props: { badge: Badge | null; onChange: (b: Badge | null) => 
         }}
       >
         <input
-          aria-label="badge GSRN"
-          placeholder="scan badge (GSRN)"
+          aria-label={t('nurse.badgeGsrn')}
+          placeholder={t('nurse.scanBadge')}
           value={gsrn}
           inputMode="numeric"
           onInput={(e) => setGsrn((e.target as HTMLInputElement).value)}
@@ -196,7 +196,7 @@ function BadgeForm(props: { badge: Badge | null; onChange: (b: Badge | null) => 
           onInput={(e) => setPin((e.target as HTMLInputElement).value)}
         />
         <button type="submit" disabled={!gsrn || pin.length < 4}>
-          Use badge
+          {t('nurse.useBadge')}
         </button>
       </form>
     </details>
@@ -226,10 +226,10 @@ function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; ba
   // the server answers once the robot reports the compartment unlocked, or says why not
   // (the robot refused, or did not confirm in time): only a success reads "unlocked"
   const unlock = async (compartmentId: string) => {
-    setNote(`Waiting for the robot to confirm that ${compartmentId} is unlocked…`);
+    setNote(t('nurse.waitUnlock', { c: compartmentId }));
     const x = await action.run<Delivery>('POST', `/api/deliveries/${id}/unlock`, { compartmentId, ...(props.badge ? { badge: props.badge } : {}) });
     if (!x) setNote(null);
-    apply(x, `Compartment ${compartmentId} unlocked: scan each dose as you take it out.`);
+    apply(x, t('nurse.unlocked', { c: compartmentId }));
   };
   const receive = async (barcode: string) => {
     setNote(null);
@@ -237,7 +237,12 @@ function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; ba
     if (!x) return;
     const before = new Set(doses.filter((y) => y.state === 'received').map((y) => y.id));
     const got = (x.doses ?? []).find((y) => y.state === 'received' && !before.has(y.id));
-    apply(x, got ? `Received ${medName(props.catalog, got.medicationId)} for ${patientName(props.catalog, got.patientId)}.` : 'Scan recorded.');
+    apply(
+      x,
+      got
+        ? t('nurse.receivedFor', { med: medName(props.catalog, got.medicationId), patient: patientName(props.catalog, got.patientId) })
+        : t('nurse.scanRecorded'),
+    );
   };
   const complete = async () => {
     const x = await action.run<Delivery>('POST', `/api/deliveries/${id}/receipt/complete`);
@@ -246,26 +251,27 @@ function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; ba
   return (
     <li class="arrival" data-delivery={id} data-state={d.state}>
       <div class="row">
-        <strong>Delivery {short(id)}</strong>
+        <strong>{t('nurse.delivery', { id: short(id) })}</strong>
         <StateTag state={d.state} />
         <span class="muted">
-          {courier ? `brought by courier ${d.courier ?? ''}` : `robot arrived ${clock(d.arrivedAt)}`} · {received.length}/{doses.length} received
+          {courier ? t('nurse.byCourier', { who: d.courier ?? '' }) : t('nurse.robotArrived', { at: clock(d.arrivedAt) })} ·{' '}
+          {t('nurse.receivedCount', { n: received.length, total: doses.length })}
         </span>
       </div>
       {Object.entries(d.compartments).map(([c, ids]) => (
         <div class="compartment" key={c} data-compartment={c} data-open={opened.has(c) ? 'yes' : 'no'}>
           <div class="row">
-            <strong>Compartment {c}</strong>
+            <strong>{t('nurse.compartment', { c })}</strong>
             {opened.has(c) ? (
-              <span class="tag ok">unlocked by {d.unlocks.find((u) => u.compartmentId === c)?.by}</span>
+              <span class="tag ok">{t('nurse.unlockedBy', { who: d.unlocks.find((u) => u.compartmentId === c)?.by })}</span>
             ) : courier ? (
-              <span class="muted">handed over by the courier</span>
+              <span class="muted">{t('nurse.handedOver')}</span>
             ) : (
               <>
-                <span class="tag">locked</span>
+                <span class="tag">{t('nurse.locked')}</span>
                 <span class="spacer" />
                 <button class="primary" disabled={action.busy} onClick={() => void unlock(c)} aria-label={`Unlock ${c}`}>
-                  Unlock {c}
+                  {t('nurse.unlock', { c })}
                 </button>
               </>
             )}
@@ -277,7 +283,7 @@ function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; ba
                 <DoseRow key={doseId} dose={dose} catalog={props.catalog} />
               ) : (
                 <li key={doseId} class="muted">
-                  dose {short(doseId)}
+                  {t('nurse.doseShort', { id: short(doseId) })}
                 </li>
               );
             })}
@@ -286,15 +292,15 @@ function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; ba
       ))}
       {canScan ? (
         <ScanField
-          label="receipt scan"
+          label={t('nurse.receiptScan')}
           name="receipt"
-          placeholder="scan each dose (GS1 DataMatrix) and press Enter"
+          placeholder={t('nurse.receiptPlaceholder')}
           onScan={receive}
           autoFocus
-          button="Receive"
+          button={t('nurse.receive')}
         />
       ) : (
-        <p class="muted small">Unlock a compartment to start the receipt scan.</p>
+        <p class="muted small">{t('nurse.unlockFirst')}</p>
       )}
       {note && !action.error && (
         <p class="note" role="status">
@@ -305,13 +311,9 @@ function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; ba
       {canScan && (
         <div class="row">
           <button class="primary" disabled={action.busy} onClick={() => void complete()}>
-            Complete receipt
+            {t('nurse.complete')}
           </button>
-          {waiting.length > 0 && (
-            <span class="muted small">
-              {waiting.length} not scanned yet: completing now records {waiting.length === 1 ? 'it' : 'them'} as a receipt discrepancy
-            </span>
-          )}
+          {waiting.length > 0 && <span class="muted small">{t('nurse.notScanned', { count: waiting.length })}</span>}
         </div>
       )}
     </li>
@@ -325,16 +327,15 @@ function ReceiptDone(props: { delivery: Delivery; catalog: Catalog; onDismiss: (
   return (
     <div class={`receipt-done ${missing.length ? 'warn' : 'ok'}`} data-receipt-done={d.id} role="status">
       <div class="row">
-        <strong>Receipt complete · delivery {short(d.id)}</strong>
+        <strong>{t('nurse.receiptDone', { id: short(d.id) })}</strong>
         <StateTag state={d.state} />
         <span class="spacer" />
         <button class="link-button" onClick={props.onDismiss}>
-          dismiss
+          {t('nurse.dismiss')}
         </button>
       </div>
       <div class="muted">
-        {doses.length - missing.length} received{missing.length ? `, ${missing.length} recorded as receipt discrepancy` : ''}; compartments locked again and the
-        robot released.
+        {t('nurse.receiptSummary', { n: doses.length - missing.length, missing: missing.length ? t('nurse.receiptMissing', { n: missing.length }) : '' })}
       </div>
       <ul class="doses">
         {doses.map((x) => (
@@ -407,10 +408,10 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
         }}
       >
         <label>
-          Patient wristband
+          {t('bedside.wristband')}
           <input
             name="wristband"
-            placeholder="scan the wristband (GS1 8018)"
+            placeholder={t('bedside.wristbandPlaceholder')}
             autoComplete="off"
             value={wristband}
             onInput={(e) => setWristband((e.target as HTMLInputElement).value)}
@@ -424,46 +425,46 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
           />
         </label>
         <label>
-          Dose
+          {t('bedside.dose')}
           <input
             ref={doseInput}
             name="dose"
-            placeholder="scan the dose (GS1 DataMatrix)"
+            placeholder={t('bedside.dosePlaceholder')}
             autoComplete="off"
             value={dose}
             onInput={(e) => setDose((e.target as HTMLInputElement).value)}
           />
         </label>
-        <div class="row outcome" role="radiogroup" aria-label="outcome">
+        <div class="row outcome" role="radiogroup" aria-label={t('bedside.outcome')}>
           {OUTCOMES.map((o) => (
             <label key={o} class={`pill ${outcome === o ? 'on' : ''}`}>
               <input type="radio" name="outcome" value={o} checked={outcome === o} onChange={() => setOutcome(o)} />
-              {o}
+              {stateLabel(o)}
             </label>
           ))}
         </div>
         {outcome === 'given' && (
           <fieldset class="row given">
-            <legend>Given</legend>
+            <legend>{t('bedside.given')}</legend>
             <input
               name="given-amount"
               inputMode="decimal"
-              placeholder="amount"
-              aria-label="amount given"
+              placeholder={t('bedside.amount')}
+              aria-label={t('bedside.amountGiven')}
               value={given.amount}
               onInput={(e) => setGiven({ ...given, amount: (e.target as HTMLInputElement).value })}
             />
             <input
               name="given-unit"
-              placeholder="unit (mg, mL…)"
-              aria-label="unit given"
+              placeholder={t('bedside.unitPlaceholder')}
+              aria-label={t('bedside.unitGiven')}
               value={given.unit}
               onInput={(e) => setGiven({ ...given, unit: (e.target as HTMLInputElement).value })}
             />
             <input
               name="given-route"
-              placeholder="route (oral, IV…)"
-              aria-label="route given"
+              placeholder={t('bedside.routePlaceholder')}
+              aria-label={t('bedside.routeGiven')}
               value={given.route}
               onInput={(e) => setGiven({ ...given, route: (e.target as HTMLInputElement).value })}
             />
@@ -471,19 +472,19 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
         )}
         {outcome === 'given' && (
           <fieldset class="row wasted">
-            <legend>Wasted (part of the unit not given; controlled drugs need a witness)</legend>
+            <legend>{t('bedside.wasted')}</legend>
             <input
               name="wasted-amount"
               inputMode="decimal"
-              placeholder="amount"
-              aria-label="amount wasted"
+              placeholder={t('bedside.amount')}
+              aria-label={t('bedside.amountWasted')}
               value={wasted.amount}
               onInput={(e) => setWasted({ ...wasted, amount: (e.target as HTMLInputElement).value })}
             />
             <input
               name="wasted-unit"
-              placeholder={given.unit || 'unit'}
-              aria-label="unit wasted"
+              placeholder={given.unit || t('bedside.unit')}
+              aria-label={t('bedside.unitWasted')}
               value={wasted.unit}
               onInput={(e) => setWasted({ ...wasted, unit: (e.target as HTMLInputElement).value })}
             />
@@ -491,17 +492,17 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
         )}
         {outcome !== 'given' && (
           <label>
-            Reason ({outcome})
+            {t('bedside.reason', { outcome: stateLabel(outcome) })}
             <input name="reason" required minLength={3} value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
           </label>
         )}
         {overridable && outcome === 'given' && (
           <label class="override">
-            Override reason (flagged for ward-pharmacist review)
+            {t('bedside.overrideReason')}
             <input name="override" minLength={3} value={override} onInput={(e) => setOverride((e.target as HTMLInputElement).value)} />
           </label>
         )}
-        {needsWitness && witness.fields('Witness: a second nurse of this ward (or a pharmacist) signs')}
+        {needsWitness && witness.fields(t('bedside.witnessLegend'))}
         <button
           class="primary"
           type="submit"
@@ -509,7 +510,7 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
             action.busy || !wristband.trim() || !dose.trim() || (outcome === 'given' && !(Number(given.amount) > 0 && given.unit.trim() && given.route.trim()))
           }
         >
-          Check five rights and record
+          {t('bedside.submit')}
         </button>
       </form>
       {err && (
@@ -519,7 +520,7 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
             <div class="rights">
               {['patient', 'drug', 'dose', 'route', 'time'].map((r) => (
                 <span key={r} class={`right ${failed.includes(r) ? 'fail' : 'unknown'}`}>
-                  {failed.includes(r) ? '✗' : '·'} {r}
+                  {failed.includes(r) ? '✗' : '·'} {t(`right.${r}`)}
                 </span>
               ))}
             </div>
@@ -537,15 +538,13 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
           <div class="rights">
             {result.rights.map((r) => (
               <span key={r.right} class={`right ${r.pass ? 'pass' : 'fail'}`} title={r.reason}>
-                {r.pass ? '✓' : '✗'} {r.right}
+                {r.pass ? '✓' : '✗'} {t(`right.${r.right}`, { defaultValue: r.right })}
               </span>
             ))}
           </div>
-          {result.flaggedForReview && <p class="tag warn">override flagged for ward-pharmacist review</p>}
+          {result.flaggedForReview && <p class="tag warn">{t('bedside.flagged')}</p>}
           {result.slot && (
-            <span class="muted small">
-              slot of {when(result.slot.scheduledAt)} recorded {result.slot.state}
-            </span>
+            <span class="muted small">{t('bedside.slotRecorded', { at: when(result.slot.scheduledAt), state: stateLabel(result.slot.state) })}</span>
           )}
         </div>
       )}

@@ -1,6 +1,7 @@
 /** The hospital site (GET /api/site), fetched once per tab: floors, nodes, edges, wards. */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api';
+import { setSiteTimeZone } from './i18n/i18n';
 
 export interface SiteNode {
   id: string;
@@ -18,6 +19,8 @@ export interface Site {
   nodes: SiteNode[];
   edges: { id: string; from: string; to: string; kind: string }[];
   wards: { id: string; name: string; floor: string }[];
+  /** the site's IANA time zone (SITE_TIME_ZONE): every time in the UI is shown in it */
+  timeZone?: string;
 }
 
 let cached: Promise<Site> | null = null;
@@ -26,9 +29,15 @@ export function useSite(): Site | null {
   const [site, setSite] = useState<Site | null>(null);
   useEffect(() => {
     cached ??= api<Site>('GET', '/api/site');
-    cached.then(setSite, () => {
-      cached = null;
-    });
+    cached.then(
+      (s) => {
+        setSiteTimeZone(s.timeZone);
+        setSite(s);
+      },
+      () => {
+        cached = null;
+      },
+    );
   }, []);
   return site;
 }

@@ -5,6 +5,8 @@ import type { LiveAlarm, LiveMission, LiveSensorReading } from '../../../libs/co
 import { api, type Optional } from './api';
 import type { LinkState } from './live';
 import { nodeName, type Site } from './site';
+import { type NameOf, alarmText } from './i18n/alarm-text';
+import { formatClock, formatNumber, t } from './i18n/i18n';
 
 export function Panel(props: { title: string; count?: number; children: ComponentChildren; id?: string; class?: string }) {
   return (
@@ -25,24 +27,19 @@ export function Empty(props: { children: ComponentChildren }) {
 /** The honest states of a panel fed by an endpoint that may not exist yet. */
 export function OptionalState<T>(props: { value: Optional<T>; what: string; children: (data: T) => ComponentChildren }) {
   const v = props.value;
-  if (v.state === 'loading') return <Empty>Loading {props.what}…</Empty>;
+  if (v.state === 'loading') return <Empty>{t('common.loadingWhat', { what: props.what })}</Empty>;
   if (v.state === 'unavailable')
     return (
       <p class="empty unavailable" data-state="unavailable">
-        The custody service is not available on this server yet: {props.what} will appear here when it is.
+        {t('common.unavailable', { what: props.what })}
       </p>
     );
-  if (v.state === 'error')
-    return (
-      <p class="empty error">
-        Could not load {props.what}: {v.message}
-      </p>
-    );
+  if (v.state === 'error') return <p class="empty error">{t('common.loadError', { what: props.what, message: v.message })}</p>;
   return <>{props.children(v.data)}</>;
 }
 
 export function LinkBadge(props: { link: LinkState }) {
-  const label = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', refused: 'signed out' }[props.link];
+  const label = t(`link.${props.link}`);
   return (
     <span class={`link ${props.link}`} data-link={props.link}>
       ● {label}
@@ -50,27 +47,27 @@ export function LinkBadge(props: { link: LinkState }) {
   );
 }
 
+/** 24-hour time in the site's zone (see i18n/i18n.ts). */
 export function clock(iso: string | null): string {
-  if (!iso) return '—';
-  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return formatClock(iso);
 }
 
 export function inMinutes(iso: string | null, now = Date.now()): string {
-  if (!iso) return 'ETA unknown';
+  if (!iso) return t('eta.unknown');
   const s = Math.round((Date.parse(iso) - now) / 1000);
-  if (s <= 0) return 'arriving';
-  return s < 90 ? `in ${s} s` : `in ${Math.round(s / 60)} min`;
+  if (s <= 0) return t('eta.arriving');
+  return s < 90 ? t('eta.seconds', { n: s }) : t('eta.minutes', { n: Math.round(s / 60) });
 }
 
 const SEVERITY_ORDER: Record<string, number> = { critical: 0, warning: 1, info: 2 };
 
-export function AlarmList(props: { alarms: LiveAlarm[]; canAck: boolean }) {
+export function AlarmList(props: { alarms: LiveAlarm[]; canAck: boolean; nameOf?: NameOf }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const alarms = [...props.alarms].sort(
     (a, b) => (a.state === 'raised' ? 0 : 1) - (b.state === 'raised' ? 0 : 1) || (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3),
   );
-  if (alarms.length === 0) return <Empty>No open alarms.</Empty>;
+  if (alarms.length === 0) return <Empty>{t('alarms.none')}</Empty>;
   const ack = async (id: string) => {
     setBusy(id);
     setError(null);
@@ -86,28 +83,30 @@ export function AlarmList(props: { alarms: LiveAlarm[]; canAck: boolean }) {
     <>
       {error && <p class="error">{error}</p>}
       <ul class="list alarms">
-        {alarms.map((a) => (
-          <li key={a.id} class={`alarm ${a.severity} ${a.state}`} data-alarm={a.id} data-state={a.state}>
-            <div class="row">
-              <span class={`sev ${a.severity}`}>{a.severity}</span>
-              <strong title={a.type}>{a.title || a.type}</strong>
-              <span class="muted">{clock(a.lastRaisedAt)}</span>
-              {a.escalationLevel > 0 && <span class="tag warn">escalated ×{a.escalationLevel}</span>}
-            </div>
-            <div>{a.message}</div>
-            <div class="row">
-              {a.state === 'acknowledged' ? (
-                <span class="muted">
-                  acknowledged by {a.acknowledged?.by} at {clock(a.acknowledged?.at ?? null)}
-                </span>
-              ) : props.canAck ? (
-                <button class="primary" disabled={busy === a.id} onClick={() => void ack(a.id)}>
-                  Acknowledge
-                </button>
-              ) : null}
-            </div>
-          </li>
-        ))}
+        {alarms.map((a) => {
+          // worded here from the type and parameters, in the user's language (i18n/alarm-text.ts)
+          const text = alarmText(a, props.nameOf);
+          return (
+            <li key={a.id} class={`alarm ${a.severity} ${a.state}`} data-alarm={a.id} data-state={a.state} data-type={a.type}>
+              <div class="row">
+                <span class={`sev ${a.severity}`}>{t(`severity.${a.severity}`, { defaultValue: a.severity })}</span>
+                <strong title={a.type}>{text.title}</strong>
+                <span class="muted">{clock(a.lastRaisedAt)}</span>
+                {a.escalationLevel > 0 && <span class="tag warn">{t('alarms.escalated', { n: a.escalationLevel })}</span>}
+              </div>
+              <div>{text.message}</div>
+              <div class="row">
+                {a.state === 'acknowledged' ? (
+                  <span class="muted">{t('alarms.acknowledgedBy', { who: a.acknowledged?.by, at: clock(a.acknowledged?.at ?? null) })}</span>
+                ) : props.canAck ? (
+                  <button class="primary" disabled={busy === a.id} onClick={() => void ack(a.id)}>
+                    {t('alarms.acknowledge')}
+                  </button>
+                ) : null}
+              </div>
+            </li>
+          );
+        })}
       </ul>
     </>
   );
@@ -115,7 +114,7 @@ export function AlarmList(props: { alarms: LiveAlarm[]; canAck: boolean }) {
 
 /** A ward's sensors with their newest values (temperature first), and since when each has shown them. */
 export function SensorList(props: { sensors: LiveSensorReading[] }) {
-  if (!props.sensors.length) return <Empty>No sensor has reported since the server started.</Empty>;
+  if (!props.sensors.length) return <Empty>{t('sensors.none')}</Empty>;
   const sorted = [...props.sensors].sort((a, b) => a.name.localeCompare(b.name));
   return (
     <ul class="list sensors">
@@ -130,7 +129,7 @@ export function SensorList(props: { sensors: LiveSensorReading[] }) {
               </span>
             ))}
           {/* stations hear a reading when its shown value changes (or once a minute): the value has held since then */}
-          <span class="muted"> · since {clock(s.at)}</span>
+          <span class="muted"> · {t('sensors.since', { at: clock(s.at) })}</span>
         </li>
       ))}
     </ul>
@@ -139,10 +138,10 @@ export function SensorList(props: { sensors: LiveSensorReading[] }) {
 
 function sensorValue(key: string, v: number | boolean): string {
   const [channel, metric] = key.split('.') as [string, string];
-  if (typeof v === 'boolean') return `${channel} ${metric.replace(/([A-Z])/g, ' $1').toLowerCase()}: ${v ? 'yes' : 'no'}`;
-  if (metric === 'temperatureC') return `${channel} ${v.toFixed(1)} °C`;
-  if (metric === 'humidityPct' || metric === 'batteryPct') return `${channel} ${Math.round(v)} %`;
-  return `${channel} ${metric} ${Math.round(v * 10) / 10}`;
+  if (typeof v === 'boolean') return `${channel} ${metric.replace(/([A-Z])/g, ' $1').toLowerCase()}: ${t(v ? 'sensors.yes' : 'sensors.no')}`;
+  if (metric === 'temperatureC') return `${channel} ${formatNumber(v, 1)} °C`;
+  if (metric === 'humidityPct' || metric === 'batteryPct') return `${channel} ${formatNumber(v, 0)} %`;
+  return `${channel} ${metric} ${formatNumber(v, 1)}`;
 }
 
 export function MissionList(props: { missions: LiveMission[]; site: Site | null; empty: string; now: number }) {
@@ -154,13 +153,17 @@ export function MissionList(props: { missions: LiveMission[]; site: Site | null;
         return (
           <li key={m.id} class={`mission ${m.status}`} data-mission={m.id} data-status={m.status}>
             <div class="row">
-              <span class={`prio ${m.priority}`}>{m.priority}</span>
-              <strong>to {dest ? nodeName(props.site, dest.nodeId) : '?'}</strong>
-              <span class="tag">{m.paused ? `${m.status} · paused` : m.status.replace('_', ' ')}</span>
+              <span class={`prio ${m.priority}`}>{t(`priority.${m.priority}`, { defaultValue: m.priority })}</span>
+              <strong>{t('mission.to', { dest: dest ? nodeName(props.site, dest.nodeId) : '?' })}</strong>
+              <span class="tag">{m.paused ? t('mission.paused', { status: statusWord(m.status) }) : statusWord(m.status)}</span>
             </div>
             <div class="row muted">
-              <span>{m.robotId ? `robot ${m.robotId}` : (m.waitingReason ?? 'waiting for a robot')}</span>
-              {m.status === 'finished' ? <span>arrived {clock(m.updatedAt)}</span> : <span>{m.failureReason ?? inMinutes(m.eta, props.now)}</span>}
+              <span>{m.robotId ? t('mission.robot', { robot: m.robotId }) : (m.waitingReason ?? t('mission.waitingRobot'))}</span>
+              {m.status === 'finished' ? (
+                <span>{t('mission.arrived', { at: clock(m.updatedAt) })}</span>
+              ) : (
+                <span>{m.failureReason ?? inMinutes(m.eta, props.now)}</span>
+              )}
             </div>
           </li>
         );
@@ -168,5 +171,7 @@ export function MissionList(props: { missions: LiveMission[]; site: Site | null;
     </ul>
   );
 }
+
+const statusWord = (s: string) => t(`status.${s}`, { defaultValue: s.replace('_', ' ') });
 
 export const isOpenMission = (m: LiveMission) => !['finished', 'failed', 'cancelled'].includes(m.status);

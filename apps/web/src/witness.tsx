@@ -4,6 +4,7 @@
  * for this act only, and throttles wrong ones like a sign-in.
  */
 import { useState } from 'preact/hooks';
+import { t } from './i18n/i18n';
 
 export type WitnessCredentials = { badge: { gsrn: string; pin: string } } | { username: string; password: string };
 
@@ -20,16 +21,16 @@ export function useWitness() {
   const fields = (legend: string) => (
     <fieldset class="witness">
       <legend>{legend}</legend>
-      <div class="row" role="radiogroup" aria-label="witness signs with">
+      <div class="row" role="radiogroup" aria-label={t('witness.signsWith')}>
         {(['badge', 'password'] as const).map((m) => (
           <label key={m} class={`pill ${mode === m ? 'on' : ''}`}>
             <input type="radio" name="witness-mode" value={m} checked={mode === m} onChange={() => setMode(m)} />
-            {m === 'badge' ? 'badge + PIN' : 'username + password'}
+            {m === 'badge' ? t('witness.badgeMode') : t('witness.passwordMode')}
           </label>
         ))}
       </div>
       <label>
-        {mode === 'badge' ? 'Witness badge (GSRN)' : 'Witness username'}
+        {mode === 'badge' ? t('witness.badge') : t('witness.username')}
         <input
           name={mode === 'badge' ? 'witness-badge' : 'witness-username'}
           autoComplete="off"
@@ -39,7 +40,7 @@ export function useWitness() {
         />
       </label>
       <label>
-        {mode === 'badge' ? 'Witness PIN' : 'Witness password'}
+        {mode === 'badge' ? t('witness.pin') : t('witness.password')}
         <input
           name={mode === 'badge' ? 'witness-pin' : 'witness-password'}
           type="password"

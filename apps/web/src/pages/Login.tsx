@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { homeOf, saveSession, sessionOf, type TokenAnswer } from '../session';
+import { t } from '../i18n/i18n';
+import { LanguageSwitch } from './Header';
 
 export function Login() {
   const [username, setUsername] = useState('');
@@ -25,13 +27,14 @@ export function Login() {
     <main class="login">
       <form onSubmit={(e) => void submit(e)} class="panel">
         <h1>MedLoop</h1>
-        <p class="muted">Sign in to the nurse station, pharmacy console or ward round.</p>
+        <p class="muted">{t('login.intro')}</p>
+        <LanguageSwitch />
         <label>
-          Username
+          {t('login.username')}
           <input name="username" autocomplete="username" value={username} onInput={(e) => setUsername((e.target as HTMLInputElement).value)} required />
         </label>
         <label>
-          Password
+          {t('login.password')}
           <input
             name="password"
             type="password"
@@ -47,7 +50,7 @@ export function Login() {
           </p>
         )}
         <button class="primary" type="submit" disabled={busy}>
-          Sign in
+          {t('login.submit')}
         </button>
       </form>
     </main>

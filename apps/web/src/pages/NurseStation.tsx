@@ -10,6 +10,7 @@ import type { Session } from '../session';
 import { useSite } from '../site';
 import { AlarmList, Empty, isOpenMission, MissionList, Panel, SensorList } from '../ui';
 import { Header } from './Header';
+import { t } from '../i18n/i18n';
 
 export function NurseStation(props: { session: Session; ward: string }) {
   const site = useSite();
@@ -30,11 +31,13 @@ export function NurseStation(props: { session: Session; ward: string }) {
   // a recorded administration refreshes the record at once (stable object: a new one only on change)
   const doseBump = useMemo(() => ({ bump, marBump }), [bump, marBump]);
   const wards = props.session.user.wards;
+  // the ward's sensors by name in alarm texts (robots are named by the server already)
+  const nameOf = (id: string) => sensors.find((s) => s.deviceId === id)?.name;
   return (
     <>
-      <Header session={props.session} title={`Nurse station · ${ward?.name ?? props.ward}`} link={link}>
+      <Header session={props.session} title={t('page.nurse', { ward: ward?.name ?? props.ward })} link={link}>
         {wards.length > 1 && (
-          <select aria-label="ward" value={props.ward} onChange={(e) => (location.hash = `#/nurse/${(e.target as HTMLSelectElement).value}`)}>
+          <select aria-label={t('page.ward')} value={props.ward} onChange={(e) => (location.hash = `#/nurse/${(e.target as HTMLSelectElement).value}`)}>
             {wards.map((w) => (
               <option key={w} value={w}>
                 {w}
@@ -50,33 +53,33 @@ export function NurseStation(props: { session: Session; ward: string }) {
       )}
       <main class="grid nurse">
         <div class="col">
-          <Panel title="Floor map" id="map">
-            {site && ward ? <FloorMap site={site} floor={ward.floor} robots={robots} highlightWard={props.ward} /> : <Empty>Loading the map…</Empty>}
+          <Panel title={t('panel.floorMap')} id="map">
+            {site && ward ? <FloorMap site={site} floor={ward.floor} robots={robots} highlightWard={props.ward} /> : <Empty>{t('common.loadingMap')}</Empty>}
           </Panel>
-          <Panel title="Ward sensors" count={sensors.length} id="sensors">
+          <Panel title={t('panel.sensors')} count={sensors.length} id="sensors">
             <SensorList sensors={sensors} />
           </Panel>
-          <Panel title="Doses due, late or missed" id="doses">
+          <Panel title={t('panel.doses')} id="doses">
             <WardMedication ward={props.ward} bump={doseBump} catalog={catalog} now={now} mode="nurse" />
           </Panel>
         </div>
         <div class="col">
           <div class="pair">
             <IncomingDeliveries ward={props.ward} bump={bump} missions={incoming} robots={mirror?.robots ?? new Map()} site={site} now={now} />
-            <Panel title="Alarms" count={alarms.length} id="alarms">
-              <AlarmList alarms={alarms} canAck={true} />
+            <Panel title={t('panel.alarms')} count={alarms.length} id="alarms">
+              <AlarmList alarms={alarms} canAck={true} nameOf={nameOf} />
             </Panel>
           </div>
-          <Panel title="Arrivals awaiting receipt" id="arrivals">
+          <Panel title={t('panel.arrivals')} id="arrivals">
             <ArrivalsPanel ward={props.ward} bump={bump} catalog={catalog} />
             {arrived.length > 0 && (
               <>
-                <h3>Robots that arrived</h3>
+                <h3>{t('panel.robotsArrived')}</h3>
                 <MissionList missions={arrived} site={site} now={now} empty="" />
               </>
             )}
           </Panel>
-          <Panel title="Bedside check" id="bedside">
+          <Panel title={t('panel.bedside')} id="bedside">
             <BedsideForm catalog={catalog} onDone={() => setMarBump((n) => n + 1)} />
           </Panel>
         </div>

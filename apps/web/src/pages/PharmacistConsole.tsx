@@ -11,6 +11,7 @@ import { useSite } from '../site';
 import { AlarmList, Empty, isOpenMission, MissionList, Panel } from '../ui';
 import { Header } from './Header';
 import { useNow } from './NurseStation';
+import { t } from '../i18n/i18n';
 
 export function PharmacistConsole(props: { session: Session }) {
   const site = useSite();
@@ -30,18 +31,18 @@ export function PharmacistConsole(props: { session: Session }) {
   const exceptions = missions.filter((m) => m.status === 'failed' || m.paused);
   return (
     <>
-      <Header session={props.session} title="Pharmacy console" link={link} />
+      <Header session={props.session} title={t('page.pharmacy')} link={link} />
       <main class="grid pharmacy">
-        <Panel title="Orders to verify" id="orders">
+        <Panel title={t('panel.orders')} id="orders">
           <OrdersToVerify bump={bump} catalog={catalog} />
         </Panel>
-        <Panel title="Build a delivery" id="build">
-          {site ? <BuildDelivery site={site} catalog={catalog} bump={bump} /> : <Empty>Loading…</Empty>}
+        <Panel title={t('panel.build')} id="build">
+          {site ? <BuildDelivery site={site} catalog={catalog} bump={bump} /> : <Empty>{t('common.loading')}</Empty>}
         </Panel>
-        <Panel title="Alarms" count={alarms.filter((a) => a.state === 'raised').length} id="alarms">
-          <AlarmList alarms={alarms} canAck={true} />
+        <Panel title={t('panel.alarms')} count={alarms.filter((a) => a.state === 'raised').length} id="alarms">
+          <AlarmList alarms={alarms} canAck={true} nameOf={(id) => names[id]} />
         </Panel>
-        <Panel title="Fleet" class="span2" id="fleet">
+        <Panel title={t('panel.fleet')} class="span2" id="fleet">
           {site && (
             <div class="tabs" role="tablist">
               {site.floors.map((f) => (
@@ -57,43 +58,43 @@ export function PharmacistConsole(props: { session: Session }) {
               ))}
             </div>
           )}
-          {site && shownFloor ? <FloorMap site={site} floor={shownFloor} robots={robots} /> : <Empty>Loading the map…</Empty>}
+          {site && shownFloor ? <FloorMap site={site} floor={shownFloor} robots={robots} /> : <Empty>{t('common.loadingMap')}</Empty>}
           <table class="robots">
             <thead>
               <tr>
-                <th>robot</th>
-                <th>link</th>
-                <th>battery</th>
-                <th>where</th>
-                <th>mission</th>
+                <th>{t('fleet.robot')}</th>
+                <th>{t('fleet.link')}</th>
+                <th>{t('fleet.battery')}</th>
+                <th>{t('fleet.where')}</th>
+                <th>{t('fleet.mission')}</th>
               </tr>
             </thead>
             <tbody>
               {robots.map((r) => (
                 <tr key={r.id} data-robot-row={r.id}>
                   <td>{names[r.id] ?? r.serialNumber}</td>
-                  <td class={r.connection === 'ONLINE' && !r.stale ? 'ok' : 'bad'}>{r.stale ? 'stale' : (r.connection ?? '—')}</td>
+                  <td class={r.connection === 'ONLINE' && !r.stale ? 'ok' : 'bad'}>{r.stale ? t('fleet.stale') : (r.connection ?? '—')}</td>
                   <td>
                     {r.batteryPct ?? '—'}%{r.charging ? ' ⚡' : ''}
                   </td>
                   <td>
                     {r.position?.mapId ?? '—'} {r.lastNodeId ?? ''}
                   </td>
-                  <td>{r.missionId ? r.missionId.slice(0, 8) : r.eStop && r.eStop !== 'NONE' ? 'E-STOP' : 'idle'}</td>
+                  <td>{r.missionId ? r.missionId.slice(0, 8) : r.eStop && r.eStop !== 'NONE' ? t('fleet.estop') : t('fleet.idle')}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-          {robots.length === 0 && <Empty>No robot has reported yet.</Empty>}
+          {robots.length === 0 && <Empty>{t('fleet.none')}</Empty>}
         </Panel>
         <div class="col">
-          <Panel title="Missions" count={missions.filter(isOpenMission).length} id="missions">
-            <MissionList missions={missions.filter(isOpenMission)} site={site} now={now} empty="No mission under way." />
+          <Panel title={t('panel.missions')} count={missions.filter(isOpenMission).length} id="missions">
+            <MissionList missions={missions.filter(isOpenMission)} site={site} now={now} empty={t('missions.none')} />
           </Panel>
-          <Panel title="Exceptions" id="exceptions">
+          <Panel title={t('panel.exceptions')} id="exceptions">
             <CustodyExceptions bump={bump} catalog={catalog} />
-            <h3>Failed or paused missions</h3>
-            <MissionList missions={exceptions} site={site} now={now} empty="No failed or paused mission." />
+            <h3>{t('panel.failedMissions')}</h3>
+            <MissionList missions={exceptions} site={site} now={now} empty={t('missions.noneFailed')} />
           </Panel>
         </div>
       </main>

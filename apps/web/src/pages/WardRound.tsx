@@ -10,6 +10,7 @@ import { useSite } from '../site';
 import { AlarmList, Panel } from '../ui';
 import { Header } from './Header';
 import { useNow } from './NurseStation';
+import { t } from '../i18n/i18n';
 
 const COLD_CHAIN = /cold|temperature|fridge|excursion/i;
 
@@ -30,8 +31,8 @@ export function WardRound(props: { session: Session; ward: string | null }) {
   };
   return (
     <>
-      <Header session={props.session} title="Ward round" link={link}>
-        <select aria-label="ward" value={ward ?? ''} onChange={(e) => (location.hash = `#/rounds/${(e.target as HTMLSelectElement).value}`)}>
+      <Header session={props.session} title={t('page.rounds')} link={link}>
+        <select aria-label={t('page.ward')} value={ward ?? ''} onChange={(e) => (location.hash = `#/rounds/${(e.target as HTMLSelectElement).value}`)}>
           {site?.wards.map((w) => (
             <option key={w.id} value={w.id}>
               {w.name}
@@ -41,24 +42,24 @@ export function WardRound(props: { session: Session; ward: string | null }) {
       </Header>
       {ward && (
         <main class="grid rounds">
-          <Panel title="Audit trail" id="audit">
+          <Panel title={t('panel.audit')} id="audit">
             <AuditStatus bump={bump} />
           </Panel>
           {dose && (
-            <Panel title="Dose timeline" id="timeline">
+            <Panel title={t('panel.timeline')} id="timeline">
               <DoseTimeline doseId={dose} catalog={catalog} onClose={() => setDose(null)} />
             </Panel>
           )}
-          <Panel title="Cold-chain alarms" count={cold.length} id="cold">
+          <Panel title={t('panel.coldAlarms')} count={cold.length} id="cold">
             <AlarmList alarms={cold} canAck={true} />
           </Panel>
-          <Panel title="Medication status by patient" id="patients">
+          <Panel title={t('panel.patients')} id="patients">
             <WardMedication ward={ward} bump={bump} catalog={catalog} now={now} mode="rounds" onDose={open} />
           </Panel>
-          <Panel title="Overrides to review" id="overrides">
+          <Panel title={t('panel.overrides')} id="overrides">
             <OverridesToReview bump={bump} ward={ward} catalog={catalog} onDose={open} />
           </Panel>
-          <Panel title="Other alarms" count={alarms.length - cold.length} id="other-alarms">
+          <Panel title={t('panel.otherAlarms')} count={alarms.length - cold.length} id="other-alarms">
             <AlarmList alarms={alarms.filter((a) => !COLD_CHAIN.test(a.type))} canAck={true} />
           </Panel>
         </main>
