@@ -296,6 +296,19 @@ describe('web UI in a browser', () => {
     expect(ack.state).toBe('acknowledged');
     expect(ack.acknowledged.by).toBe(nurse.username);
     await page.screenshot({ path: `${SHOTS}/08-alarm-acknowledged.png`, fullPage: true });
+
+    // a pharmacist's decision on her ward reaches her too, without a button she may not use
+    const decision = await t.cp.app.get(AlarmsService).raise({
+      type: 'cabinet.discrepancy',
+      subject: 'ui-disc-1',
+      ward: 'W-CARD',
+      sourceKind: 'cabinet',
+      sourceId: 'CAB-UI',
+      params: { medication: 'Ondansetron 4 mg', cabinetId: 'CAB-UI', pocketId: 'P1', counted: 3, expected: 4, discrepancyId: 'ui-disc-1' },
+    });
+    const decisionItem = page.locator(`#alarms [data-alarm="${decision.id}"]`);
+    await decisionItem.waitFor({ timeout: 15_000 });
+    expect(await decisionItem.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
   }, 180_000);
 
   it('tells a nurse who opens another ward that she is not assigned to it', async () => {

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import type { LiveAlarm, LiveMission, LiveSensorReading } from '../../../libs/contracts/src/live/live.types';
 import { api, type Optional } from './api';
 import type { LinkState } from './live';
+import { loadSession } from './session';
 import { nodeName, type Site } from './site';
 import { type NameOf, alarmText } from './i18n/alarm-text';
 import { formatClock, formatNumber, t } from './i18n/i18n';
@@ -61,6 +62,16 @@ export function inMinutes(iso: string | null, now = Date.now()): string {
 
 const SEVERITY_ORDER: Record<string, number> = { critical: 0, warning: 1, info: 2 };
 
+/**
+ * Whether the signed-in user's role may acknowledge this alarm: a pharmacist's decision (a
+ * quarantine, a discrepancy) is acknowledged by the roles the server's catalogue names, and
+ * the server refuses anyone else (403 alarm_acknowledge_role_required); no button for them.
+ */
+function mayAcknowledge(a: LiveAlarm): boolean {
+  const role = loadSession()?.user.role;
+  return !a.acknowledgeRoles || (role !== undefined && a.acknowledgeRoles.includes(role));
+}
+
 export function AlarmList(props: { alarms: LiveAlarm[]; canAck: boolean; nameOf?: NameOf }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -98,7 +109,7 @@ export function AlarmList(props: { alarms: LiveAlarm[]; canAck: boolean; nameOf?
               <div class="row">
                 {a.state === 'acknowledged' ? (
                   <span class="muted">{t('alarms.acknowledgedBy', { who: a.acknowledged?.by, at: clock(a.acknowledged?.at ?? null) })}</span>
-                ) : props.canAck ? (
+                ) : props.canAck && mayAcknowledge(a) ? (
                   <button class="primary" disabled={busy === a.id} onClick={() => void ack(a.id)}>
                     {t('alarms.acknowledge')}
                   </button>
