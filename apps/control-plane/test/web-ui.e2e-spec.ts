@@ -309,6 +309,27 @@ describe('web UI in a browser', () => {
     const decisionItem = page.locator(`#alarms [data-alarm="${decision.id}"]`);
     await decisionItem.waitFor({ timeout: 15_000 });
     expect(await decisionItem.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+
+    // the panel's count is of open alarms: the acknowledged excursion is listed but not counted
+    const alarmsPanel = page.locator('#alarms');
+    const raisedShown = await alarmsPanel.locator('[data-alarm][data-state="raised"]').count();
+    expect(raisedShown).toBeGreaterThanOrEqual(1);
+    expect(await alarmsPanel.locator('[data-alarm][data-state="acknowledged"]').count()).toBeGreaterThanOrEqual(1);
+    expect(await alarmsPanel.locator('h2 .count').textContent()).toBe(String(raisedShown));
+    // filters: acknowledged only shows the excursion and not the open decision; a severity, a type family
+    await alarmsPanel.locator('select[name="alarm-state"]').selectOption('acknowledged');
+    await decisionItem.waitFor({ state: 'detached', timeout: 5_000 });
+    expect(await item.count()).toBe(1);
+    expect(await alarmsPanel.locator('[data-alarm][data-state="raised"]').count()).toBe(0);
+    await alarmsPanel.locator('select[name="alarm-state"]').selectOption('all');
+    await alarmsPanel.locator('select[name="alarm-type"]').selectOption('cabinet');
+    await decisionItem.waitFor({ timeout: 5_000 });
+    expect(await item.count()).toBe(0);
+    expect(await alarmsPanel.locator('[data-alarm]:not([data-type^="cabinet."])').count()).toBe(0);
+    await alarmsPanel.locator('select[name="alarm-type"]').selectOption('all');
+    await alarmsPanel.locator('select[name="alarm-severity"]').selectOption('info');
+    expect(await alarmsPanel.locator('[data-alarm]:not(.info)').count()).toBe(0);
+    await alarmsPanel.locator('select[name="alarm-severity"]').selectOption('all');
   }, 180_000);
 
   it('tells a nurse who opens another ward that she is not assigned to it', async () => {
@@ -369,9 +390,13 @@ describe('web UI in a browser', () => {
       bed: '7',
     });
     const toVerify = await order(p2.body.id, false);
+    // the same drug, dose and patient again: only its id (and entry time) tells it apart
+    const toVerifyTwin = await order(p2.body.id, false);
     const toPick = await order(p2.body.id);
-    // the first test's robot stayed at the cardiology station; a second one stands at the dock
+    const toPickTwin = await order(p2.body.id);
+    // the first test's robot stayed at the cardiology station; two more stand at the dock
     const dockRobotId = await startRobot('UI-2', 'Robot Bea');
+    const dockRobot2Id = await startRobot('UI-3', 'Robot Cai');
 
     const page = await signIn(await user('pharmacist'));
     expect(page.url()).toContain('#/pharmacy');
@@ -381,6 +406,11 @@ describe('web UI in a browser', () => {
     const pending = page.locator(`#orders [data-order="${toVerify}"]`);
     await pending.waitFor({ timeout: 10_000 });
     await waitForAsync(async () => ((await pending.textContent()) ?? '').includes('Grace Hopper'), 10_000, 'order names its patient');
+    const twin = page.locator(`#orders [data-order="${toVerifyTwin}"]`);
+    expect(await pending.locator('[data-order-id]').textContent()).toBe(`#${toVerify.slice(0, 8)}`);
+    expect(await twin.locator('[data-order-id]').textContent()).toBe(`#${toVerifyTwin.slice(0, 8)}`);
+    expect(await pending.locator('[data-priority="urgent"]').textContent()).toBe('urgent');
+    expect(await pending.locator('[data-order-entered]').textContent()).toMatch(/^entered \d{2}:\d{2}$/);
     await pending.getByRole('button', { name: 'Verify' }).click();
     await pending.waitFor({ state: 'detached', timeout: 15_000 });
     expect((await t.api('GET', `/api/orders/${toVerify}`, { token: t.adminToken })).body.status).toBe('verified');
@@ -390,6 +420,14 @@ describe('web UI in a browser', () => {
     await build.getByLabel('destination ward').selectOption('W-CARD');
     await build.getByRole('button', { name: 'Create delivery' }).click();
     await build.locator('[data-step="pick"]').waitFor({ timeout: 15_000 });
+    // the two verified orders of the same drug for the same patient read differently: id, priority, due time
+    const orderSelect = build.getByLabel('order', { exact: true });
+    const pickText = (await orderSelect.locator(`option[value="${toPick}"]`).textContent()) ?? '';
+    const twinText = (await orderSelect.locator(`option[value="${toPickTwin}"]`).textContent()) ?? '';
+    expect(pickText).not.toBe(twinText);
+    expect(pickText).toContain(`#${toPick.slice(0, 8)}`);
+    expect(pickText).toMatch(/· urgent · due [^·]*\d{2}:\d{2} ·/);
+    expect(twinText).toContain(`#${toPickTwin.slice(0, 8)}`);
     await build.getByLabel('order', { exact: true }).selectOption(toPick);
     const pick = build.locator('input[name="pick"]');
     await pick.click();
@@ -398,9 +436,20 @@ describe('web UI in a browser', () => {
     await build.locator('[data-step="check"]').waitFor({ timeout: 15_000 });
     await build.getByRole('button', { name: 'Check 1 picked dose' }).click();
     await build.locator('[data-step="load"]').waitFor({ timeout: 15_000 });
-    // the first robot still stands at the cardiology station: only a robot at the pharmacy dock is offered
-    await build.getByLabel('robot').locator(`option[value="${dockRobotId}"]`).waitFor({ state: 'attached', timeout: 15_000 });
-    expect(await build.getByLabel('robot').locator(`option[value="${robotId}"]`).count()).toBe(0);
+    // the first robot still stands at the cardiology station: only the robots at the pharmacy dock are offered
+    const robotSelect = build.getByLabel('robot', { exact: true });
+    await robotSelect.locator(`option[value="${dockRobotId}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+    await robotSelect.locator(`option[value="${dockRobot2Id}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+    expect(await robotSelect.locator(`option[value="${robotId}"]`).count()).toBe(0);
+    expect(await build.locator(`[data-robot-not-offered="${robotId}"]`).getAttribute('data-why')).toBe('not_at_dock');
+    // each offered robot names its free compartments, the refrigerated one marked
+    const bea = robotSelect.locator(`option[value="${dockRobotId}"]`);
+    expect(await bea.getAttribute('data-free')).toBe('C1,C2,C3');
+    expect(await bea.textContent()).toContain('free: C1, C2, C3 (cold)');
+    // two qualify: none is chosen for the pharmacist, and nothing can be sealed until she chooses
+    expect(await robotSelect.inputValue()).toBe('');
+    expect(await build.getByRole('button', { name: /^Seal into/ }).isDisabled()).toBe(true);
+    await robotSelect.selectOption(dockRobotId);
     await page.screenshot({ path: `${SHOTS}/09-pharmacy-building-delivery.png`, fullPage: true });
     await build.getByRole('button', { name: /^Seal into/ }).click();
     await build.locator('[data-step="dispatch"]').waitFor({ timeout: 15_000 });
@@ -410,6 +459,17 @@ describe('web UI in a browser', () => {
     expect(loaded.robotId).toBe(dockRobotId);
     expect(Object.values(loaded.compartments).flat()).toHaveLength(1);
     await page.screenshot({ path: `${SHOTS}/10-pharmacy-ready-to-dispatch.png`, fullPage: true });
+
+    // the pharmacy console in Simplified Chinese: the order gate and the delivery steps in clinical words
+    const zh = await signIn(await user('pharmacist'), undefined, 'zh-CN');
+    const zhTwin = zh.locator(`#orders [data-order="${toVerifyTwin}"]`);
+    await zhTwin.waitFor({ timeout: 10_000 });
+    expect(await zhTwin.getByRole('button', { name: '审核通过' }).count()).toBe(1);
+    expect(await zhTwin.locator('[data-priority]').textContent()).toBe('紧急');
+    expect(await zhTwin.textContent()).toMatch(/开立于 \d{2}:\d{2}/);
+    await zh.locator('#build').getByRole('button', { name: '新建配送' }).waitFor({ timeout: 10_000 });
+    expect(await zh.locator('#build .steps').textContent()).toBe('新建拣药核对装载派送');
+    await zh.screenshot({ path: `${SHOTS}/10b-pharmacy-zh-CN.png`, fullPage: true });
 
     // the ward round on a phone: the audit chain verified, the cold-chain alarm, the dose's timeline
     const wp = await signIn(await user('ward_pharmacist'), { width: 390, height: 844 });

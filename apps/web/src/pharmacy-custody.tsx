@@ -15,7 +15,6 @@ import {
   type Order,
   patientName,
   Refusal,
-  type RobotSummary,
   ScanField,
   short,
   StateTag,
@@ -23,19 +22,24 @@ import {
   usePolled,
   when,
 } from './custody';
+import { formatWhen, t } from './i18n/i18n';
+import { type FleetRobot, heldCompartments, loadability, type LoadableRobot } from './robot-loading';
 import { type Site, useSite } from './site';
 import { clock, Empty, OptionalState } from './ui';
 import { useWitness, type WitnessCredentials } from './witness';
+
+const priorityWord = (p: string) => t(`priority.${p}`, { defaultValue: p });
+const doseText = (o: Order) => t('ph.orderDose', { amount: o.dose.amount, unit: o.dose.unit, route: o.route });
 
 // ---- orders to verify -----------------------------------------------------------------------
 
 export function OrdersToVerify(props: { bump: unknown; catalog: Catalog }) {
   const [value, reload] = usePolled<Order[]>('/api/orders?status=active', props.bump, 10_000);
   return (
-    <OptionalState value={value} what="orders to verify">
+    <OptionalState value={value} what={t('ph.ordersToVerify')}>
       {(list) =>
         list.length === 0 ? (
-          <Empty>No order is waiting for verification.</Empty>
+          <Empty>{t('ph.noOrders')}</Empty>
         ) : (
           <ul class="list orders">
             {list.map((o) => (
@@ -61,18 +65,26 @@ function OrderItem(props: { order: Order; catalog: Catalog; onDone: () => void }
   return (
     <li data-order={o.id}>
       <div class="row">
-        <span class={`prio ${o.priority}`}>{o.priority}</span>
-        <strong>{medName(props.catalog, o.medicationId)}</strong>
-        <span>
-          {o.dose.amount} {o.dose.unit} {o.route}
+        <span class={`prio ${o.priority}`} data-priority={o.priority}>
+          {priorityWord(o.priority)}
         </span>
-        {med?.highAlert && <span class="tag warn">high alert</span>}
-        {med?.controlled && <span class="tag warn">controlled</span>}
-        {med?.refrigerated && <span class="tag">fridge</span>}
+        <strong>{medName(props.catalog, o.medicationId)}</strong>
+        <span>{doseText(o)}</span>
+        {med?.highAlert && <span class="tag warn">{t('ph.highAlert')}</span>}
+        {med?.controlled && <span class="tag warn">{t('ph.controlled')}</span>}
+        {med?.refrigerated && <span class="tag">{t('ph.fridge')}</span>}
+        <span class="spacer" />
+        {/* two orders of the same drug for the same patient read alike: the id and entry time tell them apart */}
+        <code class="muted" data-order-id={short(o.id)}>
+          #{short(o.id)}
+        </code>
       </div>
       <div class="muted small">
-        {patient ? `${patient.name} · ${patient.ward}${patient.bed ? ` bed ${patient.bed}` : ''}` : patientName(props.catalog, o.patientId)} ·{' '}
-        {o.schedule.times.map(when).join(', ')} · by {o.prescriber ?? '—'}
+        {patient
+          ? t('ph.patientOnWard', { name: patient.name, ward: patient.ward, bed: patient.bed ? t('custody.bed', { bed: patient.bed }) : '' })
+          : patientName(props.catalog, o.patientId)}{' '}
+        · {t('ph.dueAt', { times: o.schedule.times.map(when).join(t('ph.listSep')) })} · {t('ph.prescribedBy', { who: o.prescriber ?? '—' })} ·{' '}
+        <span data-order-entered={o.createdAt}>{t('ph.entered', { at: formatWhen(o.createdAt) })}</span>
       </div>
       {rejecting ? (
         <form
@@ -83,25 +95,25 @@ function OrderItem(props: { order: Order; catalog: Catalog; onDone: () => void }
           }}
         >
           <input
-            aria-label="reason for rejecting"
-            placeholder="reason (sent to the prescriber)"
+            aria-label={t('ph.rejectReasonLabel')}
+            placeholder={t('ph.rejectReasonPlaceholder')}
             value={reason}
             onInput={(e) => setReason((e.target as HTMLInputElement).value)}
           />
           <button class="danger" type="submit" disabled={action.busy || reason.trim().length < 3}>
-            Reject
+            {t('ph.reject')}
           </button>
           <button type="button" onClick={() => setRejecting(false)}>
-            Cancel
+            {t('ph.cancel')}
           </button>
         </form>
       ) : (
         <div class="row">
           <button class="primary" disabled={action.busy} onClick={() => void post(`/api/orders/${o.id}/verify`)}>
-            Verify
+            {t('ph.verify')}
           </button>
           <button disabled={action.busy} onClick={() => setRejecting(true)}>
-            Reject…
+            {t('ph.rejectOpen')}
           </button>
         </div>
       )}
@@ -143,8 +155,8 @@ export function BuildDelivery(props: { site: Site; catalog: Catalog; bump: unkno
         }}
       >
         <label class="inline">
-          Destination ward{' '}
-          <select aria-label="destination ward" value={ward} onChange={(e) => setWard((e.target as HTMLSelectElement).value)}>
+          {t('ph.destinationWard')}{' '}
+          <select aria-label={t('ph.destinationWardLabel')} value={ward} onChange={(e) => setWard((e.target as HTMLSelectElement).value)}>
             {props.site.wards.map((w) => (
               <option key={w.id} value={w.id}>
                 {w.name} ({w.id})
@@ -153,20 +165,20 @@ export function BuildDelivery(props: { site: Site; catalog: Catalog; bump: unkno
           </select>
         </label>
         <button class="primary" type="submit" disabled={action.busy || !ward}>
-          Create delivery
+          {t('ph.createDelivery')}
         </button>
       </form>
       <Refusal error={action.error} />
       {resumable.length > 0 && (
         <>
-          <h3>Deliveries still being built</h3>
+          <h3>{t('ph.stillBuilding')}</h3>
           <ul class="list">
             {resumable.map((d) => (
               <li key={d.id} class="row" data-resume={d.id}>
-                <strong>{short(d.id)}</strong> <StateTag state={d.state} /> <span class="muted">to {d.ward}</span>{' '}
-                <span class="muted">{clock(d.createdAt)}</span>
+                <strong>{short(d.id)}</strong> <StateTag state={d.state} /> <span class="muted">{t('ph.toWard', { ward: d.ward })}</span>{' '}
+                <span class="muted">{formatWhen(d.createdAt)}</span>
                 <span class="spacer" />
-                <button onClick={() => setDeliveryId(d.id)}>Resume</button>
+                <button onClick={() => setDeliveryId(d.id)}>{t('ph.resume')}</button>
               </li>
             ))}
           </ul>
@@ -181,8 +193,8 @@ function Steps(props: { at: (typeof STEPS)[number]; done?: boolean }) {
   return (
     <ol class="steps">
       {STEPS.map((s, j) => (
-        <li key={s} class={j < i || props.done ? 'done' : j === i ? 'now' : ''}>
-          {s}
+        <li key={s} class={j < i || props.done ? 'done' : j === i ? 'now' : ''} data-step-name={s}>
+          {t(`ph.step.${s}`)}
         </li>
       ))}
     </ol>
@@ -207,7 +219,7 @@ function DeliveryBuilder(props: { id: string; catalog: Catalog; bump: unknown; o
   };
   if (!d)
     return (
-      <OptionalState value={polled as Optional<unknown>} what="the delivery">
+      <OptionalState value={polled as Optional<unknown>} what={t('ph.theDelivery')}>
         {() => null}
       </OptionalState>
     );
@@ -217,12 +229,12 @@ function DeliveryBuilder(props: { id: string; catalog: Catalog; bump: unknown; o
   return (
     <div class="build" data-delivery={d.id} data-step={dispatched ? 'dispatched' : step}>
       <div class="row">
-        <strong>Delivery {short(d.id)}</strong>
+        <strong>{t('ph.delivery', { id: short(d.id) })}</strong>
         <StateTag state={d.state} />
-        <span class="muted">to {d.ward}</span>
+        <span class="muted">{t('ph.toWard', { ward: d.ward })}</span>
         <span class="spacer" />
         <button class="link-button" onClick={props.onClose}>
-          {dispatched ? 'build another' : 'close'}
+          {dispatched ? t('ph.buildAnother') : t('ph.close')}
         </button>
       </div>
       <Steps at={step} done={dispatched} />
@@ -242,7 +254,7 @@ function DeliveryBuilder(props: { id: string; catalog: Catalog; bump: unknown; o
           catalog={props.catalog}
           bump={props.bump}
           busy={action.busy}
-          onPick={(orderId, barcode) => act(`/api/deliveries/${d.id}/picks`, { orderId, barcode }, 'Unit scanned into the delivery.')}
+          onPick={(orderId, barcode) => act(`/api/deliveries/${d.id}/picks`, { orderId, barcode }, t('ph.picked'))}
         />
       )}
       {d.state === 'building' && doses.some((x) => x.state === 'picked') && (
@@ -250,34 +262,30 @@ function DeliveryBuilder(props: { id: string; catalog: Catalog; bump: unknown; o
           doses={doses}
           catalog={props.catalog}
           busy={action.busy}
-          onCheck={(witness) => act(`/api/deliveries/${d.id}/check`, witness ? { witness } : {}, 'Checked.')}
+          onCheck={(witness) => act(`/api/deliveries/${d.id}/check`, witness ? { witness } : {}, t('ph.checked'))}
         />
       )}
       {d.state === 'building' && step === 'load' && (
         <LoadStep
+          deliveryId={d.id}
           doses={doses.filter((x) => x.state === 'checked')}
           catalog={props.catalog}
           busy={action.busy}
-          onLoad={(robotId, compartments) => act(`/api/deliveries/${d.id}/load`, { robotId, compartments }, `Sealed into robot compartments.`)}
+          onLoad={(robotId, compartments) => act(`/api/deliveries/${d.id}/load`, { robotId, compartments }, t('ph.sealed'))}
         />
       )}
       {d.state === 'loaded' && (
         <div class="stepbox">
-          <p>
-            Loaded on robot <code>{short(d.robotId)}</code> in {Object.keys(d.compartments).join(', ')}.
-          </p>
-          <button
-            class="primary"
-            disabled={action.busy}
-            onClick={() => void act(`/api/deliveries/${d.id}/dispatch`, undefined, 'Dispatched: follow the robot on the map.')}
-          >
-            Dispatch to {d.ward}
+          <p>{t('ph.loadedOn', { robot: short(d.robotId), compartments: Object.keys(d.compartments).join(t('ph.listSep')) })}</p>
+          <button class="primary" disabled={action.busy} onClick={() => void act(`/api/deliveries/${d.id}/dispatch`, undefined, t('ph.dispatched'))}>
+            {t('ph.dispatchTo', { ward: d.ward })}
           </button>
         </div>
       )}
       {dispatched && (
         <p class="note">
-          Mission <code>{short(d.missionId)}</code> · robot <code>{short(d.robotId)}</code> · dispatched {clock(d.dispatchedAt)}
+          {t('ph.mission')} <code>{short(d.missionId)}</code> · {t('ph.robot')} <code>{short(d.robotId)}</code> ·{' '}
+          {t('ph.dispatchedAt', { at: clock(d.dispatchedAt) })}
         </p>
       )}
       {note && !action.error && (
@@ -305,28 +313,28 @@ function PickStep(props: {
   const Box = props.more ? 'details' : 'div';
   return (
     <Box class="stepbox" open={props.more ? undefined : true}>
-      {props.more && <summary>Scan another unit into this delivery</summary>}
-      <OptionalState value={orders} what="verified orders">
+      {props.more && <summary>{t('ph.pickAnother')}</summary>}
+      <OptionalState value={orders} what={t('ph.verifiedOrders')}>
         {() =>
           forWard.length === 0 ? (
-            <Empty>No verified order for a patient on {props.delivery.ward}.</Empty>
+            <Empty>{t('ph.noVerified', { ward: props.delivery.ward })}</Empty>
           ) : (
             <>
               <label>
-                Order
-                <select aria-label="order" value={chosen?.id ?? ''} onChange={(e) => setOrderId((e.target as HTMLSelectElement).value)}>
+                {t('ph.order')}
+                <select aria-label={t('ph.orderLabel')} value={chosen?.id ?? ''} onChange={(e) => setOrderId((e.target as HTMLSelectElement).value)}>
                   {forWard.map((o) => (
                     <option key={o.id} value={o.id}>
-                      {medName(props.catalog, o.medicationId)} — {o.dose.amount} {o.dose.unit} {o.route} · {patientName(props.catalog, o.patientId)}
+                      {orderLine(props.catalog, o)}
                     </option>
                   ))}
                 </select>
               </label>
               <ScanField
-                label="pick scan"
+                label={t('ph.pickScanLabel')}
                 name="pick"
-                placeholder="scan the unit (GS1 DataMatrix) and press Enter"
-                button="Pick"
+                placeholder={t('ph.pickScanPlaceholder')}
+                button={t('ph.pick')}
                 disabled={props.busy || !chosen}
                 onScan={(code) => chosen && props.onPick(chosen.id, code)}
               />
@@ -336,6 +344,21 @@ function PickStep(props: {
       </OptionalState>
     </Box>
   );
+}
+
+/**
+ * One verified order as the pick list shows it: drug, dose, patient, and what tells two orders of
+ * the same drug apart — its priority, when it is due (site time) and a short id.
+ */
+function orderLine(c: Catalog, o: Order): string {
+  return t('ph.orderLine', {
+    med: medName(c, o.medicationId),
+    dose: doseText(o),
+    patient: patientName(c, o.patientId),
+    priority: priorityWord(o.priority),
+    due: o.schedule.times[0] ? when(o.schedule.times[0]) : '—',
+    id: short(o.id),
+  });
 }
 
 function CheckStep(props: { doses: Dose[]; catalog: Catalog; busy: boolean; onCheck: (witness: WitnessCredentials | null) => Promise<void> }) {
@@ -350,64 +373,83 @@ function CheckStep(props: { doses: Dose[]; catalog: Catalog; busy: boolean; onCh
         void props.onCheck(witness.value).then(witness.reset);
       }}
     >
-      {witness.fields(`Witness: the second pharmacist signs${highAlert.length ? ` (required: ${highAlert.length} high-alert)` : ' (high-alert drugs only)'}`)}
+      {witness.fields(highAlert.length ? t('ph.witnessRequired', { count: highAlert.length }) : t('ph.witnessOptional'))}
       <button class="primary" type="submit" disabled={props.busy}>
-        Check {picked.length} picked dose{picked.length === 1 ? '' : 's'}
+        {t('ph.checkPicked', { count: picked.length })}
       </button>
     </form>
   );
 }
 
 function LoadStep(props: {
+  deliveryId: string;
   doses: Dose[];
   catalog: Catalog;
   busy: boolean;
   onLoad: (robotId: string, compartments: Record<string, string[]>) => Promise<void>;
 }) {
-  const [robots] = usePolled<RobotSummary[]>('/api/robots', null, 10_000);
+  const [robots] = usePolled<FleetRobot[]>('/api/robots', null, 10_000);
+  // compartments other deliveries still hold aboard a robot (the gate refuses them as reserved)
+  const [deliveries] = usePolled<Delivery[]>('/api/deliveries', null, 10_000);
   const [robotId, setRobotId] = useState('');
   const [assign, setAssign] = useState<Record<string, string>>({});
   const site = useSite();
-  const docks = new Set((site?.nodes ?? []).filter((n) => n.kind === 'pharmacy_dock').map((n) => n.id));
-  // only a robot standing at the pharmacy dock is loaded (the server refuses any other)
-  const usable =
-    robots.state === 'ok' ? robots.data.filter((r) => r.connection === 'ONLINE' && !r.stale && !r.driving && !!r.lastNodeId && docks.has(r.lastNodeId)) : [];
-  const robot = usable.find((r) => r.id === robotId) ?? usable.find((r) => !r.mission) ?? usable[0];
-  const slots = robot?.compartments ?? [];
-  const compartmentOf = (doseId: string) => assign[doseId] ?? slots.find((c) => !c.loadId)?.compartmentId ?? slots[0]?.compartmentId ?? '';
-  const submit = () => {
-    if (!robot) return;
-    const byCompartment: Record<string, string[]> = {};
-    for (const x of props.doses) (byCompartment[compartmentOf(x.id)] ??= []).push(x.id);
-    void props.onLoad(robot.id, byCompartment);
+  const cold = (x: Dose) => props.catalog.meds.get(x.medicationId)?.refrigerated === true;
+  const needsCold = props.doses.some(cold);
+  const held = heldCompartments(deliveries.state === 'ok' ? deliveries.data : [], props.deliveryId);
+  const verdicts = robots.state === 'ok' && site ? robots.data.map((r) => ({ r, v: loadability(r, site, held, needsCold) })) : [];
+  const usable: LoadableRobot[] = verdicts.flatMap(({ v }) => (v.ok ? [v.value] : []));
+  const notOffered = verdicts.flatMap(({ r, v }) => (v.ok ? [] : [{ r, why: v.why }]));
+  // no robot chosen for the pharmacist unless exactly one qualifies: sealing into the wrong one means unloading it again
+  const chosen = usable.find((x) => x.robot.id === robotId) ?? (usable.length === 1 ? usable[0] : undefined);
+  const free = chosen?.free ?? [];
+  const fits = (x: Dose, c: { refrigerated: boolean }) => !cold(x) || c.refrigerated;
+  const compartmentOf = (x: Dose) => {
+    const picked = assign[x.id];
+    if (picked && free.some((c) => c.compartmentId === picked)) return picked;
+    // a cold dose into a refrigerated compartment, the others into an unrefrigerated one first (keep the cold ones free)
+    return (free.find((c) => fits(x, c) && c.refrigerated === cold(x)) ?? free.find((c) => fits(x, c)))?.compartmentId ?? '';
   };
+  const complete = !!chosen && props.doses.every((x) => compartmentOf(x) !== '');
+  const submit = () => {
+    if (!chosen || !complete) return;
+    const byCompartment: Record<string, string[]> = {};
+    for (const x of props.doses) (byCompartment[compartmentOf(x)] ??= []).push(x.id);
+    void props.onLoad(chosen.robot.id, byCompartment);
+  };
+  const battery = (r: FleetRobot) => (r.battery ? `${Math.round(r.battery.chargePct)}%` : t('ph.batteryUnknown'));
+  const freeText = (x: LoadableRobot) =>
+    x.free.map((c) => (c.refrigerated ? t('ph.compartmentCold', { c: c.compartmentId }) : c.compartmentId)).join(t('ph.listSep'));
   return (
     <div class="stepbox load">
-      <OptionalState value={robots} what="robots">
+      <OptionalState value={robots} what={t('ph.robots')}>
         {() =>
           usable.length === 0 ? (
-            <Empty>No robot is online at the pharmacy dock to carry this delivery.</Empty>
+            <Empty>{needsCold ? t('ph.noRobotCold') : t('ph.noRobot')}</Empty>
           ) : (
             <>
               <label>
-                Robot
-                <select aria-label="robot" value={robot?.id ?? ''} onChange={(e) => setRobotId((e.target as HTMLSelectElement).value)}>
-                  {usable.map((r) => (
-                    <option key={r.id} value={r.id}>
-                      {r.name} ({r.serialNumber}) · {r.battery ? `${Math.round(r.battery.chargePct)}%` : 'battery ?'} ·{' '}
-                      {r.mission ? `busy ${r.mission.status}` : 'idle'}
+                {t('ph.robotLabel')}
+                <select aria-label={t('ph.robotAria')} value={chosen?.robot.id ?? ''} onChange={(e) => setRobotId((e.target as HTMLSelectElement).value)}>
+                  {!chosen && (
+                    <option value="" disabled>
+                      {t('ph.chooseRobot', { count: usable.length })}
+                    </option>
+                  )}
+                  {usable.map((x) => (
+                    <option key={x.robot.id} value={x.robot.id} data-free={x.free.map((c) => c.compartmentId).join(',')}>
+                      {t('ph.robotOption', { name: x.robot.name, serial: x.robot.serialNumber, battery: battery(x.robot), free: freeText(x) })}
                     </option>
                   ))}
                 </select>
               </label>
-              {slots.length === 0 ? (
-                <Empty>This robot reports no lockable compartments.</Empty>
-              ) : (
+              {needsCold && <p class="muted small">{t('ph.coldNote')}</p>}
+              {chosen && (
                 <table class="assign">
                   <thead>
                     <tr>
-                      <th>dose</th>
-                      <th>compartment</th>
+                      <th>{t('ph.dose')}</th>
+                      <th>{t('ph.compartment')}</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -415,18 +457,17 @@ function LoadStep(props: {
                       <tr key={x.id} data-dose={x.id}>
                         <td>
                           {medName(props.catalog, x.medicationId)} <span class="muted">· {patientName(props.catalog, x.patientId)}</span>
+                          {cold(x) && <span class="tag">{t('ph.fridge')}</span>}
                         </td>
                         <td>
                           <select
-                            aria-label={`compartment for dose ${short(x.id)}`}
-                            value={compartmentOf(x.id)}
+                            aria-label={t('ph.compartmentFor', { id: short(x.id) })}
+                            value={compartmentOf(x)}
                             onChange={(e) => setAssign({ ...assign, [x.id]: (e.target as HTMLSelectElement).value })}
                           >
-                            {slots.map((c) => (
-                              <option key={c.compartmentId} value={c.compartmentId} disabled={!!c.loadId}>
-                                {c.compartmentId}
-                                {c.refrigerated ? ' (cold)' : ''}
-                                {c.loadId ? ' · occupied' : ''}
+                            {free.map((c) => (
+                              <option key={c.compartmentId} value={c.compartmentId} disabled={!fits(x, c)}>
+                                {c.refrigerated ? t('ph.compartmentCold', { c: c.compartmentId }) : c.compartmentId}
                               </option>
                             ))}
                           </select>
@@ -436,13 +477,25 @@ function LoadStep(props: {
                   </tbody>
                 </table>
               )}
-              <button class="primary" disabled={props.busy || slots.length === 0} onClick={submit}>
-                Seal into {robot?.serialNumber}
+              <button class="primary" disabled={props.busy || !complete} onClick={submit}>
+                {chosen ? t('ph.sealInto', { robot: chosen.robot.serialNumber }) : t('ph.sealChoose')}
               </button>
             </>
           )
         }
       </OptionalState>
+      {notOffered.length > 0 && (
+        <details class="muted small" data-not-offered={notOffered.length}>
+          <summary>{t('ph.notOffered', { count: notOffered.length })}</summary>
+          <ul>
+            {notOffered.map(({ r, why }) => (
+              <li key={r.id} data-robot-not-offered={r.id} data-why={why}>
+                {r.name} ({r.serialNumber}): {t(`ph.why.${why}`)}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </div>
   );
 }
@@ -472,10 +525,10 @@ function useExceptionDoses(bump: unknown): Optional<{ delivery: Delivery; dose: 
       }
     };
     void load();
-    const t = setInterval(() => void load(), 30_000);
+    const timer = setInterval(() => void load(), 30_000);
     return () => {
       alive = false;
-      clearInterval(t);
+      clearInterval(timer);
     };
   }, [bump]);
   return value;
@@ -487,11 +540,11 @@ export function CustodyExceptions(props: { bump: unknown; catalog: Catalog }) {
   const doses = useExceptionDoses(props.bump);
   return (
     <>
-      <h3>Failed deliveries</h3>
-      <OptionalState value={failed} what="failed deliveries">
+      <h3>{t('ph.failedDeliveries')}</h3>
+      <OptionalState value={failed} what={t('ph.failedDeliveriesWhat')}>
         {(list) =>
           list.length === 0 ? (
-            <Empty>No failed delivery.</Empty>
+            <Empty>{t('ph.noFailed')}</Empty>
           ) : (
             <ul class="list">
               {list.map((d) => (
@@ -501,34 +554,33 @@ export function CustodyExceptions(props: { bump: unknown; catalog: Catalog }) {
           )
         }
       </OptionalState>
-      <h3>Doses quarantined, missing on receipt or lost</h3>
-      <OptionalState value={doses} what="doses in exception">
+      <h3>{t('ph.exceptionDoses')}</h3>
+      <OptionalState value={doses} what={t('ph.exceptionDosesWhat')}>
         {(list) =>
           list.length === 0 ? (
-            <Empty>No dose in quarantine, discrepancy or lost.</Empty>
+            <Empty>{t('ph.noExceptionDoses')}</Empty>
           ) : (
             <ul class="doses">
               {list.map(({ delivery, dose }) => (
                 <DoseRow key={dose.id} dose={dose} catalog={props.catalog}>
-                  <span class="muted small">
-                    delivery {short(delivery.id)} · {delivery.ward}
-                  </span>
+                  <span class="muted small">{t('ph.deliveryOnWard', { id: short(delivery.id), ward: delivery.ward })}</span>
                 </DoseRow>
               ))}
             </ul>
           )
         }
       </OptionalState>
-      <h3>With a courier</h3>
-      <OptionalState value={courier} what="deliveries handed to a courier">
+      <h3>{t('ph.withCourier')}</h3>
+      <OptionalState value={courier} what={t('ph.withCourierWhat')}>
         {(list) =>
           list.length === 0 ? (
-            <Empty>No delivery is with a courier.</Empty>
+            <Empty>{t('ph.noCourier')}</Empty>
           ) : (
             <ul class="list">
               {list.map((d) => (
                 <li key={d.id} class="row" data-delivery={d.id}>
-                  <strong>{short(d.id)}</strong> <StateTag state={d.state} /> <span>courier {d.courier}</span> <span class="muted">to {d.ward}</span>
+                  <strong>{short(d.id)}</strong> <StateTag state={d.state} /> <span>{t('ph.courier', { who: d.courier })}</span>{' '}
+                  <span class="muted">{t('ph.toWard', { ward: d.ward })}</span>
                 </li>
               ))}
             </ul>
@@ -548,10 +600,10 @@ function FailedDelivery(props: { delivery: Delivery; onDone: () => void }) {
   return (
     <li data-delivery={d.id} data-state={d.state}>
       <div class="row">
-        <strong>Delivery {short(d.id)}</strong>
+        <strong>{t('ph.delivery', { id: short(d.id) })}</strong>
         <StateTag state={d.state} />
         <span class="muted">
-          to {d.ward} · robot {short(d.robotId)} · {Object.values(d.compartments).flat().length} dose(s) aboard
+          {t('ph.toWard', { ward: d.ward })} · {t('ph.robot')} {short(d.robotId)} · {t('ph.aboard', { count: Object.values(d.compartments).flat().length })}
         </span>
       </div>
       {open ? (
@@ -562,16 +614,26 @@ function FailedDelivery(props: { delivery: Delivery; onDone: () => void }) {
             void action.run('POST', `/api/deliveries/${d.id}/escalate`, { courier: courier.trim(), reason: reason.trim() }).then((r) => r && props.onDone());
           }}
         >
-          <input aria-label="courier" placeholder="courier (name or badge)" value={courier} onInput={(e) => setCourier((e.target as HTMLInputElement).value)} />
-          <input aria-label="reason" placeholder="reason" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+          <input
+            aria-label={t('ph.courierLabel')}
+            placeholder={t('ph.courierPlaceholder')}
+            value={courier}
+            onInput={(e) => setCourier((e.target as HTMLInputElement).value)}
+          />
+          <input
+            aria-label={t('ph.reasonLabel')}
+            placeholder={t('ph.reasonLabel')}
+            value={reason}
+            onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+          />
           <button class="primary" type="submit" disabled={action.busy || courier.trim().length < 2 || reason.trim().length < 3}>
-            Hand over
+            {t('ph.handOver')}
           </button>
         </form>
       ) : (
         <div class="row">
           <button class="primary" onClick={() => setOpen(true)}>
-            Escalate to courier
+            {t('ph.escalate')}
           </button>
         </div>
       )}

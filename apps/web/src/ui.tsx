@@ -72,13 +72,34 @@ function mayAcknowledge(a: LiveAlarm): boolean {
   return !a.acknowledgeRoles || (role !== undefined && a.acknowledgeRoles.includes(role));
 }
 
+/**
+ * What a panel's alarm count shows: the alarms still raised. An acknowledged alarm stays listed
+ * (its condition may persist) but somebody already owns it; counting it would keep a badge lit
+ * that nobody can put out.
+ */
+export const openAlarmCount = (alarms: readonly LiveAlarm[]) => alarms.filter((a) => a.state === 'raised').length;
+
+/** `coldchain.excursion` → `coldchain`: the type filter offers the families (`alarmFamily.*`), not ~50 types. */
+const familyOf = (type: string) => type.split('.')[0] ?? type;
+type StateFilter = 'all' | 'raised' | 'acknowledged';
+
 export function AlarmList(props: { alarms: LiveAlarm[]; canAck: boolean; nameOf?: NameOf }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const alarms = [...props.alarms].sort(
+  const [severity, setSeverity] = useState('all');
+  const [family, setFamily] = useState('all');
+  const [state, setState] = useState<StateFilter>('all');
+  const all = [...props.alarms].sort(
     (a, b) => (a.state === 'raised' ? 0 : 1) - (b.state === 'raised' ? 0 : 1) || (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3),
   );
-  if (alarms.length === 0) return <Empty>{t('alarms.none')}</Empty>;
+  if (all.length === 0) return <Empty>{t('alarms.none')}</Empty>;
+  // the chosen value stays offered when its last alarm goes (the select would show another)
+  const families = [...new Set([...all.map((a) => familyOf(a.type)), ...(family === 'all' ? [] : [family])])].sort();
+  const severities = [...new Set([...Object.keys(SEVERITY_ORDER), ...all.map((a) => a.severity)])];
+  const alarms = all.filter(
+    (a) => (severity === 'all' || a.severity === severity) && (family === 'all' || familyOf(a.type) === family) && (state === 'all' || a.state === state),
+  );
+  const choose = (set: (v: string) => void) => (e: Event) => set((e.target as HTMLSelectElement).value);
   const ack = async (id: string) => {
     setBusy(id);
     setError(null);
@@ -93,6 +114,30 @@ export function AlarmList(props: { alarms: LiveAlarm[]; canAck: boolean; nameOf?
   return (
     <>
       {error && <p class="error">{error}</p>}
+      <div class="row filters alarm-filters">
+        <select name="alarm-state" aria-label={t('alarms.filterState')} value={state} onChange={choose((v) => setState(v as StateFilter))}>
+          <option value="all">{t('alarms.state.all')}</option>
+          <option value="raised">{t('alarms.state.raised')}</option>
+          <option value="acknowledged">{t('alarms.state.acknowledged')}</option>
+        </select>
+        <select name="alarm-severity" aria-label={t('alarms.filterSeverity')} value={severity} onChange={choose(setSeverity)}>
+          <option value="all">{t('alarms.severityAll')}</option>
+          {severities.map((s) => (
+            <option key={s} value={s}>
+              {t(`severity.${s}`, { defaultValue: s })}
+            </option>
+          ))}
+        </select>
+        <select name="alarm-type" aria-label={t('alarms.filterType')} value={family} onChange={choose(setFamily)}>
+          <option value="all">{t('alarms.typeAll')}</option>
+          {families.map((f) => (
+            <option key={f} value={f}>
+              {t(`alarmFamily.${f}`, { defaultValue: f })}
+            </option>
+          ))}
+        </select>
+      </div>
+      {alarms.length === 0 && <Empty>{t('alarms.noneMatch')}</Empty>}
       <ul class="list alarms">
         {alarms.map((a) => {
           // worded here from the type and parameters, in the user's language (i18n/alarm-text.ts)

@@ -8,7 +8,7 @@ import { WardMedication } from '../mar';
 import { ArrivalsPanel, BedsideForm, IncomingDeliveries } from '../nurse-custody';
 import type { Session } from '../session';
 import { useSite } from '../site';
-import { AlarmList, Empty, isOpenMission, MissionList, Panel, SensorList } from '../ui';
+import { AlarmList, Empty, isOpenMission, MissionList, openAlarmCount, Panel, SensorList } from '../ui';
 import { Header } from './Header';
 import { t } from '../i18n/i18n';
 
@@ -66,7 +66,7 @@ export function NurseStation(props: { session: Session; ward: string }) {
         <div class="col">
           <div class="pair">
             <IncomingDeliveries ward={props.ward} bump={bump} missions={incoming} robots={mirror?.robots ?? new Map()} site={site} now={now} />
-            <Panel title={t('panel.alarms')} count={alarms.length} id="alarms">
+            <Panel title={t('panel.alarms')} count={openAlarmCount(alarms)} id="alarms">
               <AlarmList alarms={alarms} canAck={true} nameOf={nameOf} />
             </Panel>
           </div>

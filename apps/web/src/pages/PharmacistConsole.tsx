@@ -8,7 +8,7 @@ import { FloorMap } from '../FloorMap';
 import { useLiveRoom } from '../live';
 import type { Session } from '../session';
 import { useSite } from '../site';
-import { AlarmList, Empty, isOpenMission, MissionList, Panel } from '../ui';
+import { AlarmList, Empty, isOpenMission, MissionList, openAlarmCount, Panel } from '../ui';
 import { Header } from './Header';
 import { useNow } from './NurseStation';
 import { t } from '../i18n/i18n';
@@ -39,7 +39,7 @@ export function PharmacistConsole(props: { session: Session }) {
         <Panel title={t('panel.build')} id="build">
           {site ? <BuildDelivery site={site} catalog={catalog} bump={bump} /> : <Empty>{t('common.loading')}</Empty>}
         </Panel>
-        <Panel title={t('panel.alarms')} count={alarms.filter((a) => a.state === 'raised').length} id="alarms">
+        <Panel title={t('panel.alarms')} count={openAlarmCount(alarms)} id="alarms">
           <AlarmList alarms={alarms} canAck={true} nameOf={(id) => names[id]} />
         </Panel>
         <Panel title={t('panel.fleet')} class="span2" id="fleet">
@@ -73,7 +73,9 @@ export function PharmacistConsole(props: { session: Session }) {
               {robots.map((r) => (
                 <tr key={r.id} data-robot-row={r.id}>
                   <td>{names[r.id] ?? r.serialNumber}</td>
-                  <td class={r.connection === 'ONLINE' && !r.stale ? 'ok' : 'bad'}>{r.stale ? t('fleet.stale') : (r.connection ?? '—')}</td>
+                  <td class={r.connection === 'ONLINE' && !r.stale ? 'ok' : 'bad'}>
+                    {r.stale ? t('fleet.stale') : r.connection ? t(`connection.${r.connection}`, { defaultValue: r.connection }) : '—'}
+                  </td>
                   <td>
                     {r.batteryPct ?? '—'}%{r.charging ? ' ⚡' : ''}
                   </td>

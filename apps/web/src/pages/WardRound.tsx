@@ -7,7 +7,7 @@ import { WardMedication } from '../mar';
 import { AuditStatus, DoseTimeline, OverridesToReview } from '../rounds-custody';
 import type { Session } from '../session';
 import { useSite } from '../site';
-import { AlarmList, Panel } from '../ui';
+import { AlarmList, openAlarmCount, Panel } from '../ui';
 import { Header } from './Header';
 import { useNow } from './NurseStation';
 import { t } from '../i18n/i18n';
@@ -22,6 +22,7 @@ export function WardRound(props: { session: Session; ward: string | null }) {
   const now = useNow(30_000);
   const alarms = mirror ? [...mirror.alarms.values()] : [];
   const cold = alarms.filter((a) => COLD_CHAIN.test(a.type));
+  const other = alarms.filter((a) => !COLD_CHAIN.test(a.type));
   const bump = custodyBump(mirror);
   const catalog = useCatalog(ward, bump);
   const open = (id: string) => {
@@ -50,7 +51,7 @@ export function WardRound(props: { session: Session; ward: string | null }) {
               <DoseTimeline doseId={dose} catalog={catalog} onClose={() => setDose(null)} />
             </Panel>
           )}
-          <Panel title={t('panel.coldAlarms')} count={cold.length} id="cold">
+          <Panel title={t('panel.coldAlarms')} count={openAlarmCount(cold)} id="cold">
             <AlarmList alarms={cold} canAck={true} />
           </Panel>
           <Panel title={t('panel.patients')} id="patients">
@@ -59,8 +60,8 @@ export function WardRound(props: { session: Session; ward: string | null }) {
           <Panel title={t('panel.overrides')} id="overrides">
             <OverridesToReview bump={bump} ward={ward} catalog={catalog} onDose={open} />
           </Panel>
-          <Panel title={t('panel.otherAlarms')} count={alarms.length - cold.length} id="other-alarms">
-            <AlarmList alarms={alarms.filter((a) => !COLD_CHAIN.test(a.type))} canAck={true} />
+          <Panel title={t('panel.otherAlarms')} count={openAlarmCount(other)} id="other-alarms">
+            <AlarmList alarms={other} canAck={true} />
           </Panel>
         </main>
       )}
