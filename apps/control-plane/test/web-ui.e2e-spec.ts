@@ -181,8 +181,11 @@ describe('web UI in a browser', () => {
     const delivery = (await ph('POST', '/api/deliveries', { ward: 'W-CARD' })).body.id as string;
     const picked = await ph('POST', `/api/deliveries/${delivery}/picks`, { orderId, barcode: rawUnit('UI-S1') });
     deliveredDose = (picked.body.doses as { id: string }[])[0]!.id;
+    // a second dose, which the nurse will receive by choosing it (its label cannot be scanned)
+    const chosenPick = await ph('POST', `/api/deliveries/${delivery}/picks`, { orderId: await order(patient.id), barcode: rawUnit('UI-M1') });
+    const chosenDose = (chosenPick.body.doses as { id: string; serial: string }[]).find((d) => d.serial === 'UI-M1')!.id;
     await ph('POST', `/api/deliveries/${delivery}/check`, {});
-    await ph('POST', `/api/deliveries/${delivery}/load`, { robotId, compartments: { C1: [deliveredDose] } });
+    await ph('POST', `/api/deliveries/${delivery}/load`, { robotId, compartments: { C1: [deliveredDose, chosenDose] } });
     const dispatched = await ph('POST', `/api/deliveries/${delivery}/dispatch`);
     // the delivery shows as incoming at once (pushed, not polled), with the robot's mission
     await page.locator(`#incoming [data-delivery="${delivery}"][data-mission="${dispatched.body.missionId}"]`).waitFor({ timeout: 15_000 });
@@ -239,13 +242,34 @@ describe('web UI in a browser', () => {
     await arrival.locator(`[data-dose="${deliveredDose}"][data-state="received"]`).waitFor({ timeout: 15_000 });
     expect(await arrival.locator('[role="status"]').textContent()).toContain('Received Amoxicillin 500 mg');
     await page.screenshot({ path: `${SHOTS}/04-receipt-scanned.png`, fullPage: true });
+    // no scanner string: the second dose is chosen from the opened compartment's doses, shown
+    // with what its label says, and received with a reason recorded as a manual entry
+    const chooser = arrival.locator('details[data-manual="receipt"]');
+    await chooser.locator('summary').click();
+    const choice = chooser.locator(`[data-dose="${chosenDose}"]`);
+    expect(await choice.textContent()).toContain(`GTIN ${GTIN} · lot LOT7`);
+    expect(await choice.textContent()).toContain('SN UI-M1');
+    expect(await chooser.locator(`[data-dose="${deliveredDose}"]`).count()).toBe(0);
+    await choice.locator('input[type="radio"]').check();
+    await chooser.locator('select[name="manual-reason"]').selectOption('label_damaged');
+    await chooser.getByRole('button', { name: 'Receive the chosen dose' }).click();
+    await c1.locator(`[data-dose="${chosenDose}"][data-state="received"]`).waitFor({ timeout: 15_000 });
+    const chosenEvents = (await t.api('GET', `/api/doses/${chosenDose}/timeline`, { token: t.adminToken })).body.events as {
+      action: string;
+      evidence: Record<string, unknown>;
+    }[];
+    expect(chosenEvents.find((e) => e.action === 'received')!.evidence).toMatchObject({
+      identification: 'manual',
+      manualEntry: { reason: 'label_damaged', fields: ['barcode'] },
+    });
+    await page.screenshot({ path: `${SHOTS}/04b-receipt-chosen.png`, fullPage: true });
     await arrival.getByRole('button', { name: 'Complete receipt' }).click();
     const done = page.locator(`#arrivals [data-receipt-done="${delivery}"]`);
     await done.waitFor({ timeout: 15_000 });
-    expect(await done.textContent()).toContain('1 received');
+    expect(await done.textContent()).toContain('2 received');
     const stored = (await t.api('GET', `/api/deliveries/${delivery}`, { token: t.adminToken })).body;
     expect(stored.state).toBe('completed');
-    expect(stored.doses[0].state).toBe('received');
+    expect((stored.doses as { state: string }[]).map((d) => d.state)).toEqual(['received', 'received']);
     expect(stored.unlocks[0].by).toBe(nurse.username);
     await page.screenshot({ path: `${SHOTS}/05-receipt-done.png`, fullPage: true });
 

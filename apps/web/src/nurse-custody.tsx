@@ -1,7 +1,10 @@
 /**
  * The ward side of custody at the nurse station: deliveries on their way (with the robot's
  * ETA), arrivals to open and receive compartment by compartment (session or badge + PIN,
- * then a keyboard-wedge receipt scan per dose), and the bedside five-rights check.
+ * then a keyboard-wedge receipt scan per dose), and the bedside five-rights check. Every scan
+ * field can be replaced by a choice from the expected items (the doses of the opened
+ * compartments, the ward's patients, the patient's received doses) with a reason: the server
+ * checks the choice exactly as a scan and records it as a manual entry.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LiveMission, LiveRobot } from '../../../libs/contracts/src/live/live.types';
@@ -13,6 +16,7 @@ import {
   DoseRow,
   medName,
   patientName,
+  type PatientMedication,
   Refusal,
   ScanField,
   short,
@@ -29,6 +33,104 @@ import { useWitness } from './witness';
 import { t } from './i18n/i18n';
 
 const list = (v: Optional<Delivery[]>): Delivery[] => (v.state === 'ok' ? v.data : []);
+
+// ---- manual entry (choose instead of scan) -------------------------------------------------
+
+/** the reasons the server accepts for a manual entry (custody.dto.ts MANUAL_ENTRY_REASONS) */
+const MANUAL_REASONS = ['scanner_unavailable', 'label_damaged', 'wristband_unreadable', 'other'] as const;
+type ManualReason = (typeof MANUAL_REASONS)[number];
+interface ManualChoice {
+  reason: ManualReason | '';
+  note: string;
+}
+const manualBody = (m: ManualChoice) => ({ reason: m.reason, ...(m.note.trim() ? { note: m.note.trim() } : {}) });
+
+/** What the label says, for the person who cannot scan it: GTIN, lot, expiry, serial. */
+function Gs1Line(props: { dose: Dose }) {
+  const d = props.dose;
+  return (
+    <span class="muted mono small gs1" data-gtin={d.gtin ?? ''}>
+      {t('manual.gs1', { gtin: d.gtin ?? '—', lot: d.lot ?? '—', expiry: d.expiry ?? '—', serial: d.serial ?? '—' })}
+    </span>
+  );
+}
+
+/** The reason (required) and an optional note of a manual entry. */
+function ManualReasonFields(props: { value: ManualChoice; onChange: (m: ManualChoice) => void }) {
+  return (
+    <div class="row">
+      <label>
+        {t('manual.reason')}{' '}
+        <select
+          name="manual-reason"
+          required
+          value={props.value.reason}
+          onChange={(e) => props.onChange({ ...props.value, reason: (e.target as HTMLSelectElement).value as ManualReason })}
+        >
+          <option value="">{t('manual.reasonPick')}</option>
+          {MANUAL_REASONS.map((r) => (
+            <option key={r} value={r}>
+              {t(`manual.reason.${r}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <input
+        name="manual-note"
+        maxLength={200}
+        placeholder={t('manual.note')}
+        aria-label={t('manual.note')}
+        value={props.value.note}
+        onInput={(e) => props.onChange({ ...props.value, note: (e.target as HTMLInputElement).value })}
+      />
+    </div>
+  );
+}
+
+/** At receipt: choose the dose in hand from the doses still to receive, with a reason. */
+function ReceiptChooser(props: {
+  doses: Dose[];
+  catalog: Catalog;
+  busy: boolean;
+  onChoose: (m: { doseId: string; reason: ManualReason; note?: string }) => Promise<boolean>;
+}) {
+  const [doseId, setDoseId] = useState('');
+  const [m, setM] = useState<ManualChoice>({ reason: '', note: '' });
+  if (props.doses.length === 0) return null;
+  return (
+    <details class="manual" data-manual="receipt">
+      <summary>{t('manual.chooseDose')}</summary>
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!doseId || !m.reason) return;
+          void props.onChoose({ doseId, ...manualBody(m), reason: m.reason }).then((ok) => {
+            if (!ok) return;
+            setDoseId('');
+            setM({ reason: m.reason, note: '' });
+          });
+        }}
+      >
+        <ul class="doses" role="radiogroup" aria-label={t('manual.chooseDose')}>
+          {props.doses.map((d) => (
+            <li key={d.id} class="dose-row" data-dose={d.id}>
+              <label class="grow">
+                <input type="radio" name="manual-dose" value={d.id} checked={doseId === d.id} onChange={() => setDoseId(d.id)} />{' '}
+                <strong>{medName(props.catalog, d.medicationId)}</strong>
+                <span class="muted"> · {patientName(props.catalog, d.patientId)}</span> <Gs1Line dose={d} />
+              </label>
+            </li>
+          ))}
+        </ul>
+        <ManualReasonFields value={m} onChange={setM} />
+        <button type="submit" disabled={props.busy || !doseId || !m.reason}>
+          {t('manual.receiveChosen')}
+        </button>
+      </form>
+    </details>
+  );
+}
 
 /** The ward's deliveries in any of `states`, newest first (one GET per state: the API filters by one). */
 function useDeliveries(ward: string, states: string[], bump: unknown): [Optional<Delivery[]>, () => void] {
@@ -231,10 +333,11 @@ function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; ba
     if (!x) setNote(null);
     apply(x, t('nurse.unlocked', { c: compartmentId }));
   };
-  const receive = async (barcode: string) => {
+  // a scanned code, or a dose chosen from the list with a reason (the same checks on the server)
+  const receive = async (unit: string | { doseId: string; reason: ManualReason; note?: string }): Promise<boolean> => {
     setNote(null);
-    const x = await action.run<Delivery>('POST', `/api/deliveries/${id}/receipt`, { barcode });
-    if (!x) return;
+    const x = await action.run<Delivery>('POST', `/api/deliveries/${id}/receipt`, typeof unit === 'string' ? { barcode: unit } : { manual: unit });
+    if (!x) return false;
     const before = new Set(doses.filter((y) => y.state === 'received').map((y) => y.id));
     const got = (x.doses ?? []).find((y) => y.state === 'received' && !before.has(y.id));
     apply(
@@ -243,6 +346,7 @@ function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; ba
         ? t('nurse.receivedFor', { med: medName(props.catalog, got.medicationId), patient: patientName(props.catalog, got.patientId) })
         : t('nurse.scanRecorded'),
     );
+    return true;
   };
   const complete = async () => {
     const x = await action.run<Delivery>('POST', `/api/deliveries/${id}/receipt/complete`);
@@ -280,7 +384,9 @@ function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; ba
             {ids.map((doseId) => {
               const dose = doses.find((x) => x.id === doseId);
               return dose ? (
-                <DoseRow key={doseId} dose={dose} catalog={props.catalog} />
+                <DoseRow key={doseId} dose={dose} catalog={props.catalog}>
+                  <Gs1Line dose={dose} />
+                </DoseRow>
               ) : (
                 <li key={doseId} class="muted">
                   {t('nurse.doseShort', { id: short(doseId) })}
@@ -291,14 +397,22 @@ function Arrival(props: { summary: Delivery; bump: unknown; catalog: Catalog; ba
         </div>
       ))}
       {canScan ? (
-        <ScanField
-          label={t('nurse.receiptScan')}
-          name="receipt"
-          placeholder={t('nurse.receiptPlaceholder')}
-          onScan={receive}
-          autoFocus
-          button={t('nurse.receive')}
-        />
+        <>
+          <ScanField
+            label={t('nurse.receiptScan')}
+            name="receipt"
+            placeholder={t('nurse.receiptPlaceholder')}
+            onScan={(code) => void receive(code)}
+            autoFocus
+            button={t('nurse.receive')}
+          />
+          <ReceiptChooser
+            doses={waiting.filter((x) => courier || opened.has(x.compartmentId ?? ''))}
+            catalog={props.catalog}
+            busy={action.busy}
+            onChoose={receive}
+          />
+        </>
       ) : (
         <p class="muted small">{t('nurse.unlockFirst')}</p>
       )}
@@ -367,6 +481,20 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
   const [given, setGiven] = useState({ amount: '', unit: '', route: '' });
   const [wasted, setWasted] = useState({ amount: '', unit: '' });
   const witness = useWitness();
+  // choose instead of scan: the patient from the ward's list, the dose from the patient's received doses
+  const [chooseP, setChooseP] = useState(false);
+  const [chooseD, setChooseD] = useState(false);
+  const [patientId, setPatientId] = useState('');
+  const [doseId, setDoseId] = useState('');
+  const [manual, setManual] = useState<ManualChoice>({ reason: '', note: '' });
+  const patients = [...props.catalog.patients.values()].sort((a, b) => (a.bed ?? '').localeCompare(b.bed ?? '', undefined, { numeric: true }));
+  // the patient identified so far (chosen, or the one whose wristband was scanned), for her doses and her band
+  const gsrn = /(\d{18})/.exec(wristband)?.[1];
+  const who = chooseP ? props.catalog.patients.get(patientId) : patients.find((p) => p.wristbandGsrn === gsrn);
+  const [mar] = usePolled<PatientMedication>(chooseD && who ? `/api/patients/${who.id}/medication` : null, null, 30_000);
+  const choosable =
+    mar.state === 'ok' && who && mar.data.patient.id === who.id ? mar.data.doses.filter((d) => d.state === 'received' || d.state === 'held') : [];
+  const anyManual = chooseP || chooseD;
   const [result, setResult] = useState<AdministrationResult | null>(null);
   const action = useAction();
   const doseInput = useRef<HTMLInputElement>(null);
@@ -377,8 +505,9 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
   const submit = async () => {
     setResult(null);
     const r = await action.run<AdministrationResult>('POST', '/api/administrations', {
-      wristband: wristband.trim(),
-      dose: dose.replace(/[\r\n]+$/, ''),
+      ...(chooseP ? {} : { wristband: wristband.trim() }),
+      ...(chooseD ? {} : { dose: dose.replace(/[\r\n]+$/, '') }),
+      ...(anyManual ? { manual: { ...(chooseP ? { patientId } : {}), ...(chooseD ? { doseId } : {}), ...manualBody(manual) } } : {}),
       outcome,
       ...(reason.trim() ? { reason: reason.trim() } : {}),
       ...(override.trim() && outcome === 'given' ? { override: { reason: override.trim() } } : {}),
@@ -390,6 +519,9 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
       setResult(r);
       setWristband('');
       setDose('');
+      setPatientId('');
+      setDoseId('');
+      setManual({ reason: manual.reason, note: '' });
       setReason('');
       setOverride('');
       setGiven({ amount: '', unit: '', route: '' });
@@ -407,34 +539,80 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
           void submit();
         }}
       >
-        <label>
-          {t('bedside.wristband')}
-          <input
-            name="wristband"
-            placeholder={t('bedside.wristbandPlaceholder')}
-            autoComplete="off"
-            value={wristband}
-            onInput={(e) => setWristband((e.target as HTMLInputElement).value)}
-            onKeyDown={(e) => {
-              // a wedge scanner ends with Enter: move on to the dose instead of submitting
-              if (e.key === 'Enter') {
-                e.preventDefault();
-                doseInput.current?.focus();
-              }
-            }}
-          />
-        </label>
-        <label>
-          {t('bedside.dose')}
-          <input
-            ref={doseInput}
-            name="dose"
-            placeholder={t('bedside.dosePlaceholder')}
-            autoComplete="off"
-            value={dose}
-            onInput={(e) => setDose((e.target as HTMLInputElement).value)}
-          />
-        </label>
+        {chooseP ? (
+          <label>
+            {t('manual.patient')}
+            <select name="manual-patient" value={patientId} onChange={(e) => setPatientId((e.target as HTMLSelectElement).value)}>
+              <option value="">{t('manual.patientPick')}</option>
+              {patients.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {t('manual.patientOption', { name: p.name, bed: p.bed ?? '—', mrn: p.mrn, wristband: p.wristbandGsrn })}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <label>
+            {t('bedside.wristband')}
+            <input
+              name="wristband"
+              placeholder={t('bedside.wristbandPlaceholder')}
+              autoComplete="off"
+              value={wristband}
+              onInput={(e) => setWristband((e.target as HTMLInputElement).value)}
+              onKeyDown={(e) => {
+                // a wedge scanner ends with Enter: move on to the dose instead of submitting
+                if (e.key === 'Enter') {
+                  e.preventDefault();
+                  doseInput.current?.focus();
+                }
+              }}
+            />
+          </label>
+        )}
+        <button type="button" class="link-button small" name="choose-patient" aria-pressed={chooseP} onClick={() => setChooseP(!chooseP)}>
+          {chooseP ? t('manual.scanPatient') : t('manual.choosePatient')}
+        </button>
+        {who && (
+          <p class="muted small" data-patient-identified={who.id}>
+            {t('manual.identified', { name: who.name, bed: who.bed ?? '—', mrn: who.mrn, wristband: who.wristbandGsrn })}
+          </p>
+        )}
+        {chooseD ? (
+          <label>
+            {t('manual.dose')}
+            <select name="manual-dose" value={doseId} disabled={!who} onChange={(e) => setDoseId((e.target as HTMLSelectElement).value)}>
+              <option value="">{who ? (choosable.length ? t('manual.dosePick') : t('manual.noDoses')) : t('manual.patientFirst')}</option>
+              {choosable.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {t('manual.doseOption', {
+                    med: medName(props.catalog, d.medicationId),
+                    gtin: d.gtin ?? '—',
+                    lot: d.lot ?? '—',
+                    expiry: d.expiry ?? '—',
+                    serial: d.serial ?? '—',
+                  })}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <label>
+            {t('bedside.dose')}
+            <input
+              ref={doseInput}
+              name="dose"
+              placeholder={t('bedside.dosePlaceholder')}
+              autoComplete="off"
+              value={dose}
+              onInput={(e) => setDose((e.target as HTMLInputElement).value)}
+            />
+          </label>
+        )}
+        <button type="button" class="link-button small" name="choose-dose" aria-pressed={chooseD} onClick={() => setChooseD(!chooseD)}>
+          {chooseD ? t('manual.scanDose') : t('manual.chooseDoseBedside')}
+        </button>
+        {anyManual && <ManualReasonFields value={manual} onChange={setManual} />}
         <div class="row outcome" role="radiogroup" aria-label={t('bedside.outcome')}>
           {OUTCOMES.map((o) => (
             <label key={o} class={`pill ${outcome === o ? 'on' : ''}`}>
@@ -507,7 +685,11 @@ export function BedsideForm(props: { catalog: Catalog; onDone?: () => void }) {
           class="primary"
           type="submit"
           disabled={
-            action.busy || !wristband.trim() || !dose.trim() || (outcome === 'given' && !(Number(given.amount) > 0 && given.unit.trim() && given.route.trim()))
+            action.busy ||
+            (chooseP ? !patientId : !wristband.trim()) ||
+            (chooseD ? !doseId : !dose.trim()) ||
+            (anyManual && !manual.reason) ||
+            (outcome === 'given' && !(Number(given.amount) > 0 && given.unit.trim() && given.route.trim()))
           }
         >
           {t('bedside.submit')}

@@ -27,7 +27,14 @@ import {
   placeOrPharmacy,
   type FiveRightsResult,
 } from '#domain';
-import { type AdministeredRecord, type AdministrationSlotEntity, CustodyRepository, type DoseEntity, type MedicationEntity } from '#persistence';
+import {
+  type AdministeredRecord,
+  type AdministrationSlotEntity,
+  CustodyRepository,
+  type DoseEntity,
+  type MedicationEntity,
+  type PatientEntity,
+} from '#persistence';
 import type { z } from 'zod';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { type VerifiedWitness, WitnessVerifier, witnessEvidence, witnessSignature } from '../auth/witness-verifier.service.js';
@@ -39,6 +46,7 @@ import type { AdministrationSchema } from './custody.dto.js';
 import { CustodyTransitions } from './custody-transitions.js';
 import { doseView, slotView } from './custody-views.js';
 import { DoseLocationsService } from './dose-locations.service.js';
+import { identificationEvidence } from './manual-entry.js';
 import { isRecordedRefusal, type RefusalContext, Refusals } from './refusals.js';
 
 type Input = z.infer<typeof AdministrationSchema>;
@@ -74,12 +82,36 @@ export class BedsideService {
 
   async administer(input: Input, user: AuthUser, address?: string) {
     if (user.role !== 'nurse' && user.role !== 'admin') throw new ForbiddenError('only nurses record administrations', 'role_forbidden');
-    const wrist = parseGs1Barcode(input.wristband);
-    if (!wrist.gsrnRecipient) throw new ValidationError('wristband: not a patient wristband (no GS1 AI 8018)', 'wristband');
-    const scan = parseGs1Barcode(input.dose);
-    if (!scan.gtin) throw new ValidationError('dose: no GTIN (AI 01) in the scanned code', 'dose');
-    const patient = await this.repo.patientByWristband(wrist.gsrnRecipient);
-    const candidates = await this.repo.dosesByUnit(scan.gtin, scan.serial, scan.lot);
+    // the patient and the dose are scanned, or chosen from the ward's patients and the patient's
+    // doses (`manual`, with a reason): everything after the identification is the same
+    const manual = input.manual;
+    const manualFields = [...(manual?.patientId ? ['wristband'] : []), ...(manual?.doseId ? ['dose'] : [])];
+    const patientField = manual?.patientId ? 'manual.patientId' : 'wristband';
+    const doseField = manual?.doseId ? 'manual.doseId' : 'dose';
+    let patient: PatientEntity | null;
+    let wristGsrn: string | null;
+    if (manual?.patientId) {
+      patient = await this.repo.patient(manual.patientId);
+      wristGsrn = patient?.wristbandGsrn ?? null;
+    } else {
+      const wrist = parseGs1Barcode(input.wristband ?? '');
+      if (!wrist.gsrnRecipient) throw new ValidationError('wristband: not a patient wristband (no GS1 AI 8018)', 'wristband');
+      wristGsrn = wrist.gsrnRecipient;
+      patient = await this.repo.patientByWristband(wrist.gsrnRecipient);
+    }
+    let scan: { gtin: string; serial?: string | undefined; lot?: string | undefined };
+    let candidates: DoseEntity[];
+    if (manual?.doseId) {
+      // the chosen dose stands for a scan of its unit: the GS1 data recorded when it was picked
+      const chosen = await this.repo.dose(manual.doseId);
+      candidates = chosen ? [chosen] : [];
+      scan = { gtin: chosen?.gtin ?? '', serial: chosen?.serial ?? undefined, lot: chosen?.lot ?? undefined };
+    } else {
+      const parsed = parseGs1Barcode(input.dose ?? '');
+      if (!parsed.gtin) throw new ValidationError('dose: no GTIN (AI 01) in the scanned code', 'dose');
+      scan = { gtin: parsed.gtin, serial: parsed.serial, lot: parsed.lot };
+      candidates = await this.repo.dosesByUnit(parsed.gtin, parsed.serial, parsed.lot);
+    }
     // prefer the scanned patient's own dose; otherwise the unit belongs to someone else
     const dose =
       candidates.find((d) => d.patientId === patient?.id && ['received', 'held'].includes(d.state)) ??
@@ -99,21 +131,22 @@ export class BedsideService {
         deliveryId: unit?.deliveryId ?? null,
         evidence: {
           patientId: patient?.id ?? null,
-          wristband: wrist.gsrnRecipient,
-          gtin: scan.gtin,
+          wristband: wristGsrn,
+          gtin: scan.gtin || null,
           serial: scan.serial ?? null,
           lot: scan.lot ?? null,
           outcome: input.outcome,
+          ...identificationEvidence(manual, manualFields),
         },
       };
     };
     try {
-      if (!patient) throw new RuleViolationError('wristband not recognised: no admitted patient wears it', 'unknown_wristband', { field: 'wristband' });
+      if (!patient) throw new RuleViolationError('wristband not recognised: no admitted patient wears it', 'unknown_wristband', { field: patientField });
       assertWardAccess(user, patient.ward);
       if (!dose) {
         const held = candidates.find((d) => d.patientId === patient.id && d.state === 'quarantined') ?? candidates.find((d) => d.state === 'quarantined');
         if (held) await this.refuseQuarantined(held.id);
-        throw new RuleViolationError('this unit is not a dose received on the ward (scan it on receipt first)', 'dose_not_received', { field: 'dose' });
+        throw new RuleViolationError('this unit is not a dose received on the ward (scan it on receipt first)', 'dose_not_received', { field: doseField });
       }
       const order = (await this.repo.order(dose.orderId))!;
       const med = (await this.repo.medication(dose.medicationId))!;
@@ -126,7 +159,7 @@ export class BedsideService {
       if (expiry && expiry.status === 'expired')
         throw new RuleViolationError(`the dose expired on ${dose.expiry}`, 'product_expired', { field: 'dose', expiry: dose.expiry });
       const rights: FiveRightsResult = checkFiveRights({
-        scannedPatient: { wristband: wrist.gsrnRecipient, patientId: patient.id },
+        scannedPatient: { wristband: wristGsrn ?? patient.wristbandGsrn, patientId: patient.id },
         // what the nurse records as given; a held or refused dose gave nothing, so the order stands in (those rights are not enforced)
         scannedDose: input.given
           ? { gtin: scan.gtin, amount: input.given.amount, unit: input.given.unit, route: input.given.route }
@@ -214,8 +247,9 @@ export class BedsideService {
           ward: patient.ward,
           evidence: {
             patientId: patient.id,
-            wristband: wrist.gsrnRecipient,
+            wristband: wristGsrn,
             barcode: { gtin: scan.gtin, serial: scan.serial ?? null, lot: scan.lot ?? null },
+            ...identificationEvidence(manual, manualFields),
             rights: rights.rights,
             ...(input.reason ? { reason: input.reason } : {}),
             ...(flagged ? { override: flagged } : {}),
@@ -248,6 +282,8 @@ export class BedsideService {
         return { dose: fresh, slot: s };
       });
       if (flagged) this.metrics.bedsideOverrides.inc({ right: flagged.rights[0] ?? 'unknown' });
+      if (manual)
+        for (const f of manualFields) this.metrics.manualEntries.inc({ step: f === 'dose' ? 'bedside_dose' : 'bedside_patient', reason: manual.reason });
       return { dose: doseView(saved.dose), slot: saved.slot ? slotView(saved.slot) : null, rights: rights.rights, flaggedForReview: !!flagged };
     } catch (err) {
       if (isRecordedRefusal(err)) await this.refusals.record(refusal(), err);

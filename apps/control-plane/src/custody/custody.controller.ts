@@ -213,7 +213,7 @@ export class CustodyController {
   @WardScope.resource('delivery')
   @ApiBody({ schema: jsonSchema(PickSchema) })
   pick(@Param('id', id()) did: string, @Body(body(PickSchema)) b: z.infer<typeof PickSchema>, @CurrentUser() u: AuthUser) {
-    return this.pharmacy.pick(did, b.orderId, b.barcode, u, b.storageId);
+    return this.pharmacy.pick(did, b.orderId, b, u, b.storageId);
   }
 
   @Roles('pharmacist', 'admin')
@@ -275,7 +275,7 @@ export class CustodyController {
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(ReceiptScanSchema) })
   receive(@Param('id', id()) did: string, @Body(body(ReceiptScanSchema)) b: z.infer<typeof ReceiptScanSchema>, @CurrentUser() u: AuthUser) {
-    return this.ward.receive(did, b.barcode, u, b.storageId);
+    return this.ward.receive(did, b, u, b.storageId);
   }
 
   @Roles('nurse', 'admin')

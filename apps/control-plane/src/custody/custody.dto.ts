@@ -11,6 +11,25 @@ const uuid = (what: string) => z.uuid({ message: `${what} must be a UUID` });
 /** A raw scanner string (GS1 DataMatrix with or without ]d2, or the bracketed human form). */
 export const Barcode = z.string().min(1, 'barcode is empty').max(200, 'barcode is longer than any GS1 element string');
 
+/**
+ * Why a person chose the item instead of scanning it (BCMA practice: a manual entry is allowed,
+ * recorded with its reason on the custody event, counted in medloop_manual_entries_total, and
+ * passes the same checks as a scan — only the identification differs).
+ */
+export const MANUAL_ENTRY_REASONS = ['scanner_unavailable', 'label_damaged', 'wristband_unreadable', 'other'] as const;
+export type ManualEntryReason = (typeof MANUAL_ENTRY_REASONS)[number];
+const manualReason = {
+  reason: z.enum(MANUAL_ENTRY_REASONS, { message: `manual.reason must be one of ${MANUAL_ENTRY_REASONS.join(', ')}` }),
+  note: z.string().trim().max(200, 'manual.note: at most 200 characters').optional(),
+};
+/** What a manual entry records on the custody event, in place of what a scan would. */
+export interface ManualEntry {
+  reason: ManualEntryReason;
+  note?: string | undefined;
+}
+/** exactly one of a scan and a manual selection identifies the item: 400 naming the field otherwise */
+const exactlyOne = (scanned: unknown, chosen: unknown) => (scanned === undefined) !== (chosen === undefined);
+
 export const CreatePatientSchema = z.strictObject({
   mrn: z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'mrn: 1-32 letters, digits or -'),
   wristbandGsrn: gsrn('wristbandGsrn'),
@@ -67,12 +86,27 @@ export const CreateDeliverySchema = z.strictObject({
 /** A device id (a registered fridge's). */
 const StorageId = (field: string) => z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, `${field}: a registered fridge's device id`);
 
-export const PickSchema = z.strictObject({
-  orderId: uuid('orderId'),
-  barcode: Barcode,
-  /** the fridge the unit was taken from; a refrigerated drug needs one (the pharmacy's only fridge when not named) */
-  storageId: StorageId('storageId').optional(),
-});
+export const PickSchema = z
+  .strictObject({
+    orderId: uuid('orderId'),
+    barcode: Barcode.optional(),
+    /**
+     * instead of the barcode: the unit's GS1 data keyed from its printed (human-readable) text;
+     * checked exactly as a scan is (drug of the order, expiry present and not passed, unit not picked twice)
+     */
+    manual: z
+      .strictObject({
+        gtin: z.string().regex(/^\d{14}$/, 'manual.gtin must be 14 digits'),
+        lot: z.string().trim().min(1).max(20).optional(),
+        expiry: z.iso.date({ message: 'manual.expiry: the printed expiry as YYYY-MM-DD' }).optional(),
+        serial: z.string().trim().min(1).max(20).optional(),
+        ...manualReason,
+      })
+      .optional(),
+    /** the fridge the unit was taken from; a refrigerated drug needs one (the pharmacy's only fridge when not named) */
+    storageId: StorageId('storageId').optional(),
+  })
+  .refine((b) => exactlyOne(b.barcode, b.manual), { message: 'send exactly one of barcode (a scan) and manual (keyed from the label)', path: ['barcode'] });
 
 export const CheckSchema = z.strictObject({
   /** a second pharmacist co-signs high-alert drugs (independent double check): badge + PIN or username + password */
@@ -90,18 +124,30 @@ export const UnlockSchema = z.strictObject({
   badge: BadgeSchema.optional(),
 });
 
-export const ReceiptScanSchema = z.strictObject({
-  barcode: Barcode,
-  /** the ward fridge the dose goes into; a refrigerated drug needs one (the ward's only fridge when not named) */
-  storageId: StorageId('storageId').optional(),
-});
+export const ReceiptScanSchema = z
+  .strictObject({
+    barcode: Barcode.optional(),
+    /** instead of the barcode: the dose chosen from the delivery's list; it must be one the scan would accept */
+    manual: z.strictObject({ doseId: uuid('manual.doseId'), ...manualReason }).optional(),
+    /** the ward fridge the dose goes into; a refrigerated drug needs one (the ward's only fridge when not named) */
+    storageId: StorageId('storageId').optional(),
+  })
+  .refine((b) => exactlyOne(b.barcode, b.manual), { message: 'send exactly one of barcode (a scan) and manual (a chosen dose)', path: ['barcode'] });
 
 export const EscalateSchema = z.strictObject({ courier: z.string().min(2).max(64), reason: z.string().min(3).max(500) });
 
 export const AdministrationSchema = z
   .strictObject({
-    wristband: Barcode,
-    dose: Barcode,
+    wristband: Barcode.optional(),
+    dose: Barcode.optional(),
+    /**
+     * instead of a scan: the patient chosen from the ward's list and/or the dose from the
+     * patient's received doses, with one reason; the five rights are checked as for a scan
+     */
+    manual: z
+      .strictObject({ patientId: uuid('manual.patientId').optional(), doseId: uuid('manual.doseId').optional(), ...manualReason })
+      .refine((m) => m.patientId !== undefined || m.doseId !== undefined, { message: 'manual names a patientId, a doseId or both', path: ['patientId'] })
+      .optional(),
     outcome: z.enum(['given', 'held', 'refused']),
     reason: z.string().min(3).max(500).optional(),
     /** what was actually given (required for `given`): checked against the order, unit-converted, within DOSE_TOLERANCE_PCT */
@@ -128,6 +174,11 @@ export const AdministrationSchema = z
     /** the second person for a high-alert (or controlled) act: badge + PIN or username + password */
     witness: WitnessSchema.optional(),
   })
+  .refine((a) => exactlyOne(a.wristband, a.manual?.patientId), {
+    message: 'send exactly one of wristband (a scan) and manual.patientId (a chosen patient)',
+    path: ['wristband'],
+  })
+  .refine((a) => exactlyOne(a.dose, a.manual?.doseId), { message: 'send exactly one of dose (a scan) and manual.doseId (a chosen dose)', path: ['dose'] })
   .refine((a) => a.outcome === 'given' || !!a.reason, { message: 'a held or refused dose needs a reason', path: ['reason'] })
   // the dose and route rights compare what was given with the order: a client that does not say
   // what it gave cannot record a dose as given (older clients get this 400, never a silent pass)

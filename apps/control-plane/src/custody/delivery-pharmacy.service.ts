@@ -27,20 +27,27 @@ import {
   locationKey,
   parseGs1Barcode,
 } from '#domain';
+import type { z } from 'zod';
 import { CustodyRepository, type CustodyTx, DeliveryEntity, DevicesRepository } from '#persistence';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { WitnessVerifier, witnessEvidence, witnessSignature } from '../auth/witness-verifier.service.js';
 import type { WitnessCredentials } from '../auth/witness.dto.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { MissionsService } from '../fleet/missions.service.js';
 import { MissionProgress } from '../fleet/mission-progress.js';
 import { SiteService } from '../site/site.service.js';
 import { canActOnWard, PHARMACY_DOCK_KIND, userActor } from './access.js';
+import type { PickSchema } from './custody.dto.js';
 import { CustodyTransitions } from './custody-transitions.js';
+import { identificationEvidence } from './manual-entry.js';
 import { deliveryView, readDelivery } from './custody-views.js';
 import { type RefusalContext, Refusals } from './refusals.js';
 import { RobotLoadingGate } from './robot-loading-gate.js';
 import { StorageDirectory } from './storages.js';
+
+/** The unit picked: scanned, or keyed from its label with a reason (PickSchema: exactly one). */
+type PickedUnit = Pick<z.infer<typeof PickSchema>, 'barcode' | 'manual'>;
 
 @Injectable()
 export class DeliveryPharmacyService {
@@ -56,6 +63,7 @@ export class DeliveryPharmacyService {
     private readonly storages: StorageDirectory,
     private readonly refusals: Refusals,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   async create(ward: string, stationNodeId: string | undefined, user: AuthUser) {
@@ -94,12 +102,23 @@ export class DeliveryPharmacyService {
     return (await this.repo.deliveries({ ward, state })).filter((d) => !user || canActOnWard(user, d.ward)).map((d) => deliveryView(d));
   }
 
-  /** Scans one picked unit for an order into the delivery. Every refusal is a record (Refusals). */
-  async pick(deliveryId: string, orderId: string, barcode: string, user: AuthUser, storageId?: string) {
+  /**
+   * Scans one picked unit for an order into the delivery, or takes its GS1 data keyed from the
+   * label (`manual`, with a reason): the same checks either way. Every refusal is a record (Refusals).
+   */
+  async pick(deliveryId: string, orderId: string, unit: PickedUnit, user: AuthUser, storageId?: string) {
+    const identified = unit.manual
+      ? { manual: { gtin: unit.manual.gtin, lot: unit.manual.lot ?? null, expiry: unit.manual.expiry ?? null, serial: unit.manual.serial ?? null } }
+      : { barcode: (unit.barcode ?? '').slice(0, 200) };
     await this.refusals.guard(
-      () => this.refusalAt('pick', deliveryId, user, { orderId, evidence: { barcode: barcode.slice(0, 200), ...(storageId ? { storageId } : {}) } }),
-      () => this.pickUnit(deliveryId, orderId, barcode, user, storageId),
+      () =>
+        this.refusalAt('pick', deliveryId, user, {
+          orderId,
+          evidence: { ...identified, ...identificationEvidence(unit.manual, ['barcode']), ...(storageId ? { storageId } : {}) },
+        }),
+      () => this.pickUnit(deliveryId, orderId, unit, user, storageId),
     );
+    if (unit.manual) this.metrics.manualEntries.inc({ step: 'pick', reason: unit.manual.reason });
     return this.get(deliveryId);
   }
 
@@ -142,8 +161,13 @@ export class DeliveryPharmacyService {
    * history, so an excursion of that fridge before the pick still finds it); anything else
    * from the pharmacy's shelves unless a fridge is named.
    */
-  private async pickUnit(deliveryId: string, orderId: string, barcode: string, user: AuthUser, storageId?: string) {
-    const scan = parseGs1Barcode(barcode);
+  private async pickUnit(deliveryId: string, orderId: string, unit: PickedUnit, user: AuthUser, storageId?: string) {
+    // keyed from the label, the unit is what a scan of it would have read
+    const scan: { gtin?: string; lot?: string; expiry?: string; serial?: string } = unit.manual
+      ? Object.fromEntries(
+          Object.entries({ gtin: unit.manual.gtin, lot: unit.manual.lot, expiry: unit.manual.expiry, serial: unit.manual.serial }).filter(([, v]) => v),
+        )
+      : parseGs1Barcode(unit.barcode ?? '');
     if (!scan.gtin) throw new ValidationError('barcode: no GTIN (AI 01) in the scanned code', 'barcode');
     return this.transitions.run(async (w) => {
       const tx = w.tx;
@@ -188,6 +212,7 @@ export class DeliveryPharmacyService {
         ward: d.ward,
         evidence: {
           barcode: { gtin: scan.gtin, lot: scan.lot ?? null, expiry: scan.expiry, serial: scan.serial ?? null },
+          ...identificationEvidence(unit.manual, ['barcode']),
           ...(source ? { source: source.location } : {}),
         },
       });

@@ -23,7 +23,8 @@ import {
   parseGs1Barcode,
   parseLocation,
 } from '#domain';
-import { CustodyRepository, type DeliveryEntity } from '#persistence';
+import { CustodyRepository, type DeliveryEntity, type DoseEntity } from '#persistence';
+import type { z } from 'zod';
 import { WitnessVerifier } from '../auth/witness-verifier.service.js';
 import type { AuthUser } from '../common/auth.decorators.js';
 import { AlarmsService } from '../alarms/alarms.service.js';
@@ -32,11 +33,17 @@ import { type RobotAddress, RobotCommandsService } from '../fleet/robot-commands
 import { RobotStateService } from '../fleet/robot-state.service.js';
 import { assertWardAccess, userActor } from './access.js';
 import { CustodyLedger } from './custody-ledger.service.js';
+import type { ReceiptScanSchema } from './custody.dto.js';
 import { CustodyTransitions } from './custody-transitions.js';
+import { identificationEvidence } from './manual-entry.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { readDelivery } from './custody-views.js';
 import { DeliveryTrackingService } from './delivery-tracking.service.js';
 import { isRecordedRefusal, type RefusalContext, Refusals } from './refusals.js';
 import { StorageDirectory } from './storages.js';
+
+/** The unit received: scanned, or chosen from the delivery's doses with a reason (ReceiptScanSchema: exactly one). */
+type ReceivedUnit = Pick<z.infer<typeof ReceiptScanSchema>, 'barcode' | 'manual'>;
 
 @Injectable()
 export class DeliveryWardService {
@@ -52,6 +59,7 @@ export class DeliveryWardService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly storages: StorageDirectory,
     private readonly refusals: Refusals,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -159,13 +167,11 @@ export class DeliveryWardService {
    * The compartment of the scanned dose when the robot carrying it reports that compartment
    * LOCKED right now: the device's word beats our record of an unlock.
    */
-  private async reportedLockedCompartment(d: DeliveryEntity, scan: { gtin?: string; serial?: string; lot?: string }): Promise<string | undefined> {
+  private async reportedLockedCompartment(d: DeliveryEntity, identifies: (x: DoseEntity) => boolean): Promise<string | undefined> {
     if (d.state !== 'unlocked' || !d.robotId || d.courier !== null) return undefined;
     const state = this.robots.get(d.robotId)?.state;
     if (!state) return undefined;
-    const dose = (await this.repo.dosesOfDelivery(d.id)).find(
-      (x) => x.gtin === scan.gtin && (scan.serial ? x.serial === scan.serial : x.lot === scan.lot) && x.state === 'arrived',
-    );
+    const dose = (await this.repo.dosesOfDelivery(d.id)).find((x) => identifies(x) && x.state === 'arrived');
     const compartmentId = dose?.compartmentId;
     if (!compartmentId) return undefined;
     return readCompartments(state).find((c) => c.compartmentId === compartmentId)?.lock === 'LOCKED' ? compartmentId : undefined;
@@ -202,45 +208,64 @@ export class DeliveryWardService {
     });
   }
 
-  /** One receipt scan: the unit must be a dose of this delivery in an unlocked compartment. */
   /**
-   * One receipt scan puts the dose in a named place on the ward: a refrigerated drug (or any
-   * dose the nurse names a fridge for) into a fridge of the ward, the ward's only one when none
-   * is named; anything else into the ward's medication room. A dose quarantined on the way is
-   * taken out all the same (it must not ride back with the robot) and stays quarantined.
+   * One receipt scan (or a dose chosen from the delivery's list, `manual`, with a reason: the
+   * same checks, only the identification differs) puts the dose in a named place on the ward: a
+   * refrigerated drug (or any dose the nurse names a fridge for) into a fridge of the ward, the
+   * ward's only one when none is named; anything else into the ward's medication room. A dose
+   * quarantined on the way is taken out all the same (it must not ride back with the robot) and
+   * stays quarantined.
    */
-  async receive(deliveryId: string, barcode: string, user: AuthUser, storageId?: string) {
+  async receive(deliveryId: string, unit: ReceivedUnit, user: AuthUser, storageId?: string) {
     const d0 = await this.require(deliveryId);
-    return this.refusals.guard(
+    const result = await this.refusals.guard(
       async () => {
-        // a refusal about one scanned unit is found by that dose
-        const scan = safeScan(barcode);
-        const doses = scan?.gtin
-          ? (await this.repo.dosesOfDelivery(d0.id)).filter((x) => x.gtin === scan.gtin && (!scan.serial || x.serial === scan.serial))
-          : [];
+        // a refusal about one scanned (or chosen) unit is found by that dose
+        const scan = unit.manual ? null : safeScan(unit.barcode ?? '');
+        const doses = unit.manual
+          ? (await this.repo.dosesOfDelivery(d0.id)).filter((x) => x.id === unit.manual!.doseId)
+          : scan?.gtin
+            ? (await this.repo.dosesOfDelivery(d0.id)).filter((x) => x.gtin === scan.gtin && (!scan.serial || x.serial === scan.serial))
+            : [];
         const dose = doses.length === 1 ? doses[0]! : null;
         return {
-          ...this.refusalAt('receipt', d0, user, dose?.compartmentId ?? null, { barcode: barcode.slice(0, 200), ...(storageId ? { storageId } : {}) }),
+          ...this.refusalAt('receipt', d0, user, dose?.compartmentId ?? null, {
+            ...(unit.manual ? { doseId: unit.manual.doseId } : { barcode: (unit.barcode ?? '').slice(0, 200) }),
+            ...identificationEvidence(unit.manual, ['barcode']),
+            ...(storageId ? { storageId } : {}),
+          }),
           doseId: dose?.id ?? null,
           orderId: dose?.orderId ?? null,
         };
       },
-      () => this.receiveScan(d0, barcode, user, storageId),
+      () => this.receiveUnit(d0, unit, user, storageId),
     );
+    if (unit.manual) this.metrics.manualEntries.inc({ step: 'receipt', reason: unit.manual.reason });
+    return result;
   }
 
-  private async receiveScan(d0: DeliveryEntity, barcode: string, user: AuthUser, storageId?: string) {
+  private async receiveUnit(d0: DeliveryEntity, unit: ReceivedUnit, user: AuthUser, storageId?: string) {
     const deliveryId = d0.id;
     assertWardAccess(user, d0.ward);
-    const scan = parseGs1Barcode(barcode);
-    const locked = await this.reportedLockedCompartment(d0, scan);
+    const manual = unit.manual;
+    const scan = manual ? null : parseGs1Barcode(unit.barcode ?? '');
+    const field = manual ? 'manual.doseId' : 'barcode';
+    // the unit in hand: the dose chosen by id, or the one whose GS1 data the scan read
+    const identifies = (x: DoseEntity) =>
+      manual ? x.id === manual.doseId : x.gtin === scan!.gtin && (scan!.serial ? x.serial === scan!.serial : x.lot === scan!.lot);
+    const locked = await this.reportedLockedCompartment(d0, identifies);
     if (locked) {
       throw new ConflictError(
         `robot ${d0.robotId} reports compartment ${locked} LOCKED: this dose cannot have been taken out of it; unlock it first`,
         'compartment_locked',
-        { compartmentId: locked, robotId: d0.robotId, field: 'barcode' },
+        { compartmentId: locked, robotId: d0.robotId, field },
       );
     }
+    // a chosen dose that is not one of this delivery's (or not in an opened compartment) is an
+    // extra item exactly as a scanned one is; what it was, as far as any dose of that id says
+    const chosen = manual ? await this.repo.dose(manual.doseId) : null;
+    const shown = manual ? { gtin: chosen?.gtin ?? undefined, lot: chosen?.lot ?? undefined, serial: chosen?.serial ?? undefined } : scan!;
+    const identification = identificationEvidence(manual, ['barcode']);
     const result = await this.transitions.run(async (w) => {
       const d = (await w.tx.delivery(deliveryId))!;
       if (d.state !== 'unlocked' && d.state !== 'escalated_manual')
@@ -250,8 +275,7 @@ export class DeliveryWardService {
       const doses = await w.tx.dosesOfDelivery(d.id);
       const match = doses.find(
         (x) =>
-          x.gtin === scan.gtin &&
-          (scan.serial ? x.serial === scan.serial : x.lot === scan.lot) &&
+          identifies(x) &&
           (['arrived', 'escalated_manual'].includes(x.state) ||
             (x.state === 'quarantined' && ['robot', 'courier'].includes(parseLocation(x.location)?.kind ?? ''))) &&
           // a courier hands over everything he carries, in a compartment or never in one
@@ -264,7 +288,13 @@ export class DeliveryWardService {
           deliveryId: d.id,
           actor: userActor(user),
           location: d.ward,
-          evidence: { gtin: scan.gtin ?? null, lot: scan.lot ?? null, serial: scan.serial ?? null },
+          evidence: {
+            gtin: shown.gtin ?? null,
+            lot: shown.lot ?? null,
+            serial: shown.serial ?? null,
+            ...(manual ? { doseId: manual.doseId } : {}),
+            ...identification,
+          },
         });
         return { dose: null };
       }
@@ -277,7 +307,11 @@ export class DeliveryWardService {
         location: fridge ? fridge.location : locationKey.ward(d.ward),
         ward: d.ward,
         evidence: {
-          barcode: { gtin: scan.gtin, lot: scan.lot ?? null, serial: scan.serial ?? null },
+          // for a chosen dose, the GS1 data recorded when it was picked
+          barcode: manual
+            ? { gtin: match.gtin, lot: match.lot, serial: match.serial }
+            : { gtin: scan!.gtin, lot: scan!.lot ?? null, serial: scan!.serial ?? null },
+          ...identification,
           compartmentId: match.compartmentId,
           ...(fridge ? { storageId: fridge.id, storage: fridge.name } : {}),
         },
@@ -292,12 +326,12 @@ export class DeliveryWardService {
         ward: d0.ward,
         sourceKind: 'delivery',
         sourceId: deliveryId,
-        params: { deliveryId, extraGtin: scan.gtin ?? null },
+        params: { deliveryId, extraGtin: shown.gtin ?? null },
       });
       throw new RuleViolationError(
         'this unit is not part of the delivery (or its compartment is still locked): receipt discrepancy opened',
         'receipt_extra_item',
-        { field: 'barcode' },
+        { field },
       );
     }
     return readDelivery(this.repo, deliveryId);

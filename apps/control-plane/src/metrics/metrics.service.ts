@@ -113,6 +113,12 @@ export class MetricsService {
     labelNames: ['right'],
     registers: [this.registry],
   });
+  readonly manualEntries = new Counter({
+    name: 'medloop_manual_entries_total',
+    help: 'Items identified by a manual selection instead of a scan and accepted, by step (pick, receipt, bedside_patient, bedside_dose) and reason',
+    labelNames: ['step', 'reason'],
+    registers: [this.registry],
+  });
   readonly overrideReviews = new Counter({
     name: 'medloop_override_reviews_total',
     help: 'Pharmacist reviews of bedside overrides, by outcome',
