@@ -397,7 +397,7 @@ describe('web UI in a browser', () => {
     // 12:05 UTC is 20:05 in the site's zone (Asia/Shanghai), whatever the browser's zone
     expect(text).toContain('20:05');
     expect(text).toContain('当前 10.7 °C');
-    expect(text).toContain('紧急');
+    expect(text).toContain('紧急'); // severity critical (priority urgent is 加急)
     expect(await item.locator('.row .muted').first().textContent()).toMatch(/^\d{2}:\d{2}:\d{2}$/);
     // the switch in the header goes back to English without signing in again
     await page.locator('header [data-lang="en"]').click();
@@ -489,7 +489,7 @@ describe('web UI in a browser', () => {
     const zhTwin = zh.locator(`#orders [data-order="${toVerifyTwin}"]`);
     await zhTwin.waitFor({ timeout: 10_000 });
     expect(await zhTwin.getByRole('button', { name: '审核通过' }).count()).toBe(1);
-    expect(await zhTwin.locator('[data-priority]').textContent()).toBe('紧急');
+    expect(await zhTwin.locator('[data-priority]').textContent()).toBe('加急');
     expect(await zhTwin.textContent()).toMatch(/开立于 \d{2}:\d{2}/);
     await zh.locator('#build').getByRole('button', { name: '新建配送' }).waitFor({ timeout: 10_000 });
     expect(await zh.locator('#build .steps').textContent()).toBe('新建拣药核对装载派送');

@@ -575,7 +575,9 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     severity: 'warning',
     clears: { by: 'condition', condition: "the count discrepancy is resolved in the pocket's ledger (POST /api/discrepancies/:id/resolve)" },
     // the count is resolved by a pharmacist in the pocket ledger
-    acknowledge: PHARMACISTS,
+    // the decision route (discrepancy resolve / quarantine decision) is @Roles('pharmacist', 'admin'):
+    // a ward pharmacist who acknowledged it would stop the escalation without being able to decide
+    acknowledge: ['pharmacist', 'admin'],
     title: (p) => `${p.medication}: count discrepancy`,
     message: (p) => `${p.medication} in ${p.cabinetId}/${p.pocketId}: counted ${p.counted}, expected ${p.expected}. A pharmacist must resolve the count.`,
   },
@@ -624,7 +626,9 @@ export const ALARM_CATALOGUE: AlarmCatalogue = {
     severity: 'critical',
     clears: { by: 'condition', condition: "a pharmacist's release or destruction of the stock is recorded (POST /api/cold-chain/excursions/:id/decision)" },
     // release or destruction of the stock is a pharmacist's decision
-    acknowledge: PHARMACISTS,
+    // the decision route (discrepancy resolve / quarantine decision) is @Roles('pharmacist', 'admin'):
+    // a ward pharmacist who acknowledged it would stop the escalation without being able to decide
+    acknowledge: ['pharmacist', 'admin'],
     title: (p) => `${p.storageId}: stock quarantined`,
     message: (p, w) =>
       `${p.storageId}: stock quarantined after a cold-chain excursion since ${localTime(p.since, w.timeZone)}` +
