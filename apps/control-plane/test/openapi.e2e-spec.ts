@@ -3,10 +3,18 @@
  * on success and which errors (status and code) it can answer, in the one error envelope; the
  * document holds together as OpenAPI 3.1 (its schemas compile as JSON Schema 2020-12, every
  * $ref resolves, every path parameter is declared); and real error answers match it.
+ * The codes are the known ones (an open string with `examples`), not a closed list: what is
+ * checkable is that each named code exists in the code base and that real refusals are listed.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { DEVICE_COMMAND_STATUSES } from '#persistence';
+import { AlarmsService } from '../src/alarms/alarms.service.js';
+import { declaredApiErrors } from '../src/common/openapi.js';
 import { PolicyCheck, type RoutePolicy } from '../src/common/policy-check.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -260,8 +268,11 @@ describe('OpenAPI document', () => {
           if (!(route === 'GET /health' && status === '503')) problems.push(`${route} ${status}: not the error envelope`);
           continue;
         }
-        const codes = (schema?.['allOf'] as Schema[] | undefined)?.[1]?.['properties'] as { error?: { enum?: string[] } } | undefined;
-        if (!codes?.error?.enum?.length) problems.push(`${route} ${status}: names no error code`);
+        const codes = (schema?.['allOf'] as Schema[] | undefined)?.[1]?.['properties'] as
+          { error?: { type?: string; examples?: string[]; enum?: unknown } } | undefined;
+        if (!codes?.error?.examples?.length) problems.push(`${route} ${status}: names no error code`);
+        // an open string: a code the hand-kept list misses must not make a generated client reject the answer
+        if (codes?.error?.type !== 'string' || codes.error.enum !== undefined) problems.push(`${route} ${status}: error is not an open string`);
         if (!r.description.trim()) problems.push(`${route} ${status}: no description`);
       }
     }
@@ -290,8 +301,102 @@ describe('OpenAPI document', () => {
     expect(badJson.status).toBe(400);
     expect(matches(errorSchema('POST /api/missions', 400), badJson.body)).toEqual([]);
 
-    // and a code the route cannot answer does not match: the check is not vacuous
-    expect(matches(errorSchema('GET /api/alarms/{id}', 404), { ...missing.body, error: 'dose_not_found' })).not.toEqual([]);
+    // the codes are open, so what the schema still holds to is the envelope: not vacuous
+    const { error: _e, ...noError } = missing.body as Record<string, unknown>;
+    const { message: _m, ...noMessage } = missing.body as Record<string, unknown>;
+    expect(matches(errorSchema('GET /api/alarms/{id}', 404), noError)).not.toEqual([]);
+    expect(matches(errorSchema('GET /api/alarms/{id}', 404), noMessage)).not.toEqual([]);
+    expect(matches(errorSchema('GET /api/alarms/{id}', 404), { ...missing.body, statusCode: 409 })).not.toEqual([]);
+  });
+
+  /** The known codes of a route's status, as documented. */
+  const knownCodes = (route: string, status: number): string[] =>
+    ((errorSchema(route, status)['allOf'] as Schema[])[1]!['properties'] as { error: { examples: string[] } }).error.examples ?? [];
+
+  it('lists the codes real domain refusals answer, in answers that match the route’s schema', async () => {
+    const nurse = await t.userToken('nurse', ['W1']);
+    const raise = (type: 'cabinet.discrepancy', subject: string) =>
+      t.cp.app.get(AlarmsService).raise({
+        type,
+        subject,
+        ward: 'W1',
+        sourceKind: 'cabinet',
+        sourceId: 'CAB-OA',
+        params: { medication: 'Ondansetron 4 mg', cabinetId: 'CAB-OA', pocketId: 'P1', counted: 3, expected: 4, discrepancyId: subject },
+      });
+    // a discrepancy waits for a pharmacist's decision: a nurse may not acknowledge it
+    const discrepancy = await raise('cabinet.discrepancy', 'oa-disc-1');
+    const refused = await t.api('POST', `/api/alarms/${discrepancy.id}/acknowledge`, { token: nurse.token });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('alarm_acknowledge_role_required');
+    expect(knownCodes('POST /api/alarms/{id}/acknowledge', 403)).toContain(refused.body.error);
+    expect(matches(errorSchema('POST /api/alarms/{id}/acknowledge', 403), refused.body)).toEqual([]);
+
+    // acknowledged once, a second acknowledgement is an illegal move of the alarm machine
+    const pharmacist = await t.userToken('pharmacist', []);
+    expect((await t.api('POST', `/api/alarms/${discrepancy.id}/acknowledge`, { token: pharmacist.token })).status).toBe(200);
+    const again = await t.api('POST', `/api/alarms/${discrepancy.id}/acknowledge`, { token: pharmacist.token });
+    expect([again.status, again.body.error]).toEqual([422, 'illegal_transition']);
+    expect(knownCodes('POST /api/alarms/{id}/acknowledge', 422)).toContain(again.body.error);
+    expect(matches(errorSchema('POST /api/alarms/{id}/acknowledge', 422), again.body)).toEqual([]);
+
+    // a nurse naming another ward in a filtered list
+    const otherWard = await t.api('GET', '/api/alarms?ward=W2', { token: nurse.token });
+    expect([otherWard.status, otherWard.body.error]).toEqual([403, 'ward_forbidden']);
+    expect(knownCodes('GET /api/alarms', 403)).toContain(otherWard.body.error);
+
+    // a refresh token that is none
+    const refresh = await t.api('POST', '/api/auth/refresh', { token: null, body: { refreshToken: 'not-a-refresh-token' } });
+    expect([refresh.status, refresh.body.error]).toEqual([401, 'invalid_refresh_token']);
+    expect(knownCodes('POST /api/auth/refresh', 401)).toContain(refresh.body.error);
+    expect(matches(errorSchema('POST /api/auth/refresh', 401), refresh.body)).toEqual([]);
+  });
+
+  it('names in @ApiErrors only codes its controller’s folder (or the domain, or common) can throw', () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const src = join(here, '../src');
+    const domain = join(here, '../../../libs/domain/src');
+    const sources = (dir: string): { path: string; text: string }[] =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts'))
+        // the declarations themselves do not count as throwing what they name
+        .map((e) => ({ path: join(e.parentPath, e.name), text: readFileSync(join(e.parentPath, e.name), 'utf8').replace(/@ApiErrors\(\{[\s\S]*?\}\)/g, '') }));
+    const app = sources(src);
+    const shared = [...sources(domain), ...app.filter((f) => f.path.startsWith(join(src, 'common')))];
+    /** A code the files can produce: as a literal, as a NotFoundError's entity, or as a device command's outcome. */
+    const produces = (files: { text: string }[], code: string) =>
+      files.some(
+        ({ text }) =>
+          new RegExp(`['"\`]${code}['"\`]`).test(text) ||
+          [...text.matchAll(/NotFoundError\(\s*'([^']+)'/g)].some(([, entity]) => `${entity!.toLowerCase().replace(/\s+/g, '_')}_not_found` === code) ||
+          // the one templated family: a device command's outcome (`unlock_${command.status}`)
+          [...text.matchAll(/`([a-z]+_)\$\{[a-z.]*status\}`/g)].some(([, prefix]) =>
+            (DEVICE_COMMAND_STATUSES as readonly string[]).some((s) => code === `${prefix!}${s}`),
+          ),
+      );
+    const problems: string[] = [];
+    const declarations = declaredApiErrors(t.cp.app);
+    expect(declarations.filter((d) => d.codes.length).length).toBeGreaterThan(30);
+    for (const { controller, handler, codes } of declarations) {
+      const file = app.find((f) => new RegExp(`export class ${controller}\\b`).test(f.text));
+      if (!file) {
+        problems.push(`${controller}: no source file declares it`);
+        continue;
+      }
+      const folder = [...app.filter((f) => dirname(f.path) === dirname(file.path)), ...shared];
+      for (const code of codes)
+        if (!produces(folder, code)) problems.push(`${controller}.${handler}: '${code}' is thrown nowhere in ${dirname(file.path)}, libs/domain or common`);
+    }
+    // and every code the document lists (the generic ones too) exists somewhere in the code base
+    const everywhere = [...app, ...sources(domain)];
+    for (const { route, op } of ops)
+      for (const [status, r] of Object.entries(op.responses)) {
+        const props = (r.content?.['application/json']?.schema?.['allOf'] as Schema[] | undefined)?.[1]?.['properties'] as
+          { error?: { examples?: string[] } } | undefined;
+        for (const code of props?.error?.examples ?? [])
+          if (!produces(everywhere, code)) problems.push(`${route} ${status}: '${code}' appears nowhere in the code base`);
+      }
+    expect(problems).toEqual([]);
   });
 
   it('documents success bodies that real answers match', async () => {

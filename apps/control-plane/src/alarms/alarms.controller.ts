@@ -38,6 +38,7 @@ export class AlarmsController {
   /** Newest first; nurses see only their wards' alarms. */
   @Roles(...READ_ROLES)
   @ApiOperation({ summary: 'List alarms, newest first (nurses: their wards only)' })
+  @ApiErrors({ forbidden: ['ward_forbidden'] }) // ?ward= of a ward the caller is not assigned to
   @Get()
   @WardScope.filtered('AlarmsService.list queries the alarms of the caller’s wards')
   list(@Query(new ZodPipe(ListAlarmsQuery, 'query')) q: z.infer<typeof ListAlarmsQuery>, @CurrentUser() user: AuthUser): Promise<AlarmView[]> {
@@ -54,6 +55,7 @@ export class AlarmsController {
 
   @Roles(...ACTING_ROLES)
   @ApiOperation({ summary: 'Acknowledge an alarm' })
+  @ApiErrors({ forbidden: ['alarm_acknowledge_role_required'], rule: ['illegal_transition'] })
   @Post(':id/acknowledge')
   @WardScope.resource('alarm')
   @HttpCode(200)
@@ -68,7 +70,11 @@ export class AlarmsController {
    */
   @Roles(...ACTING_ROLES)
   @ApiOperation({ summary: 'Close an alarm that clears by a person’s decision, with a reason' })
-  @ApiErrors({ rule: ['alarm_not_resolvable'], forbidden: ['role_forbidden'], conflict: ['alarm_already_cleared'] })
+  @ApiErrors({
+    rule: ['alarm_not_resolvable', 'alarm_clears_by_condition', 'illegal_transition'],
+    forbidden: ['role_forbidden'],
+    conflict: ['alarm_already_cleared'],
+  })
   @Post(':id/resolve')
   @WardScope.resource('alarm')
   @Idempotent()

@@ -57,7 +57,7 @@ export class AuthController {
 
   @Public()
   @ApiOperation({ summary: 'Sign in with username and password' })
-  @ApiErrors({ unauthorized: ['invalid_credentials'], throttled: ['too_many_attempts'] })
+  @ApiErrors({ unauthorized: ['invalid_credentials', 'credentials_changed'], throttled: ['too_many_attempts'] })
   @ApiResult(LoginResultSchema, 'A short-lived bearer access token, a rotating refresh token and the signed-in user')
   @Post('login')
   @HttpCode(200)
@@ -76,7 +76,7 @@ export class AuthController {
   /** The next access token and refresh token of a live session; each refresh token is good once. */
   @Public()
   @ApiOperation({ summary: 'Exchange a refresh token for the next access and refresh tokens' })
-  @ApiErrors({ unauthorized: ['invalid_token', 'session_ended', 'credentials_changed'] })
+  @ApiErrors({ unauthorized: ['invalid_refresh_token', 'session_ended', 'session_expired', 'refresh_reused', 'refresh_raced'] })
   @ApiResult(LoginResultSchema)
   @Post('refresh')
   @HttpCode(200)
@@ -116,7 +116,7 @@ export class AuthController {
   @Roles(...READ_ROLES)
   @OwnSession()
   @ApiOperation({ summary: 'Change the caller’s password (every session ends; a new one is answered)' })
-  @ApiErrors({ unauthorized: ['invalid_credentials'] })
+  @ApiErrors({ rule: ['wrong_current_password'], throttled: ['too_many_attempts'], unauthorized: ['credentials_changed'] })
   @ApiResult(LoginResultSchema)
   @Post('password')
   @WardScope.none('the caller’s own account')

@@ -19,6 +19,7 @@ export class DiscrepanciesController {
   /** Count discrepancies (default: open ones), newest first. */
   @Roles(...READ_ROLES)
   @ApiOperation({ summary: 'List count discrepancies (default: open), newest first' })
+  @ApiErrors({ forbidden: ['ward_forbidden'] }) // ?ward= of a ward the caller is not assigned to
   @Get()
   @WardScope.filtered('PocketRecordsService.discrepancies keeps the discrepancies of cabinets in the caller’s wards')
   list(@Query(new ZodPipe(DiscrepanciesQuery, 'query')) q: z.output<typeof DiscrepanciesQuery>, @CurrentUser() user: AuthUser): Promise<DiscrepancyView[]> {
@@ -28,7 +29,7 @@ export class DiscrepanciesController {
   /** A pharmacist closes a discrepancy with a reason: accept the count (stock adjusted) or keep the expected quantity. */
   @Roles('pharmacist', 'admin')
   @ApiOperation({ summary: 'Resolve a count discrepancy, with a reason' })
-  @ApiErrors({ not_found: ['discrepancy_not_found'] })
+  @ApiErrors({ not_found: ['discrepancy_not_found', 'pocket_not_found'], rule: ['no_open_discrepancy', 'adjustment_lot_required', 'reason_required'] })
   @Post(':id/resolve')
   @WardScope.allWards('the pharmacy resolves discrepancies on every ward')
   @HttpCode(200)

@@ -46,7 +46,12 @@ export class PocketActionsController {
   /** Unlocks the pocket for a removal: needs a verified order (orderId) or an override with a reason. */
   @Roles('nurse', 'pharmacist', 'admin')
   @ApiOperation({ summary: 'Unlock a pocket for a removal (verified order or override)' })
-  @ApiErrors({ not_found: ['pocket_not_found'] })
+  @ApiErrors({
+    not_found: ['cabinet_not_found', 'pocket_not_found'],
+    rule: ['order_not_verified', 'cold_chain_quarantine', 'insufficient_stock', 'unknown_lot', 'lot_expired', 'lot_recalled', 'reason_required'],
+    conflict: ['unlock_refused', 'unlock_failed', 'ledger_conflict'],
+    unavailable: ['command_timed_out'],
+  })
   @Post('remove')
   @ApiBody({ schema: jsonSchema(RemoveSchema) })
   remove(
@@ -60,7 +65,12 @@ export class PocketActionsController {
 
   @Roles('nurse', 'pharmacist', 'admin')
   @ApiOperation({ summary: 'Cancel a removal that was not taken' })
-  @ApiErrors({ not_found: ['pocket_not_found'] })
+  @ApiErrors({
+    not_found: ['cabinet_not_found', 'pocket_not_found'],
+    rule: ['cold_chain_quarantine', 'unknown_removal', 'removal_already_settled', 'cancel_window_elapsed', 'cancel_by_other_user'],
+    conflict: ['unlock_refused', 'unlock_failed', 'ledger_conflict'],
+    unavailable: ['command_timed_out'],
+  })
   @Post('cancel-remove')
   @ApiBody({ schema: jsonSchema(CancelRemoveSchema) })
   cancelRemove(
@@ -74,7 +84,12 @@ export class PocketActionsController {
 
   @Roles('pharmacist', 'admin')
   @ApiOperation({ summary: 'Restock a pocket' })
-  @ApiErrors({ not_found: ['pocket_not_found'] })
+  @ApiErrors({
+    not_found: ['cabinet_not_found', 'pocket_not_found'],
+    rule: ['cold_chain_quarantine', 'lot_expiry_mismatch', 'lot_expired', 'lot_recalled'],
+    conflict: ['unlock_refused', 'unlock_failed', 'ledger_conflict'],
+    unavailable: ['command_timed_out'],
+  })
   @Post('restock')
   @ApiBody({ schema: jsonSchema(RestockSchema) })
   restock(
@@ -89,7 +104,22 @@ export class PocketActionsController {
   /** Waste: of a removed dose (removalId, nothing opens) or of pocket stock (the pocket opens). Controlled drugs need a witness. */
   @Roles('nurse', 'pharmacist', 'admin')
   @ApiOperation({ summary: 'Record waste, of a removed dose or of pocket stock' })
-  @ApiErrors({ not_found: ['pocket_not_found'] })
+  @ApiErrors({
+    not_found: ['cabinet_not_found', 'pocket_not_found'],
+    rule: [
+      'cold_chain_quarantine',
+      'insufficient_stock',
+      'unknown_lot',
+      'unknown_removal',
+      'removal_already_settled',
+      'witness_required',
+      'witness_same_as_actor',
+      'witness_not_authenticated',
+      'adjustment_lot_required',
+    ],
+    conflict: ['unlock_refused', 'unlock_failed', 'ledger_conflict'],
+    unavailable: ['command_timed_out'],
+  })
   @Post('waste')
   @ApiBody({ schema: jsonSchema(WasteSchema) })
   waste(
@@ -107,7 +137,18 @@ export class PocketActionsController {
   /** Returns go to the cabinet's return bin for pharmacy verification, never back into the pocket. */
   @Roles('nurse', 'pharmacist', 'admin')
   @ApiOperation({ summary: 'Return a unit to the cabinet’s return bin' })
-  @ApiErrors({ not_found: ['pocket_not_found'] })
+  @ApiErrors({
+    not_found: ['cabinet_not_found', 'pocket_not_found'],
+    rule: [
+      'cold_chain_quarantine',
+      'return_to_original_pocket',
+      'return_must_go_to_bin',
+      'unknown_lot',
+      'unknown_removal',
+      'removal_already_settled',
+      'insufficient_stock',
+    ],
+  })
   @Post('return')
   @ApiBody({ schema: jsonSchema(ReturnSchema) })
   returnToBin(
@@ -122,7 +163,7 @@ export class PocketActionsController {
   /** Before a count: the expected quantity is withheld (always for nurses). */
   @Roles('nurse', 'pharmacist', 'admin')
   @ApiOperation({ summary: 'Get the prompt for counting a pocket (expected quantity withheld when blind)' })
-  @ApiErrors({ not_found: ['pocket_not_found'] })
+  @ApiErrors({ not_found: ['cabinet_not_found', 'pocket_not_found'], rule: ['cold_chain_quarantine'] })
   @Get('count')
   countPrompt(
     @Param('id', cabinet()) id: string,
@@ -136,7 +177,7 @@ export class PocketActionsController {
   /** A count entered at the station; a mismatch opens a discrepancy. */
   @Roles('nurse', 'pharmacist', 'admin')
   @ApiOperation({ summary: 'Enter a pocket count (a mismatch opens a discrepancy)' })
-  @ApiErrors({ not_found: ['pocket_not_found'] })
+  @ApiErrors({ not_found: ['cabinet_not_found', 'pocket_not_found'], rule: ['cold_chain_quarantine', 'unknown_lot'] })
   @Post('count')
   @ApiBody({ schema: jsonSchema(CountSchema) })
   count(
@@ -151,7 +192,12 @@ export class PocketActionsController {
   /** Asks the cabinet to prompt a count at the pocket (the count arrives from the cabinet). */
   @Roles('nurse', 'pharmacist', 'admin')
   @ApiOperation({ summary: 'Ask the cabinet to prompt a count at a pocket' })
-  @ApiErrors({ not_found: ['pocket_not_found'] })
+  @ApiErrors({
+    not_found: ['cabinet_not_found', 'pocket_not_found'],
+    rule: ['cold_chain_quarantine'],
+    conflict: ['count_refused', 'count_failed'],
+    unavailable: ['command_timed_out'],
+  })
   @Post('count-request')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(RequestCountSchema) })

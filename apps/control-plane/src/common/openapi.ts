@@ -3,7 +3,8 @@
  * schemas are the zod schemas (zod 4's own `z.toJSONSchema`, so no second copy drifts), and
  * each operation's error answers come from the one status table (DOMAIN_ERROR_STATUS) and from
  * what the route declares — its access policy, ward scope, pipes and Idempotency-Key add the
- * errors those produce; `@ApiErrors` adds the ones its handler throws.
+ * errors those produce; `@ApiErrors` adds the ones its handler throws. The codes are the known
+ * ones, documented as `examples` of an open string: a hand-kept list may miss one.
  */
 import { type INestApplication, type PipeTransform, RequestMethod, SetMetadata } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
@@ -41,6 +42,8 @@ const API_RESULT = 'medloop:api-result';
  * The errors this handler (its service) throws, by kind, e.g.
  * `@ApiErrors({ not_found: ['alarm_not_found'], conflict: ['alarm_already_cleared'] })`.
  * The status comes from the filter's table; the route's policy, pipes and scope add their own.
+ * The document gives them as known codes, not a closed list; every code named here must
+ * appear in the code base (test/openapi.e2e-spec.ts reads the sources).
  */
 export const ApiErrors = (codes: ErrorCodes) => SetMetadata(API_ERRORS, codes);
 
@@ -159,7 +162,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .setOpenAPIVersion('3.1.0')
       .setTitle('MedLoop control plane')
       .setDescription(
-        'Smart-ward control plane: device registry, robot fleet, closed-loop drug custody. Every error answers the `ErrorBody` envelope; `error` is a stable code (each operation lists those it can answer).',
+        'Smart-ward control plane: device registry, robot fleet, closed-loop drug custody. Every error answers the `ErrorBody` envelope; `error` is a stable code. Each operation lists, by status, the codes known to be answered there (`examples`): the lists are not exhaustive, so a client must accept any other code and fall back on the status.',
       )
       .setVersion('0.1.0')
       .addBearerAuth()
@@ -213,12 +216,32 @@ function document(op: Operation, facts: RouteFacts): void {
     const existing = op.responses[String(status)] as { description?: string } | undefined;
     const list = [...codes];
     op.responses[String(status)] = {
-      description: [existing?.description, `${meaning}: ${list.map((c) => `\`${c}\``).join(', ')}`].filter(Boolean).join('. '),
+      description: [existing?.description, `${meaning}; known codes (not exhaustive): ${list.map((c) => `\`${c}\``).join(', ')}`].filter(Boolean).join('. '),
       content: {
         'application/json': {
-          schema: { allOf: [{ $ref: ERROR_REF }, { properties: { statusCode: { const: status }, error: { enum: list } } }] } as never,
+          // an open string with the known codes as `examples` (JSON Schema 2020-12), not an `enum`: the lists are
+          // kept by hand, so a generated client must not reject a code the list misses
+          schema: { allOf: [{ $ref: ERROR_REF }, { properties: { statusCode: { const: status }, error: { type: 'string', examples: list } } }] } as never,
         },
       },
     };
   }
+}
+
+/** Every `@ApiErrors` declaration, by controller class and handler: for the test that finds each code in the sources. */
+export function declaredApiErrors(app: INestApplication): { controller: string; handler: string; codes: string[] }[] {
+  const reflector = app.get(Reflector);
+  const scanner = app.get(MetadataScanner);
+  const out: { controller: string; handler: string; codes: string[] }[] = [];
+  for (const wrapper of app.get(DiscoveryService).getControllers()) {
+    const ctor = wrapper.metatype as (new (...a: never[]) => object) | null;
+    if (!ctor) continue;
+    for (const name of scanner.getAllMethodNames(ctor.prototype as object)) {
+      const handler = (ctor.prototype as Record<string, object>)[name]!;
+      if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+      const declared = [handler, ctor].map((t) => reflector.get<ErrorCodes | undefined>(API_ERRORS, t as () => unknown) ?? {}).reduce(mergeCodes, {});
+      out.push({ controller: ctor.name, handler: name, codes: Object.values(declared).flatMap((c) => [...(c ?? [])]) });
+    }
+  }
+  return out;
 }

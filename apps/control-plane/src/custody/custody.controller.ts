@@ -8,7 +8,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { READ_ROLES, type AuthUser, CurrentUser, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
-import { jsonSchema } from '../common/openapi.js';
+import { ApiErrors, jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { BedsideService } from './bedside.service.js';
 import { CatalogService } from './catalog.service.js';
@@ -79,6 +79,7 @@ export class CustodyController {
 
   @Roles(...READ_ROLES)
   @ApiOperation({ summary: 'List patients (nurses: their wards only)' })
+  @ApiErrors({ forbidden: ['ward_forbidden'] }) // ?ward= of a ward the caller is not assigned to
   @Get('patients')
   @WardScope.filtered('CatalogService.patients keeps the patients of the caller’s wards')
   patients(@Query('ward', new ZodPipe(z.string().max(64).optional(), 'ward')) ward: string | undefined, @CurrentUser() u: AuthUser) {
@@ -228,6 +229,17 @@ export class CustodyController {
 
   @Roles('pharmacist', 'admin')
   @ApiOperation({ summary: 'Load a delivery into a robot’s compartments' })
+  @ApiErrors({
+    rule: [
+      'illegal_transition',
+      'dose_not_checked',
+      'robot_missing_actions',
+      'robot_capabilities_unknown',
+      'compartment_unknown',
+      'compartment_not_refrigerated',
+    ],
+    conflict: ['robot_unreachable', 'robot_not_at_dock', 'compartment_occupied', 'compartment_reserved', 'medication_unknown'],
+  })
   @Post('deliveries/:id/load')
   @WardScope.resource('delivery')
   @HttpCode(200)
@@ -290,6 +302,20 @@ export class CustodyController {
   // ---- bedside
   @Roles('nurse', 'admin')
   @ApiOperation({ summary: 'Record an administration at the bedside' })
+  @ApiErrors({
+    rule: [
+      'unknown_wristband',
+      'dose_not_received',
+      'order_not_active',
+      'product_expired',
+      'wrong_patient',
+      'five_rights_failed',
+      'dose_quarantined',
+      'cold_chain_quarantine',
+      'cold_chain_time_out_exceeded',
+      'illegal_transition',
+    ],
+  })
   @Post('administrations')
   @WardScope.inService('BedsideService.administer: the ward of the patient the scanned wristband names')
   @ApiBody({ schema: jsonSchema(AdministrationSchema) })

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } fro
 import type { z } from 'zod';
 import { type AuthUser, CurrentUser, READ_ROLES, Roles } from '../common/auth.decorators.js';
 import { WardScope } from '../common/ward-scope.decorators.js';
-import { jsonSchema } from '../common/openapi.js';
+import { ApiErrors, jsonSchema } from '../common/openapi.js';
 import { ZodPipe } from '../common/zod.pipe.js';
 import { DeviceIdParam, ListDevicesQuery, RegisterDeviceSchema, type RegisterDevice } from './device.dto.js';
 import { type DeviceCredentials, DevicesService, type DeviceView } from './devices.service.js';
@@ -26,6 +26,7 @@ export class DevicesController {
 
   @Roles(...READ_ROLES)
   @ApiOperation({ summary: 'List registered devices' })
+  @ApiErrors({ forbidden: ['ward_forbidden'] }) // ?ward= of a ward the caller is not assigned to
   @Get()
   @WardScope.filtered('DevicesService.list keeps the devices of the caller’s wards')
   list(@Query(new ZodPipe(ListDevicesQuery, 'query')) q: z.infer<typeof ListDevicesQuery>, @CurrentUser() user: AuthUser): Promise<DeviceView[]> {
