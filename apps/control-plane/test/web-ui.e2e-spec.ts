@@ -405,6 +405,68 @@ describe('web UI in a browser', () => {
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
   });
 
+  it('lets a nurse close a missed dose from the page with a reason, counted while acknowledged; a late dose says how late it is now', async () => {
+    const nurse = await user('nurse', ['W-CARD']);
+    const page = await signIn(nurse);
+    const alarms = page.locator('#alarms');
+    const slot = (id: string, minutesAgo: number, minutesLate: number) => ({
+      slotId: id,
+      doseId: null,
+      orderId: 'ui-order-missed',
+      patientId: 'ui-patient-missed',
+      patient: 'Ada Lovelace',
+      bed: '4',
+      medication: 'Amoxicillin 500 mg',
+      scheduledAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+      minutesLate,
+      windowMinutes: 60,
+    });
+    // raised 5 minutes late, not raised again while open: the page counts from the due time
+    const late = await t.cp.app.get(AlarmsService).raise({
+      type: 'custody.dose_late',
+      subject: 'ui-slot-late',
+      ward: 'W-CARD',
+      sourceKind: 'administration_slot',
+      sourceId: 'ui-slot-late',
+      params: slot('ui-slot-late', 40, 5),
+    });
+    const lateItem = alarms.locator(`[data-alarm="${late.id}"]`);
+    await lateItem.waitFor({ timeout: 15_000 });
+    expect(await lateItem.textContent()).toContain('Amoxicillin 500 mg for Ada Lovelace (bed 4) was due at');
+    expect(await lateItem.textContent()).toMatch(/is (40|41) min late/);
+    // a late dose clears by itself: no way to close it by hand
+    expect(await lateItem.getByRole('button', { name: 'Resolve' }).count()).toBe(0);
+
+    const missed = await t.cp.app.get(AlarmsService).raise({
+      type: 'custody.dose_missed',
+      subject: 'ui-slot-missed',
+      ward: 'W-CARD',
+      sourceKind: 'administration_slot',
+      sourceId: 'ui-slot-missed',
+      params: slot('ui-slot-missed', 90, 60),
+    });
+    const item = alarms.locator(`[data-alarm="${missed.id}"]`);
+    await item.waitFor({ timeout: 15_000 });
+    expect(await item.textContent()).toContain('nothing was recorded within 60 min either side of it');
+    // acknowledged, it still waits for somebody to record what was done: it stays on the badge
+    await item.getByRole('button', { name: 'Acknowledge' }).click();
+    await alarms.locator(`[data-alarm="${missed.id}"][data-state="acknowledged"]`).waitFor({ timeout: 15_000 });
+    const countWith = Number(await alarms.locator('h2 .count').textContent());
+    expect(countWith).toBe((await alarms.locator('[data-alarm][data-state="raised"]').count()) + 1);
+
+    await item.getByRole('button', { name: 'Resolve' }).click();
+    const form = item.locator('form.resolve');
+    expect(await form.textContent()).toContain('Close it once the nurse documented why the dose was missed and told the prescriber.');
+    await form.locator('textarea[name="reason"]').fill('Patient nil by mouth for theatre; Dr Lee informed at 10:40');
+    await page.screenshot({ path: `${SHOTS}/09-missed-dose-resolve.png`, fullPage: true });
+    await form.getByRole('button', { name: 'Record and close' }).click();
+    await item.waitFor({ state: 'detached', timeout: 15_000 });
+    const closed = (await t.api('GET', `/api/alarms/${missed.id}`, { token: t.adminToken })).body;
+    expect(closed.state).toBe('cleared');
+    expect(closed.resolution).toMatchObject({ by: nurse.username, role: 'nurse', reason: 'Patient nil by mouth for theatre; Dr Lee informed at 10:40' });
+    await alarms.locator('h2 .count', { hasText: String(countWith - 1) }).waitFor({ timeout: 5_000 });
+  });
+
   it('lets a pharmacist verify an order and build a delivery step by step, and a ward-round pharmacist read a dose timeline on a phone', async () => {
     const p2 = await ph('POST', '/api/patients', {
       mrn: 'MRN-UI-2',

@@ -6,7 +6,7 @@ import { api, type Optional } from './api';
 import type { LinkState } from './live';
 import { loadSession } from './session';
 import { nodeName, type Site } from './site';
-import { type NameOf, alarmText } from './i18n/alarm-text';
+import { type NameOf, alarmText, resolutionHint } from './i18n/alarm-text';
 import { formatClock, formatNumber, t } from './i18n/i18n';
 
 export function Panel(props: { title: string; count?: number; children: ComponentChildren; id?: string; class?: string }) {
@@ -73,11 +73,73 @@ function mayAcknowledge(a: LiveAlarm): boolean {
 }
 
 /**
- * What a panel's alarm count shows: the alarms still raised. An acknowledged alarm stays listed
- * (its condition may persist) but somebody already owns it; counting it would keep a badge lit
- * that nobody can put out.
+ * Whether the signed-in user may close this alarm by hand: its catalogue says it clears by a
+ * person's decision (a missed dose is final on the MAR: nothing recorded later ends it) and
+ * names the roles; the server refuses anyone else (403 role_forbidden).
  */
-export const openAlarmCount = (alarms: readonly LiveAlarm[]) => alarms.filter((a) => a.state === 'raised').length;
+function mayResolve(a: LiveAlarm): boolean {
+  const role = loadSession()?.user.role;
+  return a.state !== 'cleared' && a.clears?.by === 'resolution' && role !== undefined && a.clears.roles.includes(role);
+}
+
+/**
+ * What a panel's alarm count shows: the alarms still raised, and the acknowledged ones only a
+ * person can close. An acknowledged alarm that clears by itself stays listed (its condition may
+ * persist) but somebody already owns it and nobody can put it out; an acknowledged missed dose
+ * stays open until somebody records what was done, so it must not drop off the badge.
+ */
+export const openAlarmCount = (alarms: readonly LiveAlarm[]) =>
+  alarms.filter((a) => a.state === 'raised' || (a.state === 'acknowledged' && a.clears?.by === 'resolution')).length;
+
+/**
+ * Closing an alarm that clears by resolution: the reason the server requires (kept on the
+ * alarm, and on the custody ledger for a delivery's), with the catalogue's hint of what must
+ * have been done. The live feed then removes the cleared alarm from the list.
+ */
+function ResolveAlarm(props: { alarm: LiveAlarm }) {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const a = props.alarm;
+  if (!open)
+    return (
+      <button type="button" onClick={() => setOpen(true)}>
+        {t('alarms.resolve')}
+      </button>
+    );
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api('POST', `/api/alarms/${a.id}/resolve`, { reason: reason.trim() });
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const hint = resolutionHint(a);
+  return (
+    <form class="resolve" data-resolve={a.id} onSubmit={(e) => void submit(e)}>
+      {hint && <p class="muted">{t('alarms.resolveHint', { hint })}</p>}
+      <label>
+        {t('alarms.resolveReason')}
+        <textarea name="reason" required maxLength={500} rows={2} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />
+      </label>
+      {error && <p class="error">{error}</p>}
+      <div class="row">
+        <button class="primary" type="submit" disabled={busy || reason.trim() === ''}>
+          {t('alarms.resolveSubmit')}
+        </button>
+        <button type="button" disabled={busy} onClick={() => setOpen(false)}>
+          {t('alarms.resolveCancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
 
 /** `coldchain.excursion` → `coldchain`: the type filter offers the families (`alarmFamily.*`), not ~50 types. */
 const familyOf = (type: string) => type.split('.')[0] ?? type;
@@ -159,6 +221,7 @@ export function AlarmList(props: { alarms: LiveAlarm[]; canAck: boolean; nameOf?
                     {t('alarms.acknowledge')}
                   </button>
                 ) : null}
+                {props.canAck && mayResolve(a) && <ResolveAlarm alarm={a} />}
               </div>
             </li>
           );

@@ -51,14 +51,25 @@ const ruleAlarm: Prepare = (p, name) => {
   };
 };
 
-/** A late or missed dose: the drug, whose, when it was due (site time), how late, the window. */
+/**
+ * How late a dose is now: `minutesLate` is how late it was when the alarm was raised, and the
+ * alarm is not raised again while it stays open, so the page counts from `scheduledAt` itself
+ * (worded afresh at each render: the stations re-render every second).
+ */
+const lateBy = (p: P): number => {
+  const due = Date.parse(String(p['scheduledAt']));
+  return Number.isFinite(due) ? Math.max(0, (Date.now() - due) / 1000) : Number(p['minutesLate']) * 60;
+};
+
+/** A late or missed dose: the drug, whose, when it was due (site time), how late, the window (± around it). */
 const doseSlot: Prepare = (p) => ({
   vars: {
     medication: p['medication'],
     forBed: p['bed'] ? a('_forBed', { bed: p['bed'] }) : '',
+    bedParen: p['bed'] ? a('_bedParen', { bed: p['bed'] }) : '',
     patient: p['patient'] ?? a('_aPatient'),
     scheduledAt: time(p['scheduledAt']),
-    late: formatDuration(Number(p['minutesLate']) * 60),
+    late: formatDuration(lateBy(p)),
     window: formatDuration(Number(p['windowMinutes']) * 60),
   },
 });
@@ -218,6 +229,15 @@ export function alarmText(
   } catch {
     return server;
   }
+}
+
+/**
+ * What must have been done before a person closes the alarm (the catalogue's `clears.hint`),
+ * in the user's language (`<type>._hint`), else the server's English; null when it clears by itself.
+ */
+export function resolutionHint(alarm: Pick<LiveAlarm, 'type' | 'clears'>): string | null {
+  if (alarm.clears?.by !== 'resolution') return null;
+  return a(`${alarm.type}._hint`, { defaultValue: alarm.clears.hint }) || null;
 }
 
 function i18nHas(key: string): boolean {
