@@ -10,6 +10,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { alarmKey, alarmSubject, type DoseSlotAlarmParams } from '#domain';
 import { type AdministrationSlotEntity, CustodyRepository } from '#persistence';
+import { slotContexts } from './slot-context.js';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
@@ -77,19 +78,9 @@ export class DoseTimelinessService {
   /** The patient, bed and drug of each slot, in three queries for all of them. */
   private async describe(slots: AdministrationSlotEntity[], now: number): Promise<Described[]> {
     if (slots.length === 0) return [];
-    const uniq = (ids: string[]) => [...new Set(ids)];
-    const [patients, orders] = await Promise.all([
-      this.repo.patientsByIds(uniq(slots.map((s) => s.patientId))),
-      this.repo.ordersByIds(uniq(slots.map((s) => s.orderId))),
-    ]);
-    const meds = await this.repo.medicationsByIds(uniq(orders.map((o) => o.medicationId)));
-    const patientOf = new Map(patients.map((p) => [p.id, p]));
-    const orderOf = new Map(orders.map((o) => [o.id, o]));
-    const medOf = new Map(meds.map((m) => [m.id, m]));
+    const contextOf = await slotContexts(this.repo, slots);
     return slots.map((s) => {
-      const p = patientOf.get(s.patientId);
-      const o = orderOf.get(s.orderId);
-      const m = o ? medOf.get(o.medicationId) : undefined;
+      const { patient: p, medication: m } = contextOf(s);
       return {
         ward: p?.ward ?? null,
         params: {

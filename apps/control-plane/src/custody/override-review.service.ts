@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { OverridesPage, OverrideToReview } from '#contracts';
 import { ConflictError, NotFoundError, RuleViolationError, locationKey, wardsInScope } from '#domain';
 import { type AdministrationSlotEntity, CustodyRepository } from '#persistence';
+import { slotContexts } from './slot-context.js';
 import type { z } from 'zod';
 import { AlarmsService } from '../alarms/alarms.service.js';
 import type { AuthUser } from '../common/auth.decorators.js';
@@ -197,19 +198,9 @@ export class OverrideReviewService implements OnApplicationBootstrap, OnModuleDe
 
   /** Slots joined with their dose's drug, the patient and the order, in a few queries per page. */
   private async entries(slots: AdministrationSlotEntity[]): Promise<OverrideToReview[]> {
-    const uniq = (ids: (string | null)[]) => [...new Set(ids.filter((x): x is string => !!x))];
-    const [patients, orders] = await Promise.all([
-      this.repo.patientsByIds(uniq(slots.map((s) => s.patientId))),
-      this.repo.ordersByIds(uniq(slots.map((s) => s.orderId))),
-    ]);
-    const meds = await this.repo.medicationsByIds(uniq(orders.map((o) => o.medicationId)));
-    const patientOf = new Map(patients.map((p) => [p.id, p]));
-    const orderOf = new Map(orders.map((o) => [o.id, o]));
-    const medOf = new Map(meds.map((m) => [m.id, m]));
+    const contextOf = await slotContexts(this.repo, slots);
     return slots.map((s) => {
-      const p = patientOf.get(s.patientId);
-      const o = orderOf.get(s.orderId);
-      const m = o ? medOf.get(o.medicationId) : undefined;
+      const { patient: p, order: o, medication: m } = contextOf(s);
       return {
         id: s.id,
         doseId: s.doseId,
